@@ -1,0 +1,129 @@
+/**
+ * The cleanup sweep (DESIGN.md, "Semantics"): children first, newest first; then own records
+ * by priority (higher first) and, within a priority, newest first. Never stops half-way: a
+ * throwing, rejecting or hanging disposer is recorded and the sweep goes on. Async disposers
+ * are awaited one at a time, each within its timeout and all within the deadline; past the
+ * deadline the remaining disposers are still called, but not awaited.
+ */
+import type { Component } from './component.js';
+import { DisposerTimeoutError } from './errors.js';
+import { type CleanupReport, emptyReport, mergeReport } from './report.js';
+import { RELEASED, type TrackedResource, WEAK } from './resource.js';
+import { isThenable, now, reportRejection, settleWithin } from './settle.js';
+import type { CleanupOptions } from './types.js';
+
+/** Run the cleanup of `component`. Called once per component (the promise is shared). */
+export async function runCleanup(
+  component: Component,
+  options: CleanupOptions | undefined,
+  parentDeadline: number | undefined,
+): Promise<CleanupReport> {
+  const manager = component.manager;
+  const started = now();
+  const reason = options?.reason;
+  const deadlineAt = parentDeadline ?? started + (options?.deadlineMs ?? manager.cleanupDeadlineMs);
+  const timeoutMs = options?.disposerTimeoutMs ?? manager.disposerTimeoutMs;
+  const report = emptyReport(component.id, reason);
+
+  if (manager._leakTracking) component._cleanedAt = new Error('cleanup started').stack;
+  component._transition('cleaning');
+  const events = manager.events;
+  if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
+
+  // Children first, newest first. A child already cleaning is joined, not restarted.
+  if (component._children !== undefined) {
+    const children = [...component._children];
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      const childReport = await child._startCleanup(options, deadlineAt);
+      mergeReport(report, childReport);
+    }
+  }
+
+  const onFailure = (record: TrackedResource, error: unknown): void => {
+    report.failed.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
+    manager._reportFailure(component, record, error, 'cleanup');
+  };
+  const abandon = (record: TrackedResource, budget: number): void => {
+    report.abandoned.push({
+      componentId: component.id,
+      resourceId: record.id,
+      type: record.type,
+      error: new DisposerTimeoutError(record.id, record.type, component.id, budget),
+    });
+    manager._reportTimeout(component, record, budget);
+  };
+
+  const settle = async (
+    record: TrackedResource,
+    result: PromiseLike<unknown>,
+    budget: number,
+  ): Promise<void> => {
+    const outcome = await settleWithin(result, budget, (error) =>
+      manager._reportFailure(component, record, error, 'late'),
+    );
+    if (outcome.kind === 'ok') report.released++;
+    else if (outcome.kind === 'error') onFailure(record, outcome.error);
+    else {
+      if (budget < timeoutMs) report.deadlineExceeded = true;
+      abandon(record, budget);
+    }
+  };
+
+  // Synchronous unless the disposer returned a promise: no microtask per synchronous disposer.
+  const disposeOne = (record: TrackedResource): Promise<void> | undefined => {
+    const value = record.value;
+    const disposer = record._disposer;
+    const collected = record._flags & WEAK && value === undefined;
+    component._unlink(record, 'cleanup');
+    record._value = record._disposer = undefined;
+    if (disposer === undefined || collected) {
+      report.released++;
+      return;
+    }
+    let result: unknown;
+    try {
+      result = disposer.call(value, value);
+    } catch (error) {
+      onFailure(record, error);
+      return;
+    }
+    if (!isThenable(result)) {
+      report.released++;
+      return;
+    }
+    const remaining = deadlineAt - now();
+    if (remaining <= 0) {
+      report.deadlineExceeded = true;
+      reportRejection(result, (error) => manager._reportFailure(component, record, error, 'late'));
+      abandon(record, 0);
+      return;
+    }
+    return settle(record, result, Math.min(timeoutMs, remaining));
+  };
+
+  if (component._hasPriorities) {
+    // Newest first, then a stable sort by priority keeps LIFO within a priority.
+    const records: TrackedResource[] = [];
+    for (let r = component._tail; r; r = r._prev) records.push(r);
+    records.sort((a, b) => b.priority - a.priority);
+    for (const record of records) {
+      if (record._flags & RELEASED) continue; // released by an earlier disposer
+      const pending = disposeOne(record);
+      if (pending) await pending;
+    }
+  } else {
+    // The list only shrinks while cleaning (tracking is refused), so the tail is always next.
+    for (let record = component._tail; record !== undefined; record = component._tail) {
+      const pending = disposeOne(record);
+      if (pending) await pending;
+    }
+  }
+
+  component._transition('destroyed');
+  manager._forget(component);
+  report.components.push(component.id);
+  report.durationMs = now() - started;
+  if (events.has('cleanupFinished')) events.emit('cleanupFinished', { component, report });
+  return report;
+}

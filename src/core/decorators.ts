@@ -1,0 +1,103 @@
+/**
+ * Standard (TC39) method decorators. The component is the one registered for `this`
+ * (`manager.register(this, id)`), or the one returned by `options.component`.
+ */
+import type { Component } from './component.js';
+import { componentOf } from './manager.js';
+import { isThenable } from './settle.js';
+import type { TrackOptions } from './types.js';
+
+/** Options of `@trackResult`. */
+export interface TrackResultOptions<V> extends Omit<TrackOptions<V>, 'size'> {
+  /** Size in bytes: a number, or a function of the returned value. */
+  readonly size?: number | ((value: V) => number);
+  /** Find the component for `this`; default: the component registered for `this`. */
+  readonly component?: (self: object) => Component | undefined;
+}
+
+function resolve(
+  self: object,
+  find: ((self: object) => Component | undefined) | undefined,
+  where: string,
+): Component {
+  const component = find ? find(self) : componentOf(self);
+  if (!component) {
+    throw new TypeError(
+      `${where}: \`this\` (${self?.constructor?.name ?? typeof self}) is not registered with a ResourceManager. ` +
+        'Call manager.register(this, id) first (e.g. in the constructor), or pass { component: (self) => … }.',
+    );
+  }
+  return component;
+}
+
+/**
+ * Track the value a method returns (or its promise resolves to) in the component of `this`.
+ * The component is looked up before the method runs, so a missing registration throws
+ * before anything is created. Returns the value unchanged.
+ */
+export function trackResult<V>(options: TrackResultOptions<V> = {}) {
+  const { size, component: find, ...trackOptions } = options;
+  return <This extends object, Args extends unknown[], R extends V | Promise<V>>(
+    method: (this: This, ...args: Args) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+  ): ((this: This, ...args: Args) => R) => {
+    const where = `@trackResult ${String(context.name)}()`;
+    return function (this: This, ...args: Args): R {
+      const component = resolve(this, find, where);
+      const track = (value: V): V => {
+        const bytes = typeof size === 'function' ? size(value) : size;
+        component.track(value, { ...trackOptions, ...(bytes !== undefined ? { size: bytes } : {}) });
+        return value;
+      };
+      const result = method.apply(this, args);
+      return (
+        isThenable(result) ? Promise.resolve(result as unknown as Promise<V>).then(track) : track(result as V)
+      ) as R;
+    };
+  };
+}
+
+/** Options of `@cleanupOnThrow`. */
+export interface CleanupOnThrowOptions<This> {
+  /** Run this instead of cleaning up the component of `this`. */
+  readonly cleanup?: (self: This, error: unknown) => unknown;
+  /** Find the component for `this`; default: the component registered for `this`. */
+  readonly component?: (self: object) => Component | undefined;
+}
+
+/**
+ * When the method throws (or its promise rejects), mark the component of `this` failed and
+ * clean it up (or run `options.cleanup`), then rethrow the original error. For async methods
+ * the rejection waits for the cleanup; for sync methods the cleanup is started and its
+ * failures are reported as events.
+ */
+export function cleanupOnThrow<This extends object>(options: CleanupOnThrowOptions<This> = {}) {
+  return <Args extends unknown[], R>(
+    method: (this: This, ...args: Args) => R,
+    context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
+  ): ((this: This, ...args: Args) => R) => {
+    const where = `@cleanupOnThrow ${String(context.name)}()`;
+    function onError(self: This, error: unknown): Promise<unknown> {
+      if (options.cleanup) return Promise.resolve().then(() => options.cleanup?.(self, error));
+      const component = resolve(self, options.component, where);
+      if (component.state !== 'failed' && !component.disposed) component.fail(error);
+      return component.cleanup({ force: true, reason: 'error' });
+    }
+    return function (this: This, ...args: Args): R {
+      let result: R;
+      try {
+        result = method.apply(this, args);
+      } catch (error) {
+        void onError(this, error).catch(() => undefined);
+        throw error;
+      }
+      if (isThenable(result)) {
+        return Promise.resolve(result).catch(async (error: unknown) => {
+          await onError(this, error).catch(() => undefined);
+          throw error;
+        }) as R;
+      }
+      return result;
+    };
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Error classes of the core. Every message says what was wrong, where, and what to do next.
+ */
+import type { CleanupReport } from './report.js';
+
+/** Base class of Steward's own errors (not of errors thrown by user disposers). */
+export class StewardError extends Error {
+  override name = 'StewardError';
+}
+
+/**
+ * Thrown when a resource is tracked into (or a child registered under) a component that
+ * is cleaning up or destroyed. The value has already been disposed when this is thrown,
+ * so nothing leaks. `cause` carries the stack of the cleanup call when leak tracking is on.
+ */
+export class UseAfterCleanupError extends StewardError {
+  override name = 'UseAfterCleanupError';
+  /** Id of the component that was already cleaned up. */
+  readonly componentId: string;
+  constructor(componentId: string, state: string, what: string, cleanedAt?: string) {
+    super(
+      `Cannot ${what} component "${componentId}": it is ${state}. The value was disposed at once so it does not leak. ` +
+        `Track resources before cleanup starts, or register a new component` +
+        (cleanedAt
+          ? '; see cause for where cleanup was started.'
+          : ' (enable leakTracking to see where cleanup was started).'),
+      cleanedAt
+        ? { cause: Object.assign(new Error('cleanup was started here'), { stack: cleanedAt }) }
+        : undefined,
+    );
+    this.componentId = componentId;
+  }
+}
+
+/** Thrown on an illegal lifecycle transition, e.g. `destroyed → active`. */
+export class IllegalTransitionError extends StewardError {
+  override name = 'IllegalTransitionError';
+  constructor(
+    readonly componentId: string,
+    readonly from: string,
+    readonly to: string,
+    allowed: readonly string[],
+  ) {
+    super(
+      `Component "${componentId}" cannot go from "${from}" to "${to}". ` +
+        (allowed.length ? `From "${from}" it may go to: ${allowed.join(', ')}.` : `"${from}" is final.`) +
+        (to === 'cleaning' || to === 'destroyed' ? ' Call cleanup() to clean a component up.' : ''),
+    );
+  }
+}
+
+/** Thrown by `track`/`resize` when a memory limit with the `reject` policy would be exceeded. */
+export class MemoryLimitError extends StewardError {
+  override name = 'MemoryLimitError';
+  constructor(
+    /** `component` for a component's subtree limit, `global` for the manager's. */
+    readonly scope: 'component' | 'global',
+    /** The component whose limit (or the component being tracked into, for global). */
+    readonly componentId: string,
+    readonly limitBytes: number,
+    readonly currentBytes: number,
+    readonly requestedBytes: number,
+  ) {
+    super(
+      `Memory limit exceeded: ${scope === 'global' ? 'the manager' : `component "${componentId}"`} holds ` +
+        `${currentBytes} B of ${limitBytes} B and cannot take ${requestedBytes} B more` +
+        `${scope === 'global' ? ` (tracking into "${componentId}")` : ''}. Nothing was tracked; the caller still owns the value. ` +
+        'Release resources first, raise the limit, or use the "evict" policy with evictable resources.',
+    );
+  }
+}
+
+/** Thrown when an async disposer does not settle within its timeout. */
+export class DisposerTimeoutError extends StewardError {
+  override name = 'DisposerTimeoutError';
+  constructor(
+    readonly resourceId: number,
+    readonly resourceType: string,
+    readonly componentId: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `Disposer of ${resourceType} #${resourceId} in component "${componentId}" did not settle within ${timeoutMs} ms ` +
+        'and was abandoned; cleanup went on. Make the disposer finish faster or raise disposerTimeoutMs.',
+    );
+  }
+}
+
+/**
+ * Thrown (as a rejection) by `cleanup()` without `force` when any disposer failed or timed
+ * out. It is an `AggregateError`: `errors` holds every failure, `report` the full report.
+ * Every disposer has run by the time this is thrown.
+ */
+export class CleanupError extends AggregateError {
+  override name = 'CleanupError';
+  readonly report: CleanupReport;
+  constructor(report: CleanupReport) {
+    const errors = [...report.failed.map((f) => f.error), ...report.abandoned.map((a) => a.error)];
+    super(
+      errors,
+      `Cleanup of "${report.componentId}" finished with ${report.failed.length} failed and ${report.abandoned.length} ` +
+        `abandoned disposer(s) out of ${report.released + report.failed.length + report.abandoned.length}. ` +
+        'See errors for each failure and report for the details; pass { force: true } to get the report without throwing.',
+    );
+    this.report = report;
+  }
+}
+
+/** Where in the arguments a value was invalid, for TypeError/RangeError messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined')
+    return String(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
+  return Array.isArray(value)
+    ? 'an array'
+    : `an object (${(value as object).constructor?.name ?? 'null prototype'})`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The typed events of a ResourceManager. Payloads are built only when somebody listens.
+ */
+import type { Component } from './component.js';
+import type { CleanupReport } from './report.js';
+import type { ReleaseReason, TrackedResource } from './resource.js';
+import type { ServiceToken } from './services.js';
+import type { LifecycleState, MemoryPolicy } from './types.js';
+
+/** Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, or on a rejected late track. */
+export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup';
+
+/** Kinds of leak the core detects. */
+export type LeakKind =
+  /** The owner object was garbage-collected while its component was never cleaned up. */
+  | 'owner-collected'
+  /** Something was tracked into a component after its cleanup started. */
+  | 'use-after-cleanup'
+  /** A resource outlived `leakTracking.maxResourceAgeMs`. */
+  | 'long-lived'
+  /** Reported by other layers (e.g. handle attribution in `steward/node`). */
+  | 'untracked-handle';
+
+/** Payload of `leakDetected`. */
+export interface LeakEvent {
+  readonly kind: LeakKind;
+  readonly component: Component;
+  readonly message: string;
+  readonly resource?: TrackedResource | undefined;
+  readonly stack?: string | undefined;
+}
+
+/** Payload of `memoryThresholdExceeded`. */
+export interface MemoryEvent {
+  /** `component`: a component's subtree limit; `global`: the manager's. */
+  readonly scope: 'component' | 'global';
+  /** The component whose limit was hit (for `global`, the one being tracked into). */
+  readonly component: Component;
+  readonly limitBytes: number;
+  /** Bytes held before the request. */
+  readonly currentBytes: number;
+  /** Bytes requested. */
+  readonly requestedBytes: number;
+  readonly policy: MemoryPolicy;
+  /** What was done: warned only, rejected the request, or evicted `evicted` resources. */
+  readonly action: 'warned' | 'rejected' | 'evicted';
+  /** Resources evicted (for `evict`). */
+  readonly evicted: number;
+  /** Bytes freed by eviction. */
+  readonly evictedBytes: number;
+}
+
+/** Event name → payload. */
+export interface ManagerEvents {
+  registered: { readonly component: Component };
+  stateChanged: {
+    readonly component: Component;
+    readonly from: LifecycleState;
+    readonly to: LifecycleState;
+    readonly error: unknown;
+  };
+  tracked: { readonly component: Component; readonly resource: TrackedResource };
+  released: {
+    readonly component: Component;
+    readonly resource: TrackedResource;
+    readonly reason: ReleaseReason;
+  };
+  cleanupStarted: { readonly component: Component; readonly reason: string | undefined };
+  cleanupFinished: { readonly component: Component; readonly report: CleanupReport };
+  memoryThresholdExceeded: MemoryEvent;
+  leakDetected: LeakEvent;
+  disposerFailed: {
+    readonly component: Component;
+    readonly resource: TrackedResource | undefined;
+    readonly error: unknown;
+    readonly phase: FailurePhase;
+  };
+  disposerTimedOut: {
+    readonly component: Component;
+    readonly resource: TrackedResource;
+    readonly timeoutMs: number;
+  };
+  serviceProvided: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
+  serviceWithdrawn: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
+}
