@@ -39,6 +39,7 @@ export {
   type ServiceRegistration,
   ServiceRegistry,
   type ServiceToken,
+  tokenFor,
 } from './services.js';
 export type {
   ComponentInfo,

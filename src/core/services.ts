@@ -25,6 +25,22 @@ export function createToken<T>(name: string, description?: string): ServiceToken
   return Object.freeze({ name, description });
 }
 
+const named = new Map<string, ServiceToken<unknown>>();
+
+/**
+ * The shared token for `name`: every call with the same name returns the same token (like
+ * `Symbol.for`). Use it when provider and consumer cannot import one module that exports
+ * the token — separately loaded plugins, for instance. The type parameter is trusted.
+ */
+export function tokenFor<T>(name: string, description?: string): ServiceToken<T> {
+  let token = named.get(name);
+  if (token === undefined) {
+    token = createToken<T>(name, description);
+    named.set(name, token);
+  }
+  return token as ServiceToken<T>;
+}
+
 /** Thrown by `services.get` when nobody provides the token. */
 export class ServiceNotFoundError extends StewardError {
   override name = 'ServiceNotFoundError';
