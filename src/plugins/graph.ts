@@ -1,0 +1,528 @@
+/**
+ * The plugin dependency graph: activation order, exclusions with reasons, and teardown planning.
+ *
+ * Everything here is linear in plugins + dependency edges (up to the sorting needed for deterministic
+ * output): Tarjan's algorithm (iterative, so deep chains cannot overflow the stack) finds cycles, a
+ * breadth-first search propagates exclusions, and Kahn's algorithm with a min-heap orders the rest.
+ */
+import semver from 'semver';
+import type { PluginManifest } from './manifest.js';
+
+/** The fields of a manifest the graph needs; a full {@link PluginManifest} fits. */
+export type PluginGraphNode = Pick<
+  PluginManifest,
+  'id' | 'version' | 'dependencies' | 'optionalDependencies'
+> & {
+  readonly hostRange?: string | undefined;
+};
+
+/** Options for {@link resolvePluginGraph}. */
+export interface PluginGraphOptions {
+  /** The host's version; plugins whose `hostRange` excludes it get a `host-mismatch` error. */
+  readonly hostVersion?: string;
+}
+
+/** Why a plugin cannot be activated. */
+export type GraphErrorKind =
+  | 'missing-dependency'
+  | 'incompatible-version'
+  | 'cycle'
+  | 'host-mismatch'
+  | 'blocked';
+
+/**
+ * A problem found while resolving the graph. `plugins` lists the affected (excluded) plugin ids: the
+ * plugin itself, or every member of a cycle. Extra fields depend on `kind`:
+ * - `missing-dependency`: `dependency`, `range`.
+ * - `incompatible-version`: `dependency`, `range`, `found` (the version present), `optional`.
+ * - `host-mismatch`: `range` (the plugin's host range), `found` (the host version).
+ * - `cycle`: `cycle`, the path `[a, b, c, a]` (each depends on the next).
+ * - `blocked`: `dependency` (an excluded dependency), `rootCause` (the plugin whose own error started it).
+ */
+export class GraphError extends Error {
+  override readonly name = 'GraphError';
+  readonly kind: GraphErrorKind;
+  readonly plugins: readonly string[];
+  readonly dependency?: string;
+  readonly range?: string;
+  readonly found?: string;
+  readonly optional?: boolean;
+  readonly cycle?: readonly string[];
+  readonly rootCause?: string;
+
+  constructor(
+    kind: GraphErrorKind,
+    plugins: readonly string[],
+    message: string,
+    details: {
+      dependency?: string;
+      range?: string;
+      found?: string;
+      optional?: boolean;
+      cycle?: readonly string[];
+      rootCause?: string;
+    } = {},
+  ) {
+    super(message);
+    this.kind = kind;
+    this.plugins = Object.freeze([...plugins]);
+    if (details.dependency !== undefined) this.dependency = details.dependency;
+    if (details.range !== undefined) this.range = details.range;
+    if (details.found !== undefined) this.found = details.found;
+    if (details.optional !== undefined) this.optional = details.optional;
+    if (details.cycle !== undefined) this.cycle = Object.freeze([...details.cycle]);
+    if (details.rootCause !== undefined) this.rootCause = details.rootCause;
+  }
+}
+
+/** The resolved graph. Immutable; all lists are fresh arrays the caller may keep. */
+export interface PluginGraph<M extends PluginGraphNode = PluginManifest> {
+  /** Activatable plugin ids, dependencies before dependents; ties broken by id (deterministic). */
+  readonly order: readonly string[];
+  /** Every problem, in a deterministic order: per-plugin errors by id, then cycles, then `blocked`. */
+  readonly errors: readonly GraphError[];
+  /** Ids that cannot be activated (each has at least one entry in `errors`), sorted. */
+  readonly excluded: readonly string[];
+  /** All input manifests by id, including excluded ones. */
+  readonly manifests: ReadonlyMap<string, M>;
+  /**
+   * Activatable plugins that depend on `id` directly or transitively (through required or present optional
+   * dependencies), in teardown order: every plugin comes before the plugins it depends on. Excludes `id`;
+   * empty for an excluded id. Throws a RangeError for an unknown id.
+   */
+  dependents(id: string): string[];
+  /** Transitive dependencies of `id` that are activatable, in activation order; excludes `id`. */
+  dependencies(id: string): string[];
+}
+
+/** What to stop, and in what order to bring it back. */
+export interface TeardownPlan {
+  /** The requested plugins plus all their transitive dependents; dependents before their dependencies. */
+  readonly teardown: string[];
+  /** The same plugins in activation order (reverse of `teardown`), for a reload. */
+  readonly restore: string[];
+}
+
+interface Internals {
+  readonly index: ReadonlyMap<string, number>; // position in `order`
+  readonly forward: readonly (readonly number[])[]; // order-position -> positions of its dependencies
+  readonly reverse: readonly (readonly number[])[]; // order-position -> positions of its dependents
+  readonly order: readonly string[];
+  readonly manifests: ReadonlyMap<string, unknown>;
+}
+
+const internals = new WeakMap<object, Internals>();
+
+/** A binary min-heap of strings (deterministic tie-break for Kahn's algorithm). */
+class MinHeap {
+  readonly #items: string[] = [];
+  get size(): number {
+    return this.#items.length;
+  }
+  push(value: string): void {
+    const items = this.#items;
+    items.push(value);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (items[parent]! <= value) break;
+      items[i] = items[parent]!;
+      i = parent;
+    }
+    items[i] = value;
+  }
+  pop(): string | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && items[right]! < items[left]! ? right : left;
+      if (items[child]! >= last) break;
+      items[i] = items[child]!;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
+}
+
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+/** `semver.satisfies` with prereleases counted, parsing each distinct range once per resolution. */
+function rangeChecker(): (version: string, range: string) => boolean {
+  const ranges = new Map<string, semver.Range | null>();
+  return (version, range) => {
+    let parsed = ranges.get(range);
+    if (parsed === undefined) {
+      try {
+        parsed = new semver.Range(range, { includePrerelease: true });
+      } catch {
+        parsed = null; // an invalid range satisfies nothing (manifests from discovery never have one)
+      }
+      ranges.set(range, parsed);
+    }
+    return parsed?.test(version) ?? false;
+  };
+}
+
+/**
+ * Strongly connected components (iterative Tarjan). Returns, for each node, its component number, and the
+ * components as lists of nodes. O(V + E).
+ */
+function stronglyConnected(adjacency: readonly (readonly number[])[]): {
+  comp: Int32Array;
+  comps: number[][];
+} {
+  const n = adjacency.length;
+  const index = new Int32Array(n).fill(-1);
+  const low = new Int32Array(n);
+  const comp = new Int32Array(n).fill(-1);
+  const onStack = new Uint8Array(n);
+  const stack: number[] = [];
+  const comps: number[][] = [];
+  const callStack: number[] = []; // node
+  const edgeStack: number[] = []; // next edge index for that node
+  let counter = 0;
+  for (let root = 0; root < n; root++) {
+    if (index[root] !== -1) continue;
+    callStack.push(root);
+    edgeStack.push(0);
+    index[root] = low[root] = counter++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (callStack.length > 0) {
+      const v = callStack[callStack.length - 1]!;
+      const edges = adjacency[v]!;
+      const e = edgeStack[edgeStack.length - 1]!;
+      if (e < edges.length) {
+        edgeStack[edgeStack.length - 1] = e + 1;
+        const w = edges[e]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = counter++;
+          stack.push(w);
+          onStack[w] = 1;
+          callStack.push(w);
+          edgeStack.push(0);
+        } else if (onStack[w]) {
+          low[v] = Math.min(low[v]!, index[w]!);
+        }
+        continue;
+      }
+      callStack.pop();
+      edgeStack.pop();
+      const parent = callStack[callStack.length - 1];
+      if (parent !== undefined) low[parent] = Math.min(low[parent]!, low[v]!);
+      if (low[v] === index[v]) {
+        const members: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          comp[w] = comps.length;
+          members.push(w);
+        } while (w !== v);
+        comps.push(members);
+      }
+    }
+  }
+  return { comp, comps };
+}
+
+/** Shortest cycle through `start` inside its component (BFS), as node indices `[start, ..., start]`. */
+function cycleThrough(start: number, adjacency: readonly (readonly number[])[], comp: Int32Array): number[] {
+  const parent = new Map<number, number>();
+  const queue = [start];
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head]!;
+    for (const w of adjacency[v]!) {
+      if (comp[w] !== comp[start]) continue;
+      if (w === start) {
+        const back: number[] = [];
+        for (let x = v; x !== start; x = parent.get(x)!) back.push(x);
+        return [start, ...back.reverse(), start];
+      }
+      if (!parent.has(w)) {
+        parent.set(w, v);
+        queue.push(w);
+      }
+    }
+  }
+  return [start, start]; // unreachable for a real cycle
+}
+
+/**
+ * Resolves the dependency graph of `manifests`.
+ *
+ * - A required dependency must be present and its version must satisfy the range (prereleases count:
+ *   `2.0.0-beta.1` satisfies `>=1`), else `missing-dependency` / `incompatible-version`.
+ * - An optional dependency is ignored when absent or excluded; when present its version must satisfy the
+ *   range (else `incompatible-version`); when present it orders activation like a required one.
+ * - With `hostVersion`, a plugin whose `hostRange` excludes it gets `host-mismatch`.
+ * - Every cycle (through required or optional dependencies) is reported once with its path; all members
+ *   of the strongly connected component are excluded.
+ * - A plugin with an excluded required dependency is excluded too, transitively, as `blocked`, naming the
+ *   dependency and the root cause.
+ *
+ * `order` contains every other plugin, dependencies first, ties broken by id. Throws a TypeError on
+ * duplicate ids (use `discoverPlugins`, which rejects them) or an invalid `hostVersion`.
+ */
+export function resolvePluginGraph<M extends PluginGraphNode>(
+  manifests: readonly M[],
+  options: PluginGraphOptions = {},
+): PluginGraph<M> {
+  const { hostVersion } = options;
+  const satisfies = rangeChecker();
+  if (hostVersion !== undefined && semver.valid(hostVersion) === null) {
+    throw new TypeError(
+      `resolvePluginGraph: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
+    );
+  }
+  // Nodes are numbered in id order so every traversal below is deterministic.
+  const nodes = [...manifests].sort((a, b) => byId(a.id, b.id));
+  const n = nodes.length;
+  const position = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const id = nodes[i]!.id;
+    if (position.has(id)) {
+      throw new TypeError(`resolvePluginGraph: duplicate plugin id "${id}"; each plugin id must be unique`);
+    }
+    position.set(id, i);
+  }
+
+  const directErrors: GraphError[][] = Array.from({ length: n }, () => []);
+  const edges: number[][] = Array.from({ length: n }, () => []); // all ordering edges: node -> dependency
+  const required: number[][] = Array.from({ length: n }, () => []); // required edges only
+  for (let i = 0; i < n; i++) {
+    const node = nodes[i]!;
+    const errs = directErrors[i]!;
+    if (
+      hostVersion !== undefined &&
+      node.hostRange !== undefined &&
+      !satisfies(hostVersion, node.hostRange)
+    ) {
+      errs.push(
+        new GraphError(
+          'host-mismatch',
+          [node.id],
+          `plugin "${node.id}" requires host ${node.hostRange}, but the host is ${hostVersion}; ` +
+            'install a version of the plugin made for this host',
+          { range: node.hostRange, found: hostVersion },
+        ),
+      );
+    }
+    const deps: [string, string, boolean][] = [
+      ...Object.entries(node.dependencies).map(([id, range]): [string, string, boolean] => [
+        id,
+        range,
+        false,
+      ]),
+      ...Object.entries(node.optionalDependencies).map(([id, range]): [string, string, boolean] => [
+        id,
+        range,
+        true,
+      ]),
+    ].sort((a, b) => byId(a[0], b[0]));
+    for (const [depId, range, optional] of deps) {
+      const j = position.get(depId);
+      if (j === undefined) {
+        if (!optional) {
+          errs.push(
+            new GraphError(
+              'missing-dependency',
+              [node.id],
+              `plugin "${node.id}" depends on "${depId}" (${range}), which is not installed; ` +
+                `install "${depId}" or remove it from "${node.id}"'s dependencies`,
+              { dependency: depId, range },
+            ),
+          );
+        }
+        continue;
+      }
+      const found = nodes[j]!.version;
+      if (!satisfies(found, range)) {
+        errs.push(
+          new GraphError(
+            'incompatible-version',
+            [node.id],
+            `plugin "${node.id}" needs ${optional ? 'optional ' : ''}dependency "${depId}" ${range}, but version ` +
+              `${found} is installed; install a matching "${depId}" or change the range in "${node.id}"`,
+            { dependency: depId, range, found, optional },
+          ),
+        );
+        continue;
+      }
+      edges[i]!.push(j);
+      if (!optional) required[i]!.push(j);
+    }
+  }
+
+  // Cycles: every strongly connected component with more than one node, or a self-loop.
+  const { comp, comps } = stronglyConnected(edges);
+  const inCycle = new Uint8Array(n);
+  const cycleErrors: GraphError[] = [];
+  for (const members of comps) {
+    const only = members[0]!;
+    if (members.length === 1 && !edges[only]!.includes(only)) continue;
+    members.sort((a, b) => a - b);
+    for (const m of members) inCycle[m] = 1;
+    const path = cycleThrough(members[0]!, edges, comp).map((k) => nodes[k]!.id);
+    const ids = members.map((k) => nodes[k]!.id);
+    cycleErrors.push(
+      new GraphError(
+        'cycle',
+        ids,
+        `dependency cycle ${path.join(' -> ')}${ids.length > path.length - 1 ? ` (component: ${ids.join(', ')})` : ''}; ` +
+          'none of these plugins can be activated until one of them drops a dependency in the cycle',
+        { cycle: path },
+      ),
+    );
+  }
+
+  // Exclusion: roots (own errors, cycles), then everything that requires an excluded plugin.
+  const rootOf = new Int32Array(n).fill(-1);
+  const dependentsRequired: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) for (const j of required[i]!) dependentsRequired[j]!.push(i);
+  const queue: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (directErrors[i]!.length > 0 || inCycle[i]) {
+      rootOf[i] = i;
+      queue.push(i);
+    }
+  }
+  for (let head = 0; head < queue.length; head++) {
+    const v = queue[head]!;
+    for (const w of dependentsRequired[v]!) {
+      if (rootOf[w] === -1) {
+        rootOf[w] = rootOf[v]!;
+        queue.push(w);
+      }
+    }
+  }
+  const blockedErrors: GraphError[] = [];
+  for (let i = 0; i < n; i++) {
+    if (rootOf[i] === -1) continue;
+    const blocker = required[i]!.find((j) => rootOf[j] !== -1 && !(inCycle[i] && comp[i] === comp[j]));
+    if (blocker === undefined) continue;
+    const id = nodes[i]!.id;
+    const dep = nodes[blocker]!.id;
+    const root = rootOf[blocker]!;
+    const rootId = nodes[root]!.id;
+    const rootKind = directErrors[root]![0]?.kind ?? 'cycle';
+    blockedErrors.push(
+      new GraphError(
+        'blocked',
+        [id],
+        `plugin "${id}" is blocked: its dependency "${dep}" cannot be activated` +
+          (rootId === dep ? ` (${rootKind})` : ` because of "${rootId}" (${rootKind})`) +
+          `; fix "${rootId}" first`,
+        { dependency: dep, rootCause: rootId },
+      ),
+    );
+  }
+
+  // Kahn's algorithm over the remaining plugins (ignoring edges to excluded optional dependencies).
+  const pending = new Int32Array(n);
+  const dependentsAll: number[][] = Array.from({ length: n }, () => []);
+  for (let i = 0; i < n; i++) {
+    if (rootOf[i] !== -1) continue;
+    for (const j of edges[i]!) {
+      if (rootOf[j] !== -1) continue;
+      pending[i]!++;
+      dependentsAll[j]!.push(i);
+    }
+  }
+  const ready = new MinHeap();
+  for (let i = 0; i < n; i++) if (rootOf[i] === -1 && pending[i] === 0) ready.push(nodes[i]!.id);
+  const order: string[] = [];
+  while (ready.size > 0) {
+    const id = ready.pop()!;
+    order.push(id);
+    for (const w of dependentsAll[position.get(id)!]!) if (--pending[w]! === 0) ready.push(nodes[w]!.id);
+  }
+
+  const index = new Map<string, number>(order.map((id, k) => [id, k]));
+  const forward: number[][] = order.map((id) => {
+    const i = position.get(id)!;
+    return edges[i]!.filter((j) => rootOf[j] === -1).map((j) => index.get(nodes[j]!.id)!);
+  });
+  const reverse: number[][] = order.map(() => []);
+  forward.forEach((deps, k) => {
+    for (const d of deps) reverse[d]!.push(k);
+  });
+
+  const errors = [...directErrors.flat(), ...cycleErrors, ...blockedErrors];
+  const excluded: string[] = [];
+  for (let i = 0; i < n; i++) if (rootOf[i] !== -1) excluded.push(nodes[i]!.id);
+  const manifestMap = new Map<string, M>(nodes.map((m) => [m.id, m]));
+  const frozenOrder = Object.freeze([...order]);
+  const data: Internals = { index, forward, reverse, order: frozenOrder, manifests: manifestMap };
+
+  const graph: PluginGraph<M> = Object.freeze({
+    order: frozenOrder,
+    errors: Object.freeze(errors),
+    excluded: Object.freeze(excluded),
+    manifests: manifestMap,
+    dependents: (id: string) => closure(data, [id], 'dependents', false),
+    dependencies: (id: string) => closure(data, [id], 'dependencies', false),
+  });
+  internals.set(graph, data);
+  return graph;
+}
+
+/**
+ * Transitive closure from `ids` over dependents (result in teardown order) or dependencies (activation
+ * order). O(k log k + edges visited) for a closure of size k.
+ */
+function closure(
+  data: Internals,
+  ids: Iterable<string>,
+  direction: 'dependents' | 'dependencies',
+  includeSelf: boolean,
+): string[] {
+  const adjacency = direction === 'dependents' ? data.reverse : data.forward;
+  const seen = new Set<number>();
+  const queue: number[] = [];
+  for (const id of ids) {
+    if (!data.manifests.has(id)) {
+      throw new RangeError(
+        `unknown plugin "${id}"; it was not among the manifests given to resolvePluginGraph`,
+      );
+    }
+    const k = data.index.get(id);
+    if (k === undefined || seen.has(k)) continue; // excluded plugins are never active: nothing to do
+    seen.add(k);
+    queue.push(k);
+  }
+  const starts = new Set(queue);
+  for (let head = 0; head < queue.length; head++) {
+    for (const w of adjacency[queue[head]!]!) {
+      if (!seen.has(w)) {
+        seen.add(w);
+        queue.push(w);
+      }
+    }
+  }
+  const result = [...seen].filter((k) => includeSelf || !starts.has(k));
+  result.sort(direction === 'dependents' ? (a, b) => b - a : (a, b) => a - b);
+  return result.map((k) => data.order[k]!);
+}
+
+/**
+ * For a set of plugins to stop (unload or reload), returns the full set including every transitive
+ * dependent, in safe teardown order (dependents before their dependencies), and the order to bring them
+ * back (activation order). Excluded plugins are ignored (they are never active); an unknown id throws a
+ * RangeError. `graph` must come from {@link resolvePluginGraph}.
+ */
+export function planTeardown<M extends PluginGraphNode>(
+  graph: PluginGraph<M>,
+  ids: Iterable<string>,
+): TeardownPlan {
+  const data = internals.get(graph);
+  if (!data) throw new TypeError('planTeardown: graph must be the result of resolvePluginGraph');
+  const teardown = closure(data, ids, 'dependents', true);
+  return { teardown, restore: [...teardown].reverse() };
+}
