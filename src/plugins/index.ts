@@ -1,0 +1,28 @@
+/**
+ * Steward plugins: manifests, discovery, dependency graph, the plugin host and the plugin
+ * context (resource ledger).
+ * @module steward/plugins
+ */
+export type { PluginContext, PluginServices } from './context.js';
+export { definePlugin, PluginBase, type PluginDefinition } from './define.js';
+export { type DiscoveryOptions, type DiscoveryResult, discoverPlugins } from './discovery.js';
+export type { PluginEvents, PluginFailurePhase, PluginState } from './events.js';
+export {
+  GraphError,
+  type GraphErrorKind,
+  type PluginGraph,
+  planTeardown,
+  resolvePluginGraph,
+  type TeardownPlan,
+} from './graph.js';
+export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
+export {
+  loadPluginManifest,
+  ManifestError,
+  type PluginIsolation,
+  type PluginManifest,
+  parseByteSize,
+} from './manifest.js';
+export { TimeoutError } from './timeout.js';
+export type { PluginWatcher, WatchOptions } from './watch.js';

@@ -1,0 +1,39 @@
+/**
+ * Running plugin code within a time budget. The plugin's code cannot be stopped (inline
+ * plugins share the host's thread); the host stops waiting, aborts the plugin's signal and
+ * releases its resources. Worker isolation is the way to stop code that never yields.
+ */
+import { StewardError } from '../core/index.js';
+
+/** A plugin hook did not settle within its timeout. */
+export class TimeoutError extends StewardError {
+  override name = 'TimeoutError';
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `${what} did not settle within ${timeoutMs} ms; the host stopped waiting and released its resources. ` +
+        'Make it finish sooner, honour ctx.signal, or raise the timeout in the manifest (steward.activationTimeoutMs / deactivationTimeoutMs).',
+    );
+  }
+}
+
+/** Run `fn` and wait at most `ms` for it; a synchronous throw becomes a rejection. */
+export function runWithin<T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    Promise.resolve()
+      .then(fn)
+      .then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+  });
+}

@@ -1,0 +1,14 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** Build dist/ once: test plugins import `steward/plugins` natively, as an installed package would. */
+export default function setup(): void {
+  const root = join(import.meta.dirname, '..');
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+    {
+      stdio: 'inherit',
+    },
+  );
+}

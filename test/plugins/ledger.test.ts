@@ -1,0 +1,112 @@
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PluginHost } from '../../src/plugins/index.js';
+import { PluginFixtures } from '../helpers/plugin-fixtures.js';
+
+const run = promisify(execFile);
+
+/** A plugin that acquires one of everything through ctx, and never releases any of it. */
+const LEAKY = `
+import { createServer } from 'node:net';
+import { EventEmitter } from 'node:events';
+export default {
+  async activate(ctx) {
+    const facts = (globalThis.__facts = {});
+    ctx.setInterval(() => {}, 50);
+    ctx.setTimeout(() => {}, 60_000);
+    ctx.listen(process, 'SIGUSR2', () => {});
+    facts.listenersDuring = process.listenerCount('SIGUSR2');
+    const bus = new EventTarget();
+    ctx.listen(bus, 'ping', () => { facts.pinged = (facts.pinged ?? 0) + 1; });
+    globalThis.__bus = bus;
+    const server = ctx.server(createServer((s) => s.write('hi')));
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    facts.port = server.address().port;
+    const child = ctx.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    facts.pid = child.pid;
+    const dir = await ctx.storage();
+    const file = await ctx.open(dir + '/data.txt', 'w');
+    await file.write('x');
+    facts.watcher = !!ctx.watch(dir, {}, () => {});
+    ctx.worker('setInterval(() => {}, 1000)', { eval: true });
+    facts.resources = ctx.component.resourceCount;
+  },
+};`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let fx: PluginFixtures;
+beforeEach(async () => {
+  fx = await PluginFixtures.create();
+});
+afterEach(async () => {
+  await fx[Symbol.asyncDispose]();
+});
+
+describe('the plugin context reclaims everything a plugin acquired through it', () => {
+  it('in process: timers, listeners, server, child process, file, watcher, worker', async () => {
+    await fx.plugin('leaky', { code: LEAKY });
+    const host = new PluginHost({ dirs: [fx.dir], storageDir: `${fx.root}/storage`, log: () => {} });
+    const before = process.listenerCount('SIGUSR2');
+    await host.start();
+    const facts = (globalThis as Record<string, unknown>).__facts as Record<string, number>;
+    expect(host.get('leaky')!.state).toBe('active');
+    expect(facts.resources).toBe(9);
+    expect(facts.listenersDuring).toBe(before + 1);
+    const bus = (globalThis as Record<string, unknown>).__bus as EventTarget;
+    bus.dispatchEvent(new Event('ping'));
+    expect(facts.pinged).toBe(1);
+    expect(alive(facts.pid!)).toBe(true);
+    const byType = host.manager.stats().byType;
+    expect(Object.keys(byType).sort()).toEqual([
+      'file_handle',
+      'listener',
+      'process',
+      'socket',
+      'timer',
+      'worker',
+    ]);
+
+    await host.unload('leaky');
+    expect(host.manager.activeResources).toBe(0);
+    expect(process.listenerCount('SIGUSR2')).toBe(before);
+    bus.dispatchEvent(new Event('ping'));
+    expect(facts.pinged).toBe(1);
+    expect(alive(facts.pid!)).toBe(false);
+    // The port is free: connecting is refused and it can be bound again.
+    const socket = connect(facts.port!, '127.0.0.1');
+    const [error] = (await once(socket, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ECONNREFUSED');
+    const again = createServer();
+    await new Promise<void>((r) => again.listen(facts.port, '127.0.0.1', r));
+    await new Promise((r) => again.close(r));
+    await host.dispose();
+  });
+
+  it('out of process: after unload the event loop is empty and the host exits by itself', async () => {
+    await fx.plugin('leaky', { code: LEAKY });
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/plugins/host-then-exit.ts', fx.dir],
+      { cwd: `${import.meta.dirname}/../..`, timeout: 15_000 },
+    );
+    const [started, ended] = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(started.summary.active).toEqual(['leaky']);
+    expect(started.facts.resources).toBe(9);
+    expect(ended).toEqual({ unloaded: ['unloaded'], left: 0 });
+    expect(alive(started.facts.pid)).toBe(false);
+  });
+});
