@@ -39,7 +39,6 @@ function ensureHooks(): void {
   register(`data:text/javascript,${encodeURIComponent(HOOKS)}`);
 }
 
-
 /**
  * Import a plugin's entry. Generation 0 is a plain import; generation n > 0 is a fresh copy of
  * every module under `root` (the plugin's folder, or its file for single-module plugins).
