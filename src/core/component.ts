@@ -321,7 +321,13 @@ export class Component implements AsyncDisposable {
 
   /** @internal Start (or join) the cleanup run, within `deadlineAt` if given (a parent's). */
   _startCleanup(options: CleanupOptions | undefined, deadlineAt: number | undefined): Promise<CleanupReport> {
-    this._cleanup ??= runCleanup(this, options, deadlineAt);
+    if (this._cleanup === undefined) {
+      // Publish the run before starting it: its synchronous part (sync disposers, listeners)
+      // may call cleanup() again, which must join this run, not start a second one.
+      let start!: (run: Promise<CleanupReport>) => void;
+      this._cleanup = new Promise<CleanupReport>((resolve) => (start = resolve));
+      start(runCleanup(this, options, deadlineAt));
+    }
     return this._cleanup;
   }
 
