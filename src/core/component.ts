@@ -432,6 +432,8 @@ export class Component implements AsyncDisposable {
     if (record._flags & RELEASED) return; // evicted itself to make room
     record._size = bytes;
     this.manager._account(this, delta);
+    const events = this.manager.events;
+    if (events.has('resized')) events.emit('resized', { component: this, resource: record, from: bytes - delta });
   }
 
   /** Dispose a value that arrived too late (use after cleanup), reporting failures. */

@@ -60,6 +60,8 @@ export interface ManagerEvents {
     readonly error: unknown;
   };
   tracked: { readonly component: Component; readonly resource: TrackedResource };
+  /** A resource's size changed (`resource.size` is the new size). */
+  resized: { readonly component: Component; readonly resource: TrackedResource; readonly from: number };
   released: {
     readonly component: Component;
     readonly resource: TrackedResource;
