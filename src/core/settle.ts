@@ -37,26 +37,32 @@ export function settleWithin(
       done = true;
       resolve(TIMEOUT);
     }, ms);
-    promise.then(
-      () => {
+    const fail = (error: unknown): void => {
+      if (done) return onLate(error);
+      done = true;
+      clearTimeout(timer);
+      resolve({ kind: 'error', error });
+    };
+    try {
+      promise.then(() => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         resolve(OK);
-      },
-      (error: unknown) => {
-        if (done) return onLate(error);
-        done = true;
-        clearTimeout(timer);
-        resolve({ kind: 'error', error });
-      },
-    );
+      }, fail);
+    } catch (error) {
+      fail(error); // a thenable whose then() throws: a failed disposer, not a broken sweep
+    }
   });
 }
 
 /** Attach a rejection handler to a promise nobody will await, so its failure is reported, not lost. */
 export function reportRejection(promise: PromiseLike<unknown>, onError: (error: unknown) => void): void {
-  promise.then(undefined, onError);
+  try {
+    promise.then(undefined, onError);
+  } catch (error) {
+    onError(error);
+  }
 }
 
 /** Unref a timer where the platform supports it (Node), so it never keeps the process alive. */
