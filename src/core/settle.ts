@@ -38,7 +38,10 @@ export function settleWithin(
       resolve(TIMEOUT);
     }, ms);
     const fail = (error: unknown): void => {
-      if (done) return onLate(error);
+      if (done) {
+        onLate(error);
+        return;
+      }
       done = true;
       clearTimeout(timer);
       resolve({ kind: 'error', error });
