@@ -1,0 +1,316 @@
+import { describe, expect, it } from 'vitest';
+import { type MemoryEvent, MemoryLimitError, ResourceManager } from '../../src/core/index.js';
+import { closable } from './helpers.js';
+
+describe('memory accounting', () => {
+  it('counts own bytes, subtree bytes and the total', () => {
+    const manager = new ResourceManager();
+    const root = manager.register({}, 'root');
+    const child = manager.register({}, 'child', { parent: root });
+    const grandchild = manager.register({}, 'grandchild', { parent: child });
+    const other = manager.register({}, 'other');
+    root.track('r', { size: 1 });
+    child.track('c', { size: 10 });
+    const g = grandchild.track('g', { size: 100 });
+    other.track('o', { size: 1000 });
+    expect([root.ownBytes, child.ownBytes, grandchild.ownBytes, other.ownBytes]).toEqual([1, 10, 100, 1000]);
+    expect([root.bytes, child.bytes, grandchild.bytes, other.bytes]).toEqual([111, 110, 100, 1000]);
+    expect(manager.totalBytes).toBe(1111);
+    g.resize(300);
+    expect([root.bytes, child.bytes, grandchild.bytes]).toEqual([311, 310, 300]);
+    expect(manager.totalBytes).toBe(1311);
+    g.release();
+    expect([root.bytes, child.bytes, grandchild.bytes]).toEqual([11, 10, 0]);
+    expect(manager.totalBytes).toBe(1011);
+  });
+
+  it('a destroyed child gives its bytes back to its ancestors', async () => {
+    const manager = new ResourceManager();
+    const root = manager.register({}, 'root');
+    const child = manager.register({}, 'child', { parent: root });
+    child.track('c', { size: 50 });
+    root.track('r', { size: 5 });
+    await child.cleanup();
+    expect(root.bytes).toBe(5);
+    expect(manager.totalBytes).toBe(5);
+    await root.cleanup();
+    expect(manager.totalBytes).toBe(0);
+  });
+
+  it('fractional sizes are accepted and summed', () => {
+    const manager = new ResourceManager();
+    const c = manager.register({}, 'c');
+    c.track('a', { size: 0.5 });
+    c.track('b', { size: 1.5 });
+    expect(manager.totalBytes).toBe(2);
+  });
+});
+
+describe('memory limits: warn', () => {
+  it('tracks anyway and emits memoryThresholdExceeded (component limit)', () => {
+    const manager = new ResourceManager();
+    const events: MemoryEvent[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(e));
+    const c = manager.register({}, 'c', { memoryLimit: { bytes: 100 } });
+    expect(c.memoryLimit).toEqual({ bytes: 100, policy: 'warn' });
+    c.track('a', { size: 60 });
+    expect(events).toEqual([]);
+    c.track('b', { size: 60 });
+    expect(c.bytes).toBe(120);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      scope: 'component',
+      limitBytes: 100,
+      currentBytes: 60,
+      requestedBytes: 60,
+      policy: 'warn',
+      action: 'warned',
+      evicted: 0,
+    });
+    expect(events[0]!.component).toBe(c);
+  });
+
+  it("a parent limit applies to its children's tracking", () => {
+    const manager = new ResourceManager();
+    const events: MemoryEvent[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(e));
+    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 10, policy: 'warn' } });
+    const child = manager.register({}, 'child', { parent });
+    child.track('x', { size: 11 });
+    expect(events.map((e) => e.component.id)).toEqual(['parent']);
+  });
+
+  it('the global limit warns with scope global', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10 } });
+    const events: MemoryEvent[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(e));
+    manager.register({}, 'a').track('x', { size: 8 });
+    manager.register({}, 'b').track('y', { size: 8 });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      scope: 'global',
+      currentBytes: 8,
+      requestedBytes: 8,
+      action: 'warned',
+    });
+    expect(events[0]!.component.id).toBe('b');
+    expect(manager.totalBytes).toBe(16);
+  });
+});
+
+describe('memory limits: reject', () => {
+  it('throws MemoryLimitError and tracks nothing; the value is not disposed', () => {
+    const manager = new ResourceManager();
+    const c = manager.register({}, 'c', { memoryLimit: { bytes: 100, policy: 'reject' } });
+    c.track('a', { size: 90 });
+    const log: string[] = [];
+    const value = closable(log, 'big');
+    let error: unknown;
+    try {
+      c.track(value, { size: 20 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MemoryLimitError);
+    expect(error).toMatchObject({
+      scope: 'component',
+      componentId: 'c',
+      limitBytes: 100,
+      currentBytes: 90,
+      requestedBytes: 20,
+    });
+    expect((error as Error).message).toMatch(/component "c" holds 90 B of 100 B and cannot take 20 B more/);
+    expect(log).toEqual([]);
+    expect(c.resourceCount).toBe(1);
+    expect(c.bytes).toBe(90);
+    expect(manager.totalBytes).toBe(90);
+    expect(manager.stats()).toMatchObject({ resourcesTracked: 1, rejections: 1, activeResources: 1 });
+    // Exactly at the limit is fine.
+    c.track('b', { size: 10 });
+    expect(c.bytes).toBe(100);
+  });
+
+  it("an ancestor's reject limit stops a descendant, and the error names the ancestor", () => {
+    const manager = new ResourceManager();
+    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 10, policy: 'reject' } });
+    const child = manager.register({}, 'child', { parent });
+    expect(() => child.track('x', { size: 11 })).toThrow(/component "parent"/);
+    expect(child.resourceCount).toBe(0);
+    expect(parent.bytes).toBe(0);
+  });
+
+  it('the global reject limit names the component being tracked into', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'reject' } });
+    const c = manager.register({}, 'c');
+    c.track('x', { size: 6 });
+    let error: unknown;
+    try {
+      c.track('y', { size: 6 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ scope: 'global', componentId: 'c' });
+    expect((error as Error).message).toMatch(/the manager holds 6 B of 10 B/);
+    expect((error as Error).message).toMatch(/tracking into "c"/);
+    expect(manager.totalBytes).toBe(6);
+  });
+
+  it('resize past a reject limit throws and keeps the old size; shrinking always works', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'reject' } });
+    const c = manager.register({}, 'c');
+    const h = c.track('x', { size: 50 });
+    expect(() => h.resize(101)).toThrow(MemoryLimitError);
+    expect(h.size).toBe(50);
+    expect(manager.totalBytes).toBe(50);
+    h.resize(100);
+    expect(manager.totalBytes).toBe(100);
+    manager.setMemoryLimit({ bytes: 10, policy: 'reject' });
+    h.resize(60); // shrinking past nothing: allowed even though still over the new limit
+    expect(h.size).toBe(60);
+  });
+
+  it('rejection is checked before any eviction', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
+    const c = manager.register({}, 'c', { memoryLimit: { bytes: 10, policy: 'reject' } });
+    const log: string[] = [];
+    c.track(closable(log, 'evictable'), { size: 8, evictable: true });
+    expect(() => c.track('x', { size: 5 })).toThrow(MemoryLimitError);
+    expect(log).toEqual([]);
+    expect(c.bytes).toBe(8);
+  });
+
+  it('size-0 resources are never rejected', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 0, policy: 'reject' } });
+    const c = manager.register({}, 'c');
+    expect(() => c.track('x')).not.toThrow();
+    expect(() => c.track('y', { size: 1 })).toThrow(MemoryLimitError);
+  });
+});
+
+describe('memory limits: evict', () => {
+  it('releases evictable resources least recently used first until under the limit', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
+    const c = manager.register({}, 'cache');
+    const log: string[] = [];
+    const released: string[] = [];
+    manager.on('released', (e) => released.push(`${e.resource.type}:${e.reason}`));
+    const a = c.track(closable(log, 'a'), { type: 'thumbnail', size: 30, evictable: true });
+    const b = c.track(closable(log, 'b'), { type: 'thumbnail', size: 30, evictable: true });
+    const pinned = c.track(closable(log, 'pinned'), { size: 30 });
+    const d = c.track(closable(log, 'd'), { type: 'thumbnail', size: 10, evictable: true });
+    a.touch(); // now b is the least recently used
+    const events: MemoryEvent[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(e));
+    c.track(closable(log, 'new'), { size: 45 });
+    // Held 100, +45 needs ≤ 55 held: evict b (30) → 70, then d (10) → 60, then a (30) → 30.
+    expect(log).toEqual(['b', 'd', 'a']);
+    expect([a.released, b.released, d.released, pinned.released]).toEqual([true, true, true, false]);
+    expect(released).toEqual(['thumbnail:evicted', 'thumbnail:evicted', 'thumbnail:evicted']);
+    expect(manager.totalBytes).toBe(75);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ action: 'evicted', evicted: 3, evictedBytes: 70, policy: 'evict' });
+    expect(manager.stats().evictions).toBe(3);
+  });
+
+  it('stops as soon as the new resource fits', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
+    const c = manager.register({}, 'cache');
+    const log: string[] = [];
+    for (const name of ['a', 'b', 'c', 'd']) c.track(closable(log, name), { size: 25, evictable: true });
+    c.track('x', { size: 10 });
+    expect(log).toEqual(['a']);
+    expect(manager.totalBytes).toBe(85);
+  });
+
+  it('touch() on a released or non-evictable resource is a no-op', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
+    const c = manager.register({}, 'cache');
+    const plain = c.track('p', { size: 1 });
+    plain.touch();
+    const gone = c.track({ close() {} }, { size: 1, evictable: true });
+    gone.release();
+    expect(() => gone.touch()).not.toThrow();
+    expect(manager.totalBytes).toBe(1);
+  });
+
+  it('a component evict limit only evicts within its subtree', () => {
+    const manager = new ResourceManager();
+    const log: string[] = [];
+    const outside = manager.register({}, 'outside');
+    outside.track(closable(log, 'outside'), { size: 50, evictable: true });
+    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 60, policy: 'evict' } });
+    const child = manager.register({}, 'child', { parent });
+    child.track(closable(log, 'child'), { size: 40, evictable: true });
+    parent.track(closable(log, 'parent'), { size: 20, evictable: true });
+    parent.track('new', { size: 30 });
+    expect(log).toEqual(['child']);
+    expect(parent.bytes).toBe(50);
+    expect(manager.totalBytes).toBe(100);
+  });
+
+  it('when eviction cannot make room, the resource is still tracked and the event says what was freed', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
+    const c = manager.register({}, 'c');
+    const events: MemoryEvent[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(e));
+    c.track({ close() {} }, { size: 5, evictable: true });
+    const big = c.track('big', { size: 50 });
+    expect(big.released).toBe(false);
+    expect(manager.totalBytes).toBe(50);
+    expect(events[0]).toMatchObject({ action: 'evicted', evicted: 1, evictedBytes: 5 });
+  });
+
+  it('resize can evict other resources but never the one being resized', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
+    const c = manager.register({}, 'c');
+    const log: string[] = [];
+    const self = c.track(closable(log, 'self'), { size: 10, evictable: true });
+    c.track(closable(log, 'other'), { size: 40, evictable: true });
+    self.resize(80);
+    expect(log).toEqual(['other']);
+    expect(self.released).toBe(false);
+    expect(self.size).toBe(80);
+    expect(manager.totalBytes).toBe(80);
+  });
+
+  it('a throwing evicted disposer is reported and eviction goes on', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
+    const c = manager.register({}, 'c');
+    const phases: string[] = [];
+    manager.on('disposerFailed', (e) => phases.push(e.phase));
+    const log: string[] = [];
+    c.track(
+      {},
+      {
+        size: 5,
+        evictable: true,
+        dispose: () => {
+          throw new Error('evict boom');
+        },
+      },
+    );
+    c.track(closable(log, 'second'), { size: 5, evictable: true });
+    c.track('x', { size: 10 });
+    expect(phases).toEqual(['evict']);
+    expect(log).toEqual(['second']);
+    expect(manager.totalBytes).toBe(10);
+  });
+});
+
+describe('memory limits: changing them', () => {
+  it('setMemoryLimit on a component and on the manager applies to later tracking; undefined removes it', () => {
+    const manager = new ResourceManager();
+    const c = manager.register({}, 'c');
+    c.setMemoryLimit({ bytes: 5, policy: 'reject' });
+    expect(() => c.track('x', { size: 6 })).toThrow(MemoryLimitError);
+    c.setMemoryLimit(undefined);
+    expect(c.memoryLimit).toBeUndefined();
+    c.track('x', { size: 6 });
+    manager.setMemoryLimit({ bytes: 6, policy: 'reject' });
+    expect(manager.memoryLimit).toEqual({ bytes: 6, policy: 'reject' });
+    expect(() => c.track('y', { size: 1 })).toThrow(/the manager holds 6 B of 6 B/);
+    manager.setMemoryLimit(undefined);
+    c.track('y', { size: 1 });
+    expect(manager.totalBytes).toBe(7);
+  });
+});
