@@ -131,9 +131,10 @@ export class ResourceManager implements AsyncDisposable {
   readonly #byId = new Map<string, Component>();
   readonly #byOwner = new WeakMap<object, Component>();
   #weakRegistry: FinalizationRegistry<TrackedResource> | undefined;
-  readonly #ownerRegistry = new FinalizationRegistry<Component>((component) =>
-    this.#ownerCollected(component),
-  );
+  // An owner collected once cleanup has started is no leak: cleanup was asked for.
+  readonly #ownerRegistry = new FinalizationRegistry<Component>((component) => {
+    if (acceptsResources(component.state)) this.#ownerCollected(component);
+  });
   readonly #maxAgeMs: number | undefined;
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #scopeCounter = 0;
