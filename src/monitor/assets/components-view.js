@@ -1,0 +1,212 @@
+// The Components tab's table: id, type, state, resources, memory (own and with children), age.
+// Sortable by any column, filterable, as a tree (collapsible) or a flat list; keyboard usable
+// (arrows move between rows, Enter selects, Left/Right collapse and expand).
+import { h, replace } from './dom.js';
+import { bytes, count, duration } from './format.js';
+
+const COLUMNS = [
+  { key: 'id', label: 'Component' },
+  { key: 'type', label: 'Type' },
+  { key: 'state', label: 'State' },
+  { key: 'resources', label: 'Resources', num: true },
+  { key: 'ownBytes', label: 'Own memory', num: true },
+  { key: 'subtreeBytes', label: 'With children', num: true },
+  { key: 'ageMs', label: 'Age', num: true },
+];
+
+const view = { sort: { key: 'id', dir: 1 }, filter: '', mode: 'tree', collapsed: new Set() };
+
+function compare(a, b) {
+  const { key, dir } = view.sort;
+  const x = a[key];
+  const y = b[key];
+  const order = typeof x === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
+  return order * dir || a.id.localeCompare(b.id, 'en', { numeric: true });
+}
+
+/** Rows to show, in order, each with its depth and whether it has (shown) children. */
+function visibleRows(components) {
+  const byId = new Map(components.map((c) => [c.id, c]));
+  const text = view.filter.trim().toLowerCase();
+  const matches = (c) =>
+    text === '' ||
+    c.id.toLowerCase().includes(text) ||
+    c.type.toLowerCase().includes(text) ||
+    c.state.toLowerCase().includes(text);
+  if (view.mode === 'flat') {
+    return components
+      .filter(matches)
+      .sort(compare)
+      .map((c) => ({ c, depth: 0, hasChildren: false }));
+  }
+  const keep = new Set();
+  for (const c of components) {
+    if (!matches(c)) continue;
+    for (let x = c; x && !keep.has(x.id); x = byId.get(x.parent)) keep.add(x.id);
+  }
+  const rows = [];
+  const walk = (list, depth) => {
+    for (const c of list.filter((x) => keep.has(x.id)).sort(compare)) {
+      const kids = c.children.map((id) => byId.get(id)).filter(Boolean);
+      const hasChildren = kids.some((k) => keep.has(k.id));
+      rows.push({ c, depth, hasChildren });
+      if (hasChildren && (text !== '' || !view.collapsed.has(c.id))) walk(kids, depth + 1);
+    }
+  };
+  walk(
+    components.filter((c) => c.parent === undefined || !byId.has(c.parent)),
+    0,
+  );
+  return rows;
+}
+
+/**
+ * Create the components table inside `table`. `onSelect(id)` is called when a row is chosen.
+ * Returns `render(snapshot, selectedId, elapsedMs)`; elapsedMs is the time since the snapshot.
+ */
+export function componentsTable(table, filterInput, modeInputs, countLabel, onSelect) {
+  let last;
+  const rerender = () => last && render(...last);
+  filterInput.addEventListener('input', () => {
+    view.filter = filterInput.value;
+    rerender();
+  });
+  for (const input of modeInputs) {
+    input.addEventListener('change', () => {
+      if (input.checked) view.mode = input.value;
+      rerender();
+    });
+  }
+  const headRow = table.tHead.rows[0];
+  const renderHead = () =>
+    replace(
+      headRow,
+      COLUMNS.map((col) => {
+        const active = view.sort.key === col.key;
+        return h(
+          'th',
+          {
+            scope: 'col',
+            class: col.num ? 'num' : undefined,
+            'aria-sort': active ? (view.sort.dir > 0 ? 'ascending' : 'descending') : 'none',
+          },
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'sort',
+              title: `Sort by ${col.label.toLowerCase()}`,
+              onclick: () => {
+                view.sort = { key: col.key, dir: active ? -view.sort.dir : col.num ? -1 : 1 };
+                renderHead();
+                rerender();
+              },
+            },
+            col.label,
+            h(
+              'span',
+              { class: 'arrow', 'aria-hidden': 'true' },
+              active ? (view.sort.dir > 0 ? '▲' : '▼') : '',
+            ),
+          ),
+        );
+      }),
+    );
+  renderHead();
+
+  const body = table.tBodies[0];
+  body.addEventListener('keydown', (event) => {
+    const row = event.target.closest('tr[data-id]');
+    if (!row) return;
+    const id = row.dataset.id;
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      onSelect(id);
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+      event.preventDefault();
+      const next = event.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling;
+      next?.focus();
+    } else if ((event.key === 'ArrowLeft' || event.key === 'ArrowRight') && row.dataset.parent === 'true') {
+      event.preventDefault();
+      if (event.key === 'ArrowLeft') view.collapsed.add(id);
+      else view.collapsed.delete(id);
+      rerender();
+    }
+  });
+
+  function render(snapshot, selectedId, elapsedMs) {
+    last = [snapshot, selectedId, elapsedMs];
+    const focusedId = document.activeElement?.closest?.('#components tr[data-id]')?.dataset.id;
+    const rows = visibleRows(snapshot.components);
+    countLabel.textContent = `${count(rows.length)} of ${count(snapshot.components.length)} components`;
+    replace(
+      body,
+      rows.map(({ c, depth, hasChildren }) => {
+        const collapsed = view.collapsed.has(c.id) && view.filter.trim() === '';
+        const toggle = hasChildren
+          ? h(
+              'button',
+              {
+                type: 'button',
+                class: 'twisty',
+                tabindex: '-1',
+                'aria-label': collapsed ? `Expand ${c.id}` : `Collapse ${c.id}`,
+                onclick: (event) => {
+                  event.stopPropagation();
+                  if (collapsed) view.collapsed.delete(c.id);
+                  else view.collapsed.add(c.id);
+                  rerender();
+                },
+              },
+              collapsed ? '▸' : '▾',
+            )
+          : h('span', { class: 'twisty-space' });
+        const cell = h(
+          'td',
+          { class: 'id-cell' },
+          view.mode === 'tree' ? toggle : null,
+          h('span', { class: 'cid' }, c.id),
+        );
+        cell.style.paddingLeft = `${0.5 + depth * 1.25}rem`;
+        return h(
+          'tr',
+          {
+            tabindex: '0',
+            dataset: { id: c.id, parent: String(hasChildren) },
+            'aria-selected': String(c.id === selectedId),
+            'aria-expanded': view.mode === 'tree' && hasChildren ? String(!collapsed) : undefined,
+            'aria-level': view.mode === 'tree' ? String(depth + 1) : undefined,
+            class: c.id === selectedId ? 'selected' : undefined,
+            onclick: () => onSelect(c.id),
+          },
+          cell,
+          h('td', {}, c.type),
+          h('td', {}, h('span', { class: `badge state-${c.state}` }, c.state)),
+          h('td', { class: 'num' }, count(c.resources)),
+          h('td', { class: 'num' }, bytes(c.ownBytes)),
+          h('td', { class: 'num' }, bytes(c.subtreeBytes)),
+          h('td', { class: 'num' }, duration(c.ageMs + elapsedMs)),
+        );
+      }),
+    );
+    if (rows.length === 0) {
+      body.append(
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            { colspan: String(COLUMNS.length), class: 'empty' },
+            snapshot.components.length === 0
+              ? 'No components are registered.'
+              : 'No component matches the filter.',
+          ),
+        ),
+      );
+    }
+    if (focusedId !== undefined) {
+      for (const row of body.rows) if (row.dataset.id === focusedId) row.focus();
+    }
+  }
+  return render;
+}

@@ -1,0 +1,69 @@
+// The Statistics tab: counters and totals as cards, and the event log (newest first).
+import { h, replace } from './dom.js';
+import { bytes, clock, count, describeEvent, isProblem } from './format.js';
+
+/** Render the statistic cards. */
+export function renderCards(container, stats) {
+  const cards = [
+    [
+      'Components',
+      count(stats.components),
+      `${count(stats.componentsRegistered)} registered, ${count(stats.componentsDestroyed)} destroyed`,
+    ],
+    ['Live resources', count(stats.activeResources), `${count(Object.keys(stats.byType).length)} types`],
+    [
+      'Memory tracked',
+      bytes(stats.totalBytes),
+      stats.memoryLimit
+        ? `limit ${bytes(stats.memoryLimit.bytes)} (${stats.memoryLimit.policy})`
+        : 'no global limit',
+    ],
+    ['Tracked', count(stats.resourcesTracked), 'resources since start'],
+    ['Released', count(stats.resourcesReleased), 'resources since start'],
+    ['Cleanup failures', count(stats.disposerFailures), `${count(stats.disposerTimeouts)} timed out`],
+    ['Leaks detected', count(stats.leaksDetected), 'all kinds'],
+    ['Evictions', count(stats.evictions), `${count(stats.rejections)} requests rejected by limits`],
+  ];
+  replace(
+    container,
+    cards.map(([label, value, note]) =>
+      h(
+        'div',
+        {
+          class: `card${(label === 'Cleanup failures' || label === 'Leaks detected') && value !== '0' ? ' warn' : ''}`,
+        },
+        h('div', { class: 'card-label' }, label),
+        h('div', { class: 'card-value' }, value),
+        h('div', { class: 'card-note' }, note),
+      ),
+    ),
+  );
+}
+
+/** Render the event log, newest first, filtered by type and text. */
+export function renderLog(list, events, type, text) {
+  const needle = text.trim().toLowerCase();
+  const shown = [];
+  for (let i = events.length - 1; i >= 0 && shown.length < 300; i--) {
+    const e = events[i];
+    if (type && e.type !== type) continue;
+    const line = describeEvent(e);
+    if (needle && !`${e.component ?? ''} ${line}`.toLowerCase().includes(needle)) continue;
+    shown.push(
+      h(
+        'li',
+        { class: isProblem(e) ? 'problem' : undefined },
+        h('time', { datetime: new Date(e.at).toISOString() }, clock(e.at)),
+        h('span', { class: `etype t-${e.type}` }, e.type),
+        e.component ? h('span', { class: 'ecomp' }, e.component) : null,
+        h('span', { class: 'etext' }, line),
+      ),
+    );
+  }
+  replace(
+    list,
+    shown.length
+      ? shown
+      : h('li', { class: 'muted' }, events.length ? 'No event matches.' : 'No events yet.'),
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * Steward monitor: a loopback HTTP server guarded by a token, with a live dashboard, a JSON API,
+ * a Server-Sent Events stream and Prometheus `/metrics`. See docs/monitor.md.
+ * @module steward/monitor
+ */
+
+export type { ApiContext, ResourcesResponse, SnapshotResponse } from './api.js';
+export { generateToken, tokenMatches } from './auth.js';
+export type { MonitorEvent } from './events.js';
+export type { HistoryOptions, MemorySample, MemorySeries } from './history.js';
+export { type MetricsOptions, MonitorMetrics, OTHER } from './metrics.js';
+export type { PluginChangeEvent, PluginControl, PluginInfo } from './plugin-control.js';
+export type { ReportJson } from './serialize.js';
+export {
+  type EventStreamOptions,
+  type MonitorOptions,
+  MonitorServer,
+  startMonitor,
+  stopMonitor,
+} from './server.js';

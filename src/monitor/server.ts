@@ -1,0 +1,367 @@
+/**
+ * `startMonitor(manager, options)`: the monitor's HTTP server (`node:http`, no framework).
+ * Loopback by default, on a chosen or free port, guarded by a random token. Every request's
+ * Host header must name this server (against DNS rebinding); everything but the page's static
+ * files needs the token; actions are POSTs with `Content-Type: application/json`, the token in
+ * `Authorization: Bearer` and, from a browser, this server's own Origin.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResourceManager } from '../core/index.js';
+import * as api from './api.js';
+import { type Asset, loadAssets } from './assets.js';
+import {
+  allowedHostNames,
+  generateToken,
+  hostAllowed,
+  isLoopbackHost,
+  MIN_TOKEN_LENGTH,
+  originAllowed,
+  presentedToken,
+  tokenMatches,
+} from './auth.js';
+import { EventCollector, type MonitorEvent } from './events.js';
+import { type HistoryOptions, MemoryHistory } from './history.js';
+import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
+import { type MetricsOptions, MonitorMetrics } from './metrics.js';
+import type { PluginControl } from './plugin-control.js';
+import { errorText } from './serialize.js';
+import { SseHub } from './sse.js';
+
+/** Options of the live event stream. */
+export interface EventStreamOptions {
+  /** Events are sent in batches at most this often, ms. Default 150. */
+  readonly flushMs?: number;
+  /** Events queued per client (and per flush) before the oldest are dropped. Default 2000. */
+  readonly maxBacklog?: number;
+  /** Interval of keep-alive comments, ms. Default 15000. */
+  readonly heartbeatMs?: number;
+  /** Recent events kept for the page's event log and for new clients. Default 500. */
+  readonly logSize?: number;
+}
+
+/** Options of `startMonitor`. */
+export interface MonitorOptions {
+  /** Address to bind. Default `127.0.0.1`. Anything not loopback needs `allowRemote` and `token`. */
+  readonly host?: string;
+  /** Port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** Access token (at least 16 characters). Default: 24 random bytes. Required for a remote bind. */
+  readonly token?: string;
+  /** Allow binding a non-loopback address. Default false. */
+  readonly allowRemote?: boolean;
+  /** More host names accepted in `Host` headers (e.g. the machine's DNS name for a remote bind). */
+  readonly allowedHosts?: readonly string[];
+  /** The plugin host, to show plugins and reload or unload them. */
+  readonly plugins?: PluginControl;
+  /** Memory history sampling. */
+  readonly history?: HistoryOptions;
+  /** Prometheus metrics. */
+  readonly metrics?: MetricsOptions;
+  /** Live event stream. */
+  readonly events?: EventStreamOptions;
+}
+
+function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`);
+  }
+  return value;
+}
+
+/** A running monitor. `close()` (or `await using`) stops it and closes every connection. */
+export class MonitorServer implements AsyncDisposable {
+  /** The page's URL, token included: open it in a browser. */
+  readonly url: string;
+  /** `http://host:port` of this server. */
+  readonly origin: string;
+  /** The bound port. */
+  readonly port: number;
+  /** The access token. */
+  readonly token: string;
+  /** The Prometheus side (its `registry` is the monitor's own). */
+  readonly metrics: MonitorMetrics;
+  readonly #server: Server;
+  readonly #stop: () => void;
+  readonly #sse: SseHub;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Created by `startMonitor`. */
+  constructor(
+    server: Server,
+    origin: string,
+    token: string,
+    metrics: MonitorMetrics,
+    sse: SseHub,
+    stop: () => void,
+  ) {
+    this.#server = server;
+    this.origin = origin;
+    this.port = (server.address() as AddressInfo).port;
+    this.token = token;
+    this.url = `${origin}/?token=${encodeURIComponent(token)}`;
+    this.metrics = metrics;
+    this.#sse = sse;
+    this.#stop = stop;
+  }
+
+  /** Number of connected event-stream clients. */
+  get streamClients(): number {
+    return this.#sse.size;
+  }
+
+  /** Stop: end event streams, stop sampling and listening, close every connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve, reject) => {
+      this.#stop();
+      this.#server.close((error) => (error ? reject(error) : resolve()));
+      this.#server.closeAllConnections();
+    });
+    return this.#closing;
+  }
+
+  /** `await using` support: `close()`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/** Stop a monitor; same as `server.close()`. */
+export function stopMonitor(server: MonitorServer): Promise<void> {
+  return server.close();
+}
+
+/** Routes whose GET also accepts `?token=` (what a browser loads by URL). */
+const QUERY_TOKEN_PATHS = new Set(['/', '/index.html', '/api/events']);
+
+/**
+ * Start a monitor of `manager`. Resolves once listening; rejects with a clear error on bad
+ * options or if the port cannot be bound (nothing keeps running then).
+ */
+export async function startMonitor(
+  manager: ResourceManager,
+  options: MonitorOptions = {},
+): Promise<MonitorServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host.length === 0) {
+    throw new TypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
+  }
+  const loopback = isLoopbackHost(host);
+  if (!loopback && options.allowRemote !== true) {
+    throw new Error(
+      `startMonitor(): "${host}" is not a loopback address. The monitor can clean up components and reload ` +
+        'plugins; exposing it beyond this machine needs { allowRemote: true, token } (and ideally a TLS proxy).',
+    );
+  }
+  if (!loopback && options.token === undefined) {
+    throw new Error(
+      `startMonitor(): binding "${host}" needs an explicit token (at least ${MIN_TOKEN_LENGTH} characters).`,
+    );
+  }
+  if (
+    options.token !== undefined &&
+    (typeof options.token !== 'string' || options.token.length < MIN_TOKEN_LENGTH)
+  ) {
+    throw new RangeError(
+      `startMonitor(): token must be a string of at least ${MIN_TOKEN_LENGTH} characters.`,
+    );
+  }
+  const port = integerOption(options.port, 0, 'port', 0);
+  if (port > 65535) throw new RangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
+  const ev = options.events ?? {};
+  const flushMs = integerOption(ev.flushMs, 150, 'events.flushMs', 1);
+  const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
+  const heartbeatMs = integerOption(ev.heartbeatMs, 15_000, 'events.heartbeatMs', 1);
+  const logSize = integerOption(ev.logSize, 500, 'events.logSize', 1);
+  const token = options.token ?? generateToken();
+  const plugins = options.plugins;
+  const assets = await loadAssets();
+  const history = new MemoryHistory(manager, options.history);
+  const metrics = new MonitorMetrics(manager, plugins, options.metrics);
+
+  const log: MonitorEvent[] = [];
+  let collector: EventCollector | undefined;
+  const sse = new SseHub({
+    maxBacklog,
+    heartbeatMs,
+    onCountChange: (count) => collector?.wantResourceEvents(count > 0),
+  });
+  collector = new EventCollector(
+    manager,
+    (batch) => {
+      log.push(...batch);
+      if (log.length > logSize) log.splice(0, log.length - logSize);
+      sse.broadcast(batch);
+    },
+    { flushMs, maxPending: maxBacklog },
+    plugins?.onChange ? (listener) => plugins.onChange!(listener) : undefined,
+  );
+  const ctx: api.ApiContext = {
+    manager,
+    plugins,
+    history,
+    startedAt: Date.now(),
+  };
+
+  const server = createServer();
+  let names: Set<string> = new Set();
+  let boundPort = 0;
+  let origin = '';
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) sendJson(res, error.status, { error: error.message }, error.headers);
+      else sendJson(res, 500, { error: `Internal error of the monitor: ${errorText(error)}` });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!hostAllowed(req, names, boundPort)) {
+      throw new HttpError(
+        403,
+        `Host "${req.headers.host ?? ''}" is not this monitor's. Use ${origin} (add other names with options.allowedHosts).`,
+      );
+    }
+    const url = new URL(req.url ?? '/', origin);
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
+
+    if (method === 'GET' && path.startsWith('/assets/')) {
+      const asset: Asset | undefined = assets.get(path.slice('/assets/'.length));
+      if (asset === undefined || path === '/assets/index.html') throw new HttpError(404, `No asset ${path}.`);
+      sendText(res, 200, asset.body, asset.contentType);
+      return;
+    }
+
+    if (method !== 'GET' && method !== 'POST') {
+      throw new HttpError(405, `Method ${method} is not supported: use GET to read and POST for actions.`, {
+        allow: 'GET, POST',
+      });
+    }
+    const isPost = method === 'POST';
+    if (isPost && !originAllowed(req)) {
+      throw new HttpError(403, `Cross-origin action refused: Origin must be ${origin}.`);
+    }
+    const presented = presentedToken(req, url, !isPost && QUERY_TOKEN_PATHS.has(path));
+    if (!tokenMatches(token, presented)) {
+      const how = isPost
+        ? 'send it as "Authorization: Bearer <token>"'
+        : 'send "Authorization: Bearer <token>" (the page and the event stream also take ?token=)';
+      if (!isPost && (path === '/' || path === '/index.html')) {
+        sendText(
+          res,
+          401,
+          'This Steward monitor needs its access token. Open the full URL it printed when it started (it ends with ?token=…).\n',
+          'text/plain; charset=utf-8',
+        );
+        return;
+      }
+      throw new HttpError(
+        401,
+        `Missing or wrong token: ${how}. The token is in the URL the monitor printed.`,
+        {
+          'www-authenticate': 'Bearer realm="steward-monitor"',
+        },
+      );
+    }
+
+    if (!isPost) {
+      await get(path, url.searchParams, req, res);
+      return;
+    }
+    const body = await readJsonBody(req);
+    sendJson(res, 200, await post(path, body));
+  }
+
+  async function get(
+    path: string,
+    params: URLSearchParams,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    if (path === '/' || path === '/index.html') {
+      sendText(res, 200, assets.get('index.html')!.body, 'text/html; charset=utf-8', {
+        'content-security-policy': PAGE_CSP,
+      });
+      return;
+    }
+    if (path === '/api/events') {
+      sse.attach(res, log);
+      req.socket.setTimeout(0);
+      return;
+    }
+    if (path === '/metrics') {
+      sendText(res, 200, await metrics.render(), metrics.contentType);
+      return;
+    }
+    if (path === '/api/snapshot') return sendJson(res, 200, api.snapshot(ctx));
+    if (path === '/api/stats') return sendJson(res, 200, manager.stats());
+    if (path === '/api/plugins') return sendJson(res, 200, api.plugins(ctx));
+    if (path === '/api/history') return sendJson(res, 200, api.history(ctx, params));
+    if (path === '/api/events/recent') return sendJson(res, 200, { events: log });
+    const match = /^\/api\/components\/([^/]+)\/resources$/.exec(path);
+    if (match) return sendJson(res, 200, api.resources(ctx, decodeSegment(match[1]!), params));
+    if (isAction(path)) throw new HttpError(405, `${path} is an action: use POST.`, { allow: 'POST' });
+    throw new HttpError(404, `No route GET ${path}. See docs/monitor.md for the API.`);
+  }
+
+  async function post(path: string, body: Record<string, unknown>): Promise<unknown> {
+    if (path === '/api/leaks/check') return api.checkLeaks(ctx);
+    const component = /^\/api\/components\/([^/]+)\/(cleanup|pause|resume)$/.exec(path);
+    if (component) {
+      const id = decodeSegment(component[1]!);
+      const action = component[2]!;
+      if (action === 'cleanup') return api.cleanup(ctx, id, body);
+      return api.setPaused(ctx, id, action === 'pause');
+    }
+    const plugin = /^\/api\/plugins\/([^/]+)\/(reload|unload)$/.exec(path);
+    if (plugin) return api.pluginAction(ctx, decodeSegment(plugin[1]!), plugin[2] as 'reload' | 'unload');
+    throw new HttpError(404, `No action POST ${path}. See docs/monitor.md for the API.`);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    collector?.close();
+    metrics.close();
+    throw new Error(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
+      cause: error,
+    });
+  });
+  boundPort = (server.address() as AddressInfo).port;
+  names = allowedHostNames(host, options.allowedHosts ?? []);
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  origin = `http://${urlHost}:${boundPort}`;
+  history.start();
+  return new MonitorServer(server, origin, token, metrics, sse, () => {
+    collector?.close();
+    collector = undefined;
+    history.stop();
+    metrics.close();
+    sse.closeAll();
+  });
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `Malformed percent-encoding in "${segment}".`);
+  }
+}
+
+function isAction(path: string): boolean {
+  return (
+    path === '/api/leaks/check' ||
+    /^\/api\/components\/[^/]+\/(cleanup|pause|resume)$/.test(path) ||
+    /^\/api\/plugins\/[^/]+\/(reload|unload)$/.test(path)
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * Server-Sent Events to browsers: each batch of monitor events is one `batch` message. Every
+ * client has a bounded backlog: while its socket does not drain, batches queue up to
+ * `maxBacklog` events; beyond that the oldest are dropped and the client is told how many it
+ * missed (a `dropped` event), so a slow tab can never make the server hold unbounded memory.
+ * A comment line is sent every `heartbeatMs` so proxies and browsers keep the stream open.
+ */
+import type { ServerResponse } from 'node:http';
+import type { MonitorEvent } from './events.js';
+
+interface Queued {
+  readonly text: string;
+  readonly events: number;
+}
+
+/** One connected EventSource. */
+class SseClient {
+  readonly #res: ServerResponse;
+  readonly #maxBacklog: number;
+  #queue: Queued[] = [];
+  #queuedEvents = 0;
+  #dropped = 0;
+  #blocked = false;
+
+  constructor(res: ServerResponse, maxBacklog: number) {
+    this.#res = res;
+    this.#maxBacklog = maxBacklog;
+    res.on('drain', () => {
+      this.#blocked = false;
+      this.#pump();
+    });
+  }
+
+  /** Queue a batch and write as much as the socket takes. */
+  send(batch: readonly MonitorEvent[]): void {
+    this.#queue.push({ text: `event: batch\ndata: ${JSON.stringify(batch)}\n\n`, events: batch.length });
+    this.#queuedEvents += batch.length;
+    while (this.#queuedEvents > this.#maxBacklog && this.#queue.length > 0) {
+      const dropped = this.#queue.shift()!;
+      this.#queuedEvents -= dropped.events;
+      this.#dropped += dropped.events;
+    }
+    this.#pump();
+  }
+
+  /** Send a comment line (keeps the connection alive); skipped while the socket is full. */
+  heartbeat(): void {
+    if (!this.#blocked) this.#write(': heartbeat\n\n');
+  }
+
+  /** End the response. */
+  end(): void {
+    this.#res.end();
+  }
+
+  #pump(): void {
+    if (this.#dropped > 0 && !this.#blocked) {
+      const note = [{ seq: 0, at: Date.now(), type: 'dropped', count: this.#dropped }];
+      this.#dropped = 0;
+      this.#write(`event: batch\ndata: ${JSON.stringify(note)}\n\n`);
+    }
+    while (!this.#blocked && this.#queue.length > 0) {
+      const next = this.#queue.shift()!;
+      this.#queuedEvents -= next.events;
+      this.#write(next.text);
+    }
+  }
+
+  #write(text: string): void {
+    if (this.#res.writableEnded || this.#res.destroyed) return;
+    if (!this.#res.write(text)) this.#blocked = true;
+  }
+}
+
+/** The set of connected event-stream clients of one monitor. */
+export class SseHub {
+  readonly #clients = new Set<SseClient>();
+  readonly #maxBacklog: number;
+  readonly #heartbeatMs: number;
+  readonly #onCountChange: (count: number) => void;
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  constructor(options: { maxBacklog: number; heartbeatMs: number; onCountChange: (count: number) => void }) {
+    this.#maxBacklog = options.maxBacklog;
+    this.#heartbeatMs = options.heartbeatMs;
+    this.#onCountChange = options.onCountChange;
+  }
+
+  /** Number of connected clients. */
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  /**
+   * Turn `res` into an event stream: headers, `retry`, and `initial` events (the recent log),
+   * then every later batch. The client is removed when the connection closes.
+   */
+  attach(res: ServerResponse, initial: readonly MonitorEvent[]): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    const client = new SseClient(res, this.#maxBacklog);
+    if (initial.length > 0) client.send(initial);
+    this.#clients.add(client);
+    res.on('close', () => {
+      if (this.#clients.delete(client)) this.#changed();
+    });
+    this.#changed();
+  }
+
+  /** Send a batch to every client. */
+  broadcast(batch: readonly MonitorEvent[]): void {
+    for (const client of this.#clients) client.send(batch);
+  }
+
+  /** End every stream. */
+  closeAll(): void {
+    for (const client of this.#clients) client.end();
+    this.#clients.clear();
+    this.#changed();
+  }
+
+  #changed(): void {
+    const count = this.#clients.size;
+    if (count > 0 && this.#heartbeat === undefined) {
+      this.#heartbeat = setInterval(() => {
+        for (const client of this.#clients) client.heartbeat();
+      }, this.#heartbeatMs);
+      this.#heartbeat.unref();
+    } else if (count === 0 && this.#heartbeat !== undefined) {
+      clearInterval(this.#heartbeat);
+      this.#heartbeat = undefined;
+    }
+    this.#onCountChange(count);
+  }
+}
