@@ -66,6 +66,8 @@ export class Component implements AsyncDisposable {
   _cleanedAt: string | undefined = undefined;
   /** @internal error given to fail(). */
   _error: unknown = undefined;
+  /** @internal an owner held strongly (scopes, whose owner object is internal). */
+  _anchor: object | undefined = undefined;
   /** Creation time, ms since the Unix epoch. */
   readonly createdAt = Date.now();
 
@@ -433,7 +435,8 @@ export class Component implements AsyncDisposable {
     record._size = bytes;
     this.manager._account(this, delta);
     const events = this.manager.events;
-    if (events.has('resized')) events.emit('resized', { component: this, resource: record, from: bytes - delta });
+    if (events.has('resized'))
+      events.emit('resized', { component: this, resource: record, from: bytes - delta });
   }
 
   /** Dispose a value that arrived too late (use after cleanup), reporting failures. */

@@ -393,7 +393,12 @@ export class ResourceManager implements AsyncDisposable {
   /** @internal Create a scope component under `parent` (or at the root). */
   _scope(parent: Component | undefined, name: string): Component {
     const id = `${parent ? `${parent.id}/` : ''}${name}#${++this.#scopeCounter}`;
-    return this.register({}, id, { type: 'scope', state: 'active', ...(parent ? { parent } : {}) });
+    const owner = {};
+    const scope = this.register(owner, id, { type: 'scope', state: 'active', ...(parent ? { parent } : {}) });
+    // Nobody else holds a scope's owner: anchor it, or the next GC would clean the scope up
+    // under its user and report it as leaked. A scope ends by its cleanup (or its parent's).
+    scope._anchor = owner;
+    return scope;
   }
 
   /** @internal Run `fn` in `scope`, then clean the scope up; both errors are kept. */
