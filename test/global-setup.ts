@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 /** Build dist/ once: test plugins import `steward/plugins` natively, as an installed package would. */
 export default function setup(): void {
+  // For iterating on one area while another is mid-edit: reuse the dist/ already built.
+  if (process.env.STEWARD_TEST_SKIP_BUILD === '1') return;
   const root = join(import.meta.dirname, '..');
   execFileSync(
     process.execPath,

@@ -25,11 +25,14 @@ export function createToken<T>(name: string, description?: string): ServiceToken
   return Object.freeze({ name, description });
 }
 
-const named = new Map<string, ServiceToken<unknown>>();
+/** Shared by every copy of Steward loaded in this realm (a plugin may import its own copy). */
+const named: Map<string, ServiceToken<unknown>> = ((globalThis as Record<symbol, unknown>)[
+  Symbol.for('steward.tokens')
+] ??= new Map()) as Map<string, ServiceToken<unknown>>;
 
 /**
  * The shared token for `name`: every call with the same name returns the same token (like
- * `Symbol.for`). Use it when provider and consumer cannot import one module that exports
+ * `Symbol.for`, and across copies of Steward loaded in the same realm). Use it when provider and consumer cannot import one module that exports
  * the token — separately loaded plugins, for instance. The type parameter is trusted.
  */
 export function tokenFor<T>(name: string, description?: string): ServiceToken<T> {

@@ -93,6 +93,8 @@ export interface ContextInit {
   readonly log: PluginLogger;
   readonly hostVersion: string;
   readonly storageDir: string;
+  /** Services implementation; default: the manager's registry with manifest checks. */
+  readonly services?: PluginServices;
 }
 
 /** Build the context of one activation. */
@@ -101,14 +103,11 @@ export function createPluginContext(init: ContextInit): PluginContext {
   const id = manifest.id;
   const services = component.manager.services;
 
-  const checkDeclared = (list: readonly string[], token: ServiceToken<unknown>, field: string): void => {
-    if (!list.includes(token.name)) {
-      throw new StewardError(
-        `Plugin "${id}" uses service "${token.name}" without declaring it: add "${token.name}" to steward.${field} ` +
-          `in ${manifest.manifestPath} so the host can order activation and check providers.`,
-      );
-    }
-  };
+  const checkDeclared = (
+    list: readonly string[],
+    token: ServiceToken<unknown>,
+    field: 'provides' | 'requires',
+  ) => checkServiceDeclared(manifest, list, token, field);
 
   const untrackOnce =
     <T>(handle: TrackedResource<T>) =>
@@ -123,7 +122,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
     signal: controller.signal,
     log,
     hostVersion: init.hostVersion,
-    services: {
+    services: init.services ?? {
       provide(token, value) {
         checkDeclared(manifest.provides, token, 'provides');
         return services.provide(token, value, { component });
@@ -261,6 +260,21 @@ export function createPluginContext(init: ContextInit): PluginContext {
     },
   };
   return ctx;
+}
+
+/** Throw unless `token` is declared in the manifest's `provides`/`requires` list. */
+export function checkServiceDeclared(
+  manifest: PluginManifest,
+  list: readonly string[],
+  token: ServiceToken<unknown>,
+  field: 'provides' | 'requires',
+): void {
+  if (!list.includes(token.name)) {
+    throw new StewardError(
+      `Plugin "${manifest.id}" uses service "${token.name}" without declaring it: add "${token.name}" to steward.${field} ` +
+        `in ${manifest.manifestPath} so the host can order activation and check providers.`,
+    );
+  }
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */

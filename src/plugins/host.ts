@@ -23,9 +23,15 @@ import type { PluginEvents, PluginFailurePhase, PluginState } from './events.js'
 import { type GraphError, type PluginGraph, planTeardown, resolvePluginGraph } from './graph.js';
 import { importPlugin } from './loader.js';
 import { consoleSink, createLogger, type LogSink } from './logger.js';
-import { loadPluginManifest, type ManifestError, type PluginManifest } from './manifest.js';
+import {
+  loadPluginManifest,
+  type ManifestError,
+  type PluginIsolation,
+  type PluginManifest,
+} from './manifest.js';
 import { runWithin, TimeoutError } from './timeout.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
+import { WorkerRunner } from './worker-runner.js';
 
 /** Options of `new PluginHost()`. */
 export interface PluginHostOptions {
@@ -45,6 +51,10 @@ export interface PluginHostOptions {
   readonly log?: LogSink;
   /** Policy applied to a manifest's `memoryLimit`. Default `reject`. */
   readonly memoryPolicy?: MemoryPolicy;
+  /** Run every plugin with this isolation, whatever its manifest says. */
+  readonly isolation?: PluginIsolation;
+  /** How often worker plugins report their heap figures, ms. Default 1000. */
+  readonly workerStatsIntervalMs?: number;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */
@@ -68,6 +78,11 @@ export interface PluginInfo {
   resources: number;
   bytes: number;
   memoryLimit: number | undefined;
+  /** Worker plugins: the worker's V8 heap figures (used and limit), bytes. */
+  heapUsed: number | undefined;
+  heapLimit: number | undefined;
+  /** Worker plugins: restarts after crashes so far. */
+  restarts: number;
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;
@@ -97,6 +112,8 @@ interface PluginRecord {
   activateMs: number | undefined;
   deactivateMs: number | undefined;
   lastCleanup: CleanupReport | undefined;
+  runner: WorkerRunner | undefined;
+  restarts: number;
 }
 
 const ACTIVE_STATES: ReadonlySet<PluginState> = new Set(['active', 'paused']);
@@ -123,6 +140,7 @@ export class PluginHost implements AsyncDisposable {
   #queue: Promise<unknown> = Promise.resolve();
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
+  readonly #timers = new Set<NodeJS.Timeout>();
 
   constructor(options: PluginHostOptions = {}) {
     this.#options = options;
@@ -362,6 +380,7 @@ export class PluginHost implements AsyncDisposable {
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
       for (const watcher of [...this.#watchers]) watcher.dispose();
+      for (const timer of this.#timers) clearTimeout(timer);
       await this.#exclusive(async () => {
         const order = this.#resolve().order;
         const active = [...this.#plugins.values()]
@@ -485,19 +504,58 @@ export class PluginHost implements AsyncDisposable {
     });
   }
 
+  #isolation(record: PluginRecord): PluginIsolation {
+    return this.#options.isolation ?? record.manifest.isolation;
+  }
+
+  #storageDir(id: string): string {
+    return join(this.#options.storageDir ?? join(process.cwd(), '.steward', 'storage'), id);
+  }
+
+  #memoryLimit(manifest: PluginManifest): { bytes: number; policy: MemoryPolicy } | undefined {
+    return manifest.memoryLimitBytes === undefined
+      ? undefined
+      : { bytes: manifest.memoryLimitBytes, policy: this.#options.memoryPolicy ?? 'reject' };
+  }
+
+  /** Import the plugin (inline) or start its worker and import it there. */
   async #load(record: PluginRecord): Promise<boolean> {
-    if (record.instance && record.imported === record.generation) return true;
     const { manifest } = record;
+    const worker = this.#isolation(record) === 'worker';
+    if (worker ? record.runner : record.instance && record.imported === record.generation) return true;
     const started = performance.now();
     try {
-      const namespace = await importPlugin(
-        manifest.entry,
-        manifest.dir,
-        manifest.source === 'package',
-        record.generation,
-      );
-      record.instance = pluginFromModule(namespace, manifest.entry);
-      record.imported = record.generation;
+      if (worker) {
+        const runner = new WorkerRunner({
+          manifest,
+          hostVersion: this.#options.hostVersion ?? '0.0.0',
+          storageDir: this.#storageDir(manifest.id),
+          memoryLimit: this.#memoryLimit(manifest),
+          services: this.manager.services,
+          log: this.#sink,
+          onCrash: (error) => void this.#exclusive(() => this.#crashed(record, runner, error), true),
+          ...(this.#options.workerStatsIntervalMs
+            ? { statsIntervalMs: this.#options.workerStatsIntervalMs }
+            : {}),
+        });
+        record.runner = runner;
+        try {
+          await runner.loaded();
+        } catch (error) {
+          record.runner = undefined;
+          await runner.terminate();
+          throw error;
+        }
+      } else {
+        const namespace = await importPlugin(
+          manifest.entry,
+          manifest.dir,
+          manifest.source === 'package',
+          record.generation,
+        );
+        record.instance = pluginFromModule(namespace, manifest.entry);
+        record.imported = record.generation;
+      }
     } catch (error) {
       this.#fail(record, 'import', error);
       return false;
@@ -518,58 +576,55 @@ export class PluginHost implements AsyncDisposable {
       this.#block(record, missing);
       return;
     }
-    if (record.manifest.isolation === 'worker') {
-      this.#fail(
-        record,
-        'activate',
-        new StewardError(
-          `Plugin "${id}" asks for worker isolation, which this host does not offer. ` +
-            `Set steward.isolation to "inline" in ${record.manifest.manifestPath}.`,
-        ),
-      );
-      return;
-    }
     if (!(await this.#load(record))) return;
     const { manifest } = record;
+    const worker = record.runner;
     this.#setState(record, 'activating');
     record.error = undefined;
     record.blockedBy = undefined;
+    const metadata: Record<string, unknown> = {
+      version: manifest.version,
+      generation: record.generation,
+      isolation: worker ? 'worker' : 'inline',
+    };
+    const limit = this.#memoryLimit(manifest);
     let component: Component;
     try {
       component = this.manager.register(record, id, {
         type: 'plugin',
-        metadata: { version: manifest.version, generation: record.generation },
-        ...(manifest.memoryLimitBytes !== undefined
-          ? {
-              memoryLimit: {
-                bytes: manifest.memoryLimitBytes,
-                policy: this.#options.memoryPolicy ?? 'reject',
-              },
-            }
-          : {}),
+        metadata,
+        // A worker enforces its limit itself; its host component only mirrors what it holds.
+        ...(limit && !worker ? { memoryLimit: limit } : {}),
       });
     } catch (error) {
+      await this.#stopWorker(record);
       this.#fail(record, 'activate', error);
       return;
     }
     const controller = new AbortController();
-    const ctx = createPluginContext({
-      manifest,
-      component,
-      controller,
-      log: createLogger(id, this.#sink),
-      hostVersion: this.#options.hostVersion ?? '0.0.0',
-      storageDir: join(this.#options.storageDir ?? join(process.cwd(), '.steward', 'storage'), id),
-    });
     record.component = component;
-    record.ctx = ctx;
     record.controller = controller;
+    if (!worker) {
+      record.ctx = createPluginContext({
+        manifest,
+        component,
+        controller,
+        log: createLogger(id, this.#sink),
+        hostVersion: this.#options.hostVersion ?? '0.0.0',
+        storageDir: this.#storageDir(id),
+      });
+    }
     const started = performance.now();
     const timeoutMs = manifest.timeouts.activationMs ?? this.#options.activationTimeoutMs ?? 10_000;
     try {
-      await runWithin(() => record.instance!.activate(ctx), timeoutMs, `activate() of plugin "${id}"`);
+      await runWithin(
+        () => (worker ? worker.activate(component, metadata) : record.instance!.activate(record.ctx!)),
+        timeoutMs,
+        `activate() of plugin "${id}"`,
+      );
     } catch (error) {
       controller.abort(error);
+      await this.#stopWorker(record);
       record.lastCleanup = await component.cleanup({ force: true, reason: 'activation failed' });
       record.component = record.ctx = record.controller = undefined;
       this.#fail(record, 'activate', error);
@@ -581,6 +636,14 @@ export class PluginHost implements AsyncDisposable {
     this.events.emit('activated', { id, ms: record.activateMs });
   }
 
+  /** Terminate a worker plugin's thread, if it has one. */
+  async #stopWorker(record: PluginRecord): Promise<void> {
+    const runner = record.runner;
+    if (!runner) return;
+    record.runner = undefined;
+    await runner.terminate();
+  }
+
   /** Deactivate one plugin (not its dependents) and end in `end` (or `failed`). */
   async #deactivate(id: string, end: 'loaded' | 'unloaded'): Promise<void> {
     const record = this.#record(id);
@@ -588,21 +651,25 @@ export class PluginHost implements AsyncDisposable {
       if (end === 'unloaded' && record.state !== 'failed' && record.state !== 'unloaded') {
         this.#setState(record, 'unloaded');
         record.instance = undefined;
+        await this.#stopWorker(record);
       }
       return;
     }
-    const { component, ctx, controller, instance } = record;
+    const { component, ctx, controller, instance, runner } = record;
     this.#setState(record, 'deactivating');
     const started = performance.now();
     const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#options.deactivationTimeoutMs ?? 5_000;
     let failure: unknown;
     controller?.abort(new StewardError(`Plugin "${id}" is deactivating.`));
     try {
-      if (instance && ctx)
+      if (runner) await runWithin(() => runner.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`);
+      else if (instance && ctx)
         await runWithin(() => instance.deactivate(ctx), timeoutMs, `deactivate() of plugin "${id}"`);
     } catch (error) {
       failure = error;
     }
+    // A worker is terminated whatever happened: that is what reclaims its memory.
+    await this.#stopWorker(record);
     record.lastCleanup = component
       ? await component.cleanup({ force: true, reason: 'deactivate' })
       : undefined;
@@ -614,6 +681,52 @@ export class PluginHost implements AsyncDisposable {
     else this.#setState(record, end);
   }
 
+  /**
+   * A worker plugin died on its own: deactivate its dependents (dependents first), release its
+   * host-side component, mark it failed, and restart it if its policy allows.
+   */
+  async #crashed(record: PluginRecord, runner: WorkerRunner, error: Error): Promise<void> {
+    if (record.runner !== runner) return; // already handled (e.g. during activation)
+    const id = record.manifest.id;
+    const dependents = this.#teardownOrder([id]).filter(
+      (p) => p !== id && ACTIVE_STATES.has(this.#record(p).state),
+    );
+    for (const dependent of dependents) await this.#deactivate(dependent, 'loaded');
+    record.runner = undefined;
+    record.controller?.abort(error);
+    record.lastCleanup = record.component
+      ? await record.component.cleanup({ force: true, reason: 'crash' })
+      : undefined;
+    record.component = record.ctx = record.controller = undefined;
+    this.#fail(record, 'crash', error);
+    for (const dependent of dependents) this.#block(this.#record(dependent), id);
+    const policy = record.manifest.restart;
+    if (!policy || record.restarts >= policy.maxRestarts || this.#disposed) return;
+    record.restarts++;
+    const delay = policy.backoffMs * 2 ** (record.restarts - 1);
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void this.#exclusive(async () => {
+        if (record.state !== 'failed' || record.phase !== 'crash') return;
+        this.#sink({
+          level: 'warn',
+          plugin: id,
+          message: `restarting after a crash (${record.restarts}/${policy.maxRestarts})`,
+          args: [],
+          time: Date.now(),
+        });
+        record.error = record.phase = undefined;
+        this.#setState(record, 'loaded');
+        await this.#activate(id);
+        for (const p of this.#resolve().order) {
+          if (dependents.includes(p)) await this.#activate(p);
+        }
+      }).catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
   async #pauseResume(id: string, op: 'pause' | 'resume'): Promise<PluginInfo> {
     const record = this.#record(id);
     const expected = op === 'pause' ? 'active' : 'paused';
@@ -621,8 +734,13 @@ export class PluginHost implements AsyncDisposable {
       throw new StewardError(`Cannot ${op} plugin "${id}": it is ${record.state}, not ${expected}.`);
     }
     const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#options.deactivationTimeoutMs ?? 5_000;
+    const { runner } = record;
     try {
-      await runWithin(() => record.instance![op](record.ctx!), timeoutMs, `${op}() of plugin "${id}"`);
+      await runWithin(
+        () => (runner ? runner.pauseResume(op) : record.instance![op](record.ctx!)),
+        timeoutMs,
+        `${op}() of plugin "${id}"`,
+      );
     } catch (error) {
       await this.#deactivate(id, 'loaded');
       this.#fail(record, op, error);
@@ -642,7 +760,7 @@ export class PluginHost implements AsyncDisposable {
       displayName: manifest.displayName,
       version: manifest.version,
       state: record.state,
-      isolation: manifest.isolation,
+      isolation: this.#isolation(record),
       dependencies: Object.keys(manifest.dependencies),
       dir: manifest.dir,
       loadMs: record.loadMs,
@@ -653,6 +771,9 @@ export class PluginHost implements AsyncDisposable {
       resources: component?.resourceCount ?? 0,
       bytes: component?.bytes ?? 0,
       memoryLimit: manifest.memoryLimitBytes,
+      heapUsed: record.runner?.heap?.used,
+      heapLimit: record.runner?.heap?.limit,
+      restarts: record.restarts,
       error: errorText(record.error),
       blockedBy: record.state === 'blocked' ? record.blockedBy : undefined,
     };
@@ -684,6 +805,8 @@ function newRecord(manifest: PluginManifest): PluginRecord {
     activateMs: undefined,
     deactivateMs: undefined,
     lastCleanup: undefined,
+    runner: undefined,
+    restarts: 0,
   };
 }
 

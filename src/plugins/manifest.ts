@@ -62,6 +62,8 @@ export interface PluginManifest {
   /** Service token names this plugin requires. */
   readonly requires: readonly string[];
   readonly timeouts: PluginTimeouts;
+  /** Restart policy of a worker plugin that crashes: up to `maxRestarts` times, waiting `backoffMs` × 2^n. */
+  readonly restart?: { readonly maxRestarts: number; readonly backoffMs: number };
   /** Absolute real path (symlinks resolved) of the module to load. */
   readonly entry: string;
   /** Absolute real path of the plugin folder (the containing folder for module plugins). */
@@ -305,6 +307,18 @@ const byteSizeSchema = z.unknown().transform((value, ctx): number => {
   }
 });
 
+const restartSchema = z.strictObject(
+  {
+    maxRestarts: z
+      .number({ error: explain('must be a number', 'use a small integer such as 3') })
+      .int({ error: 'must be an integer; use e.g. 3' })
+      .min(0, { error: 'must be >= 0; use 0 to never restart' })
+      .max(100, { error: 'must be <= 100; a plugin crashing that often needs fixing, not restarting' }),
+    backoffMs: timeoutSchema.optional(),
+  },
+  { error: explain('must be an object', 'write it as "restart": { "maxRestarts": 3, "backoffMs": 500 }') },
+);
+
 const authorSchema = z
   .union([z.string(), z.looseObject({ name: z.string(), email: z.string().optional() })], {
     error: explain(
@@ -337,6 +351,7 @@ const commonFields = {
   requires: tokenListSchema.optional(),
   activationTimeoutMs: timeoutSchema.optional(),
   deactivationTimeoutMs: timeoutSchema.optional(),
+  restart: restartSchema.optional(),
 };
 
 function noOverlap(
@@ -572,6 +587,12 @@ function buildManifest(
     provides: [...(common.provides ?? [])],
     requires: [...(common.requires ?? [])],
     timeouts,
+    ...(common.restart !== undefined && {
+      restart: Object.freeze({
+        maxRestarts: common.restart.maxRestarts,
+        backoffMs: common.restart.backoffMs ?? 500,
+      }),
+    }),
     entry: fields.entry,
     dir: fields.dir,
     source: fields.source,

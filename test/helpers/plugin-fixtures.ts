@@ -15,6 +15,7 @@ export interface FixturePlugin {
   activationTimeoutMs?: number;
   deactivationTimeoutMs?: number;
   isolation?: 'inline' | 'worker';
+  restart?: { maxRestarts: number; backoffMs?: number };
   /** Source of index.js (ESM). */
   code: string;
   /** Extra files, path relative to the plugin folder → content. */
@@ -53,6 +54,7 @@ export class PluginFixtures {
       'activationTimeoutMs',
       'deactivationTimeoutMs',
       'isolation',
+      'restart',
     ] as const) {
       if (plugin[key] !== undefined) steward[key] = plugin[key];
     }

@@ -168,12 +168,6 @@ describe('PluginHost: failure containment', () => {
     expect(host.get('cyc-a')!.error).toMatch(/cyc-a -> cyc-b -> cyc-a|cyc-b -> cyc-a -> cyc-b/);
     expect(summary.errors.length).toBeGreaterThanOrEqual(2);
   });
-
-  it('refuses worker isolation with a clear error until a worker runner exists', async () => {
-    await fx.plugin('isolated', { code: recorder('isolated'), isolation: 'worker' });
-    await host.start();
-    expect(host.get('isolated')!.state).toBe('failed');
-  });
 });
 
 describe('PluginHost: reload', () => {

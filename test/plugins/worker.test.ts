@@ -1,0 +1,223 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { tokenFor } from '../../src/core/index.js';
+import { PluginHost } from '../../src/plugins/index.js';
+import { PluginFixtures } from '../helpers/plugin-fixtures.js';
+
+let fx: PluginFixtures;
+let host: PluginHost;
+const logs: string[] = [];
+
+beforeEach(async () => {
+  fx = await PluginFixtures.create();
+  logs.length = 0;
+  host = new PluginHost({
+    dirs: [fx.dir],
+    activationTimeoutMs: 2000,
+    deactivationTimeoutMs: 500,
+    storageDir: `${fx.root}/storage`,
+    workerStatsIntervalMs: 50,
+    log: (r) => logs.push(`${r.level} [${r.plugin}] ${r.message}`),
+  });
+});
+
+afterEach(async () => {
+  await host.dispose();
+  await fx[Symbol.asyncDispose]();
+});
+
+/** An inline plugin that answers, to prove the host and its other plugins stay healthy. */
+const HEALTHY = `export default { activate(ctx) { ctx.setInterval(() => {}, 1000); globalThis.__healthy = (globalThis.__healthy ?? 0) + 1; } };`;
+
+function until(check: () => boolean, timeout = 5000): Promise<void> {
+  return vi.waitFor(
+    () => {
+      if (!check()) throw new Error('condition not met yet');
+    },
+    { timeout, interval: 20 },
+  );
+}
+
+describe('worker isolation', () => {
+  it('runs the same plugin code in a worker and mirrors its resources and heap into the host', async () => {
+    await fx.plugin('isolated', {
+      isolation: 'worker',
+      code: `import { isMainThread, threadId } from 'node:worker_threads';
+      export default {
+        activate(ctx) {
+          ctx.log.info('main thread? ' + isMainThread + ' thread ' + threadId);
+          ctx.setInterval(() => {}, 1000);
+          ctx.track(Buffer.alloc(4096), { type: 'thumbnail', size: 4096, metadata: { file: 'a.jpg' } });
+          const h = ctx.track(Buffer.alloc(10), { type: 'memory', size: 10 });
+          h.resize(1000);
+        },
+      };`,
+    });
+    await host.start();
+    const info = host.get('isolated')!;
+    expect(info.state).toBe('active');
+    expect(info.isolation).toBe('worker');
+    expect(logs.some((l) => /main thread\? false thread \d+/.test(l))).toBe(true);
+    // The worker's resources show in the host like any other component's.
+    const component = host.manager.get('isolated')!;
+    expect(component.bytes).toBe(5096);
+    const byType = host.manager.stats().byComponent.isolated!.byType;
+    expect(byType).toEqual({
+      timer: { count: 1, bytes: 0 },
+      thumbnail: { count: 1, bytes: 4096 },
+      memory: { count: 1, bytes: 1000 },
+    });
+    const snapshot = host.manager.snapshot({ resources: true });
+    const mirrored = snapshot.components.find((c) => c.id === 'isolated')!;
+    expect(mirrored.resourceList!.find((r) => r.type === 'thumbnail')!.metadata).toMatchObject({
+      file: 'a.jpg',
+    });
+    await until(() => (host.get('isolated')!.heapUsed ?? 0) > 0);
+    expect(host.get('isolated')!.heapLimit).toBeGreaterThan(0);
+    await host.unload('isolated');
+    expect(host.get('isolated')!.state).toBe('unloaded');
+    expect(host.manager.activeResources).toBe(0);
+  });
+
+  it('fails a plugin that exceeds its heap limit; the host and other plugins keep running', async () => {
+    await fx.plugin('hog', {
+      isolation: 'worker',
+      memoryLimit: '24MiB',
+      code: `export default { activate(ctx) {
+        const keep = [];
+        ctx.setTimeout(() => { for (;;) keep.push(new Array(100_000).fill({ a: Math.random() })); }, 10);
+      } };`,
+    });
+    await fx.plugin('healthy', { code: HEALTHY });
+    await host.start();
+    await until(() => host.get('hog')!.state === 'failed', 15_000);
+    expect(host.get('hog')!.error).toMatch(/exceeded its memory limit/);
+    expect(host.get('healthy')!.state).toBe('active');
+    expect(host.manager.get('hog')).toBeUndefined();
+    await host.reload('healthy');
+    expect(host.get('healthy')!.state).toBe('active');
+  });
+
+  it('enforces the byte limit on tracked sizes inside the worker (Buffers are outside the heap cap)', async () => {
+    await fx.plugin('buffers', {
+      isolation: 'worker',
+      memoryLimit: '32MiB',
+      code: `export default { activate(ctx) { ctx.track(Buffer.alloc(40 * 2 ** 20), { type: 'memory', size: 40 * 2 ** 20 }); } };`,
+    });
+    await host.start();
+    expect(host.get('buffers')!.state).toBe('failed');
+    expect(host.get('buffers')!.error).toMatch(/Memory limit exceeded/);
+  });
+
+  it('terminates a worker spinning forever in activate or in deactivate', async () => {
+    await fx.plugin('spin-activate', {
+      isolation: 'worker',
+      code: `export default { activate() { for (;;) {} } };`,
+    });
+    await fx.plugin('spin-deactivate', {
+      isolation: 'worker',
+      code: `export default { activate(ctx) { ctx.setInterval(() => {}, 1000); }, deactivate() { for (;;) {} } };`,
+    });
+    await fx.plugin('healthy', { code: HEALTHY });
+    const quick = new PluginHost({
+      dirs: [fx.dir],
+      activationTimeoutMs: 300,
+      deactivationTimeoutMs: 300,
+      storageDir: `${fx.root}/storage`,
+      log: () => {},
+    });
+    try {
+      await quick.start();
+      expect(quick.get('spin-activate')!.state).toBe('failed');
+      expect(quick.get('spin-activate')!.error).toMatch(/did not settle within 300 ms/);
+      expect(quick.get('spin-deactivate')!.state).toBe('active');
+      await quick.unload('spin-deactivate');
+      expect(quick.get('spin-deactivate')!.state).toBe('failed');
+      expect(quick.get('spin-deactivate')!.error).toMatch(
+        /deactivate\(\) of plugin "spin-deactivate" did not settle/,
+      );
+      expect(quick.manager.activeResources).toBe(1); // only the healthy plugin's interval
+      expect(quick.get('healthy')!.state).toBe('active');
+    } finally {
+      await quick.dispose();
+    }
+  });
+
+  it('contains an uncaught error thrown later: failed, dependents blocked, restarted by policy', async () => {
+    await fx.plugin('crashy', {
+      isolation: 'worker',
+      restart: { maxRestarts: 1, backoffMs: 50 },
+      code: `export default { activate(ctx) {
+        globalThis.__count = 1;
+        ctx.setTimeout(() => { throw new Error('late boom'); }, 50);
+      } };`,
+    });
+    await fx.plugin('dependent', {
+      dependencies: { crashy: '*' },
+      code: `export default { activate() { globalThis.__dependentActivations = (globalThis.__dependentActivations ?? 0) + 1; } };`,
+    });
+    const failures: string[] = [];
+    host.on('failed', (e) => failures.push(`${e.id}:${e.phase}`));
+    await host.start();
+    expect(host.get('crashy')!.state).toBe('active');
+    // First crash: restarted once; second crash: stays failed (maxRestarts 1).
+    await until(() => failures.length === 2, 8000);
+    expect(host.get('crashy')!.restarts).toBe(1);
+    expect(host.get('crashy')!.state).toBe('failed');
+    expect(failures).toEqual(['crashy:crash', 'crashy:crash']);
+    expect(host.get('crashy')!.error).toMatch(/crashed in its worker: late boom/);
+    expect(host.get('dependent')!.state).toBe('blocked');
+    expect((globalThis as Record<string, unknown>).__dependentActivations).toBe(2);
+  });
+
+  it('bridges services: an inline plugin calls a worker plugin; calls after unload fail fast', async () => {
+    await fx.plugin('calc', {
+      isolation: 'worker',
+      provides: ['calc'],
+      requires: ['clock'],
+      code: `import { tokenFor } from 'steward';
+      export default { async activate(ctx) {
+        const clock = ctx.services.get(tokenFor('clock'));
+        const base = await clock.now();
+        ctx.services.provide(tokenFor('calc'), { add: (a, b) => a + b + base, fail: () => { throw new RangeError('bad input'); } });
+      } };`,
+    });
+    await fx.plugin('clock', {
+      provides: ['clock'],
+      code: `import { tokenFor } from 'steward';
+      export default { activate(ctx) { ctx.services.provide(tokenFor('clock'), { now: () => 1000 }); } };`,
+    });
+    await fx.plugin('user', {
+      requires: ['calc'],
+      code: `import { tokenFor } from 'steward';
+      export default { async activate(ctx) { globalThis.__calc = ctx.services.get(tokenFor('calc')); globalThis.__sum = await globalThis.__calc.add(2, 3); } };`,
+    });
+    await host.start();
+    const g = globalThis as Record<string, unknown>;
+    expect(host.list().map((p) => [p.id, p.state, p.error])).toEqual([
+      ['clock', 'active', undefined],
+      ['calc', 'active', undefined],
+      ['user', 'active', undefined],
+    ]);
+    expect(g.__sum).toBe(1005);
+    const calc = g.__calc as { add(a: number, b: number): Promise<number>; fail(): Promise<never> };
+    await expect(calc.fail()).rejects.toThrow(/bad input/);
+    expect(host.manager.services.tryGet(tokenFor('calc'))).toBeDefined();
+    await host.unload('calc');
+    expect(host.get('user')!.state).toBe('loaded');
+    expect(host.manager.services.tryGet(tokenFor('calc'))).toBeUndefined();
+    await expect(calc.add(1, 1)).rejects.toThrow(/unloaded|withdrawn/);
+  });
+
+  it('reload starts a new worker (a fresh heap)', async () => {
+    await fx.plugin('fresh', {
+      isolation: 'worker',
+      code: `import { threadId } from 'node:worker_threads';
+      export default { activate(ctx) { ctx.log.info('thread ' + threadId); } };`,
+    });
+    await host.start();
+    await host.reload('fresh');
+    const threads = logs.filter((l) => l.includes('[fresh] thread')).map((l) => l.split(' ').pop());
+    expect(threads).toHaveLength(2);
+    expect(new Set(threads).size).toBe(2);
+  });
+});
