@@ -3,8 +3,10 @@
  * (`manager.register(this, id)`), or the one returned by `options.component`.
  */
 import type { Component } from './component.js';
+import { detectDisposer } from './disposer.js';
+import { UseAfterCleanupError } from './errors.js';
 import { componentOf } from './manager.js';
-import { isThenable } from './settle.js';
+import { isThenable, reportRejection } from './settle.js';
 import type { TrackOptions } from './types.js';
 
 /** Options of `@trackResult`. */
@@ -33,7 +35,8 @@ function resolve(
 /**
  * Track the value a method returns (or its promise resolves to) in the component of `this`.
  * The component is looked up before the method runs, so a missing registration throws
- * before anything is created. Returns the value unchanged.
+ * before anything is created. Returns the value unchanged. If tracking is refused (memory
+ * limit, bad option), the value is disposed of before the error is thrown: nobody else has it.
  */
 export function trackResult<V>(options: TrackResultOptions<V> = {}) {
   const { size, component: find, ...trackOptions } = options;
@@ -45,8 +48,15 @@ export function trackResult<V>(options: TrackResultOptions<V> = {}) {
     return function (this: This, ...args: Args): R {
       const component = resolve(this, find, where);
       const track = (value: V): V => {
-        const bytes = typeof size === 'function' ? size(value) : size;
-        component.track(value, { ...trackOptions, ...(bytes !== undefined ? { size: bytes } : {}) });
+        try {
+          const bytes = typeof size === 'function' ? size(value) : size;
+          component.track(value, { ...trackOptions, ...(bytes !== undefined ? { size: bytes } : {}) });
+        } catch (error) {
+          // The caller never gets the value: dispose of it rather than leak it (track() has
+          // already done so for a cleaned-up component).
+          if (!(error instanceof UseAfterCleanupError)) disposeQuietly(value, trackOptions);
+          throw error;
+        }
         return value;
       };
       const result = method.apply(this, args);
@@ -55,6 +65,18 @@ export function trackResult<V>(options: TrackResultOptions<V> = {}) {
       ) as R;
     };
   };
+}
+
+/** Dispose of a value whose tracking was refused; the refusal is the error the caller sees. */
+function disposeQuietly<V>(value: V, options: TrackOptions<V>): void {
+  try {
+    const dispose =
+      options.dispose !== undefined ? options.dispose : detectDisposer(value, options.type ?? 'custom');
+    const result = dispose?.call(value, value);
+    if (isThenable(result)) reportRejection(result, () => undefined);
+  } catch {
+    // Nothing better to do: the refusal is rethrown by the caller of this function.
+  }
 }
 
 /** Options of `@cleanupOnThrow`. */
