@@ -83,15 +83,10 @@ export class MemoryHistory {
   sample(now = Date.now()): void {
     const manager = this.#manager;
     this.#total.push(now, manager.totalBytes, manager.totalBytes, manager.activeResources);
-    const live = new Set<string>();
+    // Forget the components that are gone first, so newcomers can take their places.
+    for (const [id, entry] of this.#byId) if (manager.get(id) !== entry.component) this.#byId.delete(id);
     for (const component of manager.components()) {
-      live.add(component.id);
       let entry = this.#byId.get(component.id);
-      if (entry !== undefined && entry.component !== component) {
-        // Same id, new component (a reloaded plugin): a new history.
-        entry = { component, ring: new SampleRing(this.#capacity, 4) };
-        this.#byId.set(component.id, entry);
-      }
       if (entry === undefined) {
         if (this.#byId.size >= this.#maxComponents) continue;
         entry = { component, ring: new SampleRing(this.#capacity, 4) };
@@ -99,7 +94,6 @@ export class MemoryHistory {
       }
       entry.ring.push(now, component.ownBytes, component.bytes, component.resourceCount);
     }
-    for (const id of this.#byId.keys()) if (!live.has(id)) this.#byId.delete(id);
   }
 
   /** Whether the component `id` is followed. */

@@ -111,6 +111,11 @@ export class MonitorServer implements AsyncDisposable {
     return this.#sse.size;
   }
 
+  /** Events waiting for the slowest event-stream client (bounded by `events.maxBacklog`). */
+  get streamBacklog(): number {
+    return this.#sse.maxBacklog;
+  }
+
   /** Stop: end event streams, stop sampling and listening, close every connection. Idempotent. */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve, reject) => {

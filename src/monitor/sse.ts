@@ -43,6 +43,11 @@ class SseClient {
     this.#pump();
   }
 
+  /** Events queued, waiting for the socket to drain. */
+  get backlog(): number {
+    return this.#queuedEvents;
+  }
+
   /** Send a comment line (keeps the connection alive); skipped while the socket is full. */
   heartbeat(): void {
     if (!this.#blocked) this.#write(': heartbeat\n\n');
@@ -110,6 +115,13 @@ export class SseHub {
       if (this.#clients.delete(client)) this.#changed();
     });
     this.#changed();
+  }
+
+  /** The largest number of events waiting for any one client (0 when every socket keeps up). */
+  get maxBacklog(): number {
+    let max = 0;
+    for (const client of this.#clients) max = Math.max(max, client.backlog);
+    return max;
   }
 
   /** Send a batch to every client. */
