@@ -5,6 +5,7 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON bodies of known shapes.
   json: () => any;
 }
 

@@ -4,7 +4,7 @@ import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
 import { raw } from './http-client.js';
 import { demoPlugins } from './plugin-control.js';
-import { parsePrometheus, valueOf } from './prometheus-text.js';
+import { parsePrometheus, sampleValue } from './prometheus-text.js';
 
 let manager: ResourceManager;
 let server: MonitorServer | undefined;
@@ -40,28 +40,31 @@ describe('/metrics', () => {
     server = await startMonitor(manager, { plugins });
     const m = await scrape();
     expect(m.get('steward_component_memory_bytes')?.type).toBe('gauge');
-    expect(valueOf(m, 'steward_component_memory_bytes', { component: 'file-browser', scope: 'own' })).toBe(
-      256 * 1024,
-    );
     expect(
-      valueOf(m, 'steward_component_memory_bytes', { component: 'file-browser', scope: 'subtree' }),
+      sampleValue(m, 'steward_component_memory_bytes', { component: 'file-browser', scope: 'own' }),
+    ).toBe(256 * 1024);
+    expect(
+      sampleValue(m, 'steward_component_memory_bytes', { component: 'file-browser', scope: 'subtree' }),
     ).toBe(352 * 1024);
     expect(
-      valueOf(m, 'steward_component_resources', { component: 'image-viewer', resource_type: 'thumbnail' }),
+      sampleValue(m, 'steward_component_resources', {
+        component: 'image-viewer',
+        resource_type: 'thumbnail',
+      }),
     ).toBe(12);
-    expect(valueOf(m, 'steward_resources', { resource_type: 'thumbnail' })).toBe(14);
-    expect(valueOf(m, 'steward_resource_bytes', { resource_type: 'map' })).toBe(4096);
-    expect(valueOf(m, 'steward_memory_bytes')).toBe(manager.totalBytes);
-    expect(valueOf(m, 'steward_memory_limit_bytes')).toBe(10_000_000);
-    expect(valueOf(m, 'steward_components', { type: 'plugin', state: 'active' })).toBe(3);
-    expect(valueOf(m, 'steward_components', { type: 'panel', state: 'active' })).toBe(1);
+    expect(sampleValue(m, 'steward_resources', { resource_type: 'thumbnail' })).toBe(14);
+    expect(sampleValue(m, 'steward_resource_bytes', { resource_type: 'map' })).toBe(4096);
+    expect(sampleValue(m, 'steward_memory_bytes')).toBe(manager.totalBytes);
+    expect(sampleValue(m, 'steward_memory_limit_bytes')).toBe(10_000_000);
+    expect(sampleValue(m, 'steward_components', { type: 'plugin', state: 'active' })).toBe(3);
+    expect(sampleValue(m, 'steward_components', { type: 'panel', state: 'active' })).toBe(1);
     expect(m.get('steward_resources_tracked_total')?.type).toBe('counter');
-    expect(valueOf(m, 'steward_resources_tracked_total')).toBe(manager.stats().resourcesTracked);
+    expect(sampleValue(m, 'steward_resources_tracked_total')).toBe(manager.stats().resourcesTracked);
     expect(
-      valueOf(m, 'steward_plugin_state', { plugin: 'terminal', state: 'active', isolation: 'inline' }),
+      sampleValue(m, 'steward_plugin_state', { plugin: 'terminal', state: 'active', isolation: 'inline' }),
     ).toBe(1);
     expect(
-      valueOf(m, 'steward_plugin_startup_seconds', { plugin: 'terminal', phase: 'activate' }),
+      sampleValue(m, 'steward_plugin_startup_seconds', { plugin: 'terminal', phase: 'activate' }),
     ).toBeGreaterThanOrEqual(0);
     // Nothing in prom-client's global default registry.
     expect(await globalRegistry.metrics()).not.toContain('steward_');
@@ -83,22 +86,22 @@ describe('/metrics', () => {
     );
     manager._reportLeakEvent({ kind: 'untracked-handle', component: c, message: 'stray timer' });
     let m = await scrape();
-    expect(valueOf(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' })).toBe(10);
-    expect(valueOf(m, 'steward_resources_tracked_total')).toBe(2);
+    expect(sampleValue(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' })).toBe(10);
+    expect(sampleValue(m, 'steward_resources_tracked_total')).toBe(2);
     await c.cleanup({ force: true });
     m = await scrape();
     expect(
-      valueOf(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' }),
+      sampleValue(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' }),
     ).toBeUndefined();
     expect(m.get('steward_component_resources')?.samples.some((s) => s.labels.component === 'tab-1')).toBe(
       false,
     );
-    expect(valueOf(m, 'steward_resources_released_total')).toBe(2);
-    expect(valueOf(m, 'steward_cleanup_failures_total')).toBe(1);
-    expect(valueOf(m, 'steward_leaks_detected_total')).toBe(1);
-    expect(valueOf(m, 'steward_leak_events_total', { kind: 'untracked-handle' })).toBe(1);
-    expect(valueOf(m, 'steward_cleanup_duration_seconds_count', { component_type: 'tab' })).toBe(1);
-    expect(valueOf(m, 'steward_components_destroyed_total')).toBe(1);
+    expect(sampleValue(m, 'steward_resources_released_total')).toBe(2);
+    expect(sampleValue(m, 'steward_cleanup_failures_total')).toBe(1);
+    expect(sampleValue(m, 'steward_leaks_detected_total')).toBe(1);
+    expect(sampleValue(m, 'steward_leak_events_total', { kind: 'untracked-handle' })).toBe(1);
+    expect(sampleValue(m, 'steward_cleanup_duration_seconds_count', { component_type: 'tab' })).toBe(1);
+    expect(sampleValue(m, 'steward_components_destroyed_total')).toBe(1);
     expect(m.get('steward_plugin_state')).toBeUndefined();
   });
 

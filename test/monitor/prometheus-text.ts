@@ -80,7 +80,9 @@ export function parsePrometheus(text: string): Map<string, Family> {
     }
     const type = /^# TYPE (\S+) (\S+)$/.exec(raw);
     if (type) {
-      if (current?.name !== type[1]) throw new Error(`line ${line}: TYPE of ${type[1]} without its HELP`);
+      if (current === undefined || current.name !== type[1]) {
+        throw new Error(`line ${line}: TYPE of ${type[1]} without its HELP`);
+      }
       if (!TYPES.has(type[2]!)) throw new Error(`line ${line}: unknown type ${type[2]}`);
       current.type = type[2]!;
       return;
@@ -89,7 +91,7 @@ export function parsePrometheus(text: string): Map<string, Family> {
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: (-?\d+))?$/.exec(raw);
     if (!sample) throw new Error(`line ${line}: not a sample: ${raw}`);
     const name = sample[1]!;
-    if (!current || !current.type) throw new Error(`line ${line}: sample ${name} before any TYPE`);
+    if (!current?.type) throw new Error(`line ${line}: sample ${name} before any TYPE`);
     const suffixes =
       current.type === 'histogram'
         ? ['_bucket', '_sum', '_count']
@@ -109,7 +111,7 @@ export function parsePrometheus(text: string): Map<string, Family> {
 }
 
 /** The value of the sample `name` with exactly `labels` (undefined if absent). */
-export function valueOf(
+export function sampleValue(
   families: Map<string, Family>,
   name: string,
   labels: Record<string, string> = {},
