@@ -1,5 +1,6 @@
 /**
- * The cleanup sweep (DESIGN.md, "Semantics"): children first, newest first; then own records
+ * The cleanup sweep (DESIGN.md, "Semantics"): services provided by the component are withdrawn
+ * first; then children, newest first; then own records
  * by priority (higher first) and, within a priority, newest first. Never stops half-way: a
  * throwing, rejecting or hanging disposer is recorded and the sweep goes on. Async disposers
  * are awaited one at a time, each within its timeout and all within the deadline; past the
@@ -8,7 +9,7 @@
 import type { Component } from './component.js';
 import { DisposerTimeoutError } from './errors.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
-import { RELEASED, type TrackedResource, WEAK } from './resource.js';
+import { EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection, settleWithin } from './settle.js';
 import type { CleanupOptions } from './types.js';
 
@@ -29,16 +30,6 @@ export async function runCleanup(
   component._transition('cleaning');
   const events = manager.events;
   if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
-
-  // Children first, newest first. A child already cleaning is joined, not restarted.
-  if (component._children !== undefined) {
-    const children = [...component._children];
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i]!;
-      const childReport = await child._startCleanup(options, deadlineAt);
-      mergeReport(report, childReport);
-    }
-  }
 
   const onFailure = (record: TrackedResource, error: unknown): void => {
     report.failed.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
@@ -101,6 +92,25 @@ export async function runCleanup(
     }
     return settle(record, result, Math.min(timeoutMs, remaining));
   };
+
+  // Services first: nobody may reach a service whose provider (or its children) is going away.
+  const early: TrackedResource[] = [];
+  for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) early.push(r);
+  for (const record of early) {
+    if (record._flags & RELEASED) continue;
+    const pending = disposeOne(record);
+    if (pending) await pending;
+  }
+
+  // Children first, newest first. A child already cleaning is joined, not restarted.
+  if (component._children !== undefined) {
+    const children = [...component._children];
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      const childReport = await child._startCleanup(options, deadlineAt);
+      mergeReport(report, childReport);
+    }
+  }
 
   if (component._hasPriorities) {
     // Newest first, then a stable sort by priority keeps LIFO within a priority.

@@ -14,6 +14,8 @@ export const EVICTABLE = 2;
 export const RELEASED = 4;
 /** @internal Reported once as a long-lived leak suspect. */
 export const REPORTED = 8;
+/** @internal Disposed first at cleanup, before children and every other record (service withdrawal). */
+export const EARLY = 16;
 
 /** Why a resource stopped being tracked. */
 export type ReleaseReason = 'released' | 'cleanup' | 'evicted' | 'collected' | 'untracked';

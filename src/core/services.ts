@@ -6,6 +6,7 @@
 import type { Component } from './component.js';
 import { describe, StewardError } from './errors.js';
 import type { ResourceManager } from './manager.js';
+import { EARLY } from './resource.js';
 
 /** A typed key for a service. Create with `createToken<T>(name)`; compare by identity. */
 export interface ServiceToken<T> {
@@ -105,6 +106,7 @@ export class ServiceRegistry {
         priority: WITHDRAW_PRIORITY,
         metadata: { service: token.name },
       });
+      record._flags |= EARLY; // withdrawn before the component's children and other resources
       withdraw = () => record.release();
     } else {
       withdraw = () => this.#withdraw(token, entry);
@@ -118,7 +120,15 @@ export class ServiceRegistry {
   /** The service for `token`; throws `ServiceNotFoundError` if nobody provides it. */
   get<T>(token: ServiceToken<T>): T {
     const entry = this.#providers.get(token);
-    if (!entry) throw new ServiceNotFoundError(token);
+    if (!entry) {
+      if (token === null || typeof token !== 'object' || typeof token.name !== 'string') {
+        throw new TypeError(
+          `services.get(): expected a token from createToken() or tokenFor() (got ${describe(token)}). ` +
+            'An undefined token often comes from a circular import.',
+        );
+      }
+      throw new ServiceNotFoundError(token);
+    }
     return entry.value as T;
   }
 
