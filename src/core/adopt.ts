@@ -86,11 +86,20 @@ export function adoptAll<T extends object>(
   manager: ResourceManager,
   entries: ReadonlyArray<{ readonly target: T } & AdoptOptions<T>>,
 ): AdoptResult<T>[] {
-  return entries.map(({ target, ...options }) => {
+  if (!Array.isArray(entries)) {
+    throw new TypeError(
+      `adoptAll(): entries must be an array of { target, id, … } (got ${describe(entries)}).`,
+    );
+  }
+  return entries.map((entry) => {
     try {
+      if (entry === null || typeof entry !== 'object') {
+        throw new TypeError(`adoptAll(): each entry must be { target, id, … } (got ${describe(entry)}).`);
+      }
+      const { target, ...options } = entry;
       return { id: options.id, ok: true as const, adopted: adopt(manager, target, options) };
     } catch (error) {
-      return { id: String(options?.id), ok: false as const, error };
+      return { id: String((entry as { id?: unknown } | null)?.id), ok: false as const, error };
     }
   });
 }
