@@ -14,6 +14,7 @@ export interface Subscription extends Disposable {
 export class Emitter<E extends { [K in keyof E]: unknown }> {
   readonly #listeners: { [K in keyof E]?: Array<(event: E[K]) => void> } = {};
   readonly #onListenerError: (error: unknown) => void;
+  #count = 0;
 
   constructor(onListenerError?: (error: unknown) => void) {
     this.#onListenerError =
@@ -27,7 +28,8 @@ export class Emitter<E extends { [K in keyof E]: unknown }> {
 
   /** Whether anybody listens to `name`. Check it before building an event object. */
   has<K extends keyof E>(name: K): boolean {
-    return this.#listeners[name] !== undefined;
+    // The counter makes the common case (nobody listens at all) one field read.
+    return this.#count !== 0 && this.#listeners[name] !== undefined;
   }
 
   /** Subscribe to `name`. The returned subscription unsubscribes; it works with `using`. */
@@ -38,6 +40,7 @@ export class Emitter<E extends { [K in keyof E]: unknown }> {
     const list = this.#listeners[name];
     // Copy-on-write: emitting iterates a stable array even if listeners (un)subscribe meanwhile.
     this.#listeners[name] = list ? [...list, listener] : [listener];
+    this.#count++;
     let active = true;
     const dispose = (): void => {
       if (!active) return;
@@ -45,6 +48,7 @@ export class Emitter<E extends { [K in keyof E]: unknown }> {
       const current = this.#listeners[name];
       const index = current ? current.indexOf(listener) : -1;
       if (!current || index < 0) return;
+      this.#count--;
       if (current.length === 1) delete this.#listeners[name];
       else this.#listeners[name] = [...current.slice(0, index), ...current.slice(index + 1)];
     };
@@ -75,6 +79,7 @@ export class Emitter<E extends { [K in keyof E]: unknown }> {
 
   /** Remove every listener. */
   clear(): void {
+    this.#count = 0;
     for (const key of Object.keys(this.#listeners)) delete this.#listeners[key as keyof E];
   }
 }
