@@ -7,11 +7,34 @@
  * deadline the remaining disposers are still called, but not awaited.
  */
 import type { Component } from './component.js';
-import { DisposerTimeoutError } from './errors.js';
+import { DisposerTimeoutError, describe } from './errors.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
 import { EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection, settleWithin } from './settle.js';
 import type { CleanupOptions } from './types.js';
+
+/**
+ * Check cleanup options given by a user; returns the error to reject with (naming `where`), if
+ * any. Without this, a NaN or negative deadline silently abandoned every async disposer.
+ */
+export function cleanupOptionsError(options: CleanupOptions | undefined, where: string): Error | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== 'object') {
+    return new TypeError(
+      `${where}: options must be an object such as { force, deadlineMs, reason } (got ${describe(options)}).`,
+    );
+  }
+  for (const key of ['deadlineMs', 'disposerTimeoutMs'] as const) {
+    const value: unknown = options[key];
+    if (
+      value !== undefined &&
+      (typeof value !== 'number' || !(value > 0 && value < Number.POSITIVE_INFINITY))
+    ) {
+      return new RangeError(`${where}: options.${key} must be a finite number > 0 (got ${describe(value)}).`);
+    }
+  }
+  return undefined;
+}
 
 /** Run the cleanup of `component`. Called once per component (the promise is shared). */
 export async function runCleanup(

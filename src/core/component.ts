@@ -3,7 +3,7 @@
  * tracked resources and cleanup callbacks in registration order, its children, its memory
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
-import { runCleanup } from './cleanup.js';
+import { cleanupOptionsError, runCleanup } from './cleanup.js';
 import { detectDisposer } from './disposer.js';
 import {
   CleanupError,
@@ -159,6 +159,11 @@ export class Component implements AsyncDisposable {
    * that is cleaning up or destroyed, disposes `value` at once and throws `UseAfterCleanupError`.
    */
   track<T>(value: T, options?: TrackOptions<T>): TrackedResource<T> {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(
+        `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
+      );
+    }
     const manager = this.manager;
     const type = options?.type ?? 'custom';
     if (typeof type !== 'string' || type.length === 0) {
@@ -310,8 +315,12 @@ export class Component implements AsyncDisposable {
    * children first, each async disposer awaited within its timeout and the whole within a
    * deadline. Concurrent and repeated calls share one run. Resolves with the report; without
    * `force`, rejects with a `CleanupError` if anything failed — after everything has run.
+   * Bad options (a deadline or timeout that is not a finite number > 0) reject with a
+   * RangeError and start nothing.
    */
   cleanup(options?: CleanupOptions): Promise<CleanupReport> {
+    const invalid = cleanupOptionsError(options, `cleanup("${this.id}")`);
+    if (invalid) return Promise.reject(invalid);
     const run = this._startCleanup(options, undefined);
     return options?.force ? run : run.then(throwOnProblems);
   }

@@ -3,6 +3,7 @@
  * tree, memory accounting and limits, statistics and events. Disposing it cleans up every
  * component, newest first.
  */
+import { cleanupOptionsError } from './cleanup.js';
 import { Component } from './component.js';
 import { Emitter, type Subscription } from './emitter.js';
 import { CleanupError, describe, MemoryLimitError, StewardError, UseAfterCleanupError } from './errors.js';
@@ -358,9 +359,12 @@ export class ResourceManager implements AsyncDisposable {
   /**
    * Clean up every component, newest root first (each one's children first), then refuse new
    * registrations. Idempotent: later calls return the same run. Rejects with `CleanupError`
-   * on failures unless `force`; every component is cleaned up either way.
+   * on failures unless `force`; every component is cleaned up either way. Bad options reject
+   * with a RangeError and dispose nothing.
    */
   dispose(options?: CleanupOptions): Promise<CleanupReport> {
+    const invalid = cleanupOptionsError(options, 'dispose()');
+    if (invalid) return Promise.reject(invalid);
     this.#disposal ??= this.#disposeAll(options);
     return options?.force
       ? this.#disposal
