@@ -1,0 +1,65 @@
+/**
+ * What a `steward` sub-command is, and the argument parsing every command shares: `--help`,
+ * strict options (an unknown option is a usage error naming it), and usage errors that exit 2.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** Where a command writes and what it reads from its environment. */
+export interface CommandIO {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A sub-command of `steward`. `run` resolves with the process exit code. */
+export interface Command {
+  /** The word after `steward`. */
+  readonly name: string;
+  /** One line for `steward --help`. */
+  readonly summary: string;
+  /** Full help text, printed by `steward <name> --help`. */
+  readonly help: string;
+  /** Run with the arguments after the command name. */
+  run(argv: readonly string[], io: CommandIO): Promise<number>;
+}
+
+/** Exit codes: success, failure of the operation, wrong usage. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Wrong usage of a command (exit code 2); the message says what is wrong and how to fix it. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed arguments, or `help: true` when `--help`/`-h` was given. */
+export type Parsed<O extends Options> =
+  | { help: true }
+  | {
+      help: false;
+      values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
+      positionals: string[];
+    };
+
+/** Parse `argv` strictly against `options` (plus `--help`). Throws UsageError with the command's name. */
+export function parseCommandArgs<O extends Options>(
+  command: string,
+  argv: readonly string[],
+  options: O,
+): Parsed<O> {
+  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { help: false, values, positionals };
+  } catch (error) {
+    throw new UsageError(
+      `steward ${command}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '.')}`,
+    );
+  }
+}
