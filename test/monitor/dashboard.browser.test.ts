@@ -150,6 +150,21 @@ describe('dashboard in Chromium', () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('#details h2').textContent()).toBe('file-browser');
+    // One Tab leaves the table (roving tab stop) and reaches the panel's first action; the focus
+    // survives the live re-render that a new component causes.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Clean up…');
+    const owner = {};
+    owners.push(owner);
+    manager.register(owner, 'zz-late');
+    await row('zz-late').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Clean up…');
+    await page.keyboard.press('Enter');
+    await page.locator('#confirm').waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('confirm-cancel');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => manager.get('file-browser')).toBeUndefined();
     // Tabs with arrow keys.
     await page.locator('#tab-components').focus();
     await page.keyboard.press('ArrowRight');

@@ -125,7 +125,11 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
     } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       const next = event.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling;
-      next?.focus();
+      if (next?.dataset.id) {
+        for (const r of body.rows) r.tabIndex = -1;
+        next.tabIndex = 0;
+        next.focus();
+      }
     } else if ((event.key === 'ArrowLeft' || event.key === 'ArrowRight') && row.dataset.parent === 'true') {
       event.preventDefault();
       if (event.key === 'ArrowLeft') view.collapsed.add(id);
@@ -138,6 +142,11 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
     last = [snapshot, selectedId, elapsedMs];
     const focusedId = document.activeElement?.closest?.('#components tr[data-id]')?.dataset.id;
     const rows = visibleRows(snapshot.components);
+    // Roving tab stop: one row is in the Tab order (the focused, else the selected, else the
+    // first); arrow keys move between rows, so Tab leaves the table in one step.
+    const tabStop =
+      [focusedId, selectedId].find((id) => id !== undefined && rows.some((r) => r.c.id === id)) ??
+      rows[0]?.c.id;
     countLabel.textContent = `${count(rows.length)} of ${count(snapshot.components.length)} components`;
     replace(
       body,
@@ -171,7 +180,7 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
         return h(
           'tr',
           {
-            tabindex: '0',
+            tabindex: c.id === tabStop ? '0' : '-1',
             dataset: { id: c.id, parent: String(hasChildren) },
             'aria-selected': String(c.id === selectedId),
             'aria-expanded': view.mode === 'tree' && hasChildren ? String(!collapsed) : undefined,

@@ -1,7 +1,7 @@
 // The side panel of the Components tab: everything about the selected component, its memory
 // over time, its resources by type, and its actions (clean up, pause or resume).
 import { memoryChart } from './chart.js';
-import { h, replace } from './dom.js';
+import { h, keepFocus, replace } from './dom.js';
 import { bytes, count, duration } from './format.js';
 
 function typeTable(byType) {
@@ -67,39 +67,70 @@ export function renderDetails(panel, c, elapsedMs, history, actions) {
   const buttons = [
     h(
       'button',
-      { type: 'button', class: 'action danger', disabled: !live, onclick: () => actions.cleanup(c.id) },
+      {
+        type: 'button',
+        class: 'action danger',
+        disabled: !live,
+        dataset: { key: 'cleanup' },
+        onclick: () => actions.cleanup(c.id),
+      },
       'Clean up…',
     ),
     c.state === 'active'
-      ? h('button', { type: 'button', class: 'action', onclick: () => actions.pause(c.id) }, 'Pause…')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'action',
+            dataset: { key: 'pause-resume' },
+            onclick: () => actions.pause(c.id),
+          },
+          'Pause…',
+        )
       : null,
     c.state === 'paused'
-      ? h('button', { type: 'button', class: 'action', onclick: () => actions.resume(c.id) }, 'Resume…')
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'action',
+            dataset: { key: 'pause-resume' },
+            onclick: () => actions.resume(c.id),
+          },
+          'Resume…',
+        )
       : null,
     h(
       'button',
-      { type: 'button', class: 'action', onclick: () => actions.showResources(c.id) },
+      {
+        type: 'button',
+        class: 'action',
+        dataset: { key: 'resources' },
+        onclick: () => actions.showResources(c.id),
+      },
       'Show resources',
     ),
   ];
-  replace(
-    panel,
-    h('h2', { class: 'details-title' }, c.id),
-    h('div', { class: 'buttons' }, buttons),
-    h(
-      'dl',
-      { class: 'facts' },
-      facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  keepFocus(panel, () =>
+    replace(
+      panel,
+      h('h2', { class: 'details-title' }, c.id),
+      h('div', { class: 'buttons' }, buttons),
+      h(
+        'dl',
+        { class: 'facts' },
+        facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      ),
+      h('h3', {}, 'Memory over time'),
+      h(
+        'div',
+        { class: 'chart small' },
+        history
+          ? memoryChart(history.samples, c.id, panel.clientWidth - 34)
+          : h('p', { class: 'muted' }, 'Loading…'),
+      ),
+      h('h3', {}, 'Resources by type'),
+      typeTable(c.byType),
     ),
-    h('h3', {}, 'Memory over time'),
-    h(
-      'div',
-      { class: 'chart small' },
-      history
-        ? memoryChart(history.samples, c.id, panel.clientWidth - 34)
-        : h('p', { class: 'muted' }, 'Loading…'),
-    ),
-    h('h3', {}, 'Resources by type'),
-    typeTable(c.byType),
   );
 }

@@ -33,3 +33,20 @@ export function replace(el, ...children) {
     ...children.flat(Number.POSITIVE_INFINITY).filter((c) => c !== undefined && c !== null && c !== false),
   );
 }
+
+/**
+ * Run `render` (which rebuilds part of `container`) without losing keyboard focus: an element
+ * with a `data-key` that had focus gets it back in the new content.
+ */
+export function keepFocus(container, render) {
+  const active = document.activeElement;
+  const key = active && container.contains(active) ? active.dataset?.key : undefined;
+  render();
+  if (key === undefined) return;
+  for (const el of container.querySelectorAll('[data-key]')) {
+    if (el.dataset.key === key) {
+      el.focus();
+      return;
+    }
+  }
+}

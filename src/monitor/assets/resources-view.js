@@ -1,6 +1,6 @@
 // The Resources tab: every resource type with its count and total size, and a drill-down into
 // one component's resources (type, size, age, metadata, creation stack when known).
-import { h, replace } from './dom.js';
+import { h, keepFocus, replace } from './dom.js';
 import { bytes, count, duration } from './format.js';
 
 /** Render the by-type table from the snapshot's stats. */
@@ -9,33 +9,36 @@ export function renderTypes(tbody, stats, onPickType) {
     (a, b) => b[1].bytes - a[1].bytes || b[1].count - a[1].count,
   );
   const total = stats.totalBytes;
-  replace(
-    tbody,
-    entries.length === 0
-      ? h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No resources are tracked.'))
-      : entries.map(([type, t]) => {
-          const share = total > 0 ? t.bytes / total : 0;
-          const bar = h('span', { class: 'bar' });
-          bar.style.width = `${(share * 100).toFixed(1)}%`;
-          return h(
-            'tr',
-            {
-              tabindex: '0',
-              title: `Show ${type} resources of the selected component`,
-              onclick: () => onPickType(type),
-              onkeydown: (e) => e.key === 'Enter' && onPickType(type),
-            },
-            h('td', {}, type),
-            h('td', { class: 'num' }, count(t.count)),
-            h('td', { class: 'num' }, bytes(t.bytes)),
-            h(
-              'td',
-              { class: 'share' },
-              h('span', { class: 'bar-track' }, bar),
-              h('span', { class: 'share-text' }, `${(share * 100).toFixed(1)}%`),
-            ),
-          );
-        }),
+  keepFocus(tbody, () =>
+    replace(
+      tbody,
+      entries.length === 0
+        ? h('tr', {}, h('td', { colspan: '4', class: 'empty' }, 'No resources are tracked.'))
+        : entries.map(([type, t]) => {
+            const share = total > 0 ? t.bytes / total : 0;
+            const bar = h('span', { class: 'bar' });
+            bar.style.width = `${(share * 100).toFixed(1)}%`;
+            return h(
+              'tr',
+              {
+                tabindex: '0',
+                dataset: { key: `type:${type}` },
+                title: `Show ${type} resources of the selected component`,
+                onclick: () => onPickType(type),
+                onkeydown: (e) => e.key === 'Enter' && onPickType(type),
+              },
+              h('td', {}, type),
+              h('td', { class: 'num' }, count(t.count)),
+              h('td', { class: 'num' }, bytes(t.bytes)),
+              h(
+                'td',
+                { class: 'share' },
+                h('span', { class: 'bar-track' }, bar),
+                h('span', { class: 'share-text' }, `${(share * 100).toFixed(1)}%`),
+              ),
+            );
+          }),
+    ),
   );
 }
 
