@@ -365,7 +365,13 @@ export class ResourceManager implements AsyncDisposable {
   dispose(options?: CleanupOptions): Promise<CleanupReport> {
     const invalid = cleanupOptionsError(options, 'dispose()');
     if (invalid) return Promise.reject(invalid);
-    this.#disposal ??= this.#disposeAll(options);
+    if (this.#disposal === undefined) {
+      // Published before starting: a disposer calling dispose() or register() during the
+      // synchronous start must see the disposal in progress.
+      let start!: (run: Promise<CleanupReport>) => void;
+      this.#disposal = new Promise<CleanupReport>((resolve) => (start = resolve));
+      start(this.#disposeAll(options));
+    }
     return options?.force
       ? this.#disposal
       : this.#disposal.then((report) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adopt, adoptAll, ResourceManager, StewardError } from '../../src/core/index.js';
-import { closable } from './helpers.js';
+import { anOwner, closable } from './helpers.js';
 
 class LegacyCache {
   readonly log: string[] = [];
@@ -70,7 +70,7 @@ describe('adopt', () => {
     expect(adopted.component.bytes).toBe(10);
     expect(adopted.release(handle)).toBe(true);
     expect(log).toEqual(['r']);
-    const other = manager.register({}, 'other').track({ close() {} });
+    const other = manager.register(anOwner(), 'other').track({ close() {} });
     expect(() => adopted.release(other)).toThrow(TypeError);
   });
 
@@ -105,7 +105,7 @@ describe('adopt', () => {
     expect(() => adopt(manager, {}, null as never)).toThrow(/options must be an object with an id/);
     expect(() => adopt(manager, 42 as never, { id: 'x' })).toThrow(/owner must be an object/);
     expect(() => adopt(manager, {}, { id: '' })).toThrow(TypeError);
-    manager.register({}, 'taken');
+    manager.register(anOwner(), 'taken');
     expect(() => adopt(manager, new LegacyCache(), { id: 'taken' })).toThrow(StewardError);
     expect(manager.components().map((c) => c.id)).toEqual(['taken']);
   });
@@ -114,7 +114,7 @@ describe('adopt', () => {
 describe('adoptAll', () => {
   it('adopts several objects and reports one result per entry, in order; a failure does not stop the rest', () => {
     const manager = new ResourceManager();
-    manager.register({}, 'taken');
+    manager.register(anOwner(), 'taken');
     const a = new LegacyCache();
     const b = new LegacyCache();
     const results = adoptAll(manager, [

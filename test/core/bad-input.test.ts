@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Component, ResourceManager } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 /** Assert that nothing was registered by a rejected call. */
 function expectNothingRegistered(manager: ResourceManager, owner?: object): void {
@@ -80,8 +81,8 @@ describe('bad input: register()', () => {
   it('a child under a parent of another manager leaves the parent untouched', () => {
     const manager = new ResourceManager();
     const other = new ResourceManager();
-    const parent = other.register({}, 'p');
-    expect(() => manager.register({}, 'c', { parent })).toThrow(TypeError);
+    const parent = other.register(anOwner(), 'p');
+    expect(() => manager.register(anOwner(), 'c', { parent })).toThrow(TypeError);
     expect(parent.children).toEqual([]);
     expectNothingRegistered(manager);
   });
@@ -89,7 +90,9 @@ describe('bad input: register()', () => {
   it('a disposed manager refuses registrations, saying to create a new one', async () => {
     const manager = new ResourceManager();
     await manager.dispose();
-    expect(() => manager.register({}, 'late')).toThrow(/manager is disposed; create a new ResourceManager/);
+    expect(() => manager.register(anOwner(), 'late')).toThrow(
+      /manager is disposed; create a new ResourceManager/,
+    );
     expect(manager.components()).toEqual([]);
   });
 });
@@ -97,7 +100,7 @@ describe('bad input: register()', () => {
 describe('bad input: track()', () => {
   function setup() {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'comp');
+    const component = manager.register(anOwner(), 'comp');
     let closed = 0;
     const value = { close: () => closed++ };
     return { manager, component, value, closed: () => closed };
@@ -163,8 +166,8 @@ describe('bad input: track()', () => {
 describe('bad input: handles', () => {
   it('releasing a handle through a foreign component is a TypeError naming both; nothing is released', () => {
     const manager = new ResourceManager();
-    const a = manager.register({}, 'a');
-    const b = manager.register({}, 'b');
+    const a = manager.register(anOwner(), 'a');
+    const b = manager.register(anOwner(), 'b');
     let closed = 0;
     const handle = a.track({ close: () => closed++ }, { size: 5 });
     expect(() => b.release(handle)).toThrow(TypeError);
@@ -173,14 +176,14 @@ describe('bad input: handles', () => {
     expect(closed).toBe(0);
     expect(a.bytes).toBe(5);
     const otherManager = new ResourceManager();
-    const c = otherManager.register({}, 'a');
+    const c = otherManager.register(anOwner(), 'a');
     expect(() => c.release(handle)).toThrow(TypeError);
     expect(handle.released).toBe(false);
   });
 
   it('releasing something that is not a handle is a TypeError', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'a');
+    const component = manager.register(anOwner(), 'a');
     expect(() => component.release({ id: 1 } as never)).toThrow(/expected a handle returned by track\(\)/);
   });
 
@@ -188,7 +191,7 @@ describe('bad input: handles', () => {
     'resize(%j) is a RangeError; the size is unchanged',
     (bytes) => {
       const manager = new ResourceManager();
-      const component = manager.register({}, 'a');
+      const component = manager.register(anOwner(), 'a');
       const handle = component.track('x', { size: 5 });
       expect(() => handle.resize(bytes as never)).toThrow(RangeError);
       expect(() => handle.resize(bytes as never)).toThrow(
@@ -205,7 +208,7 @@ describe('bad input: states', () => {
     'setState(%j) is a TypeError listing the states',
     (state) => {
       const manager = new ResourceManager();
-      const component = manager.register({}, 'a');
+      const component = manager.register(anOwner(), 'a');
       const changes: unknown[] = [];
       manager.on('stateChanged', (e) => changes.push(e));
       expect(() => component.setState(state as never)).toThrow(TypeError);
@@ -234,7 +237,7 @@ describe('bad input: manager and cleanup options', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'reject' } });
     expect(() => manager.setMemoryLimit({ bytes: -1 })).toThrow(RangeError);
     expect(manager.memoryLimit).toEqual({ bytes: 10, policy: 'reject' });
-    const component = manager.register({}, 'c', { memoryLimit: { bytes: 5 } });
+    const component = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 5 } });
     expect(() => component.setMemoryLimit({ bytes: 1, policy: 'drop' as never })).toThrow(
       /component "c" memory limit/,
     );
@@ -248,7 +251,7 @@ describe('bad input: manager and cleanup options', () => {
     [{ disposerTimeoutMs: '20' }, /disposerTimeoutMs.*got "20"/],
   ])('cleanup(%j) rejects with a RangeError and does not start', async (options, message) => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     let closed = 0;
     component.track({ close: () => closed++ });
     await expect(component.cleanup(options as never)).rejects.toThrow(RangeError);
@@ -262,7 +265,7 @@ describe('bad input: manager and cleanup options', () => {
 
   it('dispose() with bad options rejects with a RangeError and disposes nothing', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     await expect(manager.dispose({ deadlineMs: -1 })).rejects.toThrow(RangeError);
     expect(manager.disposed).toBe(false);
     expect(component.state).toBe('loaded');

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
-import { closable, deferred } from './helpers.js';
+import { anOwner, closable, deferred } from './helpers.js';
 
 describe('cleanup order', () => {
   it('releases newest first (LIFO) without priorities', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     for (const name of ['a', 'b', 'c', 'd']) component.track(closable(log, name));
     const report = await component.cleanup();
@@ -16,7 +16,7 @@ describe('cleanup order', () => {
 
   it('releases higher priority first, LIFO within a priority', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     const plan: Array<[string, number]> = [
       ['p0-a', 0],
@@ -35,14 +35,14 @@ describe('cleanup order', () => {
 
   it('cleans children before the parent, newest child first, recursively', async () => {
     const manager = new ResourceManager();
-    const root = manager.register({}, 'root');
+    const root = manager.register(anOwner(), 'root');
     const log: string[] = [];
     root.track(closable(log, 'root-1'), { priority: 100 });
-    const a = manager.register({}, 'a', { parent: root });
+    const a = manager.register(anOwner(), 'a', { parent: root });
     a.track(closable(log, 'a-1'));
-    const a1 = manager.register({}, 'a1', { parent: a });
+    const a1 = manager.register(anOwner(), 'a1', { parent: a });
     a1.track(closable(log, 'a1-1'));
-    const b = manager.register({}, 'b', { parent: root });
+    const b = manager.register(anOwner(), 'b', { parent: root });
     b.track(closable(log, 'b-1'));
     b.track(closable(log, 'b-2'));
     root.track(closable(log, 'root-2'));
@@ -56,7 +56,7 @@ describe('cleanup order', () => {
 
   it('awaits async disposers one at a time, in order', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     let running = 0;
     for (const name of ['a', 'b', 'c']) {
@@ -80,7 +80,7 @@ describe('cleanup order', () => {
 
   it('skips a resource that an earlier disposer released, and never disposes it twice', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     const first = component.track(closable(log, 'first'), { priority: 1 });
     component.track(
@@ -96,7 +96,7 @@ describe('cleanup order', () => {
     expect(log).toEqual(['second', 'first']);
     expect(report.released).toBe(1);
     // Same without priorities (the unsorted path).
-    const other = manager.register({}, 'd');
+    const other = manager.register(anOwner(), 'd');
     const log2: string[] = [];
     const older = other.track(closable(log2, 'older'));
     other.track({
@@ -111,7 +111,7 @@ describe('cleanup order', () => {
 
   it('moves through cleaning to destroyed and empties the component', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c', { state: 'active' });
+    const component = manager.register(anOwner(), 'c', { state: 'active' });
     component.track({ close() {} }, { size: 10 });
     const seen: string[] = [];
     component.track({ close: () => void seen.push(component.state) });
@@ -132,7 +132,7 @@ describe('cleanup order', () => {
 
   it('is idempotent: calling cleanup again returns the same report', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     component.track(closable(log, 'once'));
     const first = await component.cleanup();
@@ -144,7 +144,7 @@ describe('cleanup order', () => {
 
   it('concurrent cleanups share one run', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const gate = deferred();
     let calls = 0;
     component.track(
@@ -169,8 +169,8 @@ describe('cleanup order', () => {
 
   it('a parent cleanup joins a child cleanup already in flight', async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent');
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
     const gate = deferred();
     const log: string[] = [];
     child.track({}, { dispose: () => gate.promise.then(() => void log.push('child')) });
@@ -188,8 +188,8 @@ describe('cleanup order', () => {
 
   it('cleanups of different components run independently (no global in-progress flag)', async () => {
     const manager = new ResourceManager();
-    const slow = manager.register({}, 'slow');
-    const fast = manager.register({}, 'fast');
+    const slow = manager.register(anOwner(), 'slow');
+    const fast = manager.register(anOwner(), 'fast');
     const gate = deferred();
     const log: string[] = [];
     slow.track({}, { dispose: () => gate.promise });
@@ -205,7 +205,7 @@ describe('cleanup order', () => {
 
   it('the reason is carried into the report and the events', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const reasons: unknown[] = [];
     manager.on('cleanupStarted', (e) => reasons.push(e.reason));
     const report = await component.cleanup({ reason: 'unload' });
@@ -217,7 +217,7 @@ describe('cleanup order', () => {
 describe('cleanup re-entrancy', () => {
   it('a disposer that calls cleanup() of its own component joins the run instead of starting a second one', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const transitions: string[] = [];
     manager.on('stateChanged', (e) => transitions.push(`${e.from}->${e.to}`));
     let finished = 0;
@@ -244,8 +244,8 @@ describe('cleanup re-entrancy', () => {
 
   it("a child disposer that calls cleanup() of the parent joins the parent's run", async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent');
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
     const started: string[] = [];
     manager.on('cleanupStarted', (e) => started.push(e.component.id));
     const log: string[] = [];
@@ -264,7 +264,7 @@ describe('cleanup re-entrancy', () => {
 
   it('a stateChanged listener that calls cleanup() on "cleaning" joins the run', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     let joined: Promise<unknown> | undefined;
     manager.on('stateChanged', (e) => {
       if (e.to === 'cleaning') joined = e.component.cleanup();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Component, componentOf, ResourceManager, StewardError } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 describe('components: registration and lookup', () => {
   it('registers an owner with id and type and finds it by id and by owner', () => {
@@ -21,9 +22,9 @@ describe('components: registration and lookup', () => {
 
   it('defaults the type to "component" and accepts an initial state', () => {
     const manager = new ResourceManager();
-    expect(manager.register({}, 'a').type).toBe('component');
-    expect(manager.register({}, 'b', { state: 'active' }).state).toBe('active');
-    expect(manager.register({}, 'c', { state: 'initialized' }).state).toBe('initialized');
+    expect(manager.register(anOwner(), 'a').type).toBe('component');
+    expect(manager.register(anOwner(), 'b', { state: 'active' }).state).toBe('active');
+    expect(manager.register(anOwner(), 'c', { state: 'initialized' }).state).toBe('initialized');
   });
 
   it('accepts a function as owner', () => {
@@ -53,7 +54,7 @@ describe('components: registration and lookup', () => {
 
   it('refuses a second live component with a taken id, and registers nothing', () => {
     const manager = new ResourceManager();
-    manager.register({}, 'dup', { type: 'plugin' });
+    manager.register(anOwner(), 'dup', { type: 'plugin' });
     const other = {};
     expect(() => manager.register(other, 'dup')).toThrow(StewardError);
     expect(() => manager.register(other, 'dup')).toThrow(/"dup" is already used by a live plugin/);
@@ -75,36 +76,36 @@ describe('components: registration and lookup', () => {
     const again = manager.register(owner, 'reused');
     expect(again).not.toBe(first);
     expect(manager.get('reused')).toBe(again);
-    const other = manager.register({}, 'reused-2');
+    const other = manager.register(anOwner(), 'reused-2');
     expect(other.state).toBe('loaded');
   });
 
   it("keeps a cleaning component's id taken until it is destroyed", async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'slow');
+    const component = manager.register(anOwner(), 'slow');
     let finish!: () => void;
     component.track({ close: () => new Promise<void>((resolve) => (finish = resolve)) });
     const done = component.cleanup();
     expect(component.state).toBe('cleaning');
-    expect(() => manager.register({}, 'slow')).toThrow(/already used/);
+    expect(() => manager.register(anOwner(), 'slow')).toThrow(/already used/);
     finish();
     await done;
-    expect(manager.register({}, 'slow').state).toBe('loaded');
+    expect(manager.register(anOwner(), 'slow').state).toBe('loaded');
   });
 
   it('lists components in registration order', () => {
     const manager = new ResourceManager();
     const ids = ['c', 'a', 'b'];
-    for (const id of ids) manager.register({}, id);
+    for (const id of ids) manager.register(anOwner(), id);
     expect(manager.components().map((c) => c.id)).toEqual(ids);
   });
 
   it('links parents and children both ways', () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent');
-    const a = manager.register({}, 'a', { parent });
-    const b = manager.register({}, 'b', { parent });
-    const grandchild = manager.register({}, 'g', { parent: a });
+    const parent = manager.register(anOwner(), 'parent');
+    const a = manager.register(anOwner(), 'a', { parent });
+    const b = manager.register(anOwner(), 'b', { parent });
+    const grandchild = manager.register(anOwner(), 'g', { parent: a });
     expect(a.parent).toBe(parent);
     expect(grandchild.parent).toBe(a);
     expect(parent.parent).toBeUndefined();
@@ -117,8 +118,8 @@ describe('components: registration and lookup', () => {
 
   it('removes a destroyed child from its parent', async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent');
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
     await child.cleanup();
     expect(parent.children).toEqual([]);
     expect(parent.state).toBe('loaded');
@@ -127,9 +128,9 @@ describe('components: registration and lookup', () => {
   it('refuses a parent from another manager', () => {
     const a = new ResourceManager();
     const b = new ResourceManager();
-    const foreign = b.register({}, 'foreign');
-    expect(() => a.register({}, 'child', { parent: foreign })).toThrow(TypeError);
-    expect(() => a.register({}, 'child', { parent: foreign })).toThrow(
+    const foreign = b.register(anOwner(), 'foreign');
+    expect(() => a.register(anOwner(), 'child', { parent: foreign })).toThrow(TypeError);
+    expect(() => a.register(anOwner(), 'child', { parent: foreign })).toThrow(
       /parent must be a component of this manager/,
     );
     expect(a.components()).toEqual([]);
@@ -149,7 +150,7 @@ describe('components: registration and lookup', () => {
 
   it('does not hold the owner strongly: owner getter uses a WeakRef', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'weak-owner');
+    const component = manager.register(anOwner(), 'weak-owner');
     expect(typeof component.owner).toBe('object');
     // The component does not expose a strong property holding the owner.
     const strong = Object.values(component).filter(

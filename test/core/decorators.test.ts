@@ -1,6 +1,7 @@
 import { tsImport } from 'tsx/esm/api';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as Fixture from './fixtures/decorated.js';
+import { anOwner } from './helpers.js';
 
 // Standard decorators need a compiler that lowers them: load the fixture through tsx.
 let fx: typeof Fixture;
@@ -47,7 +48,7 @@ describe('@trackResult', () => {
 
   it('finds the component through options.component', () => {
     const manager = new fx.core.ResourceManager();
-    const component = manager.register({}, 'custom');
+    const component = manager.register(anOwner(), 'custom');
     const custom = new fx.Custom(component);
     expect(custom.make()).toBe('data');
     expect(component.bytes).toBe(3);
@@ -72,7 +73,7 @@ describe('@trackResult', () => {
 
   it('into a destroyed component found through options.component: UseAfterCleanupError', async () => {
     const manager = new fx.core.ResourceManager();
-    const component = manager.register({}, 'custom');
+    const component = manager.register(anOwner(), 'custom');
     const custom = new fx.Custom(component);
     await component.cleanup();
     expect(() => custom.make()).toThrow(fx.core.UseAfterCleanupError);
@@ -114,7 +115,7 @@ describe('@cleanupOnThrow', () => {
 
   it('options.cleanup replaces the default cleanup', async () => {
     const manager = new fx.core.ResourceManager();
-    const component = manager.register({}, 'custom');
+    const component = manager.register(anOwner(), 'custom');
     const custom = new fx.Custom(component);
     expect(() => custom.fail()).toThrow('custom');
     await new Promise((resolve) => setTimeout(resolve, 1));

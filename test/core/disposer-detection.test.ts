@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectDisposer, ResourceManager } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 function label(name: string | symbol): string {
   if (name === Symbol.asyncDispose) return '[asyncDispose]';
@@ -21,7 +22,7 @@ const GENERIC = ['close', 'destroy', 'terminate', 'kill', 'abort', 'cancel', 'un
 
 function trackAndRelease(value: unknown, type?: string): void {
   const manager = new ResourceManager();
-  const component = manager.register({}, 'c');
+  const component = manager.register(anOwner(), 'c');
   component.track(value, type === undefined ? {} : { type }).release();
 }
 
@@ -84,7 +85,7 @@ describe('disposer detection', () => {
     trackAndRelease(timeout, 'timer');
     trackAndRelease(interval, 'timer');
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const numeric = Number(setTimeout(() => fired++, 10));
     component.track(numeric, { type: 'timer' }).release();
     await new Promise((resolve) => setTimeout(resolve, 40));
@@ -94,7 +95,7 @@ describe('disposer detection', () => {
   it('an explicit dispose wins over detection, and dispose: null means no disposal', () => {
     const log: string[] = [];
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     component.track(withMethods(['close'], log), { dispose: () => void log.push('explicit') }).release();
     expect(log).toEqual(['explicit']);
     log.length = 0;
@@ -113,7 +114,7 @@ describe('disposer detection', () => {
     'a %s without any disposer is refused with a TypeError that says what to pass',
     (type) => {
       const manager = new ResourceManager();
-      const component = manager.register({}, 'c');
+      const component = manager.register(anOwner(), 'c');
       expect(() => component.track({ nothing: true }, { type })).toThrow(TypeError);
       expect(() => component.track({ nothing: true }, { type })).toThrow(/dispose: \(value\) =>/);
       expect(component.resourceCount).toBe(0);
@@ -127,7 +128,7 @@ describe('disposer detection', () => {
 
   it('a bare function is refused with advice to use onCleanup', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     expect(() => component.track(() => undefined)).toThrow(/onCleanup/);
     expect(component.resourceCount).toBe(0);
     const fn = () => undefined;
@@ -151,7 +152,7 @@ describe('disposer detection', () => {
     const log: string[] = [];
     const value: { close: () => void } = { close: () => void log.push('original') };
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const handle = component.track(value);
     value.close = () => void log.push('replaced');
     handle.release();

@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createToken, Emitter, ResourceManager } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 /** Exercise every code path that can emit: register, states, track, resize, release, evict, fail, cleanup. */
 async function fullLifecycle(manager: ResourceManager): Promise<void> {
   manager.setMemoryLimit({ bytes: 10, policy: 'evict' });
-  const c = manager.register({}, 'c');
+  const c = manager.register(anOwner(), 'c');
   c.setState('active');
   const h = c.track({ close() {} }, { size: 4, evictable: true });
   h.resize(6);
@@ -90,15 +91,15 @@ describe('events', () => {
     const manager = new ResourceManager();
     const seen: string[] = [];
     const sub = manager.on('registered', (e) => seen.push(e.component.id));
-    manager.register({}, 'a');
+    manager.register(anOwner(), 'a');
     sub.dispose();
     sub.dispose();
-    manager.register({}, 'b');
+    manager.register(anOwner(), 'b');
     {
       using _scoped = manager.on('registered', (e) => seen.push(`scoped ${e.component.id}`));
-      manager.register({}, 'c');
+      manager.register(anOwner(), 'c');
     }
-    manager.register({}, 'd');
+    manager.register(anOwner(), 'd');
     expect(seen).toEqual(['a', 'scoped c']);
     expect(manager.events.has('registered')).toBe(false);
   });
@@ -136,7 +137,7 @@ describe('events', () => {
       throw new Error('listener broke');
     });
     manager.on('released', (e) => seen.push(e.reason));
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     let closed = 0;
     c.track({ close: () => closed++ });
     c.track({ close: () => closed++ });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { CleanupError, DisposerTimeoutError, ResourceManager } from '../../src/core/index.js';
-import { closable, sleep } from './helpers.js';
+import { anOwner, closable, sleep } from './helpers.js';
 
 const hang = () => new Promise<void>(() => undefined);
 
 describe('failures: the sweep never stops half-way', () => {
   it('goes on past throwing and rejecting disposers and rejects with one CleanupError', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     component.track(closable(log, 'a'));
     component.track({}, { type: 'socket', dispose: () => Promise.reject(new Error('reject-b')) });
@@ -43,7 +43,7 @@ describe('failures: the sweep never stops half-way', () => {
 
   it('with force, resolves with the report instead', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     component.track(
       {},
       {
@@ -60,7 +60,7 @@ describe('failures: the sweep never stops half-way', () => {
 
   it('failing cleanup callbacks do not stop the sweep either', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     component.track(closable(log, 'resource'));
     component.onCleanup(() => {
@@ -74,8 +74,8 @@ describe('failures: the sweep never stops half-way', () => {
 
   it('a failing child does not stop the parent, and the parent report carries the child failure', async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent');
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
     const log: string[] = [];
     child.track({}, { dispose: () => Promise.reject(new Error('child failed')) });
     parent.track(closable(log, 'parent-res'));
@@ -89,7 +89,7 @@ describe('failures: the sweep never stops half-way', () => {
 
   it('emits disposerFailed with the phase "cleanup"', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const events: unknown[] = [];
     manager.on('disposerFailed', (e) => events.push([e.component.id, e.resource?.type, e.phase]));
     component.track(
@@ -107,7 +107,7 @@ describe('failures: the sweep never stops half-way', () => {
 
   it('a disposer returning a thenable whose then() throws is a failure, not the end of the sweep', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     component.track(closable(log, 'older'));
     component.track(
@@ -136,7 +136,7 @@ describe('failures: the sweep never stops half-way', () => {
 describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
   it('abandons a hanging disposer at its timeout and goes on', async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 20 });
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const log: string[] = [];
     const timedOut: unknown[] = [];
     manager.on('disposerTimedOut', (e) => timedOut.push([e.component.id, e.resource.type, e.timeoutMs]));
@@ -161,7 +161,7 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
 
   it("cleanup({ disposerTimeoutMs }) overrides the manager's timeout", async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 60_000 });
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     component.track({}, { dispose: hang });
     const report = await component.cleanup({ force: true, disposerTimeoutMs: 20 });
     expect(report.abandoned).toHaveLength(1);
@@ -170,7 +170,7 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
 
   it('each hanging disposer gets its own timeout; the deadline bounds the whole cleanup', async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 30, cleanupDeadlineMs: 50 });
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const called: number[] = [];
     for (let i = 0; i < 6; i++) {
       component.track(
@@ -200,8 +200,8 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
 
   it("cleanup({ deadlineMs }) overrides the manager's deadline, and children share the parent's deadline", async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 60_000, cleanupDeadlineMs: 60_000 });
-    const parent = manager.register({}, 'parent');
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
     child.track({}, { dispose: hang });
     let parentCalled = false;
     parent.track(
@@ -222,7 +222,7 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
 
   it('a rejection that arrives after the timeout is still reported (phase "late")', async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 10 });
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const phases: string[] = [];
     manager.on('disposerFailed', (e) => phases.push(e.phase));
     component.track(
@@ -241,7 +241,7 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
 
   it('a disposer that settles in time is not abandoned', async () => {
     const manager = new ResourceManager({ disposerTimeoutMs: 1000 });
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     component.track({}, { dispose: () => sleep(5) });
     const report = await component.cleanup();
     expect(report.released).toBe(1);

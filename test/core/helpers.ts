@@ -55,3 +55,16 @@ export function closable(log: string[], name: string): { name: string; closed: n
     },
   };
 }
+
+const keptAlive: object[] = [];
+
+/**
+ * A fresh owner object kept alive until the test file ends. Owners are held weakly by the
+ * manager: an owner nobody references may be collected mid-test, and its component then
+ * cleaned up as leaked. Tests that do not study that use this.
+ */
+export function anOwner(): object {
+  const o = {};
+  keptAlive.push(o);
+  return o;
+}

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Component, type LeakEvent, ResourceManager } from '../../src/core/index.js';
-import { closable, collectGarbage, deferred, sleep } from './helpers.js';
+import { anOwner, closable, collectGarbage, deferred, sleep } from './helpers.js';
 
 class Blob {
   readonly data = new Array(1000).fill(0);
@@ -47,7 +47,7 @@ describe('weak tracking', () => {
 
   it('a weakly tracked value that is still alive is released normally', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'cache');
+    const component = manager.register(anOwner(), 'cache');
     const value = new Blob();
     const handle = component.track(value, { weak: true });
     expect(handle.release()).toBe(true);
@@ -62,7 +62,7 @@ describe('owner collected without cleanup', () => {
     manager.on('leakDetected', (e) => leaks.push(e));
     const log: string[] = [];
     const component = forgottenOwner(manager, 'forgotten', log);
-    const child = manager.register({}, 'kid', { parent: component });
+    const child = manager.register(anOwner(), 'kid', { parent: component });
     child.track(closable(log, 'kid-res'));
     const keptOwner = {};
     const kept = manager.register(keptOwner, 'kept');
@@ -115,18 +115,18 @@ describe('owner collected without cleanup', () => {
 describe('leak checks', () => {
   it('creation stacks are captured only with leak tracking', () => {
     const off = new ResourceManager();
-    expect(off.register({}, 'a').track({ close() {} }).stack).toBeUndefined();
+    expect(off.register(anOwner(), 'a').track({ close() {} }).stack).toBeUndefined();
     const on = new ResourceManager({ leakTracking: true });
-    const handle = on.register({}, 'a').track({ close() {} });
+    const handle = on.register(anOwner(), 'a').track({ close() {} });
     expect(handle.stack).toMatch(/leaks-weak\.test\.ts/);
     expect(handle.toJSON().stack).toBe(handle.stack);
     const noStacks = new ResourceManager({ leakTracking: { captureStacks: false } });
-    expect(noStacks.register({}, 'a').track({ close() {} }).stack).toBeUndefined();
+    expect(noStacks.register(anOwner(), 'a').track({ close() {} }).stack).toBeUndefined();
   });
 
   it('checkLeaks() reports resources older than maxResourceAgeMs, once each', async () => {
     const manager = new ResourceManager({ leakTracking: { maxResourceAgeMs: 5 } });
-    const component = manager.register({}, 'app');
+    const component = manager.register(anOwner(), 'app');
     const old = component.track({ close() {} }, { type: 'socket' });
     await sleep(20);
     component.track({ close() {} }, { type: 'timer', dispose: () => undefined });
@@ -158,7 +158,7 @@ describe('leak checks', () => {
 
   it('other layers report leaks through _reportLeakEvent', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'plugin');
+    const component = manager.register(anOwner(), 'plugin');
     const seen: LeakEvent[] = [];
     manager.on('leakDetected', (e) => seen.push(e));
     const finding = manager._reportLeakEvent({

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { type MemoryEvent, MemoryLimitError, ResourceManager } from '../../src/core/index.js';
-import { closable } from './helpers.js';
+import { anOwner, closable } from './helpers.js';
 
 describe('memory accounting', () => {
   it('counts own bytes, subtree bytes and the total', () => {
     const manager = new ResourceManager();
-    const root = manager.register({}, 'root');
-    const child = manager.register({}, 'child', { parent: root });
-    const grandchild = manager.register({}, 'grandchild', { parent: child });
-    const other = manager.register({}, 'other');
+    const root = manager.register(anOwner(), 'root');
+    const child = manager.register(anOwner(), 'child', { parent: root });
+    const grandchild = manager.register(anOwner(), 'grandchild', { parent: child });
+    const other = manager.register(anOwner(), 'other');
     root.track('r', { size: 1 });
     child.track('c', { size: 10 });
     const g = grandchild.track('g', { size: 100 });
@@ -26,8 +26,8 @@ describe('memory accounting', () => {
 
   it('a destroyed child gives its bytes back to its ancestors', async () => {
     const manager = new ResourceManager();
-    const root = manager.register({}, 'root');
-    const child = manager.register({}, 'child', { parent: root });
+    const root = manager.register(anOwner(), 'root');
+    const child = manager.register(anOwner(), 'child', { parent: root });
     child.track('c', { size: 50 });
     root.track('r', { size: 5 });
     await child.cleanup();
@@ -39,7 +39,7 @@ describe('memory accounting', () => {
 
   it('fractional sizes are accepted and summed', () => {
     const manager = new ResourceManager();
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     c.track('a', { size: 0.5 });
     c.track('b', { size: 1.5 });
     expect(manager.totalBytes).toBe(2);
@@ -51,7 +51,7 @@ describe('memory limits: warn', () => {
     const manager = new ResourceManager();
     const events: MemoryEvent[] = [];
     manager.on('memoryThresholdExceeded', (e) => events.push(e));
-    const c = manager.register({}, 'c', { memoryLimit: { bytes: 100 } });
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 100 } });
     expect(c.memoryLimit).toEqual({ bytes: 100, policy: 'warn' });
     c.track('a', { size: 60 });
     expect(events).toEqual([]);
@@ -74,8 +74,8 @@ describe('memory limits: warn', () => {
     const manager = new ResourceManager();
     const events: MemoryEvent[] = [];
     manager.on('memoryThresholdExceeded', (e) => events.push(e));
-    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 10, policy: 'warn' } });
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent', { memoryLimit: { bytes: 10, policy: 'warn' } });
+    const child = manager.register(anOwner(), 'child', { parent });
     child.track('x', { size: 11 });
     expect(events.map((e) => e.component.id)).toEqual(['parent']);
   });
@@ -84,8 +84,8 @@ describe('memory limits: warn', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10 } });
     const events: MemoryEvent[] = [];
     manager.on('memoryThresholdExceeded', (e) => events.push(e));
-    manager.register({}, 'a').track('x', { size: 8 });
-    manager.register({}, 'b').track('y', { size: 8 });
+    manager.register(anOwner(), 'a').track('x', { size: 8 });
+    manager.register(anOwner(), 'b').track('y', { size: 8 });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       scope: 'global',
@@ -101,7 +101,7 @@ describe('memory limits: warn', () => {
 describe('memory limits: reject', () => {
   it('throws MemoryLimitError and tracks nothing; the value is not disposed', () => {
     const manager = new ResourceManager();
-    const c = manager.register({}, 'c', { memoryLimit: { bytes: 100, policy: 'reject' } });
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 100, policy: 'reject' } });
     c.track('a', { size: 90 });
     const log: string[] = [];
     const value = closable(log, 'big');
@@ -132,8 +132,8 @@ describe('memory limits: reject', () => {
 
   it("an ancestor's reject limit stops a descendant, and the error names the ancestor", () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 10, policy: 'reject' } });
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent', { memoryLimit: { bytes: 10, policy: 'reject' } });
+    const child = manager.register(anOwner(), 'child', { parent });
     expect(() => child.track('x', { size: 11 })).toThrow(/component "parent"/);
     expect(child.resourceCount).toBe(0);
     expect(parent.bytes).toBe(0);
@@ -141,7 +141,7 @@ describe('memory limits: reject', () => {
 
   it('the global reject limit names the component being tracked into', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'reject' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     c.track('x', { size: 6 });
     let error: unknown;
     try {
@@ -157,7 +157,7 @@ describe('memory limits: reject', () => {
 
   it('resize past a reject limit throws and keeps the old size; shrinking always works', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'reject' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     const h = c.track('x', { size: 50 });
     expect(() => h.resize(101)).toThrow(MemoryLimitError);
     expect(h.size).toBe(50);
@@ -171,7 +171,7 @@ describe('memory limits: reject', () => {
 
   it('rejection is checked before any eviction', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
-    const c = manager.register({}, 'c', { memoryLimit: { bytes: 10, policy: 'reject' } });
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 10, policy: 'reject' } });
     const log: string[] = [];
     c.track(closable(log, 'evictable'), { size: 8, evictable: true });
     expect(() => c.track('x', { size: 5 })).toThrow(MemoryLimitError);
@@ -181,7 +181,7 @@ describe('memory limits: reject', () => {
 
   it('size-0 resources are never rejected', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 0, policy: 'reject' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     expect(() => c.track('x')).not.toThrow();
     expect(() => c.track('y', { size: 1 })).toThrow(MemoryLimitError);
   });
@@ -190,7 +190,7 @@ describe('memory limits: reject', () => {
 describe('memory limits: evict', () => {
   it('releases evictable resources least recently used first until under the limit', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
-    const c = manager.register({}, 'cache');
+    const c = manager.register(anOwner(), 'cache');
     const log: string[] = [];
     const released: string[] = [];
     manager.on('released', (e) => released.push(`${e.resource.type}:${e.reason}`));
@@ -214,7 +214,7 @@ describe('memory limits: evict', () => {
 
   it('stops as soon as the new resource fits', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
-    const c = manager.register({}, 'cache');
+    const c = manager.register(anOwner(), 'cache');
     const log: string[] = [];
     for (const name of ['a', 'b', 'c', 'd']) c.track(closable(log, name), { size: 25, evictable: true });
     c.track('x', { size: 10 });
@@ -224,7 +224,7 @@ describe('memory limits: evict', () => {
 
   it('touch() on a released or non-evictable resource is a no-op', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
-    const c = manager.register({}, 'cache');
+    const c = manager.register(anOwner(), 'cache');
     const plain = c.track('p', { size: 1 });
     plain.touch();
     const gone = c.track({ close() {} }, { size: 1, evictable: true });
@@ -236,10 +236,10 @@ describe('memory limits: evict', () => {
   it('a component evict limit only evicts within its subtree', () => {
     const manager = new ResourceManager();
     const log: string[] = [];
-    const outside = manager.register({}, 'outside');
+    const outside = manager.register(anOwner(), 'outside');
     outside.track(closable(log, 'outside'), { size: 50, evictable: true });
-    const parent = manager.register({}, 'parent', { memoryLimit: { bytes: 60, policy: 'evict' } });
-    const child = manager.register({}, 'child', { parent });
+    const parent = manager.register(anOwner(), 'parent', { memoryLimit: { bytes: 60, policy: 'evict' } });
+    const child = manager.register(anOwner(), 'child', { parent });
     child.track(closable(log, 'child'), { size: 40, evictable: true });
     parent.track(closable(log, 'parent'), { size: 20, evictable: true });
     parent.track('new', { size: 30 });
@@ -250,7 +250,7 @@ describe('memory limits: evict', () => {
 
   it('when eviction cannot make room, the resource is still tracked and the event says what was freed', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     const events: MemoryEvent[] = [];
     manager.on('memoryThresholdExceeded', (e) => events.push(e));
     c.track({ close() {} }, { size: 5, evictable: true });
@@ -262,7 +262,7 @@ describe('memory limits: evict', () => {
 
   it('resize can evict other resources but never the one being resized', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 100, policy: 'evict' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     const log: string[] = [];
     const self = c.track(closable(log, 'self'), { size: 10, evictable: true });
     c.track(closable(log, 'other'), { size: 40, evictable: true });
@@ -275,7 +275,7 @@ describe('memory limits: evict', () => {
 
   it('a throwing evicted disposer is reported and eviction goes on', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     const phases: string[] = [];
     manager.on('disposerFailed', (e) => phases.push(e.phase));
     const log: string[] = [];
@@ -300,7 +300,7 @@ describe('memory limits: evict', () => {
 describe('memory limits: changing them', () => {
   it('setMemoryLimit on a component and on the manager applies to later tracking; undefined removes it', () => {
     const manager = new ResourceManager();
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     c.setMemoryLimit({ bytes: 5, policy: 'reject' });
     expect(() => c.track('x', { size: 6 })).toThrow(MemoryLimitError);
     c.setMemoryLimit(undefined);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CleanupError, ResourceManager } from '../../src/core/index.js';
-import { closable, collectGarbage } from './helpers.js';
+import { anOwner, closable, collectGarbage } from './helpers.js';
 
 describe('scopes', () => {
   it('a scope is an active child component whose memory counts towards the parent', async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'plugin');
+    const parent = manager.register(anOwner(), 'plugin');
     const scope = parent.scope('request');
     expect(scope.type).toBe('scope');
     expect(scope.state).toBe('active');
@@ -22,7 +22,7 @@ describe('scopes', () => {
 
   it('scopes get distinct ids', () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'p');
+    const parent = manager.register(anOwner(), 'p');
     const ids = [parent.scope().id, parent.scope().id, manager.scope().id, manager.scope('x').id];
     expect(new Set(ids).size).toBe(4);
     expect(ids[2]).toMatch(/^scope#\d+$/);
@@ -30,7 +30,7 @@ describe('scopes', () => {
 
   it("`await using` releases a scope's resources at the end of the block", async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'p');
+    const parent = manager.register(anOwner(), 'p');
     const log: string[] = [];
     {
       await using scope = parent.scope();
@@ -58,7 +58,7 @@ describe('scopes', () => {
 
   it('a parent cleanup cleans its open scopes first', async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'p');
+    const parent = manager.register(anOwner(), 'p');
     const log: string[] = [];
     parent.track(closable(log, 'parent'));
     const scope = parent.scope();
@@ -70,7 +70,7 @@ describe('scopes', () => {
 
   it("run() returns the block's result and cleans the scope up", async () => {
     const manager = new ResourceManager();
-    const parent = manager.register({}, 'p');
+    const parent = manager.register(anOwner(), 'p');
     const log: string[] = [];
     let seen: string | undefined;
     const result = await parent.run(async (scope) => {

@@ -7,6 +7,7 @@ import {
   tokenFor,
   UseAfterCleanupError,
 } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 interface Greeter {
   greet(name: string): string;
@@ -47,10 +48,10 @@ describe('service registry', () => {
 
   it('refuses a second provider, naming the first, and keeps the first', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'first');
+    const component = manager.register(anOwner(), 'first');
     const token = createToken<number>('n');
     manager.services.provide(token, 1, { component });
-    const second = manager.register({}, 'second');
+    const second = manager.register(anOwner(), 'second');
     expect(() => manager.services.provide(token, 2, { component: second })).toThrow(StewardError);
     expect(() => manager.services.provide(token, 2, { component: second })).toThrow(/provided by "first"/);
     expect(manager.services.get(token)).toBe(1);
@@ -59,7 +60,7 @@ describe('service registry', () => {
 
   it('the registration withdraws the service (also with `using`); withdrawing twice returns false', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const token = createToken<number>('n');
     const registration = manager.services.provide(token, 1, { component });
     expect(component.resourceCount).toBe(1);
@@ -82,7 +83,7 @@ describe('service registry', () => {
     const seen: string[] = [];
     manager.on('serviceProvided', (e) => seen.push(`+${e.token.name}@${e.component?.id}`));
     manager.on('serviceWithdrawn', (e) => seen.push(`-${e.token.name}@${e.component?.id}`));
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     manager.services.provide(createToken('a'), 1, { component });
     manager.services.provide(createToken('b'), 2).dispose();
     await component.cleanup();
@@ -92,9 +93,9 @@ describe('service registry', () => {
   it("withdraws a component's services when it is cleaned up, before any of its resources are disposed", async () => {
     const manager = new ResourceManager();
     const token = createToken<{ db: object }>('db');
-    const plugin = manager.register({}, 'plugin');
+    const plugin = manager.register(anOwner(), 'plugin');
     const seenByDisposers: Record<string, boolean> = {};
-    const child = manager.register({}, 'plugin/pool', { parent: plugin });
+    const child = manager.register(anOwner(), 'plugin/pool', { parent: plugin });
     child.track({ close: () => void (seenByDisposers.child = manager.services.has(token)) });
     plugin.track({ close: () => void (seenByDisposers.low = manager.services.has(token)) });
     manager.services.provide(token, { db: {} }, { component: plugin });
@@ -110,8 +111,8 @@ describe('service registry', () => {
 
   it('does not withdraw services of other components', async () => {
     const manager = new ResourceManager();
-    const a = manager.register({}, 'a');
-    const b = manager.register({}, 'b');
+    const a = manager.register(anOwner(), 'a');
+    const b = manager.register(anOwner(), 'b');
     const ta = createToken<number>('a');
     const tb = createToken<number>('b');
     manager.services.provide(ta, 1, { component: a });
@@ -124,7 +125,7 @@ describe('service registry', () => {
 
   it('refuses to provide on behalf of a cleaned-up component, and provides nothing', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'gone');
+    const component = manager.register(anOwner(), 'gone');
     await component.cleanup();
     const token = createToken<number>('n');
     expect(() => manager.services.provide(token, 1, { component })).toThrow(UseAfterCleanupError);
@@ -134,7 +135,7 @@ describe('service registry', () => {
   it('refuses a component of another manager, and provides nothing', () => {
     const a = new ResourceManager();
     const b = new ResourceManager();
-    const foreign = b.register({}, 'foreign');
+    const foreign = b.register(anOwner(), 'foreign');
     const token = createToken<number>('n');
     expect(() => a.services.provide(token, 1, { component: foreign })).toThrow(/belongs to another manager/);
     expect(a.services.has(token)).toBe(false);

@@ -8,6 +8,7 @@ import {
   type LifecycleState,
   ResourceManager,
 } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 /** The lifecycle as the issue states it (written independently of src/core/state.ts). */
 const LEGAL_BY_SETSTATE: Record<LifecycleState, LifecycleState[]> = {
@@ -22,7 +23,7 @@ const LEGAL_BY_SETSTATE: Record<LifecycleState, LifecycleState[]> = {
 
 function componentIn(state: LifecycleState) {
   const manager = new ResourceManager();
-  const component = manager.register({}, 'c');
+  const component = manager.register(anOwner(), 'c');
   const path: Record<LifecycleState, LifecycleState[]> = {
     loaded: [],
     initialized: ['initialized'],
@@ -39,7 +40,7 @@ function componentIn(state: LifecycleState) {
 describe('lifecycle states', () => {
   it('walks loaded → initialized → active ⇄ paused, emitting every change', () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'c');
+    const component = manager.register(anOwner(), 'c');
     const changes: string[] = [];
     manager.on('stateChanged', (e) => changes.push(`${e.component.id}:${e.from}->${e.to}`));
     for (const s of ['initialized', 'active', 'paused', 'active', 'paused'] as const) component.setState(s);

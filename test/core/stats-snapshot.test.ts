@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createToken, ResourceManager } from '../../src/core/index.js';
+import { anOwner } from './helpers.js';
 
 async function populated() {
   const manager = new ResourceManager({ memoryLimit: { bytes: 10_000, policy: 'warn' } });
-  const app = manager.register({}, 'app', { type: 'plugin', metadata: { version: '2.1.0' } });
-  const tab = manager.register({}, 'tab', { type: 'tab', parent: app, memoryLimit: { bytes: 500 } });
+  const app = manager.register(anOwner(), 'app', { type: 'plugin', metadata: { version: '2.1.0' } });
+  const tab = manager.register(anOwner(), 'tab', { type: 'tab', parent: app, memoryLimit: { bytes: 500 } });
   app.track({ close() {} }, { type: 'socket', size: 100 });
   app.track({ close() {} }, { type: 'socket', size: 50 });
   app.track(
@@ -13,14 +14,14 @@ async function populated() {
   );
   tab.track(new Uint8Array(8), { type: 'thumbnail', size: 8, metadata: { key: 'k1' } });
   tab.track(new Map(), { type: 'map', size: 40 });
-  const gone = manager.register({}, 'gone');
+  const gone = manager.register(anOwner(), 'gone');
   gone.track({
     close() {
       throw new Error('fails');
     },
   });
   await gone.cleanup({ force: true });
-  const broken = manager.register({}, 'broken', { state: 'active' });
+  const broken = manager.register(anOwner(), 'broken', { state: 'active' });
   broken.fail(new TypeError('bad config'));
   app.track({ close() {} }, { type: 'socket', size: 1 }).release();
   manager.services.provide(createToken<string>('app.api'), 'api', { component: app });
@@ -86,7 +87,7 @@ describe('statistics', () => {
 
   it('counts leaks', async () => {
     const manager = new ResourceManager();
-    const c = manager.register({}, 'c');
+    const c = manager.register(anOwner(), 'c');
     await c.cleanup();
     expect(() => c.track({ close() {} })).toThrow();
     expect(manager.stats().leaksDetected).toBe(1);
@@ -146,10 +147,10 @@ describe('snapshot', () => {
 
   it('puts parents before children', () => {
     const manager = new ResourceManager();
-    const a = manager.register({}, 'a');
-    const b = manager.register({}, 'b', { parent: a });
-    manager.register({}, 'c', { parent: b });
-    manager.register({}, 'd', { parent: a });
+    const a = manager.register(anOwner(), 'a');
+    const b = manager.register(anOwner(), 'b', { parent: a });
+    manager.register(anOwner(), 'c', { parent: b });
+    manager.register(anOwner(), 'd', { parent: a });
     const order = manager.snapshot().components.map((c) => c.id);
     expect(order).toEqual(['a', 'b', 'c', 'd']);
   });

@@ -7,11 +7,11 @@ import {
   TrackedResource,
   UseAfterCleanupError,
 } from '../../src/core/index.js';
-import { closable, deferred } from './helpers.js';
+import { anOwner, closable, deferred } from './helpers.js';
 
 function setup(options?: ConstructorParameters<typeof ResourceManager>[0]) {
   const manager = new ResourceManager(options);
-  const component = manager.register({}, 'comp', { type: 'plugin' });
+  const component = manager.register(anOwner(), 'comp', { type: 'plugin' });
   return { manager, component };
 }
 
@@ -63,7 +63,7 @@ describe('tracking: the handle', () => {
 
   it('gives each resource a distinct id, increasing in tracking order', () => {
     const { manager, component } = setup();
-    const other = manager.register({}, 'other');
+    const other = manager.register(anOwner(), 'other');
     const ids = [component.track(1).id, other.track(2).id, component.track(3).id];
     expect(new Set(ids).size).toBe(3);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
@@ -408,7 +408,7 @@ describe('tracking: use after cleanup', () => {
   it('registering a child under a destroyed parent throws and registers nothing', async () => {
     const { manager, component } = setup();
     await component.cleanup();
-    expect(() => manager.register({}, 'kid', { parent: component })).toThrow(UseAfterCleanupError);
+    expect(() => manager.register(anOwner(), 'kid', { parent: component })).toThrow(UseAfterCleanupError);
     expect(manager.get('kid')).toBeUndefined();
   });
 });
