@@ -47,6 +47,8 @@ export interface WorkerRunnerOptions {
   readonly onCrash: (error: Error) => void;
   /** How often the worker reports heap figures, ms. Default 1000. */
   readonly statsIntervalMs?: number;
+  /** Node options of the worker; default: the host's. */
+  readonly execArgv?: readonly string[];
 }
 
 /** One running worker plugin. */
@@ -81,6 +83,7 @@ export class WorkerRunner {
       name: `plugin:${manifest.id}`,
       stdout: false,
       stderr: false,
+      ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
       ...(heapMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
     this.#rpc = new RpcEndpoint(
