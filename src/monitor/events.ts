@@ -57,6 +57,7 @@ export class EventCollector {
   #resourceSubs: Subscription[] | undefined;
   #pending: MonitorEvent[] = [];
   #aggregates = new Map<string, Aggregate>();
+  #last: Aggregate | undefined;
   #dropped = 0;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -174,6 +175,7 @@ export class EventCollector {
     }
     this.#pending = [];
     this.#aggregates = new Map();
+    this.#last = undefined;
     this.#dropped = 0;
     this.#sink(batch);
   }
@@ -210,6 +212,19 @@ export class EventCollector {
     reason: string | undefined,
     bytes: number,
   ): void {
+    // Bursts repeat the same component, type and reason: skip the key and map lookup then.
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      last.type === type &&
+      last.component === component &&
+      last.resourceType === resourceType &&
+      last.reason === reason
+    ) {
+      last.count++;
+      last.bytes += bytes;
+      return;
+    }
     let key = `${type}\0${component}\0${resourceType}\0${reason ?? ''}`;
     let entry = this.#aggregates.get(key);
     if (entry === undefined && this.#aggregates.size >= MAX_AGGREGATES) {
@@ -226,5 +241,6 @@ export class EventCollector {
     }
     entry.count++;
     entry.bytes += bytes;
+    this.#last = entry.component === component ? entry : undefined;
   }
 }
