@@ -1,0 +1,55 @@
+/**
+ * The current component: an `AsyncLocalStorage` that carries the component whose code is
+ * running, across `await`, timers, I/O callbacks and event emitters created in that code.
+ * Handle attribution (see `attribution.ts`) reads it when an async resource is created.
+ * Setting it costs nothing per resource; on Node 20 the first use of any AsyncLocalStorage
+ * turns on Node's own promise hooks (on Node ≥ 22.7 / 24 it uses AsyncContextFrame and is free).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Component, UseAfterCleanupError } from '../core/index.js';
+
+/** @internal The storage itself (read by the attribution hook). */
+export const componentStorage = new AsyncLocalStorage<Component>();
+
+function checkComponent(component: unknown, where: string): asserts component is Component {
+  if (!(component instanceof Component)) {
+    throw new TypeError(`${where}: expected a Component (from manager.register), got ${String(component)}.`);
+  }
+  if (component.state === 'destroyed' || component.state === 'cleaning') {
+    throw new UseAfterCleanupError(component.id, component.state, 'run code in', component._cleanedAt);
+  }
+}
+
+/**
+ * Run `fn` as code of `component`: every async resource it creates — directly, after an
+ * `await`, or in callbacks it schedules — is attributed to `component` while attribution
+ * is enabled. Returns what `fn` returns. Throws if the component is cleaning or destroyed.
+ */
+export function runInComponent<R>(component: Component, fn: () => R): R {
+  checkComponent(component, 'runInComponent()');
+  if (typeof fn !== 'function') throw new TypeError('runInComponent(component, fn): fn must be a function.');
+  return componentStorage.run(component, fn);
+}
+
+/**
+ * Make `component` the current component for the rest of the current synchronous execution
+ * and everything it schedules (`AsyncLocalStorage.enterWith`). Prefer `runInComponent`, whose
+ * effect ends with the function; use this at the top of a plugin's entry point.
+ */
+export function enterComponent(component: Component): void {
+  checkComponent(component, 'enterComponent()');
+  componentStorage.enterWith(component);
+}
+
+/** The component whose code is running, if any. */
+export function currentComponent(): Component | undefined {
+  return componentStorage.getStore();
+}
+
+/**
+ * Run `fn` outside any component: what it creates is attributed to nobody. Steward uses it
+ * for its own long-lived helpers (the child-process watchdog).
+ */
+export function runOutsideComponents<R>(fn: () => R): R {
+  return componentStorage.exit(fn);
+}

@@ -1,0 +1,182 @@
+/**
+ * What handle attribution knows about each kind of Node async resource: which async_hooks
+ * types are recorded, how to find the user-facing object (the `net.Server`, the
+ * `ChildProcess`…) behind a native handle, whether it is still alive, how to reclaim it,
+ * and how to describe it in a leak report.
+ *
+ * Liveness is read at check time from public state where Node has it (`socket.destroyed`,
+ * `server.listening`, `child.exitCode`/`signalCode`, `worker.threadId`) and from the
+ * handle otherwise (`_destroyed` of timers, `hasRef()` of ports) — so no `destroy` hook is
+ * needed, which is what keeps attribution cheap.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { Server, Socket } from 'node:net';
+import type { MessagePort, Worker } from 'node:worker_threads';
+
+/** The kinds of handle attribution records. */
+export type HandleKind =
+  | 'timer'
+  | 'immediate'
+  | 'socket'
+  | 'server'
+  | 'udp'
+  | 'process'
+  | 'watcher'
+  | 'worker'
+  | 'port';
+
+/** async_hooks resource type → kind. Every other type (PROMISE, TickObject, FSREQCALLBACK…) is ignored. */
+export const RECORDED_TYPES: Readonly<Record<string, HandleKind>> = Object.assign(Object.create(null), {
+  Timeout: 'timer',
+  Immediate: 'immediate',
+  TCPWRAP: 'socket',
+  PIPEWRAP: 'socket',
+  TCPSERVERWRAP: 'server',
+  PIPESERVERWRAP: 'server',
+  UDPWRAP: 'udp',
+  PROCESSWRAP: 'process',
+  FSEVENTWRAP: 'watcher',
+  STATWATCHER: 'watcher',
+  MESSAGEPORT: 'port',
+  // WORKER handles are recorded through the `worker_threads` diagnostics channel, which gives the Worker itself.
+});
+
+let ownerSymbol: symbol | undefined | null = null;
+
+/** Node's internal `owner_symbol`, found by description on a handle that has it. */
+function findOwnerSymbol(handle: object): symbol | undefined {
+  if (ownerSymbol === null || ownerSymbol === undefined) {
+    const found = Object.getOwnPropertySymbols(handle).find((s) => s.description === 'owner_symbol');
+    if (found !== undefined) ownerSymbol = found;
+    return found;
+  }
+  return ownerSymbol;
+}
+
+/**
+ * The user-facing object behind a native handle (net.Socket/Server, ChildProcess, FSWatcher,
+ * StatWatcher, dgram.Socket), or the resource itself for timers, immediates, ports and workers.
+ */
+export function ownerOf(kind: HandleKind, resource: object): object {
+  if (kind === 'timer' || kind === 'immediate' || kind === 'port' || kind === 'worker') return resource;
+  const symbol = findOwnerSymbol(resource);
+  const owner = symbol === undefined ? undefined : (resource as Record<symbol, unknown>)[symbol];
+  return owner !== null && typeof owner === 'object' ? owner : resource;
+}
+
+type Loose = Record<string, unknown> & { hasRef?: () => boolean; close?: () => void };
+
+function handleHasRef(resource: object): boolean {
+  const hasRef = (resource as Loose).hasRef;
+  return typeof hasRef === 'function' ? Boolean(hasRef.call(resource)) : false;
+}
+
+/** Whether the handle is still open (a timer still pending, a socket not destroyed…). */
+export function isHandleAlive(kind: HandleKind, resource: object, owner: object): boolean {
+  const o = owner as Loose;
+  switch (kind) {
+    case 'timer':
+    case 'immediate':
+      return typeof o._destroyed === 'boolean' ? !o._destroyed : handleHasRef(resource);
+    case 'socket':
+      return owner !== resource ? o.destroyed === false : handleHasRef(resource);
+    case 'server':
+      return owner !== resource ? o.listening === true : handleHasRef(resource);
+    case 'process':
+      return owner !== resource ? o.exitCode === null && o.signalCode === null : handleHasRef(resource);
+    case 'watcher':
+      return owner !== resource ? o._handle !== null && o._handle !== undefined : handleHasRef(resource);
+    case 'worker':
+      return (owner as Worker).threadId !== -1;
+    case 'port':
+    case 'udp':
+      return handleHasRef(resource);
+  }
+}
+
+/** Close the handle the way its owner would: clear, destroy, close, kill (SIGKILL) or terminate. */
+export function reclaimHandle(kind: HandleKind, resource: object, owner: object): void {
+  switch (kind) {
+    case 'timer':
+      clearTimeout(owner as NodeJS.Timeout);
+      return;
+    case 'immediate':
+      clearImmediate(owner as NodeJS.Immediate);
+      return;
+    case 'socket':
+      if (owner !== resource) (owner as Socket).destroy();
+      else (resource as Loose).close?.();
+      return;
+    case 'server': {
+      const server = owner as Server & { closeAllConnections?: () => void };
+      if (owner === resource) (resource as Loose).close?.();
+      else {
+        server.close();
+        server.closeAllConnections?.();
+      }
+      return;
+    }
+    case 'process':
+      if (owner !== resource) {
+        const child = owner as ChildProcess;
+        child.kill('SIGKILL');
+        for (const stream of child.stdio) stream?.destroy();
+      }
+      return;
+    case 'watcher': {
+      const watcher = owner as Loose & { stop?: () => void };
+      if (typeof watcher.close === 'function') watcher.close();
+      else if (typeof watcher.stop === 'function') watcher.stop();
+      return;
+    }
+    case 'worker':
+      void (owner as Worker).terminate();
+      return;
+    case 'port':
+      (owner as MessagePort).close();
+      return;
+    case 'udp':
+      if (owner !== resource) (owner as Loose).close?.();
+      return;
+  }
+}
+
+function address(value: unknown): string {
+  if (value === null || typeof value !== 'object') return typeof value === 'string' ? value : '?';
+  const a = value as { address?: string; port?: number };
+  return `${a.address}:${a.port}`;
+}
+
+/** A one-line description: `setInterval (1000 ms)`, `TCP server 127.0.0.1:4000`, `child process 42 (sleep)`… */
+export function describeHandle(kind: HandleKind, asyncType: string, owner: object): string {
+  const o = owner as Loose;
+  try {
+    switch (kind) {
+      case 'timer':
+        return `${o._repeat ? 'setInterval' : 'setTimeout'} (${o._idleTimeout} ms)`;
+      case 'immediate':
+        return 'setImmediate';
+      case 'socket': {
+        const s = owner as Socket;
+        const remote = s.remoteAddress === undefined ? '' : ` to ${s.remoteAddress}:${s.remotePort}`;
+        return `${asyncType === 'PIPEWRAP' ? 'pipe' : 'TCP socket'}${remote}`;
+      }
+      case 'server':
+        return `${asyncType === 'PIPESERVERWRAP' ? 'pipe' : 'TCP'} server ${address((owner as Server).address?.())}`;
+      case 'process': {
+        const c = owner as ChildProcess;
+        return `child process ${c.pid ?? '?'} (${c.spawnfile ?? '?'})`;
+      }
+      case 'watcher':
+        return asyncType === 'STATWATCHER' ? 'fs.watchFile watcher' : 'fs.watch watcher';
+      case 'worker':
+        return `worker thread ${(owner as Worker).threadId}`;
+      case 'port':
+        return 'MessagePort';
+      case 'udp':
+        return 'UDP socket';
+    }
+  } catch {
+    return asyncType;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Steward's Node.js runtime layer: one shutdown path for signals and crashes, handle
+ * attribution (what a component's code created without tracking it), durable resources that
+ * a crashed run's successor reclaims, child processes that die with their host, and
+ * diagnostics_channel publishing. See docs/node-runtime.md.
+ * @module steward/node
+ */
+
+export {
+  type AttributedHandle,
+  type Attribution,
+  type AttributionOptions,
+  allAttributedHandles,
+  attributedHandles,
+  attributionEnabled,
+  attributionSeq,
+  type CheckHandlesOptions,
+  checkHandles,
+  enableAttribution,
+  type HandleKind,
+  type HandleLeak,
+  reclaim,
+  toLeaks,
+} from './attribution.js';
+export {
+  currentComponent,
+  enterComponent,
+  runInComponent,
+  runOutsideComponents,
+} from './attribution-context.js';
+export {
+  CHANNEL_PREFIX,
+  type DiagnosticsPublisher,
+  publishDiagnostics,
+  stewardChannel,
+} from './diagnostics.js';
+export { disposeSync, type SyncDisposal } from './dispose-sync.js';
+export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
+export { Journal, type JournalOptions } from './journal.js';
+export {
+  type DurableEntry,
+  type JournalContents,
+  type JournalHeader,
+  readJournal,
+} from './journal-format.js';
+export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
+export { pidExists, processIdentity, processLiveness } from './process-identity.js';
+export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
+export {
+  installShutdown,
+  managerShutdownTarget,
+  type ShutdownHandle,
+  type ShutdownOptions,
+  type ShutdownTarget,
+  signalExitCode,
+} from './shutdown.js';
+export { hasExited, type SpawnTrackedOptions, spawnTracked, terminateChild } from './spawn.js';
+export { ChildWatchdog, childWatchdog } from './watchdog.js';

@@ -1,0 +1,95 @@
+/**
+ * Process identity: a string naming one incarnation of a process (its pid plus its start
+ * time), so a pid recorded by a crashed run is never confused with a later, unrelated
+ * process that reused the number.
+ *
+ * - Linux: `linux:<boot id>:<start time in clock ticks since boot>` read from `/proc`
+ *   (exact; the boot id makes identities from before a reboot never match).
+ * - macOS, BSD: `ps:<start time>` from `ps -o lstart= -p <pid>` (one-second resolution).
+ * - Windows, or when neither is readable: `undefined` — unknown. Callers never kill a
+ *   process whose identity is unknown.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let bootId: string | undefined | null = null;
+
+function linuxBootId(): string | undefined {
+  if (bootId === null) {
+    try {
+      bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+    } catch {
+      bootId = undefined;
+    }
+  }
+  return bootId;
+}
+
+/** Field 22 (starttime) of `/proc/<pid>/stat`; the command name (field 2) may hold spaces and parentheses. */
+function linuxStartTicks(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state), so field 22 is fields[19].
+  const ticks = fields[19];
+  return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : undefined;
+}
+
+function psStartTime(pid: number): string | undefined {
+  const result = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C', TZ: 'UTC' },
+    timeout: 2000,
+  });
+  if (result.status !== 0 || typeof result.stdout !== 'string') return undefined;
+  const text = result.stdout.trim().replace(/\s+/g, ' ');
+  return text.length > 0 ? text : undefined;
+}
+
+/**
+ * The identity of process `pid`, or `undefined` if it does not exist or its start time
+ * cannot be read on this platform. Two calls for the same live process return the same string.
+ */
+export function processIdentity(pid: number): string | undefined {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (process.platform === 'linux') {
+    const boot = linuxBootId();
+    const ticks = linuxStartTicks(pid);
+    if (boot !== undefined && ticks !== undefined) return `linux:${boot}:${ticks}`;
+    // /proc unreadable (hidepid, containers): fall through to ps.
+  }
+  if (process.platform === 'win32') return undefined;
+  const start = psStartTime(pid);
+  return start === undefined ? undefined : `ps:${start}`;
+}
+
+/** Whether a process with this pid exists (EPERM counts as existing: it belongs to another user). */
+export function pidExists(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the process recorded as (`pid`, `identity`) is still running:
+ * - `alive`: the pid exists and its identity matches;
+ * - `dead`: no such pid, or the pid now names another process (its identity differs);
+ * - `unknown`: the pid exists but an identity is missing on either side — do not act on it.
+ */
+export function processLiveness(pid: number, identity: string | undefined): 'alive' | 'dead' | 'unknown' {
+  if (!pidExists(pid)) return 'dead';
+  if (identity === undefined) return 'unknown';
+  const current = processIdentity(pid);
+  if (current === undefined) return pidExists(pid) ? 'unknown' : 'dead';
+  return current === identity ? 'alive' : 'dead';
+}

@@ -1,0 +1,83 @@
+/**
+ * The source of the watchdog process (plain CommonJS, run with `node -e`, so it needs no
+ * build step or loader). One watchdog per host process holds the list of child processes
+ * started through Steward and kills them (their whole process groups) when the host dies,
+ * even by SIGKILL:
+ *
+ * - the host writes `+<pid> <identity|-> <group 0|1>` / `-<pid>` lines on the watchdog's stdin;
+ * - the host's death closes that pipe (EOF) at once; as a backup the watchdog also polls
+ *   `kill(hostPid, 0)` and its parent pid every 200 ms;
+ * - it then sends SIGTERM to every watched child whose start time still matches (never to a
+ *   reused pid), SIGKILL to the survivors `graceMs` later, and exits.
+ *
+ * It ignores SIGINT and SIGHUP (a terminal's Ctrl+C or hang-up is the host's to handle) and
+ * runs in its own session, so it outlives its host long enough to do its job.
+ * Arguments: `<hostPid> <graceMs>`.
+ */
+export const WATCHDOG_SOURCE = String.raw`'use strict';
+const fs = require('fs');
+const { spawnSync } = require('child_process');
+const hostPid = Number(process.argv[1]);
+const graceMs = Number(process.argv[2]);
+const watched = new Map();
+let bootId;
+function identity(pid) {
+  if (process.platform === 'linux') {
+    try {
+      if (bootId === undefined) bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const stat = fs.readFileSync('/proc/' + pid + '/stat', 'utf8');
+      const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      if (bootId && /^\d+$/.test(ticks)) return 'linux:' + bootId + ':' + ticks;
+    } catch (e) {}
+  }
+  if (process.platform === 'win32') return undefined;
+  const r = spawnSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: Object.assign({}, process.env, { LC_ALL: 'C', TZ: 'UTC' }), timeout: 2000 });
+  const text = r.status === 0 && typeof r.stdout === 'string' ? r.stdout.trim().replace(/\s+/g, ' ') : '';
+  return text ? 'ps:' + text : undefined;
+}
+function exists(pid) {
+  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+}
+function signal(pid, group, sig) {
+  try { process.kill(group ? -pid : pid, sig); return; } catch (e) {}
+  try { process.kill(pid, sig); } catch (e) {}
+}
+let gone = false;
+function hostGone() {
+  if (gone) return;
+  gone = true;
+  const targets = [];
+  for (const [pid, w] of watched) {
+    if (!exists(pid)) continue;
+    if (w.identity !== undefined && identity(pid) !== w.identity) continue;
+    targets.push([pid, w]);
+    signal(pid, w.group, 'SIGTERM');
+  }
+  if (targets.length === 0) process.exit(0);
+  setTimeout(() => {
+    for (const [pid, w] of targets) if (exists(pid) || w.group) signal(pid, w.group, 'SIGKILL');
+    process.exit(0);
+  }, graceMs);
+}
+let buffer = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffer += chunk;
+  let nl;
+  while ((nl = buffer.indexOf('\n')) >= 0) {
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 1);
+    const parts = line.slice(1).split(' ');
+    const pid = Number(parts[0]);
+    if (!(pid > 0)) continue;
+    if (line[0] === '+') watched.set(pid, { identity: parts[1] === '-' ? undefined : parts[1], group: parts[2] === '1' });
+    else if (line[0] === '-') watched.delete(pid);
+  }
+});
+process.stdin.on('end', hostGone);
+process.stdin.on('close', hostGone);
+process.stdin.on('error', hostGone);
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
+setInterval(() => { if (!exists(hostPid) || process.ppid !== hostPid) hostGone(); }, 200);
+`;
