@@ -93,6 +93,24 @@ describe('components: registration and lookup', () => {
     expect(manager.register(anOwner(), 'slow').state).toBe('loaded');
   });
 
+  it('re-registering an owner whose component is still cleaning returns that (cleaning) component', async () => {
+    // Chosen behaviour: same owner → same component until it is destroyed; tracking into it
+    // then fails loudly (UseAfterCleanupError). Await cleanup() before registering again.
+    const manager = new ResourceManager();
+    const owner = anOwner();
+    const component = manager.register(owner, 'reloading');
+    let finish!: () => void;
+    component.track({ close: () => new Promise<void>((resolve) => (finish = resolve)) });
+    const done = component.cleanup();
+    expect(manager.register(owner, 'reloading')).toBe(component);
+    expect(() => manager.register(owner, 'reloading').track({ close() {} })).toThrow(/cleaning/);
+    finish();
+    await done;
+    const fresh = manager.register(owner, 'reloading');
+    expect(fresh).not.toBe(component);
+    expect(fresh.state).toBe('loaded');
+  });
+
   it('lists components in registration order', () => {
     const manager = new ResourceManager();
     const ids = ['c', 'a', 'b'];
