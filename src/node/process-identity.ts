@@ -25,8 +25,11 @@ function linuxBootId(): string | undefined {
   return bootId;
 }
 
-/** Field 22 (starttime) of `/proc/<pid>/stat`; the command name (field 2) may hold spaces and parentheses. */
-function linuxStartTicks(pid: number): string | undefined {
+/**
+ * Fields 3 onwards of `/proc/<pid>/stat` (the command name, field 2, may hold spaces and
+ * parentheses, so the split starts after the last `)`): [0] is the state, [19] the start time.
+ */
+function linuxStat(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -34,11 +37,19 @@ function linuxStartTicks(pid: number): string | undefined {
     return undefined;
   }
   const close = stat.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const fields = stat.slice(close + 2).split(' ');
-  // fields[0] is field 3 (state), so field 22 is fields[19].
-  const ticks = fields[19];
+  return close < 0 ? undefined : stat.slice(close + 2).split(' ');
+}
+
+function linuxStartTicks(pid: number): string | undefined {
+  const ticks = linuxStat(pid)?.[19];
   return ticks !== undefined && /^\d+$/.test(ticks) ? ticks : undefined;
+}
+
+/** Linux: whether `pid` is a zombie (exited, not yet reaped): it holds nothing and cannot be killed. */
+function isZombie(pid: number): boolean {
+  if (process.platform !== 'linux') return false;
+  const state = linuxStat(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 function psStartTime(pid: number): string | undefined {
@@ -69,15 +80,18 @@ export function processIdentity(pid: number): string | undefined {
   return start === undefined ? undefined : `ps:${start}`;
 }
 
-/** Whether a process with this pid exists (EPERM counts as existing: it belongs to another user). */
+/**
+ * Whether a running process has this pid (EPERM counts: it belongs to another user). On Linux a
+ * zombie — exited, waiting to be reaped by its parent — does not count: it holds no resources.
+ */
 export function pidExists(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return !isZombie(pid);
 }
 
 /**

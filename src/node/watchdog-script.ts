@@ -36,7 +36,8 @@ function identity(pid) {
   return text ? 'ps:' + text : undefined;
 }
 function exists(pid) {
-  try { process.kill(pid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+  try { process.kill(pid, 0); } catch (e) { if (e.code !== 'EPERM') return false; }
+  try { return !/^[ZX]/.test(fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ').pop()); } catch (e) { return true; }
 }
 function signal(pid, group, sig) {
   try { process.kill(group ? -pid : pid, sig); return; } catch (e) {}

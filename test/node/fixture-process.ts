@@ -3,7 +3,7 @@
  * (`node --import tsx <fixture>`), read its output line by line, signal it, await its exit.
  * Every started fixture is killed by `killAllFixtures()` (call it in afterEach).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Directory of the fixtures. */
@@ -105,4 +105,14 @@ export async function eventually(condition: () => boolean, ms: number): Promise<
     await new Promise((r) => setTimeout(r, 20));
   }
   return condition();
+}
+
+/** Pids of the live (not zombie) members of process group `pgid`. */
+export function groupMembers(pgid: number): number[] {
+  const out = spawnSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, stat]) => Number(group) === pgid && stat !== undefined && !stat.startsWith('Z'))
+    .map(([pid]) => Number(pid));
 }

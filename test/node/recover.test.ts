@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type DurableEntry, pidExists, processIdentity, recover } from '../../src/node/index.js';
 import { addLine, headerLine } from '../../src/node/journal-format.js';
-import { eventually } from './fixture-process.js';
+import { eventually, groupMembers } from './fixture-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-recover-test-'));
 let n = 0;
@@ -140,10 +140,7 @@ describe('recover()', () => {
     const group = start('sh', ['-c', 'sleep 30 & sleep 30 & wait'], true);
     await eventually(() => processIdentity(stubborn.pid!) !== undefined, 1000);
     await new Promise((r) => setTimeout(r, 300)); // let node install its SIGTERM handler and sh fork
-    const grandchildren = () =>
-      spawnSync('pgrep', ['-g', String(group.pid)], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter(Boolean);
+    const grandchildren = () => groupMembers(group.pid!);
     expect(grandchildren().length).toBeGreaterThanOrEqual(3);
     writeJournal(dir, { pid: deadPid(), identity: 'linux:gone:1' }, [
       {
