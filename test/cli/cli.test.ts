@@ -2,35 +2,11 @@
  * The real `steward` binary (src/cli/main.ts through tsx, as `node --import tsx`), against a real
  * monitor started in this process.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
+import { steward } from '../helpers/cli.js';
 import { demoPlugins } from '../monitor/plugin-control.js';
-
-const root = join(import.meta.dirname, '../..');
-const MAIN = join(root, 'src/cli/main.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function steward(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
-      { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 30_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
 
 let manager: ResourceManager;
 let server: MonitorServer;
@@ -51,7 +27,8 @@ describe('steward (the binary)', () => {
     const help = await steward(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: steward <command>/);
-    expect(help.stdout).toMatch(/^ {2}inspect {2}Show a running monitor's components/m);
+    expect(help.stdout).toMatch(/^ {2}inspect +Show a running monitor's components/m);
+    expect(help.stdout).toMatch(/^ {2}validate +Check plugin manifests/m);
     const none = await steward([]);
     expect(none.code).toBe(2);
     expect(none.stdout).toContain('Usage: steward');
@@ -63,7 +40,7 @@ describe('steward (the binary)', () => {
     const run = await steward(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'steward: unknown command "frobnicate". Commands: inspect. See steward --help.\n',
+      'steward: unknown command "frobnicate". Commands: inspect, validate. See steward --help.\n',
     );
   });
 

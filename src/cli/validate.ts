@@ -1,0 +1,160 @@
+/**
+ * `steward validate <plugin dir…>`: checks manifests and the dependency graph without running
+ * any plugin code. Each argument is a plugin folder, a module plugin file, or a folder of plugins.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  discoverPlugins,
+  type GraphError,
+  loadPluginManifest,
+  type ManifestError,
+  type PluginManifest,
+  resolvePluginGraph,
+} from '../plugins/index.js';
+import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
+import { renderTable } from './format.js';
+
+const HELP = `Usage: steward validate <plugin dir or file…> [options]
+
+Check plugin manifests and their dependency graph, without running plugin code.
+Each argument is a plugin folder (with package.json), a module plugin file
+(export const metadata = {…}), or a folder containing plugins.
+
+Options:
+  --host <version>   Check every plugin's "host" range against this host version
+  --json             Print the result as JSON
+  -h, --help         Show this help
+
+Exit codes: 0 every plugin is valid, 1 problems were found, 2 wrong usage.`;
+
+const OPTIONS = { host: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+interface Problem {
+  file: string;
+  field: string;
+  plugins: string[];
+  message: string;
+}
+
+async function collect(
+  paths: readonly string[],
+): Promise<{ plugins: PluginManifest[]; problems: Problem[] }> {
+  const plugins: PluginManifest[] = [];
+  const problems: Problem[] = [];
+  const asManifestProblem = (e: ManifestError): Problem => ({
+    file: e.file,
+    field: e.field,
+    plugins: [],
+    message: e.message,
+  });
+  for (const path of paths.map((p) => resolve(p))) {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) {
+      problems.push({ file: path, field: '', plugins: [], message: `${path}: no such file or folder.` });
+      continue;
+    }
+    const single = await loadPluginManifest(path);
+    if (single.kind === 'plugin') plugins.push(single.manifest);
+    else if (single.kind === 'invalid') problems.push(...single.errors.map(asManifestProblem));
+    else if (info.isDirectory()) {
+      const found = await discoverPlugins([path]);
+      plugins.push(...found.plugins);
+      problems.push(...found.errors.map(asManifestProblem));
+      if (found.plugins.length === 0 && found.errors.length === 0) {
+        problems.push({
+          file: path,
+          field: '',
+          plugins: [],
+          message: `${path}: no plugins found (${single.reason}).`,
+        });
+      }
+    } else {
+      problems.push({
+        file: path,
+        field: '',
+        plugins: [],
+        message: `${path}: not a plugin (${single.reason}).`,
+      });
+    }
+  }
+  return { plugins, problems };
+}
+
+/** `steward validate`. */
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'Check plugin manifests and dependencies without running plugin code',
+  help: HELP,
+  async run(argv, io) {
+    const parsed = parseCommandArgs('validate', argv, OPTIONS);
+    if (parsed.help) {
+      io.stdout(`${HELP}\n`);
+      return EXIT.ok;
+    }
+    if (parsed.positionals.length === 0) {
+      throw new UsageError(
+        'steward validate: give at least one plugin folder or file, e.g. `steward validate plugins/`.',
+      );
+    }
+    const { plugins, problems } = await collect(parsed.positionals);
+    const ids = new Map<string, string>();
+    const unique: PluginManifest[] = [];
+    for (const m of plugins) {
+      const first = ids.get(m.id);
+      if (first !== undefined && first !== m.manifestPath) {
+        problems.push({
+          file: m.manifestPath,
+          field: 'id',
+          plugins: [m.id],
+          message: `${m.manifestPath}: id "${m.id}" is already used by ${first}; give one of them another id.`,
+        });
+      } else if (first === undefined) {
+        ids.set(m.id, m.manifestPath);
+        unique.push(m);
+      }
+    }
+    let graphErrors: readonly GraphError[] = [];
+    let order: readonly string[] = [];
+    try {
+      const graph = resolvePluginGraph(unique, parsed.values.host ? { hostVersion: parsed.values.host } : {});
+      graphErrors = graph.errors;
+      order = graph.order;
+    } catch (error) {
+      throw new UsageError(`steward validate: ${(error as Error).message}`);
+    }
+    for (const e of graphErrors) {
+      problems.push({
+        file: unique.find((m) => m.id === e.plugins[0])?.manifestPath ?? '',
+        field: 'steward.dependencies',
+        plugins: [...e.plugins],
+        message: e.message,
+      });
+    }
+    if (parsed.values.json) {
+      io.stdout(
+        `${JSON.stringify({ ok: problems.length === 0, order, plugins: unique.map((m) => ({ id: m.id, version: m.version, isolation: m.isolation, dependencies: m.dependencies, manifest: m.manifestPath })), problems }, null, 2)}\n`,
+      );
+    } else {
+      if (unique.length > 0) {
+        const activatable = new Set(order);
+        io.stdout(
+          `${renderTable(unique, [
+            { title: 'plugin', value: (m) => m.id },
+            { title: 'version', value: (m) => m.version },
+            { title: 'isolation', value: (m) => m.isolation },
+            { title: 'dependencies', value: (m) => Object.keys(m.dependencies).join(', ') || '-' },
+            { title: 'status', value: (m) => (activatable.has(m.id) ? 'ok' : 'excluded') },
+          ])}\n`,
+        );
+      }
+      if (problems.length > 0) {
+        io.stdout(`\n${problems.length} problem(s):\n`);
+        for (const p of problems) io.stdout(`  ✗ ${p.message}\n`);
+      } else {
+        io.stdout(`\n${unique.length} plugin(s) valid; activation order: ${order.join(' → ') || '(none)'}\n`);
+      }
+    }
+    return problems.length === 0 ? EXIT.ok : EXIT.failure;
+  },
+};
