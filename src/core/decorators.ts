@@ -99,23 +99,25 @@ export function cleanupOnThrow<This extends object>(options: CleanupOnThrowOptio
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
   ): ((this: This, ...args: Args) => R) => {
     const where = `@cleanupOnThrow ${String(context.name)}()`;
-    function onError(self: This, error: unknown): Promise<unknown> {
+    function onError(self: This, component: Component | undefined, error: unknown): Promise<unknown> {
       if (options.cleanup) return Promise.resolve().then(() => options.cleanup?.(self, error));
-      const component = resolve(self, options.component, where);
-      if (component.state !== 'failed' && !component.disposed) component.fail(error);
-      return component.cleanup({ force: true, reason: 'error' });
+      if (component!.state !== 'failed' && !component!.disposed) component!.fail(error);
+      return component!.cleanup({ force: true, reason: 'error' });
     }
     return function (this: This, ...args: Args): R {
+      // Looked up before the method runs: a missing registration is reported up front, and
+      // never replaces the method's own error.
+      const component = options.cleanup ? undefined : resolve(this, options.component, where);
       let result: R;
       try {
         result = method.apply(this, args);
       } catch (error) {
-        void onError(this, error).catch(() => undefined);
+        void onError(this, component, error).catch(() => undefined);
         throw error;
       }
       if (isThenable(result)) {
         return Promise.resolve(result).catch(async (error: unknown) => {
-          await onError(this, error).catch(() => undefined);
+          await onError(this, component, error).catch(() => undefined);
           throw error;
         }) as R;
       }

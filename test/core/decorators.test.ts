@@ -113,6 +113,14 @@ describe('@cleanupOnThrow', () => {
     expect(manager.get('renderer')!.state).toBe('loaded');
   });
 
+  it('an unregistered `this` is reported before the method runs, never in place of its error', () => {
+    const loose = new fx.Unregistered();
+    expect(() => loose.explode()).toThrow(
+      /@cleanupOnThrow explode\(\): `this` \(Unregistered\) is not registered/,
+    );
+    expect(loose.calls).toBe(0);
+  });
+
   it('options.cleanup replaces the default cleanup', async () => {
     const manager = new fx.core.ResourceManager();
     const component = manager.register(anOwner(), 'custom');
