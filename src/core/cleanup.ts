@@ -118,7 +118,7 @@ export async function runCleanup(
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
   const early: TrackedResource[] = [];
-  for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) early.push(r);
+  if (component._hasEarly) for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) early.push(r);
   for (const record of early) {
     if (record._flags & RELEASED) continue;
     const pending = disposeOne(record);

@@ -52,6 +52,8 @@ export class Component implements AsyncDisposable {
   _ownBytes = 0;
   /** @internal bytes of own resources and all descendants'. */
   _subtreeBytes = 0;
+  /** @internal whether any record must go before the children (services). */
+  _hasEarly = false;
   /** @internal whether any record has a non-zero priority (cleanup must sort). */
   _hasPriorities = false;
   /** @internal children in registration order. */

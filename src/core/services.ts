@@ -107,6 +107,7 @@ export class ServiceRegistry {
         metadata: { service: token.name },
       });
       record._flags |= EARLY; // withdrawn before the component's children and other resources
+      component._hasEarly = true;
       withdraw = () => record.release();
     } else {
       withdraw = () => this.#withdraw(token, entry);
