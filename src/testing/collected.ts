@@ -1,0 +1,81 @@
+/**
+ * `expectCollected`: the check IntelliJ runs after unloading a plugin — force full garbage
+ * collections and fail if an object that should be unreachable (the unloaded plugin, its
+ * component's owner, a closed panel) is still alive. Uses the `gc()` of `--expose-gc`, or
+ * turns it on at run time (`v8.setFlagsFromString('--expose-gc')` + a fresh context).
+ */
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+let gcFunction: (() => void) | undefined;
+
+/** Run a full, synchronous garbage collection. */
+export function forceGc(): void {
+  if (gcFunction === undefined) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (typeof exposed === 'function') gcFunction = exposed;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    }
+  }
+  gcFunction();
+}
+
+/** Options of `expectCollected`. */
+export interface ExpectCollectedOptions {
+  /** How long to keep collecting before failing, ms. Default 2000. */
+  readonly timeoutMs?: number;
+  /** Name of the object in the error message. */
+  readonly label?: string;
+  /** On failure, write a heap snapshot into this directory and name it in the message. */
+  readonly snapshotDir?: string;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Resolve once `target` has been garbage-collected; reject with an error naming it if it is
+ * still reachable after `timeoutMs` of repeated full collections. Pass a `WeakRef` made
+ * earlier when the caller still has the object in a variable (a live local variable keeps it
+ * reachable); given the object itself, only the reference held by this call is dropped.
+ */
+export async function expectCollected(
+  target: object | WeakRef<object>,
+  options: ExpectCollectedOptions = {},
+): Promise<void> {
+  if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
+    throw new TypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`);
+  }
+  const timeoutMs = options.timeoutMs ?? 2000;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`);
+  }
+  let ref: WeakRef<object> | undefined = target instanceof WeakRef ? target : new WeakRef(target);
+  // Drop our own strong reference: only the WeakRef may remain.
+  target = undefined as unknown as object;
+  const label = options.label ?? 'the object';
+  const started = Date.now();
+  let collections = 0;
+  // deref() keeps its result alive until the end of the current job, so collect in fresh jobs.
+  do {
+    await tick();
+    forceGc();
+    collections++;
+    await tick();
+    if (ref.deref() === undefined) return;
+  } while (Date.now() - started < timeoutMs);
+  ref = undefined;
+  let snapshot = '';
+  if (options.snapshotDir !== undefined) {
+    const file = writeHeapSnapshot(
+      `${options.snapshotDir}/expect-collected-${process.pid}-${Date.now()}.heapsnapshot`,
+    );
+    snapshot = ` Heap snapshot: ${file} (open it in Chrome DevTools, Memory tab, and look at the retainers).`;
+  }
+  throw new Error(
+    `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
+      `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
+      `a timer or closure, a service; release it on unload.${snapshot}`,
+  );
+}

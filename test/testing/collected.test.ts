@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ResourceManager } from '../../src/core/index.js';
+import { expectCollected } from '../../src/testing/index.js';
+
+/** A plugin as a host would load it: an object with state, registered with the manager. */
+function loadPlugin(manager: ResourceManager, id: string) {
+  const plugin = { id, cache: new Array(10_000).fill(id), onEvent: () => plugin.cache.length };
+  const component = manager.register(plugin, id, { type: 'plugin' });
+  component.track(new Map([['k', plugin.cache]]), { type: 'map' });
+  return { ref: new WeakRef(plugin), component, plugin };
+}
+
+describe('expectCollected', () => {
+  it('passes once an unloaded plugin is unreachable (even without --expose-gc)', async () => {
+    const manager = new ResourceManager();
+    const { ref, component } = (() => {
+      const { ref, component } = loadPlugin(manager, 'clean');
+      return { ref, component };
+    })();
+    await component.cleanup();
+    await expectCollected(ref, { label: 'plugin "clean"' });
+    expect(ref.deref()).toBeUndefined();
+  });
+
+  it('fails, naming the object, when something still references the unloaded plugin', async () => {
+    const manager = new ResourceManager();
+    const registry = new Set<() => number>(); // a host-side listener list the plugin never left
+    const { ref, component } = (() => {
+      const { ref, component, plugin } = loadPlugin(manager, 'leaky');
+      registry.add(plugin.onEvent);
+      return { ref, component };
+    })();
+    await component.cleanup();
+    await expect(expectCollected(ref, { label: 'plugin "leaky"', timeoutMs: 200 })).rejects.toThrow(
+      /plugin "leaky" is still reachable after \d+ full garbage collections/,
+    );
+    registry.clear();
+    await expectCollected(ref, { label: 'plugin "leaky"' }); // released: now it goes
+  });
+
+  it('rejects bad input', async () => {
+    await expect(expectCollected(null as unknown as object)).rejects.toThrow(
+      /expected an object or a WeakRef/,
+    );
+    await expect(expectCollected({}, { timeoutMs: 0 })).rejects.toThrow(/timeoutMs/);
+  });
+});
