@@ -95,25 +95,34 @@ export function recordStack(record: HandleRecord, owner: object): string | undef
   return 'Handle created by Node itself (no frame of your code on the stack).';
 }
 
-function isLive(record: HandleRecord, now: number): boolean {
-  if (now - record.createdAt < YOUNG_MS) return true;
+function isLive(record: HandleRecord, now: number, keepYoung: boolean): boolean {
+  if (keepYoung && now - record.createdAt < YOUNG_MS) return true;
   const resource = record.ref.deref();
   return resource !== undefined && isHandleAlive(record.kind, resource, ownerOf(record.kind, resource));
 }
 
-/** Drop records of closed or collected handles from `table`. */
-export function pruneTable(table: HandleTable): void {
+/**
+ * Drop records of closed or collected handles from `table`. Inside the hook (`keepYoung`),
+ * records younger than a second are kept: their owner object may not be attached yet.
+ */
+export function pruneTable(table: HandleTable, keepYoung = false): void {
   const now = Date.now();
-  table.records = table.records.filter((r) => isLive(r, now));
+  table.records = table.records.filter((r) => isLive(r, now, keepYoung));
   table.pruneAt = Math.max(64, table.records.length * 2);
 }
 
-/** Drop tables of destroyed components whose handles are all closed. */
-export function pruneTables(): void {
-  for (const table of tables.values()) {
-    pruneTable(table);
-    if (table.records.length === 0 && table.component.state === 'destroyed') tables.delete(table.component);
-  }
+/**
+ * Prune `table` and forget it if its component is destroyed and nothing of it is alive (so
+ * the table retains neither the component nor, through creation stacks, the plugin's code).
+ */
+export function pruneAndForget(table: HandleTable, keepYoung = false): void {
+  pruneTable(table, keepYoung);
+  if (table.records.length === 0 && table.component.state === 'destroyed') tables.delete(table.component);
+}
+
+/** Prune every table (see `pruneAndForget`). */
+export function pruneTables(keepYoung = false): void {
+  for (const table of tables.values()) pruneAndForget(table, keepYoung);
   tablesPruneAt = Math.max(256, tables.size * 2);
 }
 
@@ -126,11 +135,11 @@ function record(
 ): void {
   let table = tables.get(component);
   if (table === undefined) {
-    if (tables.size >= tablesPruneAt) pruneTables();
+    if (tables.size >= tablesPruneAt) pruneTables(true);
     table = { component, records: [], pruneAt: 64 };
     tables.set(component, table);
   } else if (table.records.length >= table.pruneAt) {
-    pruneTable(table);
+    pruneTable(table, true);
   }
   table.records.push({
     seq: ++seq,

@@ -19,7 +19,8 @@ import {
   type HandleRecord,
   type HandleTable,
   hookEnabled,
-  pruneTable,
+  pruneAndForget,
+  pruneTables,
   recordStack,
   tableOf,
 } from './attribution-hook.js';
@@ -112,7 +113,7 @@ function liveHandles(table: HandleTable, since: number): AttributedHandle[] {
 export function attributedHandles(component: Component, since = 0): AttributedHandle[] {
   const table = tableOf(component);
   if (table === undefined) return [];
-  pruneTable(table);
+  pruneAndForget(table);
   return liveHandles(table, since);
 }
 
@@ -123,6 +124,7 @@ export function attributedHandles(component: Component, since = 0): AttributedHa
 export function allAttributedHandles(
   options: { manager?: ResourceManager; since?: number } = {},
 ): AttributedHandle[] {
+  pruneTables();
   const out: AttributedHandle[] = [];
   for (const table of allTables()) {
     if (options.manager !== undefined && table.component.manager !== options.manager) continue;

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StewardError } from '../core/index.js';
 
+/** The application name used when none is given: journals go to `<tmpdir>/steward-default`. */
+export const DEFAULT_APP = 'default';
+
 const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** Check an application name used in journal paths; throws a TypeError explaining the rule. */

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StewardError } from '../core/index.js';
-import { checkAppName, ensurePrivateDir, journalDir } from './journal-dir.js';
+import { checkAppName, DEFAULT_APP, ensurePrivateDir, journalDir } from './journal-dir.js';
 import {
   addLine,
   type DurableEntry,
@@ -28,7 +28,7 @@ import { processIdentity } from './process-identity.js';
 
 /** Options of `Journal.open`. */
 export interface JournalOptions {
-  /** Application name: the default directory is `<os.tmpdir()>/steward-<app>`. Default `steward`. */
+  /** Application name: the default directory is `<os.tmpdir()>/steward-<app>`. Default `default`. */
   readonly app?: string;
   /** Journal directory (created with mode 0700; must be private). Default from `app`. */
   readonly dir?: string;
@@ -86,7 +86,7 @@ export class Journal {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('Journal.open(options): options must be an object.');
     }
-    const app = checkAppName(options.app ?? 'steward', 'Journal.open()');
+    const app = checkAppName(options.app ?? DEFAULT_APP, 'Journal.open()');
     const min = options.compactMinBytes;
     if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0)) {
       throw new RangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);

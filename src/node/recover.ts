@@ -17,13 +17,13 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { COMPACT_SUFFIX, JOURNAL_SUFFIX } from './journal.js';
-import { checkAppName, checkPrivateDir, journalDir } from './journal-dir.js';
+import { checkAppName, checkPrivateDir, DEFAULT_APP, journalDir } from './journal-dir.js';
 import { type DurableEntry, type JournalHeader, readJournal } from './journal-format.js';
 import { pidExists, processIdentity, processLiveness } from './process-identity.js';
 
 /** Options of `recover()`. */
 export interface RecoverOptions {
-  /** Application name; the directory defaults to `<os.tmpdir()>/steward-<app>`. Default `steward`. */
+  /** Application name; the directory defaults to `<os.tmpdir()>/steward-<app>`. Default `default`. */
   readonly app?: string;
   /** Journal directory (overrides `app`). */
   readonly dir?: string;
@@ -62,7 +62,7 @@ export async function recover(options: RecoverOptions = {}): Promise<RecoveryRep
   if (options === null || typeof options !== 'object') {
     throw new TypeError('recover(options): options must be an object.');
   }
-  const app = checkAppName(options.app ?? 'steward', 'recover()');
+  const app = checkAppName(options.app ?? DEFAULT_APP, 'recover()');
   const graceMs = options.graceMs ?? 1000;
   if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
     throw new RangeError(`recover(): graceMs must be a number >= 0 (got ${graceMs}).`);

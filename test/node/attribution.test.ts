@@ -23,6 +23,7 @@ import {
   runInComponent,
   runOutsideComponents,
 } from '../../src/node/index.js';
+import { expectCollected } from '../../src/testing/index.js';
 import { eventually, killAllFixtures, startFixture } from './fixture-process.js';
 
 let manager: ResourceManager;
@@ -164,6 +165,19 @@ describe('handle attribution', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('retains nothing of a cleaned-up plugin (creation stacks included): it can be garbage-collected', async () => {
+    session = enableAttribution({ manager, captureStacks: true });
+    const { ref, component } = (() => {
+      const owner = { name: 'short-lived', start: () => setInterval(() => owner.name, 1000) };
+      const component = manager.register(owner, 'short-lived', { type: 'plugin' });
+      runInComponent(component, () => clearInterval(owner.start()));
+      return { ref: new WeakRef(owner), component };
+    })();
+    expect(attributedHandles(component)).toEqual([]);
+    await component.cleanup();
+    await expectCollected(ref, { label: 'the plugin' });
   });
 
   it('records nothing when disabled, and the context API validates its input', async () => {

@@ -65,6 +65,15 @@ describe('spawnTracked', () => {
     expect(childWatchdog().watchedPids()).toContain(child.pid);
   });
 
+  it('tracks a command that cannot start: it emits error, and releasing it is a no-op', async () => {
+    manager = new ResourceManager();
+    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const handle = spawnTracked(plugin, 'steward-no-such-command-xyz');
+    const [error] = (await once(handle.value!, 'error')) as [NodeJS.ErrnoException];
+    expect(error.code).toBe('ENOENT');
+    expect(await handle.releaseAsync()).toBe(true);
+  });
+
   it('refuses to spawn into a component that is cleaned up, and rejects bad options', async () => {
     manager = new ResourceManager();
     const plugin = manager.register({}, 'plugin', { type: 'plugin' });
