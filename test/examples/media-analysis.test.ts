@@ -216,7 +216,7 @@ describe('media-analysis: stopping mid-run', () => {
       },
     });
     expect(await cancelled).toBe(true);
-    await exited;
+    expect(await exited).toEqual([1]); // terminated (a worker that ends by itself exits with 0)
     expect(summary).toMatchObject({
       state: 'cancelled',
       cancelled: true,
@@ -238,6 +238,7 @@ describe('media-analysis: stopping mid-run', () => {
     const url = media.url;
     let worker: Worker | undefined;
     let unloaded: Promise<unknown> | undefined;
+    let exited: Promise<unknown> | undefined;
     const threadsBefore = new Set<number>();
     const summary = await media.analyse(undefined, {
       delayMs: 400,
@@ -245,10 +246,12 @@ describe('media-analysis: stopping mid-run', () => {
         if (r.index !== 1) return;
         worker = ledgerWorker();
         threadsBefore.add(worker!.threadId);
+        exited = once(worker!, 'exit');
         unloaded = ex.host.unload('media-analysis');
       },
     });
     await unloaded;
+    expect(await exited).toEqual([1]); // terminated mid-run, not ended by itself
     expect(summary).toMatchObject({ cancelled: true, analysed: 2, thumbnails: 0 });
     expect(threadsBefore.size).toBe(1);
     expect([...threadsBefore][0]).toBeGreaterThan(0);
