@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { type ServiceToken, tokenFor } from '../../src/core/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
 
+/** The examples folder, its plugin folders and the sample photos. */
 export const EXAMPLES = join(import.meta.dirname, '../../examples');
 export const PLUGINS_DIR = join(EXAMPLES, 'plugins');
 export const EXTRA_DIR = join(EXAMPLES, 'plugins-extra');
@@ -27,6 +28,7 @@ export interface SamplePhoto {
   thumbnailBytes: number;
 }
 
+/** The sample photos' ground truth, in file order. */
 export const SAMPLES: SamplePhoto[] = JSON.parse(readFileSync(join(PHOTOS_DIR, 'photos.json'), 'utf8'));
 
 /** A running host of the examples. Dispose it (`await using`) to unload everything and remove the temp folder. */
@@ -36,6 +38,7 @@ export interface ExamplesHost extends AsyncDisposable {
   service<T>(name: string): T;
 }
 
+/** Host and start the plugins of `dirs` (default: examples/plugins); throws if any fails to start. */
 export async function startExamples(dirs: string[] = [PLUGINS_DIR]): Promise<ExamplesHost> {
   const storage = await mkdtemp(join(tmpdir(), 'steward-examples-'));
   const logs: string[] = [];

@@ -1,4 +1,5 @@
 /** The `media.analysis` service as the tests use it (the plugin is plain JS). */
+/** One file's findings. */
 export interface FileResult {
   index: number;
   file: string;
@@ -17,6 +18,7 @@ export interface FileResult {
   error: string | null;
 }
 
+/** A run's counts and sizes. */
 export interface RunSummary {
   run: string;
   folder: string;
@@ -34,12 +36,14 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** Options of `analyse()`. */
 export interface AnalyseOptions {
   thumbnailLimitBytes?: number;
   delayMs?: number;
   onFile?: (result: FileResult) => void;
 }
 
+/** The service. */
 export interface MediaAnalysis {
   readonly url: string;
   analyse(folder?: string, options?: AnalyseOptions): Promise<RunSummary>;

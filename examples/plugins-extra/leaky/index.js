@@ -9,6 +9,7 @@
 /** Counts what the leaked handles do after the plugin is gone (visible in the leak demo). */
 export const leaked = { ticks: 0, signals: 0 };
 
+/** Activates one tracked timer and two forgotten handles (no deactivate). */
 export default {
   activate(ctx) {
     ctx.setInterval(() => ctx.log.debug('heartbeat'), 1000); // right: cleared at unload

@@ -16,6 +16,7 @@ export const EXAMPLE_BUFFER = tokenFor('example.buffer');
 /** The buffer's size: 1 MiB. */
 export const BUFFER_BYTES = 1024 * 1024;
 
+/** The brief's ExamplePlugin: one 1 MiB buffer at most, tracked while it exists. */
 export default class ExamplePlugin extends PluginBase {
   #buffer = undefined;
 

@@ -13,6 +13,7 @@ import { ForensicTab } from './legacy-forensic-tab.js';
 /** The service token. */
 export const FORENSIC_EVIDENCE = tokenFor('forensic.evidence');
 
+/** Adopts the legacy tab under this plugin's component and provides `forensic.evidence`. */
 export default definePlugin({
   async activate(ctx) {
     const folder =

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+/** The legacy tab: hashes a folder's files and re-verifies them on its own timer; `cleanup()` stops it. */
 export class ForensicTab {
   /** How many times cleanup() ran (the migration must call it exactly once). */
   cleanupCalls = 0;

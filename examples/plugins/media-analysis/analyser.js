@@ -35,6 +35,7 @@ async function listImages(folder) {
     .sort();
 }
 
+/** The `media.analysis` service's implementation: one run at a time, options checked first. */
 export class MediaAnalyser {
   #ctx;
   #workerUrl;

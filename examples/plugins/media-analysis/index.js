@@ -37,6 +37,7 @@ function pagePort() {
   return port;
 }
 
+/** Starts the page's server, provides `media.analysis`; everything goes with the plugin. */
 export default definePlugin({
   async activate(ctx) {
     const maxLimitBytes = ctx.manifest.memoryLimitBytes ?? Number.MAX_SAFE_INTEGER;

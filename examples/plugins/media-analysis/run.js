@@ -26,6 +26,7 @@ export function publicResult(entry) {
   };
 }
 
+/** One run: its worker, its component (thumbnails under an `evict` limit), its results. */
 export class AnalysisRun {
   /** Results in the order the worker posted them (file order). */
   results = [];
