@@ -134,18 +134,34 @@ async function promisesSkipped(): Promise<boolean> {
   return promises === 0;
 }
 
-/** Run the attribution benchmark (child processes, sequentially). `quick`: fewer repetitions. */
+/**
+ * Run the attribution benchmark: child processes, one at a time; modes are interleaved over
+ * several rounds (and the median taken over all runs) so that a change in machine load
+ * does not favour one mode. `quick`: one round.
+ */
 export async function runAttributionBench(
   options: { quick?: boolean } = {},
 ): Promise<AttributionBenchResult> {
-  const repeats = options.quick ? 3 : 7;
+  const rounds = options.quick ? 1 : 3;
+  const repeats = options.quick ? 3 : 5;
+  const loopRuns = Object.fromEntries(LOOP_MODES.map((m) => [m, [] as number[]])) as Record<
+    LoopMode,
+    number[]
+  >;
+  const timerRuns = Object.fromEntries(TIMER_MODES.map((m) => [m, [] as number[]])) as Record<
+    TimerMode,
+    number[]
+  >;
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of LOOP_MODES) loopRuns[mode].push(...(await runChild('await', mode, repeats)));
+    for (const mode of TIMER_MODES) timerRuns[mode].push(...(await runChild('timer', mode, repeats)));
+  }
   const awaitLoopMs = {} as Record<LoopMode, number>;
   const awaitLoopRatio = {} as Record<LoopMode, number>;
-  for (const mode of LOOP_MODES) awaitLoopMs[mode] = median(await runChild('await', mode, repeats));
+  for (const mode of LOOP_MODES) awaitLoopMs[mode] = median(loopRuns[mode]);
   for (const mode of LOOP_MODES) awaitLoopRatio[mode] = awaitLoopMs[mode] / awaitLoopMs.baseline;
   const timerNs = {} as Record<TimerMode, number>;
-  for (const mode of TIMER_MODES)
-    timerNs[mode] = (median(await runChild('timer', mode, repeats)) * 1e6) / TIMERS;
+  for (const mode of TIMER_MODES) timerNs[mode] = (median(timerRuns[mode]) * 1e6) / TIMERS;
   return {
     node: process.version,
     promisesSkippedByNode: await promisesSkipped(),

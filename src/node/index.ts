@@ -20,7 +20,6 @@ export {
   type HandleKind,
   type HandleLeak,
   reclaim,
-  toLeaks,
 } from './attribution.js';
 export {
   currentComponent,

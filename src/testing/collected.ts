@@ -32,28 +32,46 @@ export interface ExpectCollectedOptions {
   readonly snapshotDir?: string;
 }
 
+/**
+ * A WeakRef to `target`, made in a frame of its own: a temporary register of the async
+ * function holding the object would otherwise keep it alive for the whole wait.
+ */
+function weakRefTo(target: object | WeakRef<object>): WeakRef<object> {
+  return target instanceof WeakRef ? target : new WeakRef(target);
+}
+
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Resolve once `target` has been garbage-collected; reject with an error naming it if it is
- * still reachable after `timeoutMs` of repeated full collections. Pass a `WeakRef` made
- * earlier when the caller still has the object in a variable (a live local variable keeps it
- * reachable); given the object itself, only the reference held by this call is dropped.
+ * still reachable after `timeoutMs` of repeated full collections. Given the object itself,
+ * no reference to it is kept by this call (it is not an async function: its frame, and the
+ * argument in it, are gone when it returns); the caller must not keep one either — a `const`
+ * still in scope does. Pass a `WeakRef` made when the object was loaded in that case.
  */
-export async function expectCollected(
+export function expectCollected(
   target: object | WeakRef<object>,
   options: ExpectCollectedOptions = {},
 ): Promise<void> {
   if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
-    throw new TypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`);
+    return Promise.reject(
+      new TypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`),
+    );
   }
   const timeoutMs = options.timeoutMs ?? 2000;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw new RangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`);
+    return Promise.reject(
+      new RangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`),
+    );
   }
-  let ref: WeakRef<object> | undefined = target instanceof WeakRef ? target : new WeakRef(target);
-  // Drop our own strong reference: only the WeakRef may remain.
-  target = undefined as unknown as object;
+  return waitUntilCollected(weakRefTo(target), timeoutMs, options);
+}
+
+async function waitUntilCollected(
+  ref: WeakRef<object>,
+  timeoutMs: number,
+  options: ExpectCollectedOptions,
+): Promise<void> {
   const label = options.label ?? 'the object';
   const started = Date.now();
   let collections = 0;
@@ -65,7 +83,6 @@ export async function expectCollected(
     await tick();
     if (ref.deref() === undefined) return;
   } while (Date.now() - started < timeoutMs);
-  ref = undefined;
   let snapshot = '';
   if (options.snapshotDir !== undefined) {
     const file = writeHeapSnapshot(

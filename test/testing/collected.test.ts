@@ -38,6 +38,15 @@ describe('expectCollected', () => {
     await expectCollected(ref, { label: 'plugin "leaky"' }); // released: now it goes
   });
 
+  it('accepts the object itself, keeping no reference to it', async () => {
+    const manager = new ResourceManager();
+    const unload = async (loaded: ReturnType<typeof loadPlugin>): Promise<object> => {
+      await loaded.component.cleanup();
+      return loaded.plugin;
+    };
+    await expectCollected(await unload(loadPlugin(manager, 'direct')), { label: 'plugin "direct"' });
+  });
+
   it('rejects bad input', async () => {
     await expect(expectCollected(null as unknown as object)).rejects.toThrow(
       /expected an object or a WeakRef/,

@@ -60,8 +60,8 @@ describe('installNodeTestLeakCheck (node:test), in a real node:test run', () => 
     const { code, stdout } = await run([
       '--import',
       'tsx',
-      'test/fixtures/node/leaky.node-test.ts',
       '--test-reporter=tap',
+      'test/fixtures/node/leaky.node-test.ts',
     ]);
     expect(code).not.toBe(0);
     expect(stdout).toMatch(/^ok 1 - clean test$/m);
