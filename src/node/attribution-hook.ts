@@ -3,10 +3,12 @@
  *
  * Cost model (see bench/attribution.bench.ts): the hook has only an `init` callback — no
  * `destroy`/`promiseResolve`/`before`/`after`, which is what makes classic async_hooks
- * tooling slow — and is created with `trackPromises: false`, so on Node versions that
- * support it (≥ 24.9) promises never reach it at all; elsewhere a promise costs one string
- * comparison. A recorded handle costs a small object and a `WeakRef` (plus a stack trace when
- * asked); nothing is done when no component is current. Liveness is decided at check time.
+ * tooling slow — and is created with `trackPromises: false`: on Node versions that support it
+ * (added January 2026: 26.x and recent 24.x, e.g. 24.21) promises never reach it at all;
+ * elsewhere (Node 20) every promise goes through Node's promise hooks — the main cost there —
+ * and is dropped after one string comparison. A recorded handle costs a small object and a
+ * `WeakRef` (plus a stack trace when asked); nothing is recorded when no component is
+ * current. Liveness is decided at check time.
  * Workers come from the `worker_threads` diagnostics channel, which hands over the Worker.
  *
  * Tables never grow without bound: when a table doubles, records of handles that are closed
@@ -167,7 +169,7 @@ function onWorker(message: unknown): void {
   }
 }
 
-// `trackPromises` (Node ≥ 24.9) keeps promises out of the hook entirely; older versions ignore it.
+// `trackPromises` (recent 24.x, 26.x) keeps promises out of the hook entirely; older versions ignore it.
 const hook = createHook({ init, trackPromises: false } as HookCallbacks);
 
 /**
