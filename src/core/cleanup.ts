@@ -113,7 +113,7 @@ export async function runCleanup(
       abandon(record, 0);
       return;
     }
-    return settle(record, result, Math.min(timeoutMs, remaining));
+    return settle(record, result, Math.min(timeoutMs, Math.ceil(remaining)));
   };
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
