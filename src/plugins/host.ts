@@ -16,6 +16,7 @@ import {
   StewardError,
   type Subscription,
 } from '../core/index.js';
+import { type Attribution, enableAttribution, runInComponent } from '../node/index.js';
 import { createPluginContext, type PluginContext } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
 import { discoverPlugins } from './discovery.js';
@@ -55,6 +56,12 @@ export interface PluginHostOptions {
   readonly isolation?: PluginIsolation;
   /** How often worker plugins report their heap figures, ms. Default 1000. */
   readonly workerStatsIntervalMs?: number;
+  /**
+   * Attribute the handles inline plugins' code creates without tracking them (timers, sockets,
+   * servers, child processes…; see `steward/node`), report them as leaks when the plugin is
+   * deactivated, and with `reclaim: true` close them. Off by default: it costs (docs/node-runtime.md).
+   */
+  readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
   /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
@@ -150,12 +157,31 @@ export class PluginHost implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #attribution: Attribution | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     this.#options = options;
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     this.#sink = options.log ?? consoleSink();
+    if (options.attribution) {
+      this.#attribution = enableAttribution({
+        manager: this.manager,
+        captureStacks: options.attribution.captureStacks ?? false,
+        atCleanup: options.attribution.reclaim ? 'reclaim' : 'report',
+        onLeaks: (leaks, component) => {
+          for (const leak of leaks) {
+            this.#sink({
+              level: 'warn',
+              plugin: component.id,
+              message: `leaked ${leak.description}${leak.reclaimed ? ' (reclaimed)' : ''}`,
+              args: leak.stack ? [`\n${leak.stack}`] : [],
+              time: Date.now(),
+            });
+          }
+        },
+      });
+    }
     for (const [name, value] of [
       ['activationTimeoutMs', options.activationTimeoutMs],
       ['deactivationTimeoutMs', options.deactivationTimeoutMs],
@@ -401,6 +427,7 @@ export class PluginHost implements AsyncDisposable {
           await this.#deactivate(id, 'unloaded');
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
+      this.#attribution?.dispose();
     })();
     return this.#disposed;
   }
@@ -639,7 +666,10 @@ export class PluginHost implements AsyncDisposable {
     const timeoutMs = manifest.timeouts.activationMs ?? this.#options.activationTimeoutMs ?? 10_000;
     try {
       await runWithin(
-        () => (worker ? worker.activate(component, metadata) : record.instance!.activate(record.ctx!)),
+        () =>
+          worker
+            ? worker.activate(component, metadata)
+            : this.#inComponent(component, () => record.instance!.activate(record.ctx!)),
         timeoutMs,
         `activate() of plugin "${id}"`,
       );
@@ -655,6 +685,15 @@ export class PluginHost implements AsyncDisposable {
     component.setState('active');
     this.#setState(record, 'active');
     this.events.emit('activated', { id, ms: record.activateMs });
+  }
+
+  /**
+   * Run plugin code as code of its component, so handle attribution (when on) sees what it
+   * creates. Off, this is a plain call: on Node 20 merely using AsyncLocalStorage slows
+   * every promise in the process.
+   */
+  #inComponent<R>(component: Component | undefined, fn: () => R): R {
+    return this.#attribution && component && !component.disposed ? runInComponent(component, fn) : fn();
   }
 
   /** Terminate a worker plugin's thread, if it has one. */
@@ -685,7 +724,11 @@ export class PluginHost implements AsyncDisposable {
     try {
       if (runner) await runWithin(() => runner.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`);
       else if (instance && ctx)
-        await runWithin(() => instance.deactivate(ctx), timeoutMs, `deactivate() of plugin "${id}"`);
+        await runWithin(
+          () => this.#inComponent(component, () => instance.deactivate(ctx)),
+          timeoutMs,
+          `deactivate() of plugin "${id}"`,
+        );
     } catch (error) {
       failure = error;
     }
@@ -758,7 +801,10 @@ export class PluginHost implements AsyncDisposable {
     const { runner } = record;
     try {
       await runWithin(
-        () => (runner ? runner.pauseResume(op) : record.instance![op](record.ctx!)),
+        () =>
+          runner
+            ? runner.pauseResume(op)
+            : this.#inComponent(record.component, () => record.instance![op](record.ctx!)),
         timeoutMs,
         `${op}() of plugin "${id}"`,
       );

@@ -110,3 +110,47 @@ describe('the plugin context reclaims everything a plugin acquired through it', 
     expect(alive(started.facts.pid)).toBe(false);
   });
 });
+
+describe('handle attribution in the host', () => {
+  const FORGETFUL = `
+import { createServer } from 'node:net';
+export default {
+  async activate(ctx) {
+    setInterval(() => {}, 1000);                                  // never tracked
+    const server = createServer();                               // never tracked
+    await new Promise((r) => server.listen(0, '127.0.0.1', r));
+    globalThis.__forgotten = { server, port: server.address().port };
+    await Promise.resolve();
+    setTimeout(() => {}, 60_000);                                // after an await: still attributed
+  },
+};`;
+
+  it('reports what a plugin created without tracking, and reclaims it at unload', async () => {
+    await fx.plugin('forgetful', { code: FORGETFUL });
+    const warnings: string[] = [];
+    const host = new PluginHost({
+      dirs: [fx.dir],
+      storageDir: `${fx.root}/storage`,
+      attribution: { reclaim: true, captureStacks: true },
+      log: (r) => r.level === 'warn' && warnings.push(`${r.message} ${r.args.join(' ')}`),
+    });
+    const leaks: string[] = [];
+    host.manager.on('leakDetected', (e) => leaks.push(`${e.kind}: ${e.message}`));
+    await host.start();
+    const { server, port } = (globalThis as Record<string, unknown>).__forgotten as {
+      server: import('node:net').Server;
+      port: number;
+    };
+    expect(server.listening).toBe(true);
+    await host.unload('forgetful');
+    expect(leaks.length).toBe(3);
+    expect(leaks.every((l) => l.startsWith('untracked-handle: plugin "forgetful" left a'))).toBe(true);
+    expect(leaks.join('\n')).toMatch(/server/);
+    expect(warnings.some((w) => w.includes('(reclaimed)') && w.includes('index.js'))).toBe(true);
+    expect(server.listening).toBe(false);
+    const again = createServer();
+    await new Promise<void>((r) => again.listen(port, '127.0.0.1', r));
+    await new Promise((r) => again.close(r));
+    await host.dispose();
+  });
+});
