@@ -40,7 +40,7 @@ describe('steward (the binary)', () => {
     const run = await steward(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'steward: unknown command "frobnicate". Commands: inspect, validate. See steward --help.\n',
+      'steward: unknown command "frobnicate". Commands: run, inspect, validate, recover. See steward --help.\n',
     );
   });
 

@@ -1,0 +1,113 @@
+/**
+ * `steward run` and `steward recover` as real processes: the binary hosts real plugin folders,
+ * serves the monitor, reloads on change and shuts down on a real SIGINT.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pidExists } from '../../src/node/index.js';
+import { steward } from '../helpers/cli.js';
+import { PluginFixtures } from '../helpers/plugin-fixtures.js';
+import { eventually, killAllFixtures, startFixture } from '../node/fixture-process.js';
+
+const CLI = '../../../src/cli/main.ts'; // relative to test/fixtures/node
+
+let fx: PluginFixtures;
+beforeEach(async () => {
+  fx = await PluginFixtures.create();
+});
+afterEach(async () => {
+  killAllFixtures();
+  await fx[Symbol.asyncDispose]();
+});
+
+const WORKER_CODE = `
+export default {
+  activate(ctx) {
+    ctx.setInterval(() => {}, 1000);
+    const child = ctx.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    ctx.log.info('child ' + child.pid);
+    ctx.track(new Uint8Array(2048), { type: 'memory', size: 2048 });
+  },
+};`;
+
+describe('steward run', () => {
+  it('hosts plugins, serves the monitor, and on SIGINT deactivates everything and exits 130', async () => {
+    await fx.plugin('busy', { code: WORKER_CODE });
+    await fx.plugin('broken', { code: `export default { activate() { throw new Error('nope'); } };` });
+    const run = startFixture(CLI, ['run', fx.dir, '--monitor']);
+    const url = (await run.waitFor(/^monitor: http/, 'stdout')).slice('monitor: '.length);
+    const childPid = Number((await run.waitFor(/\[busy\] child \d+/, 'stderr')).split(' ').pop());
+    expect(pidExists(childPid)).toBe(true);
+    expect(run.stdout()).toMatch(/✓\s+busy\s+1\.0\.0\s+active\s+inline\s+3\s+2\.00 KiB/);
+    expect(run.stdout()).toMatch(/✗\s+broken\s+1\.0\.0\s+failed.*nope/);
+    expect(run.stdout()).toContain('1 active, 1 failed, 0 blocked');
+
+    const { origin, searchParams } = new URL(url);
+    const response = await fetch(`${origin}/api/snapshot`, {
+      headers: { authorization: `Bearer ${searchParams.get('token')}` },
+    });
+    const snapshot = (await response.json()) as {
+      components: Array<{ id: string; subtreeBytes: number }>;
+      plugins: Array<{ id: string; state: string }>;
+    };
+    expect(snapshot.components.find((c) => c.id === 'busy')?.subtreeBytes).toBe(2048);
+    expect(snapshot.plugins.map((p) => [p.id, p.state]).sort()).toEqual([
+      ['broken', 'failed'],
+      ['busy', 'active'],
+    ]);
+
+    run.child.kill('SIGINT');
+    const { code } = await run.exited;
+    expect(code).toBe(130);
+    expect(run.stderr()).toMatch(
+      /stopped 1 plugin\(s\) in \d+ ms: 3 resource\(s\) released, 0 failed, 0 abandoned/,
+    );
+    expect(await eventually(() => !pidExists(childPid), 2000)).toBe(true);
+  });
+
+  it('--watch reloads a plugin when its files change', async () => {
+    await fx.plugin('hot', { code: `export default { activate(ctx) { ctx.log.info('version one'); } };` });
+    const run = startFixture(CLI, ['run', fx.dir, '--watch']);
+    await run.waitFor(/watching plugin folders/, 'stderr');
+    await fx.write('hot/index.js', `export default { activate(ctx) { ctx.log.info('version two'); } };`);
+    await run.waitFor(/\[hot\] version two/, 'stderr');
+    await run.waitFor(/↻ reloaded hot/, 'stderr');
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(143);
+  });
+
+  it('exits 1 when there is no plugin, and 2 on wrong usage', async () => {
+    const empty = await steward(['run', fx.dir]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('no plugins found');
+    const usage = await steward(['run', fx.dir, '--isolation', 'thread']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--isolation must be "inline" or "worker"');
+  });
+});
+
+describe('steward recover', () => {
+  const root = mkdtempSync(join(tmpdir(), 'steward-cli-recover-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reclaims the temp folder a SIGKILLed host left behind', async () => {
+    const dir = join(root, 'journal');
+    const host = startFixture('durable-host.ts', [dir, 'watchdog']);
+    const info = JSON.parse(await host.waitFor(/^\{/, 'stdout')) as { tempDir: string };
+    host.child.kill('SIGKILL');
+    await host.exited;
+    expect(existsSync(info.tempDir)).toBe(true);
+    const run = await steward(['recover', '--dir', dir, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as { journals: number; removed: string[] };
+    expect(report.journals).toBe(1);
+    expect(report.removed).toEqual([info.tempDir]);
+    expect(existsSync(info.tempDir)).toBe(false);
+    const again = await steward(['recover', '--dir', dir]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('nothing to recover');
+  });
+});
