@@ -1,0 +1,165 @@
+/**
+ * `npm run bench` — runs the registered benchmark suites and prints markdown to stdout.
+ *
+ *   node --expose-gc --import tsx bench/run.ts [--quick] [--json <file>] [--write] [--only <id,…>] [--quiet]
+ *
+ * --quick        fast smoke run (fewer sizes, warm-ups and repetitions)
+ * --json <file>  also write the raw results (machine info, every suite's result) as JSON
+ * --from <file>  measure nothing: render (and with --write, store) a run saved with --json
+ * --write        update this runtime's section of BENCHMARKS.md (one section per Node major)
+ * --only <ids>   run only these suites (comma-separated ids)
+ * --cases <ids>  run only these cases of each suite (core: map,steward,vscode,lumino,event-kit,effect,stack)
+ * --quiet        no progress lines on stderr
+ *
+ * To add a benchmark (plugins, workers…): write `bench/<name>.bench.ts` exporting a
+ * `suite: BenchSuite` (parent side, measuring in child processes through `runChild`) and
+ * `tasks` (child side), and register it in SUITES below.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type BenchSuite,
+  gitCommit,
+  type MachineInfo,
+  machineInfo,
+  type RunOptions,
+  type SuiteOutput,
+} from './lib/harness.js';
+
+/** Registered suites, in run order. Each is imported only when it runs. */
+const SUITES: Record<string, () => Promise<BenchSuite>> = {
+  core: async () => (await import('./core.bench.js')).suite,
+};
+
+const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    from: { type: 'string' },
+    write: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    cases: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+const options: RunOptions = {
+  quick: values.quick ?? false,
+  cases: values.cases?.split(',').map((s) => s.trim()),
+  verbose: !(values.quiet ?? false),
+};
+
+/** A commit, or `a → b` when the checkout changed while the benchmarks ran. */
+function sameOrBoth(a: string | undefined, b: string | undefined): string | undefined {
+  return a === b ? a : `${a} → ${b} (changed during the run)`;
+}
+
+/** What `--json` writes and `--from` reads back. */
+interface SavedRun {
+  readonly machine: MachineInfo;
+  readonly quick: boolean;
+  readonly seconds?: number;
+  readonly results: Record<string, unknown>;
+}
+
+let run: SavedRun;
+/** Markdown of suites that render themselves in `run` (no `render`), by suite id. */
+const rendered = new Map<string, string>();
+if (values.from !== undefined) {
+  run = JSON.parse(readFileSync(values.from, 'utf8')) as SavedRun;
+} else {
+  const selected = values.only?.split(',').map((s) => s.trim()) ?? Object.keys(SUITES);
+  for (const id of selected) {
+    if (!(id in SUITES)) throw new Error(`unknown suite ${id}; known: ${Object.keys(SUITES)}`);
+  }
+  const started = Date.now();
+  const loadAtStart = loadavg()[0]!;
+  const commitAtStart = gitCommit();
+  const results: Record<string, unknown> = {};
+  for (const id of selected) {
+    const suite = await SUITES[id]!();
+    if (options.verbose) process.stderr.write(`== ${suite.title}\n`);
+    const out = await suite.run(options);
+    if (suite.render !== undefined) results[id] = out;
+    else {
+      results[id] = (out as SuiteOutput).result;
+      rendered.set(id, (out as SuiteOutput).markdown);
+    }
+  }
+  run = {
+    machine: machineInfo(loadAtStart, sameOrBoth(commitAtStart, gitCommit())),
+    quick: options.quick,
+    seconds: Math.round((Date.now() - started) / 1000),
+    results,
+  };
+  if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(run, null, 2) + '\n');
+}
+
+const sections: string[] = [];
+for (const [id, result] of Object.entries(run.results)) {
+  const load = SUITES[id];
+  if (load === undefined) throw new Error(`no suite ${id} to render`);
+  const suite = await load();
+  const markdown = suite.render?.(result) ?? rendered.get(id);
+  if (markdown === undefined)
+    throw new Error(`suite ${id} has no render(): it cannot be re-rendered with --from`);
+  sections.push(`### ${suite.title}\n\n${markdown}`);
+}
+
+const m = run.machine;
+const heading = `## Node ${m.node.replace(/^v/, '').split('.')[0]}`;
+const body = [
+  heading,
+  '',
+  `Node ${m.node} (V8 ${m.v8}) · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.platform} · ${m.date}` +
+    (run.quick ? ' · **quick run**' : '') +
+    (run.seconds !== undefined ? ` · ${run.seconds} s` : '') +
+    (m.commit !== undefined ? ` · commit ${m.commit}` : '') +
+    (m.load !== undefined ? ` · load average ${m.load[0].toFixed(1)} → ${m.load[1].toFixed(1)}` : ''),
+  '',
+  sections.join('\n\n'),
+  '',
+].join('\n');
+
+process.stdout.write(body + '\n');
+
+if (values.write) {
+  writeFileSync(
+    BENCHMARKS_MD,
+    upsertSection(existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '', heading, body),
+  );
+  process.stderr.write(`updated ${BENCHMARKS_MD} (${heading})\n`);
+}
+
+/**
+ * Replaces the `## Node <major>` section of BENCHMARKS.md (up to the next `## ` heading)
+ * or inserts it in version order; everything else in the file is kept.
+ */
+function upsertSection(doc: string, head: string, section: string): string {
+  const lines = doc.split('\n');
+  const start = lines.indexOf(head);
+  if (start >= 0) {
+    let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+    if (end < 0) end = lines.length;
+    return (
+      [...lines.slice(0, start), ...section.trimEnd().split('\n'), '', ...lines.slice(end)]
+        .join('\n')
+        .trimEnd() + '\n'
+    );
+  }
+  const major = (l: string): number => Number(/^## Node (\d+)$/.exec(l)?.[1] ?? Number.NaN);
+  const mine = major(head);
+  const next = lines.findIndex((l) => major(l) > mine);
+  if (next >= 0) {
+    return (
+      [...lines.slice(0, next), ...section.trimEnd().split('\n'), '', ...lines.slice(next)]
+        .join('\n')
+        .trimEnd() + '\n'
+    );
+  }
+  return (doc.trimEnd() === '' ? '' : doc.trimEnd() + '\n\n') + section.trimEnd() + '\n';
+}
