@@ -23,6 +23,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ResourceManager } from '../src/core/index.js';
 import { enableAttribution, runInComponent } from '../src/node/index.js';
+import { type BenchSuite, table } from './lib/harness.js';
 
 const AWAITS = 1_000_000;
 const TIMERS = 20_000;
@@ -172,6 +173,41 @@ export async function runAttributionBench(
     timerNs,
   };
 }
+
+/** The suite registered in bench/run.ts. */
+export const suite: BenchSuite = {
+  id: 'attribution',
+  title: 'Handle attribution (steward/node)',
+  async run(options) {
+    const result = await runAttributionBench({ quick: options.quick });
+    const rows = LOOP_MODES.map((m) => [
+      LOOP_LABELS[m],
+      `${result.awaitLoopMs[m].toFixed(1)} ms`,
+      `${result.awaitLoopRatio[m].toFixed(2)}×`,
+    ]);
+    const timerRows = TIMER_MODES.map((m) => [m, `${result.timerNs[m].toFixed(0)} ns`]);
+    const markdown = [
+      `${result.awaits.toLocaleString('en')} × \`await null\` (Node honours \`trackPromises: false\`: ${result.promisesSkippedByNode ? 'yes' : 'no'}). Target: attribution ≤ 1.5× the loop without hooks.`,
+      '',
+      table(['mode', 'median', 'vs no hook'], rows, 'lrr'),
+      '',
+      `${result.timers.toLocaleString('en')} \`setTimeout\` + \`clearTimeout\` inside a component (cost per attributed handle):`,
+      '',
+      table(['mode', 'per timer'], timerRows, 'lr'),
+    ].join('\n');
+    return { result, markdown };
+  },
+};
+
+const LOOP_LABELS: Record<LoopMode, string> = {
+  baseline: 'no hook',
+  initDestroy: 'plain init + destroy hook',
+  initOnly: 'plain init-only hook',
+  als: 'AsyncLocalStorage alone',
+  steward: 'attribution, loop in a component',
+  stewardOutside: 'attribution, loop outside components',
+  stewardStacks: 'attribution with creation stacks',
+};
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {

@@ -30,6 +30,8 @@ import {
 
 /** Registered suites, in run order. Each is imported only when it runs. */
 const SUITES: Record<string, () => Promise<BenchSuite>> = {
+  plugins: async () => (await import('./plugins.bench.js')).suite,
+  attribution: async () => (await import('./attribution.bench.js')).suite,
   core: async () => (await import('./core.bench.js')).suite,
 };
 
@@ -99,7 +101,17 @@ if (values.from !== undefined) {
   if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(run, null, 2) + '\n');
 }
 
-const sections: string[] = [];
+const m = run.machine;
+const heading = `## Node ${m.node.replace(/^v/, '').split('.')[0]}`;
+const meta =
+  `Node ${m.node} (V8 ${m.v8}) · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.platform} · ${m.date}` +
+  (run.quick ? ' · **quick run**' : '') +
+  (run.seconds !== undefined ? ` · ${run.seconds} s` : '') +
+  (m.commit !== undefined ? ` · commit ${m.commit}` : '') +
+  (m.load !== undefined ? ` · load average ${m.load[0].toFixed(1)} → ${m.load[1].toFixed(1)}` : '');
+
+/** One `### <suite title>` block per suite that ran, each with the run it comes from. */
+const sections: Array<{ title: string; text: string }> = [];
 for (const [id, result] of Object.entries(run.results)) {
   const load = SUITES[id];
   if (load === undefined) throw new Error(`no suite ${id} to render`);
@@ -107,32 +119,43 @@ for (const [id, result] of Object.entries(run.results)) {
   const markdown = suite.render?.(result) ?? rendered.get(id);
   if (markdown === undefined)
     throw new Error(`suite ${id} has no render(): it cannot be re-rendered with --from`);
-  sections.push(`### ${suite.title}\n\n${markdown}`);
+  sections.push({ title: suite.title, text: `### ${suite.title}\n\n${meta}\n\n${markdown}` });
 }
 
-const m = run.machine;
-const heading = `## Node ${m.node.replace(/^v/, '').split('.')[0]}`;
-const body = [
-  heading,
-  '',
-  `Node ${m.node} (V8 ${m.v8}) · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · ${m.platform} · ${m.date}` +
-    (run.quick ? ' · **quick run**' : '') +
-    (run.seconds !== undefined ? ` · ${run.seconds} s` : '') +
-    (m.commit !== undefined ? ` · commit ${m.commit}` : '') +
-    (m.load !== undefined ? ` · load average ${m.load[0].toFixed(1)} → ${m.load[1].toFixed(1)}` : ''),
-  '',
-  sections.join('\n\n'),
-  '',
-].join('\n');
-
-process.stdout.write(body + '\n');
+process.stdout.write([heading, '', ...sections.map((x) => x.text), ''].join('\n') + '\n');
 
 if (values.write) {
-  writeFileSync(
-    BENCHMARKS_MD,
-    upsertSection(existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '', heading, body),
+  let doc = existsSync(BENCHMARKS_MD) ? readFileSync(BENCHMARKS_MD, 'utf8') : '';
+  for (const section of sections) doc = upsertSuite(doc, heading, section.title, section.text);
+  writeFileSync(BENCHMARKS_MD, doc);
+  process.stderr.write(`updated ${BENCHMARKS_MD} (${heading}: ${sections.map((x) => x.title).join(', ')})\n`);
+}
+
+/**
+ * Replaces the `### <title>` block inside the `## Node <major>` section of BENCHMARKS.md (up to
+ * the next `### ` or `## ` heading), appending it to the section if missing; the other suites'
+ * results, and everything else in the file, are kept.
+ */
+function upsertSuite(doc: string, head: string, title: string, text: string): string {
+  if (!doc.split('\n').includes(head)) doc = upsertSection(doc, head, head);
+  const lines = doc.split('\n');
+  const start = lines.indexOf(head);
+  let end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  if (end < 0) end = lines.length;
+  const block = lines.findIndex((l, i) => i > start && i < end && l === `### ${title}`);
+  if (block < 0) {
+    return (
+      [...lines.slice(0, end), ...text.trimEnd().split('\n'), '', ...lines.slice(end)].join('\n').trimEnd() +
+      '\n'
+    );
+  }
+  let blockEnd = lines.findIndex((l, i) => i > block && (l.startsWith('### ') || l.startsWith('## ')));
+  if (blockEnd < 0) blockEnd = lines.length;
+  return (
+    [...lines.slice(0, block), ...text.trimEnd().split('\n'), '', ...lines.slice(blockEnd)]
+      .join('\n')
+      .trimEnd() + '\n'
   );
-  process.stderr.write(`updated ${BENCHMARKS_MD} (${heading})\n`);
 }
 
 /**
