@@ -151,21 +151,21 @@ export interface MachineInfo {
   readonly v8: string;
   readonly platform: string;
   readonly date: string;
-  /** Last commit of `src/core` (what the core suite measures), `+dirty` with uncommitted changes. */
+  /** Last commit of `src/` (what the suites measure), `+dirty` with uncommitted changes. */
   readonly commit?: string;
   /** 1-minute load average at the start and the end of the run (other work on the machine). */
   readonly load?: readonly [number, number];
 }
 
-/** Last commit touching `src/core`, `+dirty` when it has uncommitted changes; undefined without git. */
+/** Last commit touching `src/`, `+dirty` when it has uncommitted changes; undefined without git. */
 export function gitCommit(): string | undefined {
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
   try {
-    const head = execFileSync('git', ['log', '-1', '--format=%h', '--', 'src/core'], {
+    const head = execFileSync('git', ['log', '-1', '--format=%h', '--', 'src'], {
       cwd,
       encoding: 'utf8',
     }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src/core'], {
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], {
       cwd,
       encoding: 'utf8',
     }).trim();
