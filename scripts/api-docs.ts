@@ -56,6 +56,8 @@ export interface ApiMember {
 export interface ApiSymbol {
   /** The name it is exported under. */
   readonly name: string;
+  /** The name of the declaration, when it is exported under another (`export { a as b }`). */
+  readonly declaredAs?: string;
   readonly kind: SymbolKind;
   /** The declaration as emitted (every overload of a function), `export declare` removed. */
   readonly declaration: string;
@@ -523,6 +525,7 @@ export function collectApi(root: string, entries: readonly EntryPoint[] = ENTRY_
         const isBody = declaration.kind === 'class' || declaration.kind === 'interface';
         return {
           name,
+          ...(declaration.name !== name ? { declaredAs: declaration.name } : {}),
           kind: declaration.kind,
           declaration: isBody ? header(texts[0]!) : texts.join('\n'),
           doc: declaration.doc && commentText(declaration.doc),
@@ -562,7 +565,8 @@ function anchor(specifier: string, name: string): string {
 function firstSentence(doc: string | undefined): string {
   if (!doc) return '';
   const paragraph = doc.split(/\n\s*\n/)[0]!.replace(/\s*\n\s*/g, ' ');
-  const end = paragraph.search(/[.:](\s|$)/);
+  // The first sentence: up to a full stop (not the one of "e.g." or "i.e.").
+  const end = paragraph.search(/(?<!\b(e\.g|i\.e))\.(\s|$)/);
   const sentence = end === -1 ? paragraph : paragraph.slice(0, end + 1);
   return sentence.replace(/\|/g, '\\|');
 }
@@ -616,7 +620,8 @@ export function renderApiMarkdown(api: readonly ApiEntry[]): string {
         }
         lines.push('');
       }
-      lines.push(`<sub>Declared in ${s.source}.</sub>`, '');
+      const as = s.declaredAs ? ` as ${code(s.declaredAs)}` : '';
+      lines.push(`<sub>Declared${as} in ${s.source}.</sub>`, '');
     }
   }
   return `${lines.join('\n').trimEnd()}\n`;

@@ -209,8 +209,11 @@ interface Exit {
 
 const children = new Set<ChildProcess>();
 
+/** os.tmpdir() of the blocks: removed with the scratch folder, so blocks leave nothing in /tmp. */
+const TMP = join(RUN, 'tmp');
+
 function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', TMPDIR: TMP };
   for (const key of Object.keys(env)) if (key.startsWith('VITEST') || key === 'NODE_OPTIONS') delete env[key];
   delete env.TEST;
   return env;
@@ -351,7 +354,7 @@ let typeErrors: Map<string, string[]> | undefined;
 
 beforeAll(() => {
   rmSync(RUN, { recursive: true, force: true });
-  mkdirSync(RUN, { recursive: true });
+  mkdirSync(TMP, { recursive: true, mode: 0o700 });
   // Plugins in scratch folders import `steward` like an application's plugins: through node_modules.
   mkdirSync(join(SCRATCH, 'node_modules'), { recursive: true });
   try {
