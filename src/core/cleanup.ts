@@ -1,5 +1,5 @@
 /**
- * The cleanup sweep (DESIGN.md, "Semantics"): services provided by the component are withdrawn
+ * The cleanup sweep (docs/architecture.md, "The rules cleanup obeys"): services provided by the component are withdrawn
  * first; then children, newest first; then own records
  * by priority (higher first) and, within a priority, newest first. Never stops half-way: a
  * throwing, rejecting or hanging disposer is recorded and the sweep goes on. Async disposers

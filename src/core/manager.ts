@@ -87,7 +87,7 @@ export function componentOf(owner: object): Component | undefined {
 
 /**
  * The resource management service. Components register with it; resources are tracked
- * against components; cleanup follows DESIGN.md's rules. `await using manager = new
+ * against components; cleanup follows the rules of docs/architecture.md. `await using manager = new
  * ResourceManager()` cleans everything up at the end of the block.
  */
 export class ResourceManager implements AsyncDisposable {

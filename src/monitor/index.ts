@@ -8,6 +8,7 @@ export type { ApiContext, ResourcesResponse, SnapshotResponse } from './api.js';
 export { generateToken, tokenMatches } from './auth.js';
 export type { MonitorEvent } from './events.js';
 export type { HistoryOptions, MemorySample, MemorySeries } from './history.js';
+export { pluginHostControl } from './host-control.js';
 export { type MetricsOptions, MonitorMetrics, OTHER } from './metrics.js';
 export type { PluginChangeEvent, PluginControl, PluginInfo } from './plugin-control.js';
 export type { ReportJson } from './serialize.js';

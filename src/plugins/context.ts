@@ -218,7 +218,12 @@ export function createPluginContext(init: ContextInit): PluginContext {
         dispose: (s) =>
           new Promise<void>((resolve) => {
             s.off('connection', onConnection);
-            if (!s.listening) return resolve();
+            // Still binding (listen() called, 'listening' not yet emitted): close it the moment it
+            // binds, so a server of an unloaded plugin never keeps listening.
+            if (!s.listening) {
+              s.once('listening', () => s.close());
+              return resolve();
+            }
             s.close(() => resolve());
             for (const socket of sockets) socket.destroy();
             (s as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -56,8 +56,16 @@ export class LeakCheckError extends Error {
   }
 }
 
-/** Steward's own source directory: its frames are noise in a leak report. */
-const STEWARD_SRC = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * Steward's own code — the directory this module runs from (dist/ or src/) and, with source
+ * maps, the sources it maps to: its frames are noise in a leak report.
+ */
+const PACKAGE_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const STEWARD_DIRS = [
+  fileURLToPath(new URL('..', import.meta.url)),
+  `${PACKAGE_ROOT}src/`,
+  `${PACKAGE_ROOT}dist/`,
+];
 const NOISE = /node_modules[\\/]|node:internal|\(node:|at node:|\(<anonymous>\)$/;
 
 /** A stack reduced to the user's frames, indented for the report. */
@@ -65,7 +73,9 @@ function userStack(stack: string): string {
   const lines = stack.split('\n');
   const header = lines[0] !== undefined && !/^\s*at /.test(lines[0]) ? lines[0].trim() : undefined;
   const frames = lines
-    .filter((line) => /^\s*at /.test(line) && !NOISE.test(line) && !line.includes(STEWARD_SRC))
+    .filter(
+      (line) => /^\s*at /.test(line) && !NOISE.test(line) && !STEWARD_DIRS.some((dir) => line.includes(dir)),
+    )
     .slice(0, 10);
   const title = header === undefined || header.startsWith('Error:') ? 'Created here:' : header;
   return [title, ...(frames.length > 0 ? frames : ['(no frame outside Steward and Node)'])]

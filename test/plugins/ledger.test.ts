@@ -154,3 +154,21 @@ export default {
     await host.dispose();
   });
 });
+
+describe('ctx.server and a server still binding at unload', () => {
+  it('closes it the moment it binds, so it never keeps listening', async () => {
+    await fx.plugin('hasty', {
+      code: `import { createServer } from 'node:net';
+      export default { activate(ctx) { globalThis.__hasty = ctx.server(createServer()).listen(0, '127.0.0.1'); } };`,
+    });
+    const host = new PluginHost({ dirs: [fx.dir], storageDir: `${fx.root}/storage`, log: () => {} });
+    await host.start();
+    const server = (globalThis as Record<string, unknown>).__hasty as import('node:net').Server;
+    await host.unload('hasty'); // before 'listening' was emitted
+    await new Promise<void>((resolve) =>
+      server.listening ? server.once('close', () => resolve()) : setTimeout(resolve, 50),
+    );
+    expect(server.listening).toBe(false);
+    await host.dispose();
+  });
+});
