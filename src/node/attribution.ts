@@ -103,10 +103,26 @@ function liveHandles(table: HandleTable, since: number): AttributedHandle[] {
     const handle = resolve(table, record);
     if (handle !== undefined) out.push(handle);
   }
-  const stdio = new Set<unknown>();
-  for (const h of out)
-    if (h.kind === 'process') for (const s of (h.owner as ChildProcess).stdio ?? []) stdio.add(s);
-  return stdio.size === 0 ? out : out.filter((h) => h.kind !== 'socket' || !stdio.has(h.owner));
+  // Parts of a leak are not leaks of their own: a live child process's stdio pipes, and an
+  // http server's connection-checking interval (closing the server clears it).
+  const parts = new Set<unknown>();
+  for (const h of out) {
+    if (h.kind === 'process') for (const s of (h.owner as ChildProcess).stdio ?? []) parts.add(s);
+    else if (h.kind === 'server') {
+      const interval = serverInterval(h.owner);
+      if (interval !== undefined) parts.add(interval);
+    }
+  }
+  return parts.size === 0 ? out : out.filter((h) => !parts.has(h.owner) && !parts.has(h.resource));
+}
+
+/** Node's http/https server keeps a `setInterval` to check connection timeouts; it is the server's. */
+function serverInterval(server: unknown): unknown {
+  if (server === null || typeof server !== 'object') return undefined;
+  const key = Object.getOwnPropertySymbols(server).find(
+    (sym) => sym.description === 'http.server.connectionsCheckingInterval',
+  );
+  return key === undefined ? undefined : (server as Record<symbol, unknown>)[key];
 }
 
 /** The live handles attributed to `component` (created after sequence number `since`, if given). */

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, watch } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,19 @@ describe('handle attribution', () => {
     expect(leaks[0]!.message).toMatch(/captureStacks/); // stacks were off: says how to get them
     expect(server.listening).toBe(false);
     expect(await eventually(() => child!.signalCode === 'SIGKILL', 2000)).toBe(true);
+    expect(attributedHandles(plugin)).toEqual([]);
+  });
+
+  it('an http server is one leak: its connection-checking interval is part of it', async () => {
+    session = enableAttribution({});
+    const server = http.createServer();
+    await runInComponent(
+      plugin,
+      () => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
+    );
+    const found = checkHandles(plugin, { reclaim: true });
+    expect(found.map((l) => l.kind)).toEqual(['server']);
+    expect(server.listening).toBe(false);
     expect(attributedHandles(plugin)).toEqual([]);
   });
 
