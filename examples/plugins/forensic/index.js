@@ -27,6 +27,7 @@ export default definePlugin({
       metadata: { legacy: true, folder },
     });
     await tab.start();
+    adopted.component.setState('active'); // the tab runs: show it as such in the monitor
     ctx.services.provide(FORENSIC_EVIDENCE, {
       status: () => tab.status(),
       verify: () => tab.verify(),
