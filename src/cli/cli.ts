@@ -3,7 +3,7 @@
  * exit codes (0 success, 1 failure, 2 wrong usage). Writes through `io` so it can be embedded.
  */
 import { readFileSync } from 'node:fs';
-import { type Command, type CommandIO, EXIT, UsageError } from './command.js';
+import { type Command, type CommandIO, EXIT, UsageError, wantsHelp } from './command.js';
 import { COMMANDS } from './commands.js';
 import { MonitorRequestError } from './monitor-client.js';
 
@@ -56,7 +56,7 @@ export async function main(argv: readonly string[], io: CommandIO, commands = CO
     );
     return EXIT.usage;
   }
-  if (first === 'help') {
+  if (first === 'help' || wantsHelp(rest)) {
     io.stdout(`${command.help}\n`);
     return EXIT.ok;
   }

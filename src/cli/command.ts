@@ -33,22 +33,26 @@ export class UsageError extends Error {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parsed arguments, or `help: true` when `--help`/`-h` was given. */
-export type Parsed<O extends Options> =
-  | { help: true }
-  | {
-      help: false;
-      values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
-      positionals: string[];
-    };
+/** Parsed arguments. */
+export interface Parsed<O extends Options> {
+  values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true }>>['values'];
+  positionals: string[];
+}
 
-/** Parse `argv` strictly against `options` (plus `--help`). Throws UsageError with the command's name. */
+/** Whether `argv` asks for help (`--help` or `-h` anywhere): the dispatcher answers it. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/**
+ * Parse `argv` strictly against `options`. Throws UsageError with the command's name.
+ * (`--help` never reaches a command: `main` prints the command's help first.)
+ */
 export function parseCommandArgs<O extends Options>(
   command: string,
   argv: readonly string[],
   options: O,
 ): Parsed<O> {
-  if (argv.includes('--help') || argv.includes('-h')) return { help: true };
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -56,7 +60,7 @@ export function parseCommandArgs<O extends Options>(
       allowPositionals: true,
       strict: true,
     });
-    return { help: false, values, positionals };
+    return { values, positionals };
   } catch (error) {
     throw new UsageError(
       `steward ${command}: ${(error as Error).message.replace(/\. To specify a positional.*$/s, '.')}`,

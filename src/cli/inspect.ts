@@ -118,10 +118,6 @@ export const inspectCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
     const args = parseCommandArgs('inspect', argv, OPTIONS);
-    if (args.help) {
-      io.stdout(`${HELP}\n`);
-      return EXIT.ok;
-    }
     const [url, ...extra] = args.positionals;
     if (url === undefined)
       throw new UsageError('steward inspect: missing <monitor url>. See steward inspect --help.');

@@ -37,10 +37,6 @@ export const recoverCommand: Command = {
   help: HELP,
   async run(argv, io) {
     const parsed = parseCommandArgs('recover', argv, OPTIONS);
-    if (parsed.help) {
-      io.stdout(`${HELP}\n`);
-      return EXIT.ok;
-    }
     if (parsed.positionals.length > 0) {
       throw new UsageError(
         `steward recover: unexpected argument "${parsed.positionals[0]}"; see steward recover --help.`,

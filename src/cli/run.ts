@@ -95,10 +95,6 @@ export const runCommand: Command = {
     // `--monitor` alone means "on a free port".
     const args = argv.map((a) => (a === '--monitor' ? '--monitor=0' : a));
     const parsed = parseCommandArgs('run', args, OPTIONS);
-    if (parsed.help) {
-      io.stdout(`${HELP}\n`);
-      return EXIT.ok;
-    }
     const { values, positionals: dirs } = parsed;
     if (dirs.length === 0) {
       throw new UsageError('steward run: give at least one plugin folder, e.g. `steward run plugins/`.');

@@ -88,10 +88,6 @@ export const validateCommand: Command = {
   help: HELP,
   async run(argv, io) {
     const parsed = parseCommandArgs('validate', argv, OPTIONS);
-    if (parsed.help) {
-      io.stdout(`${HELP}\n`);
-      return EXIT.ok;
-    }
     if (parsed.positionals.length === 0) {
       throw new UsageError(
         'steward validate: give at least one plugin folder or file, e.g. `steward validate plugins/`.',
