@@ -4,6 +4,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { LifecycleState } from '../../src/core/index.js';
 
 let gcFn: (() => void) | undefined;
 
@@ -68,3 +69,17 @@ export function anOwner(): object {
   keptAlive.push(o);
   return o;
 }
+
+/**
+ * The transitions `setState` accepts, as the issue states them (written independently of
+ * src/core/state.ts, so the tests are an oracle, not a copy).
+ */
+export const LEGAL_BY_SETSTATE: Readonly<Record<LifecycleState, readonly LifecycleState[]>> = {
+  loaded: ['initialized', 'active', 'failed'],
+  initialized: ['active', 'failed'],
+  active: ['paused', 'failed'],
+  paused: ['active', 'failed'],
+  failed: [],
+  cleaning: [],
+  destroyed: [],
+};

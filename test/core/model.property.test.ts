@@ -22,7 +22,7 @@ import {
   type TrackedResource,
   UseAfterCleanupError,
 } from '../../src/core/index.js';
-import { anOwner } from './helpers.js';
+import { anOwner, LEGAL_BY_SETSTATE } from './helpers.js';
 
 type Kind = 'sync' | 'throw' | 'async' | 'slow' | 'reject' | 'callback';
 type Tag = 'sweep' | 'release' | 'evict' | 'late-track';
@@ -86,15 +86,6 @@ const STATES: LifecycleState[] = [
   'destroyed',
   'failed',
 ];
-const LEGAL: Record<LifecycleState, LifecycleState[]> = {
-  loaded: ['initialized', 'active', 'failed'],
-  initialized: ['active', 'failed'],
-  active: ['paused', 'failed'],
-  paused: ['active', 'failed'],
-  failed: [],
-  cleaning: [],
-  destroyed: [],
-};
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -493,7 +484,7 @@ async function runScenario(globalEvictLimit: number | null, ops: Op[]): Promise<
         if (c.cleanupCalled) expect(['cleaning', 'destroyed']).toContain(from);
         if (op.state === from) {
           c.component.setState(op.state);
-        } else if (LEGAL[from].includes(op.state)) {
+        } else if (LEGAL_BY_SETSTATE[from].includes(op.state)) {
           c.component.setState(op.state);
           expect(c.component.state, step).toBe(op.state);
         } else {

@@ -8,18 +8,7 @@ import {
   type LifecycleState,
   ResourceManager,
 } from '../../src/core/index.js';
-import { anOwner } from './helpers.js';
-
-/** The lifecycle as the issue states it (written independently of src/core/state.ts). */
-const LEGAL_BY_SETSTATE: Record<LifecycleState, LifecycleState[]> = {
-  loaded: ['initialized', 'active', 'failed'],
-  initialized: ['active', 'failed'],
-  active: ['paused', 'failed'],
-  paused: ['active', 'failed'],
-  failed: [],
-  cleaning: [],
-  destroyed: [],
-};
+import { anOwner, LEGAL_BY_SETSTATE } from './helpers.js';
 
 function componentIn(state: LifecycleState) {
   const manager = new ResourceManager();
