@@ -92,6 +92,7 @@ export class Component implements AsyncDisposable {
   ) {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
+    if (this._limit) manager._limitedComponents++;
   }
 
   /** Current lifecycle state. */
@@ -151,8 +152,10 @@ export class Component implements AsyncDisposable {
    * The new limit applies to later tracking and resizing.
    */
   setMemoryLimit(limit: MemoryLimit | undefined): void {
-    this._limit =
+    const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
+    if (this.state !== 'destroyed') this.manager._limitedComponents += (next ? 1 : 0) - (this._limit ? 1 : 0);
+    this._limit = next;
   }
 
   /**

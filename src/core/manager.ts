@@ -124,6 +124,8 @@ export class ResourceManager implements AsyncDisposable {
   readonly _lru = new Set<TrackedResource>();
   /** @internal */
   _totalBytes = 0;
+  /** @internal live components that have a memory limit (none: `_admit` has nothing to do). */
+  _limitedComponents = 0;
   /** @internal */
   _activeResources = 0;
   /** @internal */
@@ -430,6 +432,8 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Check memory limits before adding `delta` bytes to `component`. */
   _admit(component: Component, delta: number, exclude?: TrackedResource): void {
+    // Most managers have no limit at all: then there is nothing to check on the hot path.
+    if (this._limitedComponents === 0 && this._limit === undefined) return;
     type Hit = { owner: Component | undefined; limit: Required<MemoryLimit>; current: number };
     let hits: Hit[] | undefined;
     for (let c: Component | undefined = component; c; c = c.parent) {
@@ -536,6 +540,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Remove a destroyed component from the registry. */
   _forget(component: Component): void {
+    if (component._limit) this._limitedComponents--;
     if (this.#byId.get(component.id) === component) this.#byId.delete(component.id);
     const owner = component.owner;
     if (owner !== undefined) {

@@ -313,4 +313,19 @@ describe('memory limits: changing them', () => {
     c.track('y', { size: 1 });
     expect(manager.totalBytes).toBe(7);
   });
+
+  it('limits keep applying after other limited components are destroyed (the limit count stays right)', async () => {
+    const manager = new ResourceManager();
+    const a = manager.register(anOwner(), 'a', { memoryLimit: { bytes: 5, policy: 'reject' } });
+    const b = manager.register(anOwner(), 'b');
+    b.setMemoryLimit({ bytes: 5, policy: 'reject' });
+    await a.cleanup();
+    a.setMemoryLimit(undefined); // on a destroyed component: changes nothing
+    expect(() => b.track('x', { size: 6 })).toThrow(MemoryLimitError);
+    b.setMemoryLimit(undefined);
+    b.track('x', { size: 6 });
+    const c = manager.register(anOwner(), 'c');
+    c.setMemoryLimit({ bytes: 1, policy: 'reject' });
+    expect(() => c.track('y', { size: 2 })).toThrow(MemoryLimitError);
+  });
 });
