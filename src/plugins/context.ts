@@ -184,6 +184,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
     spawn(command, args = [], options = {}) {
       const { killGraceMs = 2000, ...spawnOptions } = options;
       const child = spawnChild(command, [...args], spawnOptions);
+      // A refused track (cleaned-up component, memory limit) disposes the child: nothing escapes.
       const handle = component.track(child, {
         type: 'process',
         dispose: (c) => stopChild(c, killGraceMs),
@@ -212,7 +213,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
         socket.once('close', () => sockets.delete(socket));
       };
       server.on('connection', onConnection);
-      component.track(server, {
+      const handle = component.track(server, {
         type: 'socket',
         metadata: { kind: 'server' },
         dispose: (s) =>
@@ -228,6 +229,11 @@ export function createPluginContext(init: ContextInit): PluginContext {
             for (const socket of sockets) socket.destroy();
             (s as { closeAllConnections?: () => void }).closeAllConnections?.();
           }),
+      });
+      // A server the plugin closes itself leaves the ledger at once.
+      server.once('close', () => {
+        server.off('connection', onConnection);
+        handle.untrackAndLeak();
       });
       return server;
     },

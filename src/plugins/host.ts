@@ -7,6 +7,7 @@
  * call order, so a hot reload never interleaves with a shutdown.
  */
 import { join, resolve as resolvePath } from 'node:path';
+import semver from 'semver';
 import {
   type CleanupReport,
   type Component,
@@ -160,6 +161,19 @@ export class PluginHost implements AsyncDisposable {
   readonly #attribution: Attribution | undefined;
 
   constructor(options: PluginHostOptions = {}) {
+    for (const [name, value] of [
+      ['activationTimeoutMs', options.activationTimeoutMs],
+      ['deactivationTimeoutMs', options.deactivationTimeoutMs],
+    ] as const) {
+      if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+        throw new RangeError(`new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`);
+      }
+    }
+    if (options.hostVersion !== undefined && semver.valid(options.hostVersion) === null) {
+      throw new RangeError(
+        `new PluginHost(): hostVersion must be a semver version such as "1.4.0" (got ${JSON.stringify(options.hostVersion)}).`,
+      );
+    }
     this.#options = options;
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
@@ -181,14 +195,6 @@ export class PluginHost implements AsyncDisposable {
           }
         },
       });
-    }
-    for (const [name, value] of [
-      ['activationTimeoutMs', options.activationTimeoutMs],
-      ['deactivationTimeoutMs', options.deactivationTimeoutMs],
-    ] as const) {
-      if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
-        throw new RangeError(`new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`);
-      }
     }
   }
 
@@ -339,15 +345,19 @@ export class PluginHost implements AsyncDisposable {
       const started = performance.now();
       const record = this.#record(id);
       const teardown = this.#teardownOrder([id]);
-      const restore = [
-        ...new Set(
-          [...teardown].reverse().filter((p) => p === id || ACTIVE_STATES.has(this.#record(p).state)),
-        ),
-      ];
-      // Also bring back dependents that were blocked by this plugin.
-      for (const other of this.#plugins.values()) {
-        if (other.state === 'blocked' && !restore.includes(other.manifest.id))
-          restore.push(other.manifest.id);
+      const restore = new Set(
+        [...teardown].reverse().filter((p) => p === id || ACTIVE_STATES.has(this.#record(p).state)),
+      );
+      // Also bring back the plugins blocked (directly or down a chain) by what is reloaded.
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const other of this.#plugins.values()) {
+          const otherId = other.manifest.id;
+          if (other.state === 'blocked' && !restore.has(otherId) && restore.has(other.blockedBy ?? '')) {
+            restore.add(otherId);
+            grew = true;
+          }
+        }
       }
       for (const p of teardown) await this.#deactivate(p, p === id ? 'unloaded' : 'loaded');
       let manifest: PluginManifest | undefined;
@@ -372,14 +382,14 @@ export class PluginHost implements AsyncDisposable {
         this.#setState(record, 'discovered');
         this.#graph = undefined;
         const graph = this.#resolve();
-        const order = graph.order.filter((p) => restore.includes(p));
+        const order = graph.order.filter((p) => restore.has(p));
         for (const p of order) await this.#activate(p);
       }
       for (const p of restore) {
         const r = this.#plugins.get(p);
         if (r && !ACTIVE_STATES.has(r.state) && r.state !== 'failed' && r.state !== 'blocked') this.#block(r);
       }
-      this.events.emit('reloaded', { id, ms: performance.now() - started, plugins: restore });
+      this.events.emit('reloaded', { id, ms: performance.now() - started, plugins: [...restore] });
       return this.#info(record);
     });
   }
@@ -418,13 +428,10 @@ export class PluginHost implements AsyncDisposable {
       for (const watcher of [...this.#watchers]) watcher.dispose();
       for (const timer of this.#timers) clearTimeout(timer);
       await this.#exclusive(async () => {
-        const order = this.#resolve().order;
-        const active = [...this.#plugins.values()]
-          .filter((r) => ACTIVE_STATES.has(r.state))
-          .map((r) => r.manifest.id);
-        const known = [...order].reverse().filter((id) => active.includes(id));
-        for (const id of [...known, ...active.filter((id) => !known.includes(id))])
-          await this.#deactivate(id, 'unloaded');
+        const live = [...this.#plugins.values()].filter((r) => ACTIVE_STATES.has(r.state) || r.runner);
+        const ids = new Set(live.map((r) => r.manifest.id));
+        for (const id of this.#teardownOrder([...ids]))
+          if (ids.has(id)) await this.#deactivate(id, 'unloaded');
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
@@ -483,9 +490,9 @@ export class PluginHost implements AsyncDisposable {
     this.#direct = new Map(
       nodes.map((n) => [
         n.id,
-        [...Object.keys(n.dependencies), ...Object.keys(n.optionalDependencies)].filter((d) =>
-          this.#activatable.has(d),
-        ),
+        // Required ones only (service providers included): an optional dependency orders
+        // activation but never blocks.
+        Object.keys(n.dependencies).filter((d) => this.#activatable.has(d)),
       ]),
     );
     for (const error of this.#graph.errors) {
@@ -752,18 +759,7 @@ export class PluginHost implements AsyncDisposable {
   async #crashed(record: PluginRecord, runner: WorkerRunner, error: Error): Promise<void> {
     if (record.runner !== runner) return; // already handled (e.g. during activation)
     const id = record.manifest.id;
-    const dependents = this.#teardownOrder([id]).filter(
-      (p) => p !== id && ACTIVE_STATES.has(this.#record(p).state),
-    );
-    for (const dependent of dependents) await this.#deactivate(dependent, 'loaded');
-    record.runner = undefined;
-    record.controller?.abort(error);
-    record.lastCleanup = record.component
-      ? await record.component.cleanup({ force: true, reason: 'crash' })
-      : undefined;
-    record.component = record.ctx = record.controller = undefined;
-    this.#fail(record, 'crash', error);
-    for (const dependent of dependents) this.#block(this.#record(dependent), id);
+    const dependents = await this.#teardownAndFail(record, 'crash', error);
     const policy = record.manifest.restart;
     if (!policy || record.restarts >= policy.maxRestarts || this.#disposed) return;
     record.restarts++;
@@ -791,6 +787,28 @@ export class PluginHost implements AsyncDisposable {
     this.#timers.add(timer);
   }
 
+  /**
+   * A running plugin failed (crash, pause/resume hook): deactivate its active dependents first,
+   * release its own resources (terminating its worker), mark it failed and its dependents
+   * blocked by it. Returns the dependents that were taken down.
+   */
+  async #teardownAndFail(record: PluginRecord, phase: PluginFailurePhase, error: unknown): Promise<string[]> {
+    const id = record.manifest.id;
+    const dependents = this.#teardownOrder([id]).filter(
+      (p) => p !== id && ACTIVE_STATES.has(this.#record(p).state),
+    );
+    for (const dependent of dependents) await this.#deactivate(dependent, 'loaded');
+    record.controller?.abort(error);
+    await this.#stopWorker(record);
+    record.lastCleanup = record.component
+      ? await record.component.cleanup({ force: true, reason: phase })
+      : undefined;
+    record.component = record.ctx = record.controller = undefined;
+    this.#fail(record, phase, error);
+    for (const dependent of dependents) this.#block(this.#record(dependent), id);
+    return dependents;
+  }
+
   async #pauseResume(id: string, op: 'pause' | 'resume'): Promise<PluginInfo> {
     const record = this.#record(id);
     const expected = op === 'pause' ? 'active' : 'paused';
@@ -809,8 +827,7 @@ export class PluginHost implements AsyncDisposable {
         `${op}() of plugin "${id}"`,
       );
     } catch (error) {
-      await this.#deactivate(id, 'loaded');
-      this.#fail(record, op, error);
+      await this.#teardownAndFail(record, op, error);
       return this.#info(record);
     }
     const next = op === 'pause' ? 'paused' : 'active';

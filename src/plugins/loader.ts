@@ -24,7 +24,8 @@ export async function resolve(specifier, context, next) {
   const root = from.searchParams.get('steward-root');
   if (!gen || !root) return result;
   const url = new URL(result.url);
-  if (!url.href.startsWith(root) || url.pathname.includes('/node_modules/')) return result;
+  // Below the plugin's root only, and not its own node_modules (the root itself may be in one).
+  if (!url.href.startsWith(root) || url.href.slice(root.length).includes('node_modules/')) return result;
   url.searchParams.set('steward-gen', gen);
   url.searchParams.set('steward-root', root);
   return { ...result, url: url.href };

@@ -3,7 +3,7 @@
  * (both directions). Every pending request settles: with the answer, the remote error, or a
  * `ChannelClosedError` when the other side goes away — never hangs.
  */
-import { StewardError } from '../core/index.js';
+import { type ServiceRegistry, StewardError, tokenFor } from '../core/index.js';
 
 /** What travels on the channel. */
 export type RpcMessage =
@@ -147,4 +147,24 @@ export function remoteService(
     },
   });
   return { proxy, revoke: (error) => (revoked ??= error) && undefined };
+}
+
+/**
+ * Serve a request for service `name`: call it (`member` null) or its method `member` with
+ * `args`. Throws ServiceNotFoundError when nobody provides it, TypeError when it is not callable.
+ */
+export function callService(
+  services: ServiceRegistry,
+  name: string,
+  member: string | null,
+  args: unknown[],
+): unknown {
+  const service = services.get(tokenFor<Record<string, unknown>>(name));
+  const target = member === null ? service : service[member];
+  if (typeof target !== 'function') {
+    throw new TypeError(
+      `Service "${name}" has no method ${member ?? '(call)'}; check the name with its provider.`,
+    );
+  }
+  return (target as (...a: unknown[]) => unknown).apply(service, args);
 }

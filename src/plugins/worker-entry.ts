@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type Component, ResourceManager, ServiceNotFoundError, tokenFor } from '../core/index.js';
+import { type Component, ResourceManager, ServiceNotFoundError } from '../core/index.js';
 import {
   checkServiceDeclared,
   createPluginContext,
@@ -19,7 +19,7 @@ import {
 import { type PluginInstance, pluginFromModule } from './define.js';
 import type { LogLevel } from './logger.js';
 import { nativeImport } from './native-import.js';
-import { RpcEndpoint, remoteService, serializeError } from './rpc.js';
+import { callService, RpcEndpoint, remoteService, serializeError } from './rpc.js';
 import {
   type ActivateRequest,
   LIFECYCLE,
@@ -78,14 +78,7 @@ const rpc = new RpcEndpoint(
   (message) => port.postMessage(message),
   async (name, member, args) => {
     if (name === LIFECYCLE) return lifecycle(member ?? '', args);
-    const service = manager.services.get(tokenFor<Record<string, unknown>>(name));
-    const target = member === null ? service : service[member];
-    if (typeof target !== 'function') {
-      throw new TypeError(
-        `Service "${name}" of plugin "${manifest.id}" has no method ${member ?? '(call)'}.`,
-      );
-    }
-    return (target as (...a: unknown[]) => unknown).apply(service, args);
+    return callService(manager.services, name, member, args);
   },
 );
 port.on('message', (message) => rpc.receive(message));

@@ -17,8 +17,14 @@ import {
 } from '../core/index.js';
 import type { LogSink } from './logger.js';
 import type { PluginManifest } from './manifest.js';
-import { ChannelClosedError, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
-import { type HeapFigures, LIFECYCLE, type WorkerBoot, type WorkerEvent } from './worker-protocol.js';
+import { ChannelClosedError, callService, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
+import {
+  type HeapFigures,
+  LIFECYCLE,
+  type ResourceChange,
+  type WorkerBoot,
+  type WorkerEvent,
+} from './worker-protocol.js';
 
 /** Smallest heap given to a worker: V8 cannot start a useful isolate with less. */
 const MIN_HEAP_MB = 16;
@@ -196,19 +202,35 @@ export class WorkerRunner {
     }
     if (!component || component.disposed) return;
     for (const change of message.changes) {
-      if (change[0] === '+') {
-        const [, id, type, size, metadata] = change;
-        const mirror = component.track(
-          { remote: id },
-          { type, size, dispose: null, metadata: { ...metadata, workerResource: id } },
-        );
-        this.#mirrors.set(id, mirror);
-      } else if (change[0] === '-') {
-        this.#mirrors.get(change[1])?.release();
-        this.#mirrors.delete(change[1]);
-      } else {
-        this.#mirrors.get(change[1])?.resize(change[2]);
+      // The worker enforced its own limit already; a host limit refusing a mirror (a global
+      // `reject` policy) is logged, never thrown into this message handler (it would crash the host).
+      try {
+        this.#apply(component, change);
+      } catch (error) {
+        this.#options.log({
+          level: 'warn',
+          plugin: this.#options.manifest.id,
+          message: `the host could not mirror a worker resource: ${(error as Error).message}`,
+          args: [],
+          time: Date.now(),
+        });
       }
+    }
+  }
+
+  #apply(component: Component, change: ResourceChange): void {
+    if (change[0] === '+') {
+      const [, id, type, size, metadata] = change;
+      const mirror = component.track(
+        { remote: id },
+        { type, size, dispose: null, metadata: { ...metadata, workerResource: id } },
+      );
+      this.#mirrors.set(id, mirror);
+    } else if (change[0] === '-') {
+      this.#mirrors.get(change[1])?.release();
+      this.#mirrors.delete(change[1]);
+    } else {
+      this.#mirrors.get(change[1])?.resize(change[2]);
     }
   }
 
@@ -239,13 +261,8 @@ export class WorkerRunner {
   }
 
   /** A request from the worker: a call on a service provided in the host. */
-  async #serve(name: string, member: string | null, args: unknown[]): Promise<unknown> {
-    const service = this.#options.services.get(tokenFor<Record<string, unknown>>(name));
-    const target = member === null ? service : service[member];
-    if (typeof target !== 'function') {
-      throw new TypeError(`Service "${name}" has no method ${member ?? '(call)'}.`);
-    }
-    return (target as (...a: unknown[]) => unknown).apply(service, args);
+  #serve(name: string, member: string | null, args: unknown[]): unknown {
+    return callService(this.#options.services, name, member, args);
   }
 }
 

@@ -281,3 +281,64 @@ describe('PluginHost: PluginBase and definePlugin from the installed package', (
     await expect(host.reload('unknown')).rejects.toThrow(/Unknown plugin "unknown". Known plugins: known/);
   });
 });
+
+describe('PluginHost: review fixes', () => {
+  it('a failing pause hook takes its dependents down first and blocks them', async () => {
+    await fx.plugin('base', {
+      code: `export default { activate() {}, pause() { throw new Error('no pause'); } };`,
+    });
+    await fx.plugin('user', { code: recorder('user'), dependencies: { base: '*' } });
+    await host.start();
+    await host.pause('base');
+    expect(state('base')).toBe('failed');
+    expect(host.get('base')!.error).toMatch(/no pause/);
+    expect(state('user')).toBe('blocked');
+    expect(host.get('user')!.blockedBy).toBe('base');
+    expect(events()).toEqual(['activate:user', 'deactivate:user']);
+    expect(host.manager.components()).toEqual([]);
+  });
+
+  it('a failed optional dependency orders activation but does not block', async () => {
+    await fx.plugin('extra', { code: `export default { activate() { throw new Error('extra broke'); } };` });
+    await fx.write(
+      'user/package.json',
+      JSON.stringify({
+        name: 'user',
+        version: '1.0.0',
+        type: 'module',
+        main: 'index.js',
+        steward: { id: 'user', optionalDependencies: { extra: '*' } },
+      }),
+    );
+    await fx.write('user/index.js', recorder('user'));
+    await host.start();
+    expect(state('extra')).toBe('failed');
+    expect(state('user')).toBe('active');
+  });
+
+  it('reload brings back only what the reloaded plugin blocked', async () => {
+    await fx.plugin('a', { code: recorder('a') });
+    await fx.plugin('b', { code: `export default { activate() { throw new Error('b broke'); } };` });
+    await fx.plugin('needs-b', { code: recorder('needs-b'), dependencies: { b: '*' } });
+    await host.start();
+    const reloaded: string[][] = [];
+    host.on('reloaded', (e) => reloaded.push([...e.plugins]));
+    await host.reload('a');
+    expect(reloaded).toEqual([['a']]);
+    expect(state('needs-b')).toBe('blocked');
+  });
+
+  it('refuses an invalid hostVersion up front', () => {
+    expect(() => new PluginHost({ hostVersion: 'one' })).toThrow(/hostVersion must be a semver version/);
+  });
+
+  it('dispose terminates the worker of a plugin that was only loaded', async () => {
+    await fx.plugin('w', { code: recorder('w'), isolation: 'worker' });
+    await host.discover();
+    const info = await host.load('w');
+    expect(info.state).toBe('loaded');
+    await host.dispose();
+    expect(host.get('w')!.state).toBe('unloaded');
+    expect(host.get('w')!.heapUsed).toBeUndefined();
+  });
+});
