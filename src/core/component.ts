@@ -208,7 +208,14 @@ export class Component implements AsyncDisposable {
       this.#disposeRejected(value, disposer, type);
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
     }
-    if (size > 0) manager._admit(this, size);
+    if (size > 0) {
+      manager._admit(this, size);
+      // Eviction ran disposers, which may have started this component's cleanup.
+      if (!acceptsResources(this._state)) {
+        this.#disposeRejected(value, disposer, type);
+        throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
+      }
+    }
     const record = new TrackedResource<T>(
       manager._nextId++,
       type,
@@ -280,8 +287,8 @@ export class Component implements AsyncDisposable {
 
   /**
    * Run `fn` with a fresh scope and clean the scope up when `fn` settles (also on throw).
-   * If both `fn` and the cleanup fail, the cleanup's error is attached as `suppressed` to a
-   * `SuppressedError`-like error whose `error` is fn's.
+   * If both `fn` and the cleanup fail, the promise rejects with a `SuppressedError` (native where
+   * available) whose `error` is the cleanup's error and whose `suppressed` is fn's.
    */
   run<R>(fn: (scope: Component) => R | Promise<R>): Promise<R> {
     return this.manager._runScope(this.scope(), fn);
@@ -442,10 +449,11 @@ export class Component implements AsyncDisposable {
         `resize(): ${record.type} #${record.id} of component "${this.id}" was already released; track it again instead.`,
       );
     }
+    if (bytes > record._size) this.manager._admit(this, bytes - record._size, record);
+    // Eviction ran disposers: they may have released or resized this very record.
+    if (record._flags & RELEASED) return;
     const delta = bytes - record._size;
     if (delta === 0) return;
-    if (delta > 0) this.manager._admit(this, delta, record);
-    if (record._flags & RELEASED) return; // evicted itself to make room
     record._size = bytes;
     this.manager._account(this, delta);
     const events = this.manager.events;

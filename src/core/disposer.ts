@@ -2,10 +2,10 @@
  * Disposer detection: given a value and its resource type, find the function that
  * releases it. Explicit disposers always win (see `Component.track`); this is the fallback.
  *
- * Order: `Symbol.asyncDispose`, `Symbol.dispose`, then the well-known method names, with a
- * type-specific preference first (a worker is `terminate`d, a process `kill`ed, a socket
- * `destroy`ed). Timers given as ids or Node `Timeout` objects are cleared with `clearTimeout`
- * (which also clears intervals, in browsers and Node alike).
+ * Order: the method the type prefers (a worker is `terminate`d, a process `kill`ed, a socket
+ * `destroy`ed), `Symbol.asyncDispose`, `Symbol.dispose`, `clearTimeout` for timers (ids or Node
+ * `Timeout` objects; it also clears intervals, in browsers and Node alike), then the
+ * well-known method names.
  */
 import type { Disposer, ResourceType } from './types.js';
 

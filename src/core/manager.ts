@@ -197,7 +197,8 @@ export class ResourceManager implements AsyncDisposable {
   /**
    * Register `owner` as a component with a unique `id`. The owner is held weakly: if it is
    * garbage-collected without cleanup, its component is cleaned up anyway and a leak is
-   * reported. Registering the same owner again returns its live component (the id must match).
+   * reported. Registering the same owner again returns its component unless it is destroyed
+   * (the id must match) — also while it is cleaning up, when tracking into it throws.
    * Throws TypeError/RangeError on bad input and if `id` is taken by a live component;
    * nothing is registered then.
    */
@@ -322,9 +323,9 @@ export class ResourceManager implements AsyncDisposable {
 
   /**
    * Look for leaks now: components whose owner was collected without cleanup (cleaned up
-   * now), weakly tracked values that were collected, and (with `maxResourceAgeMs`) resources
-   * older than the limit (reported once each). Returns what was found; each is also a
-   * `leakDetected` event.
+   * now) and, with `maxResourceAgeMs`, resources older than the limit (reported once each).
+   * Returns what was found; each is also a `leakDetected` event. It also drops the records of
+   * weakly tracked values already collected (a `released` event with reason `collected`, not a leak).
    */
   checkLeaks(): LeakFinding[] {
     const found: LeakFinding[] = [];
@@ -454,13 +455,18 @@ export class ResourceManager implements AsyncDisposable {
         throw memoryLimitError(hit.owner, component, hit.limit.bytes, hit.current, delta);
       }
     }
+    // In order, each against the bytes held now: an earlier eviction may have made room.
     for (const hit of hits) {
+      const held = (): number => (hit.owner ? hit.owner._subtreeBytes : this._totalBytes);
+      const current = held();
+      if (current + delta <= hit.limit.bytes) continue;
       if (hit.limit.policy === 'evict') {
         const [count, bytes] = this.#evict(hit.owner, hit.limit.bytes - delta, exclude);
-        this.#memoryEvent(component, hit.owner, hit.limit, hit.current, delta, 'evicted', count, bytes);
-      } else {
-        this.#memoryEvent(component, hit.owner, hit.limit, hit.current, delta, 'warned', 0, 0);
+        this.#memoryEvent(component, hit.owner, hit.limit, current, delta, 'evicted', count, bytes);
+        if (held() + delta <= hit.limit.bytes) continue;
       }
+      // `warn`, or `evict` that could not free enough: the request goes through, and says so.
+      this.#memoryEvent(component, hit.owner, hit.limit, held(), delta, 'warned', 0, 0);
     }
   }
 

@@ -54,7 +54,8 @@ export const LIFECYCLE_STATES: readonly LifecycleState[] = [
  * - `reject`: `track`/`resize` throw a `MemoryLimitError` and nothing changes
  *   (the caller still owns the value);
  * - `evict`: resources tracked with `evictable: true` are released, least recently
- *   used first, until the total is back under the limit (then, if still over, `warn`).
+ *   used first, until the total is back under the limit; if that is not enough, the request is
+ *   tracked anyway and a `warned` event follows the `evicted` one.
  */
 export type MemoryPolicy = 'warn' | 'reject' | 'evict';
 

@@ -328,4 +328,53 @@ describe('memory limits: changing them', () => {
     c.setMemoryLimit({ bytes: 1, policy: 'reject' });
     expect(() => c.track('y', { size: 2 })).toThrow(MemoryLimitError);
   });
+
+  it('an eviction disposer that cleans the component up refuses the new value (disposed, nothing linked)', async () => {
+    const manager = new ResourceManager();
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 1000, policy: 'evict' } });
+    c.track({ dispose: () => void c.cleanup({ force: true }) }, { size: 600, evictable: true });
+    let disposed = false;
+    expect(() => c.track({ dispose: () => (disposed = true) }, { size: 500 })).toThrow(
+      /Cannot track a custom in component "c"/,
+    );
+    expect(disposed).toBe(true);
+    await c.cleanup({ force: true });
+    expect(manager.activeResources).toBe(0);
+    expect(manager.totalBytes).toBe(0);
+  });
+
+  it('an eviction disposer that resizes the record being resized leaves the figures right', () => {
+    const manager = new ResourceManager();
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 1000, policy: 'evict' } });
+    let h!: ReturnType<typeof c.track>;
+    c.track({ dispose: () => h.resize(900) }, { size: 500, evictable: true });
+    h = c.track({}, { size: 100 });
+    h.resize(600);
+    expect(h.size).toBe(600);
+    expect(c.ownBytes).toBe(600);
+    expect(manager.totalBytes).toBe(600);
+  });
+
+  it('events follow the limits in order: no warning for a limit an earlier eviction brought back under', () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 2500, policy: 'warn' } });
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 2000, policy: 'evict' } });
+    const events: string[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(`${e.scope}:${e.action}:${e.currentBytes}`));
+    c.track({}, { size: 1000, evictable: true });
+    c.track({}, { size: 1000, evictable: true });
+    c.track({}, { size: 1000 });
+    expect(events).toEqual(['component:evicted:2000']);
+    expect(manager.totalBytes).toBe(2000);
+  });
+
+  it('evict that cannot free enough tracks the request and warns', () => {
+    const manager = new ResourceManager();
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 1000, policy: 'evict' } });
+    const events: string[] = [];
+    manager.on('memoryThresholdExceeded', (e) => events.push(`${e.action}:${e.evicted}`));
+    c.track({}, { size: 800 });
+    c.track({}, { size: 1000 });
+    expect(events).toEqual(['evicted:0', 'warned:0']);
+    expect(c.bytes).toBe(1800);
+  });
 });
