@@ -127,8 +127,6 @@ export class ResourceManager implements AsyncDisposable {
   /** @internal live components that have a memory limit (none: `_admit` has nothing to do). */
   _limitedComponents = 0;
   /** @internal */
-  _activeResources = 0;
-  /** @internal */
   _limit: Required<MemoryLimit> | undefined;
 
   readonly #byId = new Map<string, Component>();
@@ -181,7 +179,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** Number of live tracked resources across all components. */
   get activeResources(): number {
-    return this._activeResources;
+    return this._stats.resourcesTracked - this._stats.resourcesReleased;
   }
 
   /** The global memory limit, if any. */
@@ -482,7 +480,6 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, size);
     this._stats.resourcesTracked++;
-    this._activeResources++;
     const flags = record._flags;
     if (flags & EVICTABLE) this._lru.add(record);
     if (flags & WEAK) {
@@ -498,7 +495,6 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, -size);
     this._stats.resourcesReleased++;
-    this._activeResources--;
     const flags = record._flags;
     if (flags & EVICTABLE) this._lru.delete(record);
     if (flags & WEAK && reason !== 'collected') this.#weakRegistry?.unregister(record);

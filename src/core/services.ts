@@ -62,8 +62,6 @@ export interface ServiceRegistration extends Disposable {
   dispose(): boolean;
 }
 
-/** Priority of the record that withdraws a component's services: above every default. */
-const WITHDRAW_PRIORITY = 1_000_000;
 
 /** The registry of a manager: `manager.services`. */
 export class ServiceRegistry {
@@ -103,7 +101,6 @@ export class ServiceRegistry {
       const record = component.track(token, {
         type: 'service',
         dispose: () => this.#withdraw(token, entry),
-        priority: WITHDRAW_PRIORITY,
         metadata: { service: token.name },
       });
       record._flags |= EARLY; // withdrawn before the component's children and other resources
