@@ -90,7 +90,6 @@ export async function runCleanup(
     const disposer = record._disposer;
     const collected = record._flags & WEAK && value === undefined;
     component._unlink(record, 'cleanup');
-    record._value = record._disposer = undefined;
     if (disposer === undefined || collected) {
       report.released++;
       return;

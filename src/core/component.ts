@@ -362,7 +362,10 @@ export class Component implements AsyncDisposable {
     if (events.has('stateChanged')) events.emit('stateChanged', { component: this, from, to, error });
   }
 
-  /** @internal Unlink a record: flags, list, bytes, counters. Returns false if already released. */
+  /**
+   * @internal Unlink a record: flags, list, value and disposer dropped, bytes, counters.
+   * Returns false if already released. Read the value and disposer first if you need them.
+   */
   _unlink(record: TrackedResource, reason: ReleaseReason): boolean {
     if (record._flags & RELEASED) return false;
     record._flags |= RELEASED;
@@ -374,7 +377,8 @@ export class Component implements AsyncDisposable {
     else next._prev = prev;
     record._prev = record._next = undefined;
     this._count--;
-    this.manager._onUnlinked(this, record, reason);
+    this.manager._onUnlinked(this, record, reason); // listeners may still read the value
+    record._value = record._disposer = undefined;
     return true;
   }
 
@@ -384,7 +388,6 @@ export class Component implements AsyncDisposable {
     const disposer = record._disposer;
     const wasWeak = record._flags & WEAK;
     if (!this._unlink(record, reason)) return false;
-    record._value = record._disposer = undefined;
     if (disposer === undefined || (wasWeak && value === undefined)) return true;
     let result: unknown;
     try {
@@ -405,7 +408,6 @@ export class Component implements AsyncDisposable {
     const disposer = record._disposer;
     const wasWeak = record._flags & WEAK;
     if (!this._unlink(record, 'released')) return false;
-    record._value = record._disposer = undefined;
     if (disposer === undefined || (wasWeak && value === undefined)) return true;
     const manager = this.manager;
     let result: unknown;
@@ -433,10 +435,8 @@ export class Component implements AsyncDisposable {
   }
 
   /** @internal Stop tracking without disposing. */
-  _untrack(record: TrackedResource): boolean {
-    if (!this._unlink(record, 'untracked')) return false;
-    record._value = record._disposer = undefined;
-    return true;
+  _untrack(record: TrackedResource, reason: ReleaseReason = 'untracked'): boolean {
+    return this._unlink(record, reason);
   }
 
   /** @internal Change a record's size, applying memory limits. */

@@ -10,7 +10,7 @@ import { CleanupError, describe, MemoryLimitError, StewardError, UseAfterCleanup
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
 import { validateLimit } from './limits.js';
 import { type CleanupReport, emptyReport, hasProblems, mergeReport } from './report.js';
-import { EVICTABLE, RELEASED, REPORTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
+import { EVICTABLE, REPORTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
 import { ServiceRegistry } from './services.js';
 import { now, unrefTimer } from './settle.js';
 import {
@@ -509,9 +509,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal A weakly tracked value was collected. */
   _collected(record: TrackedResource): void {
-    if (record._flags & RELEASED) return;
-    record.component._unlink(record, 'collected');
-    record._value = record._disposer = undefined;
+    record.component._untrack(record, 'collected');
   }
 
   /** @internal Record a disposer failure (counted and emitted; never lost). */

@@ -62,7 +62,6 @@ export interface ServiceRegistration extends Disposable {
   dispose(): boolean;
 }
 
-
 /** The registry of a manager: `manager.services`. */
 export class ServiceRegistry {
   readonly #providers = new Map<
