@@ -7,7 +7,12 @@ import { ResourceManager } from '../core/index.js';
 import { pluginHostControl } from '../monitor/host-control.js';
 import { type MonitorServer, startMonitor } from '../monitor/index.js';
 import { disposeSync, installShutdown } from '../node/index.js';
-import { type PluginHost as Host, PluginHost, type PluginInfo } from '../plugins/index.js';
+import {
+  type PluginHost as Host,
+  PluginHost,
+  type PluginHostOptions,
+  type PluginInfo,
+} from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
 
@@ -29,8 +34,8 @@ Options:
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
   -h, --help                Show this help
 
-Exit codes: 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no plugin could
-be activated, 2 wrong usage.`;
+Exit codes: 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no plugin
+was found, 2 wrong usage.`;
 
 const OPTIONS = {
   monitor: { type: 'string' },
@@ -110,7 +115,7 @@ export const runCommand: Command = {
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
 
     const manager = new ResourceManager({ leakTracking: values.attribution === true });
-    const host = new PluginHost({
+    const hostOptions = {
       manager,
       dirs,
       ...(isolation ? { isolation } : {}),
@@ -122,7 +127,15 @@ export const runCommand: Command = {
         io.stderr(
           `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,
         ),
-    });
+    } satisfies PluginHostOptions;
+    let host: Host;
+    try {
+      host = new PluginHost(hostOptions);
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError)
+        throw new UsageError(`steward run: ${error.message}`);
+      throw error;
+    }
     let monitor: MonitorServer | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
     const totals = { plugins: 0, released: 0, failed: 0, abandoned: 0 };
@@ -162,7 +175,24 @@ export const runCommand: Command = {
 
     io.stderr(`steward: hosting plugins from ${dirs.join(', ')}\n`);
     progress(host, io);
-    const summary = await host.start();
+    // Before the host is up (nothing served yet): release everything and leave no handler behind.
+    const stopEarly = async (): Promise<void> => {
+      shutdown.uninstall();
+      await host.dispose();
+      await manager.dispose({ force: true });
+    };
+    let summary: Awaited<ReturnType<Host['start']>>;
+    try {
+      summary = await host.start();
+    } catch (error) {
+      await stopEarly();
+      throw error;
+    }
+    if (host.list().length === 0) {
+      io.stderr('steward run: no plugins found; nothing to host.\n');
+      await stopEarly();
+      return EXIT.failure;
+    }
     io.stdout(`${statusTable(host.list())}\n`);
     io.stdout(
       `${summary.active.length} active, ${summary.failed.length} failed, ${summary.blocked.length} blocked; ` +
@@ -175,12 +205,6 @@ export const runCommand: Command = {
     if (values.watch) {
       host.watch({ onError: (id, error) => io.stderr(`  ✗ reload of ${id}: ${(error as Error).message}\n`) });
       io.stderr('watching plugin folders for changes\n');
-    }
-    if (host.list().length === 0) {
-      io.stderr('steward run: no plugins found; nothing to host.\n');
-      shutdown.uninstall();
-      await host.dispose();
-      return EXIT.failure;
     }
     io.stderr('press Ctrl-C to stop\n');
     // A host runs until it is stopped, even when no plugin holds the event loop open.

@@ -111,3 +111,19 @@ describe('steward recover', () => {
     expect(again.stdout).toContain('nothing to recover');
   });
 });
+
+describe('steward run, early exits', () => {
+  it('--monitor with no plugins exits 1 without leaving the monitor running; a bad host version is a usage error', async () => {
+    const fx2 = await PluginFixtures.create();
+    try {
+      const empty = await steward(['run', fx2.dir, '--monitor'], {}, 15_000);
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain('no plugins found');
+      const bad = await steward(['run', fx2.dir, '--host-version', 'one']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/hostVersion must be a semver version/);
+    } finally {
+      await fx2[Symbol.asyncDispose]();
+    }
+  });
+});
