@@ -11,6 +11,7 @@ import {
   type ManifestError,
   type PluginManifest,
   resolvePluginGraph,
+  withServiceEdges,
 } from '../plugins/index.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { renderTable } from './format.js';
@@ -113,7 +114,10 @@ export const validateCommand: Command = {
     let graphErrors: readonly GraphError[] = [];
     let order: readonly string[] = [];
     try {
-      const graph = resolvePluginGraph(unique, parsed.values.host ? { hostVersion: parsed.values.host } : {});
+      const graph = resolvePluginGraph(
+        withServiceEdges(unique),
+        parsed.values.host ? { hostVersion: parsed.values.host } : {},
+      );
       graphErrors = graph.errors;
       order = graph.order;
     } catch (error) {

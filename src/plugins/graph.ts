@@ -526,3 +526,22 @@ export function planTeardown<M extends PluginGraphNode>(
   const teardown = closure(data, ids, 'dependents', true);
   return { teardown, restore: [...teardown].reverse() };
 }
+
+/**
+ * The manifests with each required service turned into a dependency on the plugin that
+ * provides it (range `*`), so a consumer activates after its provider and is torn down before
+ * it. A service nobody provides becomes a missing dependency named `service:<name>`, reported
+ * like any other. The host and `steward validate` both resolve the graph of this.
+ */
+export function withServiceEdges<M extends PluginGraphNode & Pick<PluginManifest, 'provides' | 'requires'>>(
+  manifests: readonly M[],
+): M[] {
+  const providers = new Map<string, string>();
+  for (const m of manifests) for (const name of m.provides) providers.set(name, m.id);
+  return manifests.map((m) => {
+    if (m.requires.length === 0) return m;
+    const dependencies: Record<string, string> = { ...m.dependencies };
+    for (const name of m.requires) dependencies[providers.get(name) ?? `service:${name}`] ??= '*';
+    return { ...m, dependencies };
+  });
+}

@@ -22,7 +22,13 @@ import { createPluginContext, type PluginContext } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents, PluginFailurePhase, PluginState } from './events.js';
-import { type GraphError, type PluginGraph, planTeardown, resolvePluginGraph } from './graph.js';
+import {
+  type GraphError,
+  type PluginGraph,
+  planTeardown,
+  resolvePluginGraph,
+  withServiceEdges,
+} from './graph.js';
 import { importPlugin } from './loader.js';
 import { consoleSink, createLogger, type LogSink } from './logger.js';
 import {
@@ -468,19 +474,7 @@ export class PluginHost implements AsyncDisposable {
 
   #resolve(): PluginGraph {
     if (this.#graph) return this.#graph;
-    const providers = new Map<string, string>();
-    for (const r of this.#plugins.values())
-      for (const name of r.manifest.provides) providers.set(name, r.manifest.id);
-    const nodes = [...this.#plugins.values()].map(({ manifest }) => {
-      const dependencies: Record<string, string> = { ...manifest.dependencies };
-      for (const name of manifest.requires) {
-        const provider = providers.get(name);
-        // A required service orders activation after its provider; with no provider the
-        // plugin gets a missing-dependency error naming the service.
-        dependencies[provider ?? `service:${name}`] ??= '*';
-      }
-      return { ...manifest, dependencies };
-    });
+    const nodes = withServiceEdges([...this.#plugins.values()].map((r) => r.manifest));
     const hostVersion = this.#options.hostVersion;
     this.#graph = resolvePluginGraph(
       nodes,

@@ -14,6 +14,7 @@ export {
   planTeardown,
   resolvePluginGraph,
   type TeardownPlan,
+  withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';

@@ -70,4 +70,15 @@ describe('steward validate', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/--nope/);
   });
+
+  it('checks services like the host does: a required service needs a provider, which activates first', async () => {
+    await fx.plugin('consumer', { code: CODE, requires: ['clock'] });
+    const missing = await steward(['validate', fx.dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toMatch(/service:clock/);
+    await fx.plugin('zprovider', { code: CODE, provides: ['clock'] });
+    const ok = await steward(['validate', fx.dir]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('activation order: zprovider → consumer');
+  });
 });
