@@ -136,10 +136,11 @@ export async function runCleanup(
 
   if (component._hasPriorities) {
     // Newest first, then a stable sort by priority keeps LIFO within a priority.
-    const records: TrackedResource[] = [];
-    for (let r = component._tail; r; r = r._prev) records.push(r);
+    // Priorities live in a side table: read each once, not once per comparison.
+    const records: { record: TrackedResource; priority: number }[] = [];
+    for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
     records.sort((a, b) => b.priority - a.priority);
-    for (const record of records) {
+    for (const { record } of records) {
       if (record._flags & RELEASED) continue; // released by an earlier disposer
       const pending = disposeOne(record);
       if (pending) await pending;

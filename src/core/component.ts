@@ -16,7 +16,7 @@ import {
 import { validateLimit } from './limits.js';
 import type { ResourceManager } from './manager.js';
 import { type CleanupReport, hasProblems } from './report.js';
-import { EVICTABLE, RELEASED, type ReleaseReason, TrackedResource, WEAK } from './resource.js';
+import { EVICTABLE, EXTRAS, RELEASED, type ReleaseReason, TrackedResource, WEAK } from './resource.js';
 import { isThenable, reportRejection, settleWithin } from './settle.js';
 import { acceptsResources, allowedTransitions, canTransition, isLifecycleState } from './state.js';
 import type { CleanupOptions, Disposer, LifecycleState, MemoryLimit, TrackOptions } from './types.js';
@@ -181,12 +181,12 @@ export class Component implements AsyncDisposable {
       );
     }
     const priority = options?.priority ?? 0;
-    if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+    if (priority !== 0 && (typeof priority !== 'number' || !Number.isFinite(priority))) {
       throw new RangeError(`track(): options.priority must be a finite number (got ${describe(priority)}).`);
     }
     let disposer: Disposer | undefined;
-    if (options !== undefined && 'dispose' in options && options.dispose !== undefined) {
-      const d = options.dispose;
+    const d = options?.dispose;
+    if (d !== undefined) {
       if (d !== null && typeof d !== 'function') {
         throw new TypeError(
           `track(): options.dispose must be a function, or null for values needing no disposal (got ${describe(d)}).`,
@@ -204,6 +204,8 @@ export class Component implements AsyncDisposable {
       flags |= WEAK;
     }
     if (options?.evictable) flags |= EVICTABLE;
+    const metadata = options?.metadata;
+    if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
     if (!acceptsResources(this._state)) {
       this.#disposeRejected(value, disposer, type);
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
@@ -222,12 +224,11 @@ export class Component implements AsyncDisposable {
       size,
       flags & WEAK ? new WeakRef(value as object) : value,
       disposer,
-      priority,
       flags,
       this,
-      Date.now() - manager._epoch,
-      options?.metadata,
+      manager._clock.now(),
     );
+    if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
     // Link at the tail (newest).
     const tail = this._tail;
     if (tail === undefined) this._head = record;

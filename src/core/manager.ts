@@ -4,13 +4,21 @@
  * component, newest first.
  */
 import { cleanupOptionsError } from './cleanup.js';
+import { BatchClock } from './clock.js';
 import { Component } from './component.js';
 import { Emitter, type Subscription } from './emitter.js';
 import { CleanupError, describe, MemoryLimitError, StewardError, UseAfterCleanupError } from './errors.js';
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
 import { validateLimit } from './limits.js';
 import { type CleanupReport, emptyReport, hasProblems, mergeReport } from './report.js';
-import { EVICTABLE, REPORTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
+import {
+  EVICTABLE,
+  REPORTED,
+  type ReleaseReason,
+  type ResourceExtras,
+  type TrackedResource,
+  WEAK,
+} from './resource.js';
 import { ServiceRegistry } from './services.js';
 import { now, unrefTimer } from './settle.js';
 import {
@@ -102,6 +110,10 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal time origin of resource creation times. */
   readonly _epoch = Date.now();
+  /** @internal the clock of resource creation times (read once per synchronous run). */
+  readonly _clock = new BatchClock(this._epoch);
+  /** @internal priority and metadata of the records that have either (flag `EXTRAS`). */
+  readonly _extras = new WeakMap<TrackedResource, ResourceExtras>();
   /** @internal resource id counter. */
   _nextId = 1;
   /** @internal */
@@ -122,6 +134,8 @@ export class ResourceManager implements AsyncDisposable {
   readonly _stacks: WeakMap<object, string> | undefined;
   /** @internal evictable records, least recently used first. */
   readonly _lru = new Set<TrackedResource>();
+  /** @internal touch sequence of evictable records (see `Component._lru`). */
+  _lruSeq = 0;
   /** @internal */
   _totalBytes = 0;
   /** @internal live components that have a memory limit (none: `_admit` has nothing to do). */

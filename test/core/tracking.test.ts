@@ -412,3 +412,42 @@ describe('tracking: use after cleanup', () => {
     expect(manager.get('kid')).toBeUndefined();
   });
 });
+
+describe('creation times', () => {
+  it('one clock reading serves a synchronous run; never later than the track, renewed after a yield', async () => {
+    const manager = new ResourceManager();
+    const c = manager.register({}, 'c');
+    const before = Date.now();
+    const first = c.track('a');
+    const busyUntil = Date.now() + 5;
+    while (Date.now() < busyUntil) {
+      // block the event loop: the stamp is not re-read within the run
+    }
+    const second = c.track('b');
+    expect(second.createdAt).toBe(first.createdAt);
+    expect(first.createdAt).toBeGreaterThanOrEqual(before - 1); // ms floor of the manager's origin
+    expect(second.createdAt).toBeLessThanOrEqual(Date.now());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const later = c.track('c');
+    expect(later.createdAt).toBeGreaterThan(first.createdAt);
+    expect(later.createdAt).toBeLessThanOrEqual(Date.now());
+    expect(Number.isInteger(later.createdAt)).toBe(true);
+  });
+});
+
+describe('priority and metadata (kept beside the record, only when given)', () => {
+  it('are read back from the handle, JSON and snapshot; absent ones read as 0 and undefined', () => {
+    const manager = new ResourceManager();
+    const c = manager.register({}, 'c');
+    const plain = c.track('p');
+    const rich = c.track('r', { priority: -2.5, metadata: { path: '/tmp/x' } });
+    const onlyMeta = c.track('m', { metadata: { n: 1 } });
+    expect([plain.priority, plain.metadata]).toEqual([0, undefined]);
+    expect([rich.priority, rich.metadata]).toEqual([-2.5, { path: '/tmp/x' }]);
+    expect([onlyMeta.priority, onlyMeta.metadata]).toEqual([0, { n: 1 }]);
+    expect(rich.toJSON()).toMatchObject({ priority: -2.5, metadata: { path: '/tmp/x' } });
+    expect('metadata' in plain.toJSON()).toBe(false);
+    const resources = manager.snapshot({ resources: true }).components[0]!.resourceList ?? [];
+    expect(resources.map((r) => r.priority)).toEqual([0, -2.5, 0]);
+  });
+});
