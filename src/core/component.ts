@@ -58,6 +58,12 @@ export class Component implements AsyncDisposable {
   _hasPriorities = false;
   /** @internal children in registration order. */
   _children: Set<Component> | undefined = undefined;
+  /**
+   * @internal This component's evictable records, least recently used first, each with the
+   * manager's touch sequence number (which orders records of different components), so that
+   * eviction under a component's limit visits only its subtree.
+   */
+  _lru: Map<TrackedResource, number> | undefined = undefined;
   /** @internal */
   _state: LifecycleState;
   /** @internal */

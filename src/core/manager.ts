@@ -276,21 +276,30 @@ export class ResourceManager implements AsyncDisposable {
       options.memoryLimit === undefined
         ? undefined
         : validateLimit(options.memoryLimit, `register("${id}"): memoryLimit`);
-    const component = new Component(
-      this,
-      id,
-      type,
-      parent,
-      new WeakRef(owner),
-      limit,
-      options.metadata,
-      state,
-    );
+    return this.#add(owner, id, type, parent, limit, options.metadata, state, false);
+  }
+
+  /**
+   * Create and index a component (arguments already checked). An `anchored` owner (a scope's,
+   * which the scope itself holds) is not watched for collection: it cannot be collected while
+   * the component is live, so a FinalizationRegistry entry would only cost.
+   */
+  #add(
+    owner: object,
+    id: string,
+    type: string,
+    parent: Component | undefined,
+    limit: Required<MemoryLimit> | undefined,
+    metadata: ComponentOptions['metadata'],
+    state: 'loaded' | 'initialized' | 'active',
+    anchored: boolean,
+  ): Component {
+    const component = new Component(this, id, type, parent, new WeakRef(owner), limit, metadata, state);
     this.#byId.set(id, component);
     this.#byOwner.set(owner, component);
     ownerIndex.set(owner, component);
+    if (!anchored) this.#ownerRegistry.register(owner, component, component);
     if (parent) (parent._children ??= new Set()).add(component);
-    this.#ownerRegistry.register(owner, component, component);
     if (this._stacks) this._stacks.set(component, new Error('registered here').stack ?? '');
     this._stats.componentsRegistered++;
     if (this.events.has('registered')) this.events.emit('registered', { component });
@@ -417,11 +426,25 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Create a scope component under `parent` (or at the root). */
   _scope(parent: Component | undefined, name: string): Component {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new TypeError(`scope(): name must be a non-empty string (got ${describe(name)}).`);
+    }
     const id = `${parent ? `${parent.id}/` : ''}${name}#${++this.#scopeCounter}`;
-    const owner = {};
-    const scope = this.register(owner, id, { type: 'scope', state: 'active', ...(parent ? { parent } : {}) });
+    if (this.#disposal) {
+      throw new StewardError(`scope("${name}"): the manager is disposed; create a new ResourceManager.`);
+    }
+    if (parent !== undefined && !acceptsResources(parent.state)) {
+      throw new UseAfterCleanupError(parent.id, parent.state, `open scope "${name}" in`, parent._cleanedAt);
+    }
+    if (this.#byId.has(id)) {
+      throw new StewardError(
+        `scope(): id "${id}" is already used by a registered component; choose another name.`,
+      );
+    }
     // Nobody else holds a scope's owner: anchor it, or the next GC would clean the scope up
     // under its user and report it as leaked. A scope ends by its cleanup (or its parent's).
+    const owner = {};
+    const scope = this.#add(owner, id, 'scope', parent, undefined, undefined, 'active', true);
     scope._anchor = owner;
     return scope;
   }
@@ -495,7 +518,10 @@ export class ResourceManager implements AsyncDisposable {
     if (size !== 0) this._account(component, size);
     this._stats.resourcesTracked++;
     const flags = record._flags;
-    if (flags & EVICTABLE) this._lru.add(record);
+    if (flags & EVICTABLE) {
+      this._lru.add(record);
+      (component._lru ??= new Map()).set(record, ++this._lruSeq);
+    }
     if (flags & WEAK) {
       this.#weakRegistry ??= new FinalizationRegistry((r) => this._collected(r));
       this.#weakRegistry.register(value as object, record, record);
@@ -510,7 +536,10 @@ export class ResourceManager implements AsyncDisposable {
     if (size !== 0) this._account(component, -size);
     this._stats.resourcesReleased++;
     const flags = record._flags;
-    if (flags & EVICTABLE) this._lru.delete(record);
+    if (flags & EVICTABLE) {
+      this._lru.delete(record);
+      component._lru?.delete(record);
+    }
     if (flags & WEAK && reason !== 'collected') this.#weakRegistry?.unregister(record);
     if (this.events.has('released')) this.events.emit('released', { component, resource: record, reason });
   }
@@ -519,6 +548,11 @@ export class ResourceManager implements AsyncDisposable {
   _touch(record: TrackedResource): void {
     this._lru.delete(record);
     this._lru.add(record);
+    const own = record.component._lru;
+    if (own !== undefined) {
+      own.delete(record);
+      own.set(record, ++this._lruSeq);
+    }
   }
 
   /** @internal A weakly tracked value was collected. */
@@ -595,11 +629,7 @@ export class ResourceManager implements AsyncDisposable {
   ): [number, number] {
     let count = 0;
     let bytes = 0;
-    const held = (): number => (scope ? scope._subtreeBytes : this._totalBytes);
-    for (const record of this._lru) {
-      if (held() <= targetBytes) break;
-      if (record === exclude) continue;
-      if (scope !== undefined && !isWithin(record.component, scope)) continue;
+    const evict = (record: TrackedResource): void => {
       const size = record._size;
       try {
         record.component._releaseSync(record, 'evicted');
@@ -608,6 +638,32 @@ export class ResourceManager implements AsyncDisposable {
       }
       count++;
       bytes += size;
+    };
+    if (scope === undefined) {
+      for (const record of this._lru) {
+        if (this._totalBytes <= targetBytes) break;
+        if (record !== exclude) evict(record);
+      }
+    } else {
+      // Only the subtree's own LRU lists: the oldest head among them goes first.
+      const lists: Map<TrackedResource, number>[] = [];
+      collectLru(scope, lists);
+      while (scope._subtreeBytes > targetBytes) {
+        let victim: TrackedResource | undefined;
+        let oldest = Number.POSITIVE_INFINITY;
+        for (const list of lists) {
+          for (const [record, seq] of list) {
+            if (record === exclude) continue;
+            if (seq < oldest) {
+              oldest = seq;
+              victim = record;
+            }
+            break;
+          }
+        }
+        if (victim === undefined) break;
+        evict(victim);
+      }
     }
     this._stats.evictions += count;
     return [count, bytes];
@@ -638,9 +694,10 @@ export class ResourceManager implements AsyncDisposable {
   }
 }
 
-function isWithin(component: Component, ancestor: Component): boolean {
-  for (let c: Component | undefined = component; c; c = c.parent) if (c === ancestor) return true;
-  return false;
+/** Push the non-empty evictable lists of `component` and its descendants onto `out`. */
+function collectLru(component: Component, out: Map<TrackedResource, number>[]): void {
+  if (component._lru !== undefined && component._lru.size > 0) out.push(component._lru);
+  if (component._children !== undefined) for (const child of component._children) collectLru(child, out);
 }
 
 function suppressed(error: unknown, suppressedError: unknown): Error {

@@ -248,6 +248,35 @@ describe('memory limits: evict', () => {
     expect(manager.totalBytes).toBe(100);
   });
 
+  it('a subtree eviction follows least-recent use across its components, touches included', () => {
+    const manager = new ResourceManager();
+    const log: string[] = [];
+    const outside = manager.register(anOwner(), 'outside');
+    const parent = manager.register(anOwner(), 'parent', { memoryLimit: { bytes: 100, policy: 'evict' } });
+    const left = manager.register(anOwner(), 'left', { parent });
+    const right = manager.register(anOwner(), 'right', { parent });
+    const grandchild = manager.register(anOwner(), 'grandchild', { parent: right });
+    const o1 = outside.track(closable(log, 'o1'), { size: 10, evictable: true });
+    const l1 = left.track(closable(log, 'l1'), { size: 20, evictable: true });
+    grandchild.track(closable(log, 'g1'), { size: 20, evictable: true });
+    const r1 = right.track(closable(log, 'r1'), { size: 20, evictable: true });
+    left.track(closable(log, 'l2'), { size: 20, evictable: true });
+    parent.track(closable(log, 'p1'), { size: 20, evictable: true });
+    l1.touch(); // order now: g1, r1, l2, p1, l1
+    r1.touch(); // order now: g1, l2, p1, l1, r1
+    o1.touch();
+    // Held 100; +50 needs ≤ 50 held: g1 (→ 80), l2 (→ 60), p1 (→ 40).
+    parent.track('new', { size: 50 });
+    expect(log).toEqual(['g1', 'l2', 'p1']);
+    expect(o1.released).toBe(false);
+    expect(parent.bytes).toBe(90);
+    // The lists stay in step with releases and touches: next, l1 then r1.
+    parent.track('more', { size: 40 }); // 90 + 40 needs ≤ 60 held: l1 (→ 70), r1 (→ 50)
+    expect(log).toEqual(['g1', 'l2', 'p1', 'l1', 'r1']);
+    expect(parent.bytes).toBe(90);
+    expect(manager.totalBytes).toBe(100);
+  });
+
   it('when eviction cannot make room, the resource is still tracked and the event says what was freed', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
     const c = manager.register(anOwner(), 'c');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CleanupError, ResourceManager } from '../../src/core/index.js';
+import { CleanupError, ResourceManager, UseAfterCleanupError } from '../../src/core/index.js';
 import { anOwner, closable, collectGarbage } from './helpers.js';
 
 describe('scopes', () => {
@@ -157,5 +157,31 @@ describe('scopes', () => {
     expect(leaks).toEqual([]);
     await open.cleanup();
     expect(log).toEqual(['run-scope', 'open-scope']);
+  });
+
+  it('a scope cannot be opened in a cleaned-up component, on a disposed manager, or with a bad name', async () => {
+    const manager = new ResourceManager();
+    const parent = manager.register(anOwner(), 'plugin');
+    expect(() => parent.scope('')).toThrow(TypeError);
+    expect(() => parent.scope(42 as unknown as string)).toThrow(/name must be a non-empty string \(got 42\)/);
+    await parent.cleanup();
+    expect(() => parent.scope('late')).toThrow(UseAfterCleanupError);
+    expect(() => parent.scope('late')).toThrow(/open scope "late" in/);
+    const count = manager.stats().components;
+    await manager.dispose();
+    expect(() => manager.scope()).toThrow(/manager is disposed/);
+    expect(manager.stats().components).toBe(count); // nothing half-registered
+  });
+
+  it('a scope is listed and found by id like any component, and forgotten after its cleanup', async () => {
+    const manager = new ResourceManager();
+    const scope = manager.scope('job');
+    expect(manager.get(scope.id)).toBe(scope);
+    expect(manager.components()).toContain(scope);
+    expect(scope.owner).toBeTypeOf('object');
+    expect(manager.componentOf(scope.owner as object)).toBe(scope);
+    await scope.cleanup();
+    expect(manager.get(scope.id)).toBeUndefined();
+    expect(manager.components()).toEqual([]);
   });
 });
