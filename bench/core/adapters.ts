@@ -1,58 +1,88 @@
 /**
- * One adapter per library, all driving the same workload through `Container`: track a
- * `Resource`, release one early (the library must dispose it), clean up the rest.
+ * One adapter per library, all driving the same two workloads through `Container`: track an
+ * item, release one early (the library must dispose it), clean up the rest.
+ *
+ * - `values`: a plain value and the application's `closeValue` disposer; each library carries
+ *   the pair in its own idiom (Steward: `track(v, { dispose })`; DisposableStore:
+ *   `add(toDisposable(() => closeValue(v)))`; …).
+ * - `disposables`: an object with its own `dispose()`, held as it is where the library can.
+ *
  * Each library is imported lazily in `load()`, so a child process loads only the library
  * it measures.
  */
 import type { Scope as EffectScope } from 'effect';
-import type { Adapter, Container, Resource } from './workload.js';
-import { countThrown } from './workload.js';
+import type { Adapter, Container, Resource, Value } from './workload.js';
+import { closeValue, countThrown } from './workload.js';
 
-/** Steward's explicit disposer: a shared function, as an application would write it. */
+/** Steward's explicit disposer for a ready-made disposable: a shared function. */
 const disposeResource = (r: Resource): void => r.dispose();
 
-/** Holds the resources in an array and nothing else: the retained-bytes baseline. */
+/** Calls `fn` and turns a synchronous throw into an error count (for `dispose()`-style cleanups). */
+function countErrors(fn: () => void): number {
+  try {
+    fn();
+    return 0;
+  } catch (e) {
+    return countThrown(e);
+  }
+}
+
+/** Holds the items in an array and nothing else: the retained-bytes baseline. */
 export const baseline: Adapter = {
   id: 'baseline',
   label: 'resources only (baseline)',
-  how: 'no library: the resource itself is the handle',
+  how: { values: 'no library', disposables: 'no library' },
   async load() {
-    return () => ({
-      track: (r: Resource) => r,
-      release: (r: Resource) => r.dispose(),
-      cleanup: () => 0,
-    });
+    return {
+      values: () => ({ track: (v: Value) => v, release: (v: Value) => closeValue(v), cleanup: () => 0 }),
+      disposables: () => ({
+        track: (r: Resource) => r,
+        release: (r: Resource) => r.dispose(),
+        cleanup: () => 0,
+      }),
+    };
   },
 };
+
+/** A `Map` keyed by id; `close` disposes one item. */
+function mapContainer<R extends Value | Resource>(close: (r: R) => void): Container<R, R> {
+  const entries = new Map<number, R>();
+  return {
+    track(r) {
+      entries.set(r.id, r);
+      return r;
+    },
+    release(r) {
+      if (entries.delete(r.id)) close(r);
+    },
+    cleanup() {
+      let errors = 0;
+      for (const r of entries.values()) {
+        try {
+          close(r);
+        } catch {
+          errors++;
+        }
+      }
+      entries.clear();
+      return errors;
+    },
+  };
+}
 
 export const map: Adapter = {
   id: 'map',
   label: 'bare Map',
-  how: '`Map<number, Resource>` keyed by the resource id, the caller keeps the resource; release = `delete(id)` + `dispose()`; cleanup = iterate, dispose (errors collected), `clear()`',
+  how: {
+    values:
+      '`Map<number, Value>` keyed by id; release = `delete(id)` + `closeValue(v)`; cleanup = iterate, close (errors collected), `clear()`',
+    disposables:
+      '`Map<number, Resource>` keyed by id; release = `delete(id)` + `dispose()`; cleanup = iterate, dispose (errors collected), `clear()`',
+  },
   async load() {
-    return (): Container<Resource> => {
-      const entries = new Map<number, Resource>();
-      return {
-        track(r) {
-          entries.set(r.id, r);
-          return r;
-        },
-        release(r) {
-          if (entries.delete(r.id)) r.dispose();
-        },
-        cleanup() {
-          let errors = 0;
-          for (const r of entries.values()) {
-            try {
-              r.dispose();
-            } catch {
-              errors++;
-            }
-          }
-          entries.clear();
-          return errors;
-        },
-      };
+    return {
+      values: () => mapContainer<Value>(closeValue),
+      disposables: () => mapContainer<Resource>(disposeResource),
     };
   },
 };
@@ -60,16 +90,21 @@ export const map: Adapter = {
 export const steward: Adapter = {
   id: 'steward',
   label: 'Steward',
-  how: "`component.track(r, { type: 'memory', size: 64, dispose })`; release = `handle.release()`; cleanup = `await component.cleanup({ force: true })`, errors = `report.failed.length`",
+  how: {
+    values:
+      "`component.track(v, { type: 'memory', size: 64, dispose: closeValue })`; release = `handle.release()`; cleanup = `await component.cleanup({ force: true })`, errors = `report.failed.length`",
+    disposables:
+      "`component.track(r, { type: 'memory', size: 64, dispose })` with a shared `dispose = (r) => r.dispose()`; release and cleanup as for values",
+  },
   async load() {
     const { ResourceManager } = await import('../../src/core/index.js');
     let n = 0;
-    return () => {
+    const container = <R extends Value | Resource>(dispose: (r: R) => void) => {
       // A fresh manager per run, so runs do not accumulate destroyed components.
       const manager = new ResourceManager();
       const component = manager.register({}, `bench-${++n}`);
       return {
-        track: (r: Resource) => component.track(r, { type: 'memory', size: 64, dispose: disposeResource }),
+        track: (r: R) => component.track(r, { type: 'memory', size: 64, dispose }),
         release: (h: { release(): boolean }) => {
           h.release();
         },
@@ -79,29 +114,40 @@ export const steward: Adapter = {
         },
       };
     };
+    return {
+      values: () => container<Value>(closeValue),
+      disposables: () => container<Resource>(disposeResource),
+    };
   },
 };
 
 export const disposableStore: Adapter = {
   id: 'vscode',
   label: 'VS Code DisposableStore',
-  how: '`store.add(r)`; release = `store.delete(r)` (removes and disposes); cleanup = `store.dispose()` (throws one `AggregateError`)',
+  how: {
+    values:
+      '`store.add(toDisposable(() => closeValue(v)))`; release = `store.delete(d)` (removes and disposes); cleanup = `store.dispose()` (throws one `AggregateError`)',
+    disposables: '`store.add(r)`; release = `store.delete(r)`; cleanup = `store.dispose()`',
+  },
   async load() {
-    const { DisposableStore } = await import('monaco-editor/base/common/lifecycle.js');
-    return (): Container<Resource> => {
-      const store = new DisposableStore();
-      return {
-        track: (r) => store.add(r),
-        release: (r) => store.delete(r),
-        cleanup() {
-          try {
-            store.dispose();
-            return 0;
-          } catch (e) {
-            return countThrown(e);
-          }
-        },
-      };
+    const { DisposableStore, toDisposable } = await import('monaco-editor/base/common/lifecycle.js');
+    return {
+      values: () => {
+        const store = new DisposableStore();
+        return {
+          track: (v: Value) => store.add(toDisposable(() => closeValue(v))),
+          release: (d: { dispose(): void }) => store.delete(d),
+          cleanup: () => countErrors(() => store.dispose()),
+        };
+      },
+      disposables: () => {
+        const store = new DisposableStore();
+        return {
+          track: (r: Resource) => store.add(r),
+          release: (r: Resource) => store.delete(r),
+          cleanup: () => countErrors(() => store.dispose()),
+        };
+      },
     };
   },
 };
@@ -109,29 +155,32 @@ export const disposableStore: Adapter = {
 export const lumino: Adapter = {
   id: 'lumino',
   label: '@lumino/disposable DisposableSet',
-  how: '`set.add(r)`; release = `set.remove(r)` + `r.dispose()` (remove does not dispose); cleanup = `set.dispose()` (stops at the first throw)',
+  how: {
+    values:
+      '`set.add(new DisposableDelegate(() => closeValue(v)))`; release = `set.remove(d)` + `d.dispose()` (remove does not dispose); cleanup = `set.dispose()` (stops at the first throw)',
+    disposables: '`set.add(r)`; release = `set.remove(r)` + `r.dispose()`; cleanup = `set.dispose()`',
+  },
   async load() {
-    const { DisposableSet } = await import('@lumino/disposable');
-    return (): Container<Resource> => {
+    const { DisposableDelegate, DisposableSet } = await import('@lumino/disposable');
+    type Disposable = import('@lumino/disposable').IDisposable;
+    const container = <R>(wrap: (r: R) => Disposable) => {
       const set = new DisposableSet();
       return {
-        track(r) {
-          set.add(r);
-          return r;
+        track(r: R) {
+          const d = wrap(r);
+          set.add(d);
+          return d;
         },
-        release(r) {
-          set.remove(r);
-          r.dispose();
+        release(d: Disposable) {
+          set.remove(d);
+          d.dispose();
         },
-        cleanup() {
-          try {
-            set.dispose();
-            return 0;
-          } catch (e) {
-            return countThrown(e);
-          }
-        },
+        cleanup: () => countErrors(() => set.dispose()),
       };
+    };
+    return {
+      values: () => container<Value>((v) => new DisposableDelegate(() => closeValue(v))),
+      disposables: () => container<Resource>((r) => r),
     };
   },
 };
@@ -139,29 +188,33 @@ export const lumino: Adapter = {
 export const eventKit: Adapter = {
   id: 'event-kit',
   label: 'event-kit CompositeDisposable',
-  how: '`composite.add(r)`; release = `composite.remove(r)` + `r.dispose()`; cleanup = `composite.dispose()` (stops at the first throw)',
+  how: {
+    values:
+      '`composite.add(new Disposable(() => closeValue(v)))`; release = `composite.remove(d)` + `d.dispose()`; cleanup = `composite.dispose()` (stops at the first throw)',
+    disposables:
+      '`composite.add(r)`; release = `composite.remove(r)` + `r.dispose()`; cleanup = `composite.dispose()`',
+  },
   async load() {
-    const { CompositeDisposable } = await import('event-kit');
-    return (): Container<Resource> => {
+    const { CompositeDisposable, Disposable } = await import('event-kit');
+    type Disposable = { dispose(): unknown };
+    const container = <R>(wrap: (r: R) => Disposable) => {
       const composite = new CompositeDisposable();
       return {
-        track(r) {
-          composite.add(r);
-          return r;
+        track(r: R) {
+          const d = wrap(r);
+          composite.add(d);
+          return d;
         },
-        release(r) {
-          composite.remove(r);
-          r.dispose();
+        release(d: Disposable) {
+          composite.remove(d);
+          d.dispose();
         },
-        cleanup() {
-          try {
-            composite.dispose();
-            return 0;
-          } catch (e) {
-            return countThrown(e);
-          }
-        },
+        cleanup: () => countErrors(() => composite.dispose()),
       };
+    };
+    return {
+      values: () => container<Value>((v) => new Disposable(() => closeValue(v))),
+      disposables: () => container<Resource>((r) => r),
     };
   },
 };
@@ -169,18 +222,22 @@ export const eventKit: Adapter = {
 export const effectScope: Adapter = {
   id: 'effect',
   label: 'Effect Scope',
-  how: 'one child scope per resource (`Scope.fork(parent)` + `Scope.addFinalizer(child, Effect.sync(dispose))`, each `Effect.runSync`); release = `Scope.close(child, Exit.void)`; cleanup = `Scope.close(parent, Exit.void)` via `runSyncExit`, errors = `cause.reasons.length`',
+  how: {
+    values:
+      'one child scope per value (`Scope.fork(parent)` + `Scope.addFinalizer(child, Effect.sync(() => closeValue(v)))`, each `Effect.runSync`); release = `Scope.close(child, Exit.void)`; cleanup = `Scope.close(parent, Exit.void)` via `runSyncExit`, errors = `cause.reasons.length`',
+    disposables: 'as for values, the finalizer being `Effect.sync(() => r.dispose())`',
+  },
   async load() {
     const { Effect, Exit, Scope } = await import('effect');
-    return () => {
+    const container = <R>(close: (r: R) => void) => {
       const parent = Scope.makeUnsafe();
       return {
-        track(r: Resource) {
+        track(r: R) {
           const child = Effect.runSync(Scope.fork(parent));
           Effect.runSync(
             Scope.addFinalizer(
               child,
-              Effect.sync(() => r.dispose()),
+              Effect.sync(() => close(r)),
             ),
           );
           return child;
@@ -194,33 +251,39 @@ export const effectScope: Adapter = {
         },
       };
     };
+    return {
+      values: () => container<Value>(closeValue),
+      disposables: () => container<Resource>(disposeResource),
+    };
   },
 };
 
 export const disposableStack: Adapter = {
   id: 'stack',
   label: 'native DisposableStack',
-  how: '`stack.adopt(r, disposeIfLive)`; no per-item removal exists, so release = `r.dispose()` by the caller and the entry stays in the stack (skipped at cleanup); cleanup = `stack.dispose()` (throws a `SuppressedError` chain)',
+  how: {
+    values:
+      '`stack.adopt(v, closeIfOpen)`; no per-item removal exists, so release = `closeValue(v)` by the caller and the entry stays in the stack (skipped at cleanup); cleanup = `stack.dispose()` (throws a `SuppressedError` chain)',
+    disposables:
+      '`stack.adopt(r, disposeIfLive)`; release = `r.dispose()` by the caller; cleanup = `stack.dispose()`',
+  },
   unavailable: () =>
     typeof DisposableStack === 'function' ? undefined : `no DisposableStack in Node ${process.version}`,
   async load() {
-    const disposeIfLive = (r: Resource): void => {
-      if (!r.disposed) r.dispose();
-    };
-    return (): Container<Resource> => {
+    const container = <R>(close: (r: R) => void, live: (r: R) => boolean) => {
       const stack = new DisposableStack();
-      return {
-        track: (r) => stack.adopt(r, disposeIfLive),
-        release: (r) => r.dispose(),
-        cleanup() {
-          try {
-            stack.dispose();
-            return 0;
-          } catch (e) {
-            return countThrown(e);
-          }
-        },
+      const closeIfLive = (r: R): void => {
+        if (live(r)) close(r);
       };
+      return {
+        track: (r: R) => stack.adopt(r, closeIfLive),
+        release: (r: R) => close(r),
+        cleanup: () => countErrors(() => stack.dispose()),
+      };
+    };
+    return {
+      values: () => container<Value>(closeValue, (v) => !v.closed),
+      disposables: () => container<Resource>(disposeResource, (r) => !r.disposed),
     };
   },
 };

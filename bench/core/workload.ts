@@ -1,8 +1,19 @@
 /**
- * The resource every library is given: a small object with a `dispose()` method that
- * counts its calls, so a run can verify that each resource was disposed exactly once
+ * What every library is given, in two workloads (see BENCHMARKS.md, "What is measured"):
+ *
+ * - `values`: plain objects with no `dispose` method (a buffer, a timer id, a socket wrapper),
+ *   released by the application's `closeValue` function — what `track(value, { dispose })`
+ *   is for. Each library carries the value together with that disposer in its own idiom.
+ * - `disposables`: objects that already have a `dispose()` method, which container libraries
+ *   such as DisposableStore hold as they are.
+ *
+ * Both count the disposals, so a run can verify that each resource was disposed exactly once
  * (nothing skipped, nothing optimized away, nothing disposed twice).
  */
+
+/** The two workloads. */
+export type WorkloadKind = 'values' | 'disposables';
+export const WORKLOADS: readonly WorkloadKind[] = ['values', 'disposables'];
 
 /** Calls of `Resource.dispose` since the last `resetCounters()`. */
 export const counters = { calls: 0, twice: 0 };
@@ -42,10 +53,41 @@ export function makeResources(n: number, throwing = false): Resource[] {
   return out;
 }
 
+/** A value with no disposal method of its own: `closeValue` releases it. */
+export class Value {
+  closed = false;
+  constructor(
+    readonly id: number,
+    readonly throws: boolean,
+  ) {}
+}
+
+/** The application's disposer for a `Value`: counts the call, throws for a throwing value. */
+export function closeValue(v: Value): void {
+  if (v.closed) counters.twice++;
+  v.closed = true;
+  counters.calls++;
+  if (v.throws) throw new Error(`close failed: value ${v.id}`);
+}
+
+export function makeValues(n: number, throwing = false): Value[] {
+  const out = new Array<Value>(n);
+  for (let i = 0; i < n; i++) out[i] = new Value(i, throwing);
+  return out;
+}
+
+/** The items of workload `kind`. */
+export function makeItems(kind: WorkloadKind, n: number, throwing = false): Item[] {
+  return kind === 'values' ? makeValues(n, throwing) : makeResources(n, throwing);
+}
+
+/** An item of either workload. */
+export type Item = Value | Resource;
+
 /** One container (one component / store / scope) of one library. */
-export interface Container<H> {
+export interface Container<R extends Item = Item, H = unknown> {
   /** Tracks `r`; returns what the caller keeps to release it. */
-  track(r: Resource): H;
+  track(r: R): H;
   /** Releases one resource early: the library must dispose it now. */
   release(h: H): void;
   /**
@@ -62,8 +104,15 @@ export interface Adapter {
   /** Why it cannot run on this runtime, or undefined when it can. */
   unavailable?(): string | undefined;
   /** How early release and cleanup map to the library's API (shown in BENCHMARKS.md). */
-  readonly how: string;
-  load(): Promise<() => Container<unknown>>;
+  readonly how: Readonly<Record<WorkloadKind, string>>;
+  /** Imports the library; returns a factory of fresh containers for each workload. */
+  load(): Promise<Factories>;
+}
+
+/** Fresh-container factories, one per workload. */
+export interface Factories {
+  readonly values: () => Container<Value>;
+  readonly disposables: () => Container<Resource>;
 }
 
 /** Number of errors carried by something a sync `dispose()` threw. */

@@ -20,10 +20,18 @@ declare module 'monaco-editor/base/common/lifecycle.js' {
     /** Removes `o` from the store and disposes of it. */
     delete<T extends IDisposable>(o: T): void;
   }
+  /** Wraps `fn` in a disposable that calls it once. */
+  export function toDisposable(fn: () => void): IDisposable;
 }
 
 // event-kit (Atom) is CommonJS without types.
 declare module 'event-kit' {
+  export class Disposable {
+    disposed: boolean;
+    /** `disposalAction` runs on the first `dispose()`. */
+    constructor(disposalAction: () => unknown);
+    dispose(): void;
+  }
   export class CompositeDisposable {
     disposed: boolean;
     constructor(...disposables: { dispose(): unknown }[]);
