@@ -24,6 +24,18 @@ export interface PluginWatcher extends Disposable {
   readonly closed: Promise<void>;
   /** Ids currently watched. */
   readonly watching: readonly string[];
+  /**
+   * Folders currently watched, one file-system watcher each: a package plugin's folder
+   * (recursively), and once per folder the folder of single-module plugins, however many
+   * plugins it holds.
+   */
+  readonly folders: readonly string[];
+}
+
+/** One file-system watcher and the plugins it serves (id → whether a changed file concerns it). */
+interface FolderWatch {
+  readonly watcher: FSWatcher;
+  readonly subscribers: Map<string, (file: string | null) => boolean>;
 }
 
 /** @internal Used by `PluginHost.watch`. */
@@ -33,7 +45,10 @@ export function watchPlugins(
   options: WatchOptions = {},
 ): PluginWatcher {
   const debounceMs = options.debounceMs ?? 200;
-  const watchers = new Map<string, FSWatcher>();
+  /** By folder key (`r:` recursive package folder, `f:` single-module folder). */
+  const folders = new Map<string, FolderWatch>();
+  /** Plugin id → its folder key. */
+  const keys = new Map<string, string>();
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
   let close!: () => void;
@@ -62,31 +77,52 @@ export function watchPlugins(
     return !parts.some((p) => p === 'node_modules' || (p.startsWith('.') && p.length > 1));
   };
 
+  const unsubscribe = (id: string): void => {
+    const key = keys.get(id);
+    if (key === undefined) return;
+    keys.delete(id);
+    const folder = folders.get(key);
+    if (folder === undefined) return;
+    folder.subscribers.delete(id);
+    if (folder.subscribers.size === 0) {
+      folder.watcher.close();
+      folders.delete(key);
+    }
+  };
+
+  const subscribe = (m: PluginManifest): void => {
+    const recursive = m.source === 'package';
+    const path = recursive ? m.dir : dirname(m.manifestPath);
+    const key = `${recursive ? 'r' : 'f'}:${path}`;
+    const file = basename(m.manifestPath);
+    const concerns = recursive ? relevant : (changed: string | null) => changed === file;
+    let folder = folders.get(key);
+    if (folder === undefined) {
+      const subscribers = new Map<string, (file: string | null) => boolean>();
+      const watcher = watch(path, { recursive }, (_event, changed) => {
+        for (const [id, match] of subscribers) if (match(changed)) schedule(id);
+      });
+      watcher.on('error', () => {
+        watcher.close();
+        folders.delete(key);
+        for (const id of subscribers.keys()) keys.delete(id); // re-subscribed at the next sync
+      });
+      watcher.unref();
+      folder = { watcher, subscribers };
+      folders.set(key, folder);
+    }
+    folder.subscribers.set(m.id, concerns);
+    keys.set(m.id, key);
+  };
+
   const sync = (): void => {
     if (stopped) return;
     const current = new Map(manifests().map((m) => [m.id, m]));
-    for (const [id, w] of watchers) {
-      if (!current.has(id)) {
-        w.close();
-        watchers.delete(id);
-      }
-    }
+    for (const id of [...keys.keys()]) if (!current.has(id)) unsubscribe(id);
     for (const [id, m] of current) {
-      if (watchers.has(id)) continue;
+      if (keys.has(id)) continue;
       try {
-        const w =
-          m.source === 'package'
-            ? watch(m.dir, { recursive: true }, (_event, file) => relevant(file) && schedule(id))
-            : watch(
-                dirname(m.manifestPath),
-                (_event, file) => file === basename(m.manifestPath) && schedule(id),
-              );
-        w.on('error', () => {
-          w.close();
-          watchers.delete(id);
-        });
-        w.unref();
-        watchers.set(id, w);
+        subscribe(m);
       } catch (error) {
         options.onError?.(id, error);
       }
@@ -98,8 +134,9 @@ export function watchPlugins(
     if (stopped) return;
     stopped = true;
     for (const timer of timers.values()) clearTimeout(timer);
-    for (const w of watchers.values()) w.close();
-    watchers.clear();
+    for (const folder of folders.values()) folder.watcher.close();
+    folders.clear();
+    keys.clear();
     close();
   };
   return {
@@ -107,7 +144,10 @@ export function watchPlugins(
     [Symbol.dispose]: dispose,
     closed,
     get watching() {
-      return [...watchers.keys()];
+      return [...keys.keys()];
+    },
+    get folders() {
+      return [...folders.keys()].map((key) => key.slice(2));
     },
   };
 }

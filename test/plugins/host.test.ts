@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PluginHost, type PluginInfo } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
@@ -224,6 +225,34 @@ describe('PluginHost: reload', () => {
     } finally {
       watcher.dispose();
     }
+  });
+});
+
+describe('PluginHost: hot reload of single-module plugins', () => {
+  it('module plugins of one folder share one watcher, and a change reloads only its own plugin', async () => {
+    const moduleCode = (id: string, v: string) =>
+      `export const metadata = { id: '${id}', version: '1.0.0' };
+      export default { activate() { (globalThis.__modules ??= {})['${id}'] = '${v}'; } };`;
+    await fx.write('one.js', moduleCode('one', 'v1'));
+    await fx.write('two.js', moduleCode('two', 'v1'));
+    await fx.plugin('pkg', { code: `export default { activate() {} };` });
+    await host.start();
+    const watcher = host.watch({ debounceMs: 50 });
+    try {
+      expect([...watcher.watching].sort()).toEqual(['one', 'pkg', 'two']);
+      expect([...watcher.folders].sort()).toEqual([fx.dir, join(fx.dir, 'pkg')].sort());
+      const reloaded: string[] = [];
+      host.events.on('reloaded', (e) => reloaded.push(e.id));
+      await fx.write('two.js', moduleCode('two', 'v2'));
+      await vi.waitFor(() => expect(reloaded).toContain('two'), { timeout: 5000, interval: 20 });
+      await new Promise((resolve) => setTimeout(resolve, 150)); // past the debounce of any stray event
+      expect(reloaded).toEqual(['two']);
+      const modules = (globalThis as unknown as { __modules: Record<string, string> }).__modules;
+      expect(modules).toMatchObject({ one: 'v1', two: 'v2' });
+    } finally {
+      watcher.dispose();
+    }
+    expect(watcher.folders).toEqual([]);
   });
 });
 
