@@ -39,7 +39,7 @@ import {
 } from './manifest.js';
 import { runWithin, TimeoutError } from './timeout.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
-import { WorkerRunner } from './worker-runner.js';
+import { type WorkerCleanupReport, WorkerRunner } from './worker-runner.js';
 
 /** Options of `new PluginHost()`. */
 export interface PluginHostOptions {
@@ -721,9 +721,11 @@ export class PluginHost implements AsyncDisposable {
     const started = performance.now();
     const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#options.deactivationTimeoutMs ?? 5_000;
     let failure: unknown;
+    let inWorker: WorkerCleanupReport | undefined;
     controller?.abort(new StewardError(`Plugin "${id}" is deactivating.`));
     try {
-      if (runner) await runWithin(() => runner.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`);
+      if (runner)
+        inWorker = await runWithin(() => runner.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`);
       else if (instance && ctx)
         await runWithin(
           () => this.#inComponent(component, () => instance.deactivate(ctx)),
@@ -738,11 +740,18 @@ export class PluginHost implements AsyncDisposable {
     record.lastCleanup = component
       ? await component.cleanup({ force: true, reason: 'deactivate' })
       : undefined;
+    // A worker plugin's resources were released in its worker: count them in the host's report.
+    if (record.lastCleanup !== undefined && inWorker !== undefined)
+      mergeWorkerCleanup(record.lastCleanup, inWorker);
     record.component = record.ctx = record.controller = undefined;
     record.deactivateMs = performance.now() - started;
     if (end === 'unloaded') record.instance = undefined;
     this.events.emit('deactivated', { id, ms: record.deactivateMs, report: record.lastCleanup });
-    if (failure !== undefined) this.#fail(record, 'deactivate', failure);
+    // A worker that died on its own before or during deactivate() failed by crashing (no restart:
+    // it was being taken down anyway).
+    const crash = runner?.crashError;
+    if (crash !== undefined) this.#fail(record, 'crash', crash);
+    else if (failure !== undefined) this.#fail(record, 'deactivate', failure);
     else this.#setState(record, end);
   }
 
@@ -821,7 +830,10 @@ export class PluginHost implements AsyncDisposable {
         `${op}() of plugin "${id}"`,
       );
     } catch (error) {
-      await this.#teardownAndFail(record, op, error);
+      // The worker died while the operation was queued or running: that is a crash (with its
+      // restart policy), not a pause/resume failure; the crash handler queued later finds it handled.
+      if (runner?.crashError !== undefined) await this.#crashed(record, runner, runner.crashError);
+      else await this.#teardownAndFail(record, op, error);
       return this.#info(record);
     }
     const next = op === 'pause' ? 'paused' : 'active';
@@ -859,6 +871,14 @@ export class PluginHost implements AsyncDisposable {
 }
 
 /** Read and validate one plugin's manifest; throws the first problem (a ManifestError). */
+/** Add what a worker's own cleanup did to the host-side report of the same deactivation. */
+function mergeWorkerCleanup(report: CleanupReport, worker: WorkerCleanupReport): void {
+  report.released += worker.released;
+  report.failed.push(...worker.failed);
+  report.abandoned.push(...worker.abandoned);
+  if (worker.deadlineExceeded) report.deadlineExceeded = true;
+}
+
 async function readManifest(path: string): Promise<PluginManifest> {
   const result = await loadPluginManifest(path);
   if (result.kind === 'plugin') return result.manifest;

@@ -25,6 +25,7 @@ import {
   LIFECYCLE,
   type ResourceChange,
   type WorkerBoot,
+  type WorkerCleanup,
   type WorkerEvent,
 } from './worker-protocol.js';
 
@@ -121,13 +122,20 @@ async function lifecycle(op: string, args: unknown[]): Promise<unknown> {
       const report = component ? await component.cleanup({ force: true, reason: 'deactivate' }) : undefined;
       flush();
       if (failure !== undefined) throw failure;
-      return (
-        report && {
-          released: report.released,
-          failed: report.failed.length,
-          abandoned: report.abandoned.length,
-        }
-      );
+      if (report === undefined) return undefined;
+      const problem = (p: { componentId: string; resourceId: number; type: string; error: unknown }) => ({
+        componentId: p.componentId,
+        resourceId: p.resourceId,
+        type: p.type,
+        error: serializeError(p.error),
+      });
+      const answer: WorkerCleanup = {
+        released: report.released,
+        failed: report.failed.map(problem),
+        abandoned: report.abandoned.map(problem),
+        deadlineExceeded: report.deadlineExceeded,
+      };
+      return answer;
     }
     case 'pause':
     case 'resume':

@@ -56,3 +56,19 @@ export interface ActivateRequest {
 
 /** RPC name of lifecycle requests (member: activate, deactivate, pause, resume). */
 export const LIFECYCLE = '@lifecycle';
+
+/** A disposal problem inside the worker, posted with the `deactivate` answer. */
+export interface WorkerDisposalProblem {
+  readonly componentId: string;
+  readonly resourceId: number;
+  readonly type: string;
+  readonly error: SerializedError;
+}
+
+/** What the worker's own cleanup did, the answer to `deactivate` (merged into the host's report). */
+export interface WorkerCleanup {
+  readonly released: number;
+  readonly failed: WorkerDisposalProblem[];
+  readonly abandoned: WorkerDisposalProblem[];
+  readonly deadlineExceeded: boolean;
+}

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  type AbandonedDisposal,
   type Component,
+  type DisposalFailure,
   type ServiceRegistration,
   type ServiceRegistry,
   StewardError,
@@ -23,8 +25,18 @@ import {
   LIFECYCLE,
   type ResourceChange,
   type WorkerBoot,
+  type WorkerCleanup,
+  type WorkerDisposalProblem,
   type WorkerEvent,
 } from './worker-protocol.js';
+
+/** The worker's own cleanup outcome, as `deactivate()` resolves it. */
+export interface WorkerCleanupReport {
+  readonly released: number;
+  readonly failed: DisposalFailure[];
+  readonly abandoned: AbandonedDisposal[];
+  readonly deadlineExceeded: boolean;
+}
 
 /** Smallest heap given to a worker: V8 cannot start a useful isolate with less. */
 const MIN_HEAP_MB = 16;
@@ -71,7 +83,7 @@ export class WorkerRunner {
   #metadata: Record<string, unknown> | undefined;
   #terminating = false;
   #exited: Promise<void>;
-  #crashed = false;
+  #crashError: Error | undefined;
 
   constructor(options: WorkerRunnerOptions) {
     this.#options = options;
@@ -146,13 +158,21 @@ export class WorkerRunner {
         this.#rpc.close(error);
         failed(error);
         for (const name of [...this.#provided.keys()]) this.#withdraw(name, error);
-        if (!this.#terminating && !this.#crashed) {
-          this.#crashed = true;
+        if (!this.#terminating && this.#crashError === undefined) {
+          this.#crashError = error;
           options.onCrash(error);
         }
         resolve();
       });
     });
+  }
+
+  /**
+   * Why the worker died on its own, once it has (set before `onCrash` is called). An operation
+   * that failed because of it (a queued pause or deactivate) should report this, not its own error.
+   */
+  get crashError(): Error | undefined {
+    return this.#crashError;
   }
 
   /** The worker's thread id. */
@@ -174,9 +194,20 @@ export class WorkerRunner {
     await this.#rpc.request(LIFECYCLE, 'activate', [{ available }]);
   }
 
-  /** Ask the plugin to deactivate (release its resources) in its worker. */
-  deactivate(): Promise<unknown> {
-    return this.#rpc.request(LIFECYCLE, 'deactivate', []);
+  /**
+   * Ask the plugin to deactivate (release its resources) in its worker. Resolves with what the
+   * worker's cleanup did (errors rebuilt), to be merged into the host's report.
+   */
+  async deactivate(): Promise<WorkerCleanupReport | undefined> {
+    const answer = (await this.#rpc.request(LIFECYCLE, 'deactivate', [])) as WorkerCleanup | undefined;
+    if (answer === undefined) return undefined;
+    const problem = (p: WorkerDisposalProblem) => ({ ...p, error: deserializeError(p.error) });
+    return {
+      released: answer.released,
+      failed: answer.failed.map(problem),
+      abandoned: answer.abandoned.map(problem),
+      deadlineExceeded: answer.deadlineExceeded,
+    };
   }
 
   /** Call the plugin's pause/resume hook. */

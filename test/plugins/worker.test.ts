@@ -169,6 +169,74 @@ describe('worker isolation', () => {
     expect((globalThis as Record<string, unknown>).__dependentActivations).toBe(2);
   });
 
+  it("the worker's own cleanup (released, failed with its error) is in the host's deactivated report", async () => {
+    await fx.plugin('reports', {
+      isolation: 'worker',
+      code: `export default { activate(ctx) {
+        ctx.track({}, { type: 'memory', dispose: () => {} });
+        ctx.track({}, { type: 'socket', dispose: () => { throw new RangeError('socket would not close'); } });
+        ctx.setInterval(() => {}, 1000);
+      } };`,
+    });
+    const reports: import('../../src/core/index.js').CleanupReport[] = [];
+    host.on('deactivated', (e) => {
+      if (e.report) reports.push(e.report);
+    });
+    await host.start();
+    await host.deactivate('reports');
+    expect(reports).toHaveLength(1);
+    const report = reports[0]!;
+    expect(report.released).toBeGreaterThanOrEqual(2); // the memory record and the interval
+    expect(report.failed).toHaveLength(1);
+    expect(report.failed[0]).toMatchObject({ type: 'socket' });
+    expect(report.failed[0]!.error).toBeInstanceOf(Error);
+    expect((report.failed[0]!.error as Error).name).toBe('RangeError');
+    expect((report.failed[0]!.error as Error).message).toBe('socket would not close');
+    expect(host.get('reports')!.state).toBe('loaded');
+  });
+
+  it('a worker that dies during a queued pause is a crash: restarted by policy, not failed as pause', async () => {
+    await fx.plugin('exits-on-pause', {
+      isolation: 'worker',
+      restart: { maxRestarts: 1, backoffMs: 20 },
+      code: `export default {
+        activate(ctx) { ctx.setInterval(() => {}, 1000); },
+        pause() { process.exit(3); },
+      };`,
+    });
+    const failures: string[] = [];
+    host.on('failed', (e) => failures.push(`${e.id}:${e.phase}`));
+    await host.start();
+    const info = await host.pause('exits-on-pause');
+    expect(info.state).toBe('failed');
+    expect(failures).toEqual(['exits-on-pause:crash']);
+    expect(info.error).toMatch(/exited with code 3 without being asked to/);
+    await until(() => host.get('exits-on-pause')!.state === 'active');
+    expect(host.get('exits-on-pause')!.restarts).toBe(1);
+    expect(failures).toEqual(['exits-on-pause:crash']); // the queued crash handler found it handled
+  });
+
+  it('a worker that dies during deactivate is recorded as a crash and not restarted', async () => {
+    await fx.plugin('exits-on-deactivate', {
+      isolation: 'worker',
+      restart: { maxRestarts: 3, backoffMs: 20 },
+      code: `export default {
+        activate(ctx) { ctx.setInterval(() => {}, 1000); },
+        deactivate() { process.exit(4); },
+      };`,
+    });
+    const failures: string[] = [];
+    host.on('failed', (e) => failures.push(`${e.id}:${e.phase}`));
+    await host.start();
+    await host.deactivate('exits-on-deactivate');
+    const info = host.get('exits-on-deactivate')!;
+    expect(info.state).toBe('failed');
+    expect(failures).toEqual(['exits-on-deactivate:crash']);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // longer than any backoff
+    expect(host.get('exits-on-deactivate')!.state).toBe('failed');
+    expect(host.get('exits-on-deactivate')!.restarts).toBe(0);
+  });
+
   it('bridges services: an inline plugin calls a worker plugin; calls after unload fail fast', async () => {
     await fx.plugin('calc', {
       isolation: 'worker',
