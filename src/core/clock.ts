@@ -14,6 +14,8 @@
  * never under-estimated. (For the same reason a resource's `createdAt` can precede that of a
  * component registered later in the same run, which reads `Date.now()` directly.)
  */
+const RESOLVED = Promise.resolve();
+
 export class BatchClock {
   /** @internal last reading, ms since `origin`. */
   _stamp = 0;
@@ -34,7 +36,9 @@ export class BatchClock {
     // in a record, a heap number would cost each record a 16-byte box.
     this._stamp = Math.floor(Date.now() - this.origin);
     this._fresh = true;
-    queueMicrotask(this._expire);
+    // A promise job, not queueMicrotask: fake-timer libraries (Jest, sinon) replace
+    // queueMicrotask, and the stamp would then never expire under them.
+    RESOLVED.then(this._expire);
     return this._stamp;
   }
 }

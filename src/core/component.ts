@@ -59,9 +59,9 @@ export class Component implements AsyncDisposable {
   /** @internal children in registration order. */
   _children: Set<Component> | undefined = undefined;
   /**
-   * @internal This component's evictable records, least recently used first, each with the
-   * manager's touch sequence number (which orders records of different components), so that
-   * eviction under a component's limit visits only its subtree.
+   * @internal Only while this component has an `evict` limit: the evictable records of its
+   * subtree, least recently used first (value: the manager's use sequence number), so eviction
+   * under this limit visits only them, each once.
    */
   _lru: Map<TrackedResource, number> | undefined = undefined;
   /** @internal */
@@ -99,6 +99,7 @@ export class Component implements AsyncDisposable {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
     if (this._limit) manager._limitedComponents++;
+    if (this._limit?.policy === 'evict') this._lru = new Map(); // a new subtree holds nothing yet
   }
 
   /** Current lifecycle state. */
@@ -160,8 +161,11 @@ export class Component implements AsyncDisposable {
   setMemoryLimit(limit: MemoryLimit | undefined): void {
     const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
-    if (this.state !== 'destroyed') this.manager._limitedComponents += (next ? 1 : 0) - (this._limit ? 1 : 0);
+    if (this.state === 'destroyed') return;
+    this.manager._limitedComponents += (next ? 1 : 0) - (this._limit ? 1 : 0);
     this._limit = next;
+    if (next?.policy !== 'evict') this._lru = undefined;
+    else this._lru ??= this.manager._subtreeLru(this);
   }
 
   /**

@@ -132,9 +132,12 @@ export class ResourceManager implements AsyncDisposable {
   readonly _leakTracking: boolean;
   /** @internal creation stacks (leak tracking only). */
   readonly _stacks: WeakMap<object, string> | undefined;
-  /** @internal evictable records, least recently used first. */
-  readonly _lru = new Set<TrackedResource>();
-  /** @internal touch sequence of evictable records (see `Component._lru`). */
+  /**
+   * @internal Evictable records, least recently used first, each with its use sequence number
+   * (rising along the map: an eviction skips whatever was tracked or touched after it began).
+   */
+  readonly _lru = new Map<TrackedResource, number>();
+  /** @internal Last use sequence number given (see `_lru`). */
   _lruSeq = 0;
   /** @internal */
   _totalBytes = 0;
@@ -519,8 +522,9 @@ export class ResourceManager implements AsyncDisposable {
     this._stats.resourcesTracked++;
     const flags = record._flags;
     if (flags & EVICTABLE) {
-      this._lru.add(record);
-      (component._lru ??= new Map()).set(record, ++this._lruSeq);
+      const seq = ++this._lruSeq;
+      this._lru.set(record, seq);
+      for (let c: Component | undefined = component; c; c = c.parent) c._lru?.set(record, seq);
     }
     if (flags & WEAK) {
       this.#weakRegistry ??= new FinalizationRegistry((r) => this._collected(r));
@@ -538,7 +542,7 @@ export class ResourceManager implements AsyncDisposable {
     const flags = record._flags;
     if (flags & EVICTABLE) {
       this._lru.delete(record);
-      component._lru?.delete(record);
+      for (let c: Component | undefined = component; c; c = c.parent) c._lru?.delete(record);
     }
     if (flags & WEAK && reason !== 'collected') this.#weakRegistry?.unregister(record);
     if (this.events.has('released')) this.events.emit('released', { component, resource: record, reason });
@@ -546,13 +550,21 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Move an evictable record to the most-recently-used end. */
   _touch(record: TrackedResource): void {
+    const seq = ++this._lruSeq;
     this._lru.delete(record);
-    this._lru.add(record);
-    const own = record.component._lru;
-    if (own !== undefined) {
-      own.delete(record);
-      own.set(record, ++this._lruSeq);
+    this._lru.set(record, seq);
+    for (let c: Component | undefined = record.component; c; c = c.parent) {
+      if (c._lru === undefined) continue;
+      c._lru.delete(record);
+      c._lru.set(record, seq);
     }
+  }
+
+  /** @internal The evictable records of `component`'s subtree, in LRU order (for a new evict limit). */
+  _subtreeLru(component: Component): Map<TrackedResource, number> {
+    const out = new Map<TrackedResource, number>();
+    for (const [record, seq] of this._lru) if (isWithin(record.component, component)) out.set(record, seq);
+    return out;
   }
 
   /** @internal A weakly tracked value was collected. */
@@ -639,30 +651,15 @@ export class ResourceManager implements AsyncDisposable {
       count++;
       bytes += size;
     };
-    if (scope === undefined) {
-      for (const record of this._lru) {
-        if (this._totalBytes <= targetBytes) break;
+    // Records tracked or touched by the disposers of this eviction come after the horizon: they
+    // are in use, and skipping them keeps a disposer that re-tracks from looping forever.
+    const horizon = this._lruSeq;
+    const held = (): number => (scope ? scope._subtreeBytes : this._totalBytes);
+    const list = scope ? scope._lru : this._lru;
+    if (list !== undefined) {
+      for (const [record, seq] of list) {
+        if (seq > horizon || held() <= targetBytes) break;
         if (record !== exclude) evict(record);
-      }
-    } else {
-      // Only the subtree's own LRU lists: the oldest head among them goes first.
-      const lists: Map<TrackedResource, number>[] = [];
-      collectLru(scope, lists);
-      while (scope._subtreeBytes > targetBytes) {
-        let victim: TrackedResource | undefined;
-        let oldest = Number.POSITIVE_INFINITY;
-        for (const list of lists) {
-          for (const [record, seq] of list) {
-            if (record === exclude) continue;
-            if (seq < oldest) {
-              oldest = seq;
-              victim = record;
-            }
-            break;
-          }
-        }
-        if (victim === undefined) break;
-        evict(victim);
       }
     }
     this._stats.evictions += count;
@@ -694,10 +691,9 @@ export class ResourceManager implements AsyncDisposable {
   }
 }
 
-/** Push the non-empty evictable lists of `component` and its descendants onto `out`. */
-function collectLru(component: Component, out: Map<TrackedResource, number>[]): void {
-  if (component._lru !== undefined && component._lru.size > 0) out.push(component._lru);
-  if (component._children !== undefined) for (const child of component._children) collectLru(child, out);
+function isWithin(component: Component, ancestor: Component): boolean {
+  for (let c: Component | undefined = component; c; c = c.parent) if (c === ancestor) return true;
+  return false;
 }
 
 function suppressed(error: unknown, suppressedError: unknown): Error {

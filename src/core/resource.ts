@@ -173,7 +173,7 @@ export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable
       weak: this.weak,
       evictable: this.evictable,
       createdAt: created,
-      ageMs: Date.now() - created,
+      ageMs: Math.max(0, Date.now() - created), // the wall clock may have been set back
       component: this.component.id,
       ...(this.metadata ? { metadata: this.metadata } : {}),
       ...(this.stack ? { stack: this.stack } : {}),

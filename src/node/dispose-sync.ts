@@ -19,9 +19,14 @@ export interface SyncDisposal {
 function sweep(component: Component, out: SyncDisposal): void {
   const children = component.children;
   for (let i = children.length - 1; i >= 0; i--) sweep(children[i]!, out);
-  const records = component.resources().reverse(); // newest first
-  records.sort((a, b) => b.priority - a.priority); // stable: keeps newest first within a priority
-  for (const record of records) {
+  // Newest first; a stable sort by priority (read once each: it lives in a side table) keeps that
+  // order within a priority.
+  const records = component
+    .resources()
+    .reverse()
+    .map((record) => ({ record, priority: record.priority }));
+  records.sort((a, b) => b.priority - a.priority);
+  for (const { record } of records) {
     try {
       if (record.release()) out.released++;
     } catch {

@@ -277,6 +277,43 @@ describe('memory limits: evict', () => {
     expect(manager.totalBytes).toBe(100);
   });
 
+  it('an evict limit set later orders the subtree records already tracked by their last use', () => {
+    const manager = new ResourceManager();
+    const log: string[] = [];
+    const parent = manager.register(anOwner(), 'parent');
+    const child = manager.register(anOwner(), 'child', { parent });
+    const outside = manager.register(anOwner(), 'outside');
+    const a = child.track(closable(log, 'a'), { size: 10, evictable: true });
+    outside.track(closable(log, 'o'), { size: 10, evictable: true });
+    parent.track(closable(log, 'b'), { size: 10, evictable: true });
+    a.touch(); // order in the subtree: b, a
+    parent.setMemoryLimit({ bytes: 20, policy: 'evict' });
+    child.track(closable(log, 'c'), { size: 10, evictable: true }); // 30 > 20: b goes
+    expect(log).toEqual(['b']);
+    parent.setMemoryLimit({ bytes: 20, policy: 'reject' }); // no longer evicts
+    expect(() => child.track('d', { size: 10 })).toThrow(MemoryLimitError);
+    parent.setMemoryLimit({ bytes: 10, policy: 'evict' }); // rebuilt: a, c
+    parent.track('e', { size: 0 });
+    child.track('f', { size: 5 }); // 25 > 10: a (→ 15), c (→ 5)
+    expect(log).toEqual(['b', 'a', 'c']);
+  });
+
+  it('an eviction never evicts what its own disposers tracked or touched (no endless refill)', () => {
+    const manager = new ResourceManager();
+    const c = manager.register(anOwner(), 'c', { memoryLimit: { bytes: 100, policy: 'evict' } });
+    c.track('pinned', { size: 90 });
+    let refills = 0;
+    const refill = (): void => {
+      refills++;
+      c.track({}, { evictable: true, dispose: refill });
+    };
+    c.track({}, { size: 5, evictable: true, dispose: refill });
+    const big = c.track('big', { size: 20 }); // cannot fit even after evicting: warned, tracked
+    expect(big.released).toBe(false);
+    expect(refills).toBe(1);
+    expect(c.bytes).toBe(110);
+  });
+
   it('when eviction cannot make room, the resource is still tracked and the event says what was freed', () => {
     const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
     const c = manager.register(anOwner(), 'c');

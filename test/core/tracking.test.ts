@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   BUILTIN_RESOURCE_TYPES,
   DisposerTimeoutError,
@@ -432,6 +432,26 @@ describe('creation times', () => {
     expect(later.createdAt).toBeGreaterThan(first.createdAt);
     expect(later.createdAt).toBeLessThanOrEqual(Date.now());
     expect(Number.isInteger(later.createdAt)).toBe(true);
+  });
+});
+
+describe('creation times under fake timers', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('the clock reading still expires when queueMicrotask is faked (Jest and sinon fake it)', async () => {
+    vi.useFakeTimers({ toFake: ['queueMicrotask'] });
+    const c = new ResourceManager().register({}, 'c');
+    const first = c.track('a');
+    await new Promise((resolve) => setImmediate(resolve));
+    const busyUntil = Date.now() + 3;
+    while (Date.now() < busyUntil) {
+      // let the wall clock move on
+    }
+    const second = c.track('b');
+    expect(second.createdAt).toBeGreaterThan(first.createdAt);
+    expect(second.toJSON().ageMs).toBeGreaterThanOrEqual(0);
   });
 });
 
