@@ -724,9 +724,15 @@ export class PluginHost implements AsyncDisposable {
     let inWorker: WorkerCleanupReport | undefined;
     controller?.abort(new StewardError(`Plugin "${id}" is deactivating.`));
     try {
-      if (runner)
-        inWorker = await runWithin(() => runner.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`);
-      else if (instance && ctx)
+      if (runner) {
+        const answer = await runWithin(
+          () => runner.deactivate(),
+          timeoutMs,
+          `deactivate() of plugin "${id}"`,
+        );
+        inWorker = answer.cleanup;
+        failure = answer.failure;
+      } else if (instance && ctx)
         await runWithin(
           () => this.#inComponent(component, () => instance.deactivate(ctx)),
           timeoutMs,
@@ -740,9 +746,10 @@ export class PluginHost implements AsyncDisposable {
     record.lastCleanup = component
       ? await component.cleanup({ force: true, reason: 'deactivate' })
       : undefined;
-    // A worker plugin's resources were released in its worker: count them in the host's report.
+    // A worker plugin's resources were released in its worker: count them in the host's report
+    // (a new object: `cleanupFinished` listeners already hold the host-side one).
     if (record.lastCleanup !== undefined && inWorker !== undefined)
-      mergeWorkerCleanup(record.lastCleanup, inWorker);
+      record.lastCleanup = withWorkerCleanup(record.lastCleanup, inWorker);
     record.component = record.ctx = record.controller = undefined;
     record.deactivateMs = performance.now() - started;
     if (end === 'unloaded') record.instance = undefined;
@@ -871,12 +878,16 @@ export class PluginHost implements AsyncDisposable {
 }
 
 /** Read and validate one plugin's manifest; throws the first problem (a ManifestError). */
-/** Add what a worker's own cleanup did to the host-side report of the same deactivation. */
-function mergeWorkerCleanup(report: CleanupReport, worker: WorkerCleanupReport): void {
-  report.released += worker.released;
-  report.failed.push(...worker.failed);
-  report.abandoned.push(...worker.abandoned);
-  if (worker.deadlineExceeded) report.deadlineExceeded = true;
+/** The host-side report of a deactivation with what the worker's own cleanup did added. */
+function withWorkerCleanup(report: CleanupReport, worker: WorkerCleanupReport): CleanupReport {
+  return {
+    ...report,
+    components: [...report.components],
+    released: report.released + worker.released,
+    failed: [...report.failed, ...worker.failed],
+    abandoned: [...report.abandoned, ...worker.abandoned],
+    deadlineExceeded: report.deadlineExceeded || worker.deadlineExceeded,
+  };
 }
 
 async function readManifest(path: string): Promise<PluginManifest> {

@@ -102,10 +102,13 @@ export function watchPlugins(
       const watcher = watch(path, { recursive }, (_event, changed) => {
         for (const [id, match] of subscribers) if (match(changed)) schedule(id);
       });
-      watcher.on('error', () => {
+      watcher.on('error', (error) => {
         watcher.close();
-        folders.delete(key);
-        for (const id of subscribers.keys()) keys.delete(id); // re-subscribed at the next sync
+        if (folders.get(key)?.watcher === watcher) folders.delete(key);
+        for (const id of subscribers.keys()) {
+          keys.delete(id); // re-subscribed at the next sync
+          options.onError?.(id, error);
+        }
       });
       watcher.unref();
       folder = { watcher, subscribers };

@@ -22,10 +22,10 @@ import { nativeImport } from './native-import.js';
 import { callService, RpcEndpoint, remoteService, serializeError } from './rpc.js';
 import {
   type ActivateRequest,
+  type DeactivateAnswer,
   LIFECYCLE,
   type ResourceChange,
   type WorkerBoot,
-  type WorkerCleanup,
   type WorkerEvent,
 } from './worker-protocol.js';
 
@@ -121,19 +121,21 @@ async function lifecycle(op: string, args: unknown[]): Promise<unknown> {
       }
       const report = component ? await component.cleanup({ force: true, reason: 'deactivate' }) : undefined;
       flush();
-      if (failure !== undefined) throw failure;
-      if (report === undefined) return undefined;
       const problem = (p: { componentId: string; resourceId: number; type: string; error: unknown }) => ({
         componentId: p.componentId,
         resourceId: p.resourceId,
         type: p.type,
         error: serializeError(p.error),
       });
-      const answer: WorkerCleanup = {
-        released: report.released,
-        failed: report.failed.map(problem),
-        abandoned: report.abandoned.map(problem),
-        deadlineExceeded: report.deadlineExceeded,
+      // The cleanup is answered even when deactivate() threw: that is when its report matters most.
+      const answer: DeactivateAnswer = {
+        cleanup: report && {
+          released: report.released,
+          failed: report.failed.map(problem),
+          abandoned: report.abandoned.map(problem),
+          deadlineExceeded: report.deadlineExceeded,
+        },
+        failure: failure === undefined ? undefined : serializeError(failure),
       };
       return answer;
     }

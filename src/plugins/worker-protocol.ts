@@ -72,3 +72,12 @@ export interface WorkerCleanup {
   readonly abandoned: WorkerDisposalProblem[];
   readonly deadlineExceeded: boolean;
 }
+
+/**
+ * The answer to `deactivate`: the cleanup (which runs whatever the plugin's `deactivate` did)
+ * and the error that hook threw, if it did.
+ */
+export interface DeactivateAnswer {
+  readonly cleanup: WorkerCleanup | undefined;
+  readonly failure: SerializedError | undefined;
+}

@@ -21,11 +21,11 @@ import type { LogSink } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 import { ChannelClosedError, callService, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
 import {
+  type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
   type ResourceChange,
   type WorkerBoot,
-  type WorkerCleanup,
   type WorkerDisposalProblem,
   type WorkerEvent,
 } from './worker-protocol.js';
@@ -196,17 +196,21 @@ export class WorkerRunner {
 
   /**
    * Ask the plugin to deactivate (release its resources) in its worker. Resolves with what the
-   * worker's cleanup did (errors rebuilt), to be merged into the host's report.
+   * worker's cleanup did (errors rebuilt), to be merged into the host's report, and the error the
+   * plugin's `deactivate` threw, if any (the cleanup ran anyway).
    */
-  async deactivate(): Promise<WorkerCleanupReport | undefined> {
-    const answer = (await this.#rpc.request(LIFECYCLE, 'deactivate', [])) as WorkerCleanup | undefined;
-    if (answer === undefined) return undefined;
+  async deactivate(): Promise<{ cleanup: WorkerCleanupReport | undefined; failure: Error | undefined }> {
+    const answer = (await this.#rpc.request(LIFECYCLE, 'deactivate', [])) as DeactivateAnswer;
     const problem = (p: WorkerDisposalProblem) => ({ ...p, error: deserializeError(p.error) });
+    const c = answer.cleanup;
     return {
-      released: answer.released,
-      failed: answer.failed.map(problem),
-      abandoned: answer.abandoned.map(problem),
-      deadlineExceeded: answer.deadlineExceeded,
+      cleanup: c && {
+        released: c.released,
+        failed: c.failed.map(problem),
+        abandoned: c.abandoned.map(problem),
+        deadlineExceeded: c.deadlineExceeded,
+      },
+      failure: answer.failure && deserializeError(answer.failure),
     };
   }
 

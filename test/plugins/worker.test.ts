@@ -195,6 +195,36 @@ describe('worker isolation', () => {
     expect(host.get('reports')!.state).toBe('loaded');
   });
 
+  it("a deactivate() that throws in the worker still brings the worker's cleanup into the report", async () => {
+    await fx.plugin('throws-on-deactivate', {
+      isolation: 'worker',
+      code: `export default {
+        activate(ctx) {
+          ctx.track({}, { type: 'socket', dispose: () => { throw new RangeError('socket would not close'); } });
+        },
+        deactivate() { throw new TypeError('deactivate failed'); },
+      };`,
+    });
+    const reports: import('../../src/core/index.js').CleanupReport[] = [];
+    const finished: import('../../src/core/index.js').CleanupReport[] = [];
+    host.on('deactivated', (e) => {
+      if (e.report) reports.push(e.report);
+    });
+    await host.start();
+    host.manager.on('cleanupFinished', (e) => {
+      if (e.component.id === 'throws-on-deactivate') finished.push(e.report);
+    });
+    await host.deactivate('throws-on-deactivate');
+    const info = host.get('throws-on-deactivate')!;
+    expect(info.state).toBe('failed');
+    expect(info.error).toMatch(/deactivate failed/);
+    expect(reports[0]!.failed.map((f) => (f.error as Error).message)).toEqual(['socket would not close']);
+    // The host-side report given to cleanupFinished listeners is left as they received it.
+    expect(finished).toHaveLength(1);
+    expect(finished[0]!.failed).toEqual([]);
+    expect(finished[0]).not.toBe(reports[0]);
+  });
+
   it('a worker that dies during a queued pause is a crash: restarted by policy, not failed as pause', async () => {
     await fx.plugin('exits-on-pause', {
       isolation: 'worker',
