@@ -641,7 +641,13 @@ export class ResourceManager implements AsyncDisposable {
   ): [number, number] {
     let count = 0;
     let bytes = 0;
-    const evict = (record: TrackedResource): void => {
+    // Records tracked or touched by the disposers of this eviction come after the horizon: they
+    // are in use, and skipping them keeps a disposer that re-tracks from looping forever.
+    const horizon = this._lruSeq;
+    const held = (): number => (scope ? scope._subtreeBytes : this._totalBytes);
+    for (const [record, seq] of (scope ? scope._lru : this._lru) ?? []) {
+      if (seq > horizon || held() <= targetBytes) break;
+      if (record === exclude) continue;
       const size = record._size;
       try {
         record.component._releaseSync(record, 'evicted');
@@ -650,17 +656,6 @@ export class ResourceManager implements AsyncDisposable {
       }
       count++;
       bytes += size;
-    };
-    // Records tracked or touched by the disposers of this eviction come after the horizon: they
-    // are in use, and skipping them keeps a disposer that re-tracks from looping forever.
-    const horizon = this._lruSeq;
-    const held = (): number => (scope ? scope._subtreeBytes : this._totalBytes);
-    const list = scope ? scope._lru : this._lru;
-    if (list !== undefined) {
-      for (const [record, seq] of list) {
-        if (seq > horizon || held() <= targetBytes) break;
-        if (record !== exclude) evict(record);
-      }
     }
     this._stats.evictions += count;
     return [count, bytes];
