@@ -877,7 +877,6 @@ export class PluginHost implements AsyncDisposable {
   }
 }
 
-/** Read and validate one plugin's manifest; throws the first problem (a ManifestError). */
 /** The host-side report of a deactivation with what the worker's own cleanup did added. */
 function withWorkerCleanup(report: CleanupReport, worker: WorkerCleanupReport): CleanupReport {
   return {
@@ -890,6 +889,7 @@ function withWorkerCleanup(report: CleanupReport, worker: WorkerCleanupReport): 
   };
 }
 
+/** Read and validate one plugin's manifest; throws the first problem (a ManifestError). */
 async function readManifest(path: string): Promise<PluginManifest> {
   const result = await loadPluginManifest(path);
   if (result.kind === 'plugin') return result.manifest;
