@@ -27,6 +27,32 @@ function countErrors(fn: () => void): number {
   }
 }
 
+/** A store whose `remove` does not dispose (Lumino's `DisposableSet`, event-kit's `CompositeDisposable`). */
+interface RemovingStore<D> {
+  add(d: D): void;
+  remove(d: D): void;
+  dispose(): void;
+}
+
+/** A container over such a store: `wrap` turns an item into what the store holds. */
+function removeThenDispose<R, D extends { dispose(): unknown }>(
+  store: RemovingStore<D>,
+  wrap: (r: R) => D,
+): Container<R & (Value | Resource), D> {
+  return {
+    track(r) {
+      const d = wrap(r);
+      store.add(d);
+      return d;
+    },
+    release(d) {
+      store.remove(d);
+      d.dispose();
+    },
+    cleanup: () => countErrors(() => store.dispose()),
+  };
+}
+
 /** Holds the items in an array and nothing else: the retained-bytes baseline. */
 export const baseline: Adapter = {
   id: 'baseline',
@@ -162,25 +188,10 @@ export const lumino: Adapter = {
   },
   async load() {
     const { DisposableDelegate, DisposableSet } = await import('@lumino/disposable');
-    type Disposable = import('@lumino/disposable').IDisposable;
-    const container = <R>(wrap: (r: R) => Disposable) => {
-      const set = new DisposableSet();
-      return {
-        track(r: R) {
-          const d = wrap(r);
-          set.add(d);
-          return d;
-        },
-        release(d: Disposable) {
-          set.remove(d);
-          d.dispose();
-        },
-        cleanup: () => countErrors(() => set.dispose()),
-      };
-    };
     return {
-      values: () => container<Value>((v) => new DisposableDelegate(() => closeValue(v))),
-      disposables: () => container<Resource>((r) => r),
+      values: () =>
+        removeThenDispose(new DisposableSet(), (v: Value) => new DisposableDelegate(() => closeValue(v))),
+      disposables: () => removeThenDispose(new DisposableSet(), (r: Resource) => r),
     };
   },
 };
@@ -196,25 +207,10 @@ export const eventKit: Adapter = {
   },
   async load() {
     const { CompositeDisposable, Disposable } = await import('event-kit');
-    type Disposable = { dispose(): unknown };
-    const container = <R>(wrap: (r: R) => Disposable) => {
-      const composite = new CompositeDisposable();
-      return {
-        track(r: R) {
-          const d = wrap(r);
-          composite.add(d);
-          return d;
-        },
-        release(d: Disposable) {
-          composite.remove(d);
-          d.dispose();
-        },
-        cleanup: () => countErrors(() => composite.dispose()),
-      };
-    };
     return {
-      values: () => container<Value>((v) => new Disposable(() => closeValue(v))),
-      disposables: () => container<Resource>((r) => r),
+      values: () =>
+        removeThenDispose(new CompositeDisposable(), (v: Value) => new Disposable(() => closeValue(v))),
+      disposables: () => removeThenDispose(new CompositeDisposable(), (r: Resource) => r),
     };
   },
 };
