@@ -1,28 +1,16 @@
 /**
- * The dashboard in real Chromium (Debian's /usr/bin/chromium driven by playwright-core): it shows
+ * The dashboard in real Chromium (found by test/helpers/chromium.ts, driven by playwright-core): it shows
  * real components and values, updates live, runs actions only after confirmation, and the server
  * refuses actions without the token or from another origin.
  */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { type ComponentPlugins, demoPlugins } from './plugin-control.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let browser: Browser;
 let context: BrowserContext;
@@ -34,9 +22,7 @@ let problems: string[];
 const owners: object[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (see .ci/run).`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
