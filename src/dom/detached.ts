@@ -47,6 +47,11 @@ export interface DetachedElementFinding {
   readonly holders: readonly DetachedHolder[];
   /** When its component's cleanup removed it (ms since the Unix epoch). */
   readonly detachedAt: number;
+  /**
+   * The shortest path from a garbage-collection root to the element, one hop a line, from a heap
+   * snapshot. Only `steward/testing`'s `detachedElements()` fills it in; a page cannot see it.
+   */
+  readonly retainers?: readonly string[];
 }
 
 interface Entry {

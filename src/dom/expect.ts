@@ -5,41 +5,9 @@
  * driving a browser over the DevTools protocol, use `steward/testing`'s `expectNoDetachedElements`
  * instead: it forces the collection itself and adds each element's retainer path.
  */
-import { type ResourceManager, StewardError } from '../core/index.js';
-import { checkDetached, type DetachedElementFinding, detachedSettled } from './detached.js';
-
-/** Thrown by `expectNoDetachedElements` when elements outlived their component. */
-export class DetachedElementsError extends StewardError {
-  override name = 'DetachedElementsError';
-  /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_DETACHED_ELEMENTS';
-  /** Every element found. */
-  readonly findings: readonly DetachedElementFinding[];
-  constructor(findings: readonly DetachedElementFinding[], extra = '') {
-    super(
-      `${findings.length} element(s) outlived the component that mounted them (detached DOM):\n` +
-        findings
-          .map((f) => `- ${f.message}${f.stack ? `\n  mounted at: ${firstFrame(f.stack)}` : ''}`)
-          .join('\n') +
-        extra,
-    );
-    this.findings = findings;
-  }
-}
-
-/** Thrown by `expectNoDetachedElements` when no collection decided in time (and `gc()` is unavailable). */
-export class NoCollectionError extends StewardError {
-  override name = 'NoCollectionError';
-  /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_NO_COLLECTION';
-  constructor(timeoutMs: number) {
-    super(
-      `expectNoDetachedElements(): no garbage collection decided within ${timeoutMs} ms whether the removed ` +
-        'elements leaked. Launch Chromium with --js-flags=--expose-gc (then gc() is used), force a collection over ' +
-        "the DevTools protocol (steward/testing's expectNoDetachedElements does), or raise timeoutMs.",
-    );
-  }
-}
+import type { ResourceManager } from '../core/index.js';
+import { checkDetached, detachedSettled } from './detached.js';
+import { DetachedElementsError, NoCollectionError } from './errors.js';
 
 /** Options of `expectNoDetachedElements` (in-page). */
 export interface ExpectNoDetachedOptions {
@@ -77,10 +45,4 @@ export async function expectNoDetachedElements(options: ExpectNoDetachedOptions 
   }
   const findings = checkDetached(options.manager ? { manager: options.manager } : {});
   if (findings.length > 0) throw new DetachedElementsError(findings);
-}
-
-function firstFrame(stack: string): string {
-  const frames = stack.split('\n').slice(1);
-  const outside = frames.find((l) => !/\/(core|dom)\/[\w-]+\.js/.test(l)) ?? frames[0] ?? '';
-  return outside.trim();
 }

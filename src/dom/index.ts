@@ -19,13 +19,9 @@ export {
   type DetachedHook,
   pendingDetached,
 } from './detached.js';
-export {
-  DetachedElementsError,
-  type ExpectNoDetachedOptions,
-  expectNoDetachedElements,
-  NoCollectionError,
-} from './expect.js';
+export { DetachedElementsError, DomUnsupportedError, NoCollectionError } from './errors.js';
+export { type ExpectNoDetachedOptions, expectNoDetachedElements } from './expect.js';
 export { DomLedger, type DomLedgerOptions, type DomTrackOptions, domLedger } from './ledger.js';
 export { DomListener } from './listener.js';
 export { componentSignal } from './signal.js';
-export { assertDomSupport, DomUnsupportedError } from './support.js';
+export { assertDomSupport } from './support.js';

@@ -3,24 +3,7 @@
  * a browser without `WeakRef` or `FinalizationRegistry` gets a clear error instead of a ledger
  * whose detached-element detection silently never reports anything.
  */
-import { StewardError } from '../core/index.js';
-
-/** Thrown at import of `steward/dom` when the engine lacks what the ledger needs. */
-export class DomUnsupportedError extends StewardError {
-  override name = 'DomUnsupportedError';
-  /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_DOM_UNSUPPORTED';
-  /** The missing globals, e.g. `['WeakRef']`. */
-  readonly missing: readonly string[];
-  constructor(missing: readonly string[]) {
-    super(
-      `steward/dom cannot run here: this JavaScript engine has no ${missing.join(' and ')}. ` +
-        'Detached-element detection and weak ownership depend on them (Chrome/Edge 84+, Firefox 79+, ' +
-        'Safari 14.1+, Electron 10+). Load steward/dom only in such an engine: a WeakRef cannot be polyfilled.',
-    );
-    this.missing = missing;
-  }
-}
+import { DomUnsupportedError } from './errors.js';
 
 /** Throws `DomUnsupportedError` unless `scope` has `WeakRef` and `FinalizationRegistry`. */
 export function assertDomSupport(scope: object = globalThis): void {
