@@ -375,13 +375,27 @@ export class DomLedger implements AsyncDisposable {
   }
 
   /**
-   * Release one resource early: a handle of this component, or a value this ledger returned (an
-   * observer, socket, worker, element, object URL…). Returns false if unknown or already released.
+   * The handle of a value this ledger returned — an object URL, observer, socket, worker, bitmap,
+   * element, style sheet… — to `touch()` (least recently used eviction), `resize()` or release it.
+   * Undefined when unknown or already released.
+   */
+  handle<T>(value: T): TrackedResource<T> | undefined {
+    const handle =
+      typeof value === 'string'
+        ? this.#urls.get(value)
+        : typeof value === 'object' && value !== null
+          ? this.#handles.get(value)
+          : undefined;
+    return handle === undefined || handle.released ? undefined : (handle as TrackedResource<T>);
+  }
+
+  /**
+   * Release one resource early: a handle of this component, or a value this ledger returned (see
+   * `handle`). Returns false if unknown or already released.
    */
   release(resource: TrackedResource | object | string): boolean {
     if (resource instanceof TrackedResource) return this.component.release(resource);
-    const handle = typeof resource === 'string' ? this.#urls.get(resource) : this.#handles.get(resource);
-    return handle?.release() ?? false;
+    return this.handle(resource)?.release() ?? false;
   }
 
   /** Clean the component up (see `Component.cleanup`). */
