@@ -135,17 +135,16 @@ export class DomLedger implements AsyncDisposable {
       options === undefined || options === false ? this.#plain : options === true ? this.#capture : undefined;
     let fn = listener as EventListenerOrEventListenerObject;
     let handle: TrackedResource<DomListener> | undefined;
+    let own: AbortSignal | undefined;
     if (opts === undefined) {
       const o = options as AddEventListenerOptions;
       opts = { capture: o.capture === true, once: o.once === true, signal: this.signal };
       if (o.passive !== undefined) opts.passive = o.passive;
       if (o.once) fn = onceListener(fn, () => handle);
+      own = o.signal;
     }
-    handle = this.component.track(
-      new DomListener(target, type, fn, opts.capture === true, this.signal),
-      LISTENER,
-    );
-    const own = typeof options === 'object' ? options.signal : undefined;
+    const record = new DomListener(target, type, fn, opts.capture === true, this.signal);
+    handle = this.component.track(record, LISTENER);
     if (own?.aborted) {
       handle.untrackAndLeak(); // the browser would not add it either
       return handle;
@@ -156,7 +155,7 @@ export class DomLedger implements AsyncDisposable {
       handle.untrackAndLeak();
       throw error;
     }
-    handle.value!._added = true;
+    record._added = true;
     if (own) this.listen(own, 'abort', () => handle.release(), { once: true });
     return handle;
   }
