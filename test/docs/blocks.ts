@@ -59,6 +59,12 @@ export function extractBlocks(path: string, root: string): Block[] {
 /** What a block is, by the convention. */
 export type BlockRole =
   | { readonly role: 'program'; readonly lang: 'ts' | 'js'; readonly vitest: boolean }
+  /**
+   * `ts browser`: a module run in a Chromium page that maps `steward` and `steward/dom` to dist/;
+   * `ts driver`: a Node program that drives a Chromium itself (given in `STEWARD_CHROMIUM`).
+   * Both are type-checked and run by browser-blocks.test.ts, not by code-blocks.test.ts.
+   */
+  | { readonly role: 'browser'; readonly where: 'page' | 'driver' }
   | {
       readonly role: 'plugin';
       readonly id: string;
@@ -76,7 +82,7 @@ export type BlockRole =
   | { readonly role: 'declaration' };
 
 const ATTRS: Record<string, readonly string[]> = {
-  ts: ['vitest'],
+  ts: ['vitest', 'browser', 'driver'],
   js: ['plugin', 'file', 'single', 'leaks'],
   json: ['manifest'],
 };
@@ -100,6 +106,11 @@ export function roleOf(block: Block): BlockRole {
           throw new Error(`${where}: \`\`\`ts declaration is only for the generated docs/api.md.`);
         }
         return { role: 'declaration' };
+      }
+      if (block.attrs.browser || block.attrs.driver) {
+        if (Object.keys(block.attrs).length > 1)
+          throw new Error(`${where}: \`\`\`ts browser and \`\`\`ts driver take no other attribute.`);
+        return { role: 'browser', where: block.attrs.browser ? 'page' : 'driver' };
       }
       return { role: 'program', lang: 'ts', vitest: block.attrs.vitest === 'true' };
     case 'js': {
