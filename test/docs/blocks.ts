@@ -3,8 +3,20 @@
  * (docs/README.md, "How the docs are tested"): a program, a plugin, a manifest, shell commands,
  * or text that is not code.
  */
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** The Markdown files whose blocks are tested, relative to `root`: README, docs/*.md, examples/README. */
+export function docFiles(root: string): string[] {
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+    'examples/README.md',
+  ];
+}
 
 /** One fenced block. */
 export interface Block {

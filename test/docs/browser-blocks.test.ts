@@ -10,14 +10,14 @@
  *   Chromium the browser tests use; its stdout is compared with an ```output block after it.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findChromium, launchChromium } from '../helpers/chromium.js';
 import { type PageServer, startPageServer } from '../helpers/page-server.js';
-import { type Block, extractBlocks, outputMatches, roleOf } from './blocks.js';
+import { type Block, docFiles, extractBlocks, outputMatches, roleOf } from './blocks.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRATCH = join(ROOT, 'test/docs/.run');
@@ -26,14 +26,7 @@ const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const TIMEOUT_MS = 30_000;
 const DONE = '\u0000block settled';
 
-const DOCS = [
-  'README.md',
-  ...readdirSync(join(ROOT, 'docs'))
-    .filter((f) => f.endsWith('.md'))
-    .sort()
-    .map((f) => `docs/${f}`),
-  'examples/README.md',
-];
+const DOCS = docFiles(ROOT);
 
 interface BrowserBlock {
   readonly block: Block;

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
 import { type PageServer, startPageServer } from '../helpers/page-server.js';
 
@@ -54,6 +55,39 @@ export async function openTestPage(env: BrowserEnv, path = '/'): Promise<TestPag
   await loadModules(page);
   const cdp = await context.newCDPSession(page);
   return { context, page, cdp, problems };
+}
+
+/** What `useBrowserPage` gives a test file: filled in by its hooks. */
+export interface BrowserTestState {
+  env: BrowserEnv;
+  t: TestPage;
+  /** Console messages the current test causes on purpose (reset after each test). */
+  expected: RegExp[];
+}
+
+/**
+ * Register the hooks of a browser test file: the browser and server once, a fresh page per test
+ * (then `onPage`), and after each test the page closed and no unexpected console or page error.
+ */
+export function useBrowserPage(onPage?: (t: TestPage) => Promise<void>): BrowserTestState {
+  const state = { expected: [] } as unknown as BrowserTestState;
+  beforeAll(async () => {
+    state.env = await startBrowserEnv();
+  });
+  afterAll(async () => {
+    await stopBrowserEnv(state.env);
+  });
+  beforeEach(async () => {
+    state.t = await openTestPage(state.env);
+    await onPage?.(state.t);
+  });
+  afterEach(async () => {
+    await state.t.context.close();
+    const expected = state.expected;
+    state.expected = [];
+    expect(state.t.problems.filter((p) => !expected.some((re) => re.test(p)))).toEqual([]);
+  });
+  return state;
 }
 
 /**

@@ -6,40 +6,18 @@
  * DevTools protocol, as a test would; the automatic path (no forced collection known to the page)
  * is checked too.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DetachedElementsError } from '../../src/dom/errors.js';
 import { detachedElements, expectNoDetachedElements } from '../../src/testing/index.js';
-import {
-  type BrowserEnv,
-  collectGarbage,
-  openTestPage,
-  startBrowserEnv,
-  stopBrowserEnv,
-  type TestPage,
-  type Win,
-} from './browser-setup.js';
+import { collectGarbage, useBrowserPage, type Win } from './browser-setup.js';
 
-let env: BrowserEnv;
-let t: TestPage;
-
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-afterAll(async () => {
-  await stopBrowserEnv(env);
-});
-beforeEach(async () => {
-  t = await openTestPage(env);
+const s = useBrowserPage(async (t) => {
   await t.page.evaluate(`(async () => {
     window.tabs = await import('/fixtures/tabs.js');
     window.manager = new window.S.ResourceManager({ leakTracking: true });
     window.events = [];
     window.manager.on('leakDetected', (e) => window.events.push({ kind: e.kind, component: e.component.id, message: e.message }));
   })()`);
-});
-afterEach(async () => {
-  await t.context.close();
-  expect(t.problems).toEqual([]);
 });
 
 type Page = Win & {
@@ -51,7 +29,7 @@ type Page = Win & {
 
 /** Open and close tab `id` (with `leak`) in the page. */
 function openAndClose(id: string, leak?: string, withParent = false): Promise<void> {
-  return t.page.evaluate(
+  return s.t.page.evaluate(
     async ({ id, leak, withParent }) => {
       const w = window as unknown as Page;
       // The owner is kept by the page, as an application keeps its main window.
@@ -68,7 +46,7 @@ function openAndClose(id: string, leak?: string, withParent = false): Promise<vo
 }
 
 function check() {
-  return t.page.evaluate(() => (window as unknown as Page).D.checkDetached());
+  return s.t.page.evaluate(() => (window as unknown as Page).D.checkDetached());
 }
 
 describe('detached-element detection in Chromium', () => {
@@ -80,7 +58,7 @@ describe('detached-element detection in Chromium', () => {
     it(`finds a tab kept alive by ${what}`, async () => {
       await openAndClose('leaky', leak);
       await openAndClose('clean');
-      await collectGarbage(t.cdp);
+      await collectGarbage(s.t.cdp);
       const findings = await check();
       expect(findings).toHaveLength(1);
       const [finding] = findings;
@@ -102,19 +80,21 @@ describe('detached-element detection in Chromium', () => {
       expect(finding!.stack).toMatch(/fixtures\/tabs\.js/); // where it was mounted
       // Reported once as a leak event; a second check returns it again without a second event.
       expect(await check()).toHaveLength(1);
-      const events = await t.page.evaluate(() => (window as unknown as Page).events);
+      const events = await s.t.page.evaluate(() => (window as unknown as Page).events);
       expect(events).toEqual([{ kind: 'detached-element', component: 'leaky', message: finding!.message }]);
-      expect(await t.page.evaluate(() => (window as unknown as Page).manager.stats().leaksDetected)).toBe(1);
+      expect(await s.t.page.evaluate(() => (window as unknown as Page).manager.stats().leaksDetected)).toBe(
+        1,
+      );
     });
   }
 
   it('finds nothing after a clean tab was opened and closed 20 times', async () => {
     for (let i = 0; i < 20; i++) await openAndClose(`clean-${i}`);
-    const waiting = await t.page.evaluate(() => (window as unknown as Page).D.pendingDetached());
+    const waiting = await s.t.page.evaluate(() => (window as unknown as Page).D.pendingDetached());
     expect(waiting).toBeGreaterThan(0); // removed, not collected yet
-    await collectGarbage(t.cdp);
+    await collectGarbage(s.t.cdp);
     expect(await check()).toEqual([]);
-    const after = await t.page.evaluate(() => {
+    const after = await s.t.page.evaluate(() => {
       const w = window as unknown as Page;
       return { pending: w.D.pendingDetached(), events: w.events, components: w.manager.components().length };
     });
@@ -123,7 +103,7 @@ describe('detached-element detection in Chromium', () => {
 
   it('names the record that holds the element when Steward knows it: a live component’s listener', async () => {
     await openAndClose('held', 'holder', true);
-    await collectGarbage(t.cdp);
+    await collectGarbage(s.t.cdp);
     const [finding, ...rest] = await check();
     expect(rest).toEqual([]);
     expect(finding!.holders).toEqual([
@@ -140,20 +120,20 @@ describe('detached-element detection in Chromium', () => {
       /Held by a "click" listener of "main-window" \(#\d+\) on a node inside it\./,
     );
     // Releasing the holder lets the tree go.
-    await t.page.evaluate(() => (window as unknown as Page).main!.cleanup());
-    await collectGarbage(t.cdp);
+    await s.t.page.evaluate(() => (window as unknown as Page).main!.cleanup());
+    await collectGarbage(s.t.cdp);
     expect(await check()).toEqual([]);
   });
 
   it('an element put back into the document after cleanup is no finding', async () => {
-    await t.page.evaluate(async () => {
+    await s.t.page.evaluate(async () => {
       const w = window as unknown as Page;
       const tab = w.tabs.openTab(w.manager, 'moved');
       const root = document.getElementById('tab-moved')!;
       await tab.cleanup();
       document.body.append(root); // adopted by the app: somebody else's element now
     });
-    await collectGarbage(t.cdp);
+    await collectGarbage(s.t.cdp);
     expect(await check()).toEqual([]);
   });
 
@@ -161,11 +141,11 @@ describe('detached-element detection in Chromium', () => {
     await openAndClose('leaky', 'cache');
     await openAndClose('clean');
     // Nothing is reported before a collection (no false finding for an element not yet collected).
-    expect(await t.page.evaluate(() => (window as unknown as Page).events)).toEqual([]);
+    expect(await s.t.page.evaluate(() => (window as unknown as Page).events)).toEqual([]);
     const events = async () =>
-      t.page.evaluate(() => (window as unknown as Page).events.map((e) => e.component));
+      s.t.page.evaluate(() => (window as unknown as Page).events.map((e) => e.component));
     for (let i = 0; i < 40 && (await events()).length === 0; i++) {
-      await collectGarbage(t.cdp);
+      await collectGarbage(s.t.cdp);
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(await events()).toEqual(['leaky']);
@@ -174,10 +154,12 @@ describe('detached-element detection in Chromium', () => {
   it('the in-page assertion passes for a clean tab and names the leak of a leaky one (gc() exposed)', async () => {
     await openAndClose('clean');
     expect(
-      await t.page.evaluate(() => (window as unknown as Page).D.expectNoDetachedElements().then(() => 'ok')),
+      await s.t.page.evaluate(() =>
+        (window as unknown as Page).D.expectNoDetachedElements().then(() => 'ok'),
+      ),
     ).toBe('ok');
     await openAndClose('leaky', 'timer');
-    const error = await t.page.evaluate(() =>
+    const error = await s.t.page.evaluate(() =>
       (window as unknown as Page).D.expectNoDetachedElements().then(
         () => undefined,
         (e: Error & { code: string; findings: unknown[] }) => ({
@@ -200,14 +182,14 @@ describe('detached-element detection in Chromium', () => {
   });
 
   it('a ledger with detection off watches nothing', async () => {
-    await t.page.evaluate(async () => {
+    await s.t.page.evaluate(async () => {
       const w = window as unknown as Page;
       const tab = w.D.domLedger(w.manager.register({}, 'quiet'), { detectDetached: false });
       const el = tab.mount(document.createElement('div'), document.body);
       w.kept = el;
       await tab.cleanup();
     });
-    await collectGarbage(t.cdp);
+    await collectGarbage(s.t.cdp);
     expect(await check()).toEqual([]);
   });
 });
@@ -218,7 +200,7 @@ describe("steward/testing's detachedElements over the DevTools protocol", () => 
     await openAndClose('leaky-cache', 'cache');
     await openAndClose('leaky-timer', 'timer');
     await openAndClose('clean');
-    const findings = await detachedElements(t.cdp);
+    const findings = await detachedElements(s.t.cdp);
     const paths = Object.fromEntries(findings.map((f) => [f.component, f.retainers!.join('\n')]));
     expect(Object.keys(paths).sort()).toEqual(['leaky-cache', 'leaky-listener', 'leaky-timer']);
     // A listener on window: Window → its listener → the closure (with its location) → the node.
@@ -237,21 +219,21 @@ describe("steward/testing's detachedElements over the DevTools protocol", () => 
 
   it('expectNoDetachedElements passes for clean tabs and throws DetachedElementsError with the paths otherwise', async () => {
     for (let i = 0; i < 3; i++) await openAndClose(`clean-${i}`);
-    await expect(expectNoDetachedElements(t.cdp)).resolves.toBeUndefined();
+    await expect(expectNoDetachedElements(s.t.cdp)).resolves.toBeUndefined();
     await openAndClose('leaky', 'cache');
-    const error = await expectNoDetachedElements(t.cdp).catch((e: unknown) => e);
+    const error = await expectNoDetachedElements(s.t.cdp).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DetachedElementsError);
     expect((error as DetachedElementsError).findings.map((f) => f.component)).toEqual(['leaky']);
     expect((error as Error).message).toMatch(/retained by: Window.*\n {4}/);
     expect((error as Error).message).toMatch(/elementCache → Map/);
     // Without retainers: the findings only, no snapshot.
-    expect((await detachedElements(t.cdp, { retainers: false }))[0]!.retainers).toBeUndefined();
+    expect((await detachedElements(s.t.cdp, { retainers: false }))[0]!.retainers).toBeUndefined();
   });
 
   it('a page without steward/dom has no findings', async () => {
-    const page = await t.context.newPage();
+    const page = await s.t.context.newPage();
     await page.goto('about:blank');
-    const cdp = await t.context.newCDPSession(page);
+    const cdp = await s.t.context.newCDPSession(page);
     expect(await detachedElements(cdp)).toEqual([]);
   });
 });

@@ -4,42 +4,17 @@
  * URL no longer fetches, the bitmap is closed) and from outside it (the browser's own listener
  * list over the DevTools protocol, the WebSocket and event stream seen ending by the server).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type BrowserEnv,
-  browserListeners,
-  openTestPage,
-  startBrowserEnv,
-  stopBrowserEnv,
-  type TestPage,
-  type Win,
-} from './browser-setup.js';
+import { describe, expect, it } from 'vitest';
+import { browserListeners, useBrowserPage, type Win } from './browser-setup.js';
 
-let env: BrowserEnv;
-let t: TestPage;
+const s = useBrowserPage();
 
-beforeAll(async () => {
-  env = await startBrowserEnv();
-});
-afterAll(async () => {
-  await stopBrowserEnv(env);
-});
-beforeEach(async () => {
-  t = await openTestPage(env);
-});
-afterEach(async () => {
-  await t.context.close();
-  expect(t.problems.filter((p) => !expected.some((re) => re.test(p)))).toEqual([]);
-  expected = [];
-});
-
-/** Console messages the current test causes on purpose (a fetch of a revoked URL). */
-let expected: RegExp[] = [];
+/** A fetch of a revoked URL: a console message the test causes on purpose. */
 const REVOKED_FETCH = /Failed to load resource: net::ERR_FILE_NOT_FOUND/;
 
 describe('steward/dom ledger in Chromium', () => {
   it('removes every listener at cleanup through the one signal, as the browser itself lists them', async () => {
-    await t.page.evaluate(() => {
+    await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab', { type: 'tab' }));
@@ -54,9 +29,9 @@ describe('steward/dom ledger in Chromium', () => {
       tab.listen(button, 'click', { handleEvent: () => calls.push('click-object') }, { capture: true });
       Object.assign(w, { tab, calls, manager });
     });
-    expect(await browserListeners(t.cdp, 'window')).toEqual(['keydown', 'resize', 'scroll']);
-    expect(await browserListeners(t.cdp, 'document.getElementById("b")')).toEqual(['click', 'click']);
-    const before = await t.page.evaluate(() => {
+    expect(await browserListeners(s.t.cdp, 'window')).toEqual(['keydown', 'resize', 'scroll']);
+    expect(await browserListeners(s.t.cdp, 'document.getElementById("b")')).toEqual(['click', 'click']);
+    const before = await s.t.page.evaluate(() => {
       const w = window as unknown as Win & {
         calls: string[];
         tab: import('../../src/dom/index.js').DomLedger;
@@ -67,7 +42,7 @@ describe('steward/dom ledger in Chromium', () => {
     });
     expect(before).toEqual({ calls: ['click-object', 'click', 'resize'], resources: 6 });
     // Keep the button (detached) to click it after cleanup.
-    const after = await t.page.evaluate(async () => {
+    const after = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win & {
         calls: string[];
         tab: import('../../src/dom/index.js').DomLedger;
@@ -82,12 +57,12 @@ describe('steward/dom ledger in Chromium', () => {
       return { calls: w.calls, aborted: w.tab.signal.aborted, connected: button.isConnected };
     });
     expect(after).toEqual({ calls: [], aborted: true, connected: false });
-    expect(await browserListeners(t.cdp, 'window')).toEqual([]);
-    expect(await browserListeners(t.cdp, 'window.kept')).toEqual([]);
+    expect(await browserListeners(s.t.cdp, 'window')).toEqual([]);
+    expect(await browserListeners(s.t.cdp, 'window.kept')).toEqual([]);
   });
 
   it('a once listener leaves the ledger when it fires, one with its own signal when that aborts, a released one alone', async () => {
-    const out = await t.page.evaluate(() => {
+    const out = await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -129,7 +104,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('cancels timeouts, intervals, animation frames and idle callbacks; fired ones leave the ledger', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -168,7 +143,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('disconnects resize, mutation and intersection observers', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -204,8 +179,8 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('revokes object URLs (a fetch of one fails) and counts blob sizes as memory', async () => {
-    expected = [REVOKED_FETCH];
-    const out = await t.page.evaluate(async () => {
+    s.expected = [REVOKED_FETCH];
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -247,8 +222,8 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('evicts least recently used object URLs under an evict limit (revoked)', async () => {
-    expected = [REVOKED_FETCH];
-    const out = await t.page.evaluate(async () => {
+    s.expected = [REVOKED_FETCH];
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(
@@ -266,7 +241,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('closes image bitmaps and video frames, counting their pixels', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -285,7 +260,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('closes a WebSocket with 1000 as the server sees it; a socket the server ends leaves the ledger', async () => {
-    const opened = await t.page.evaluate(async () => {
+    const opened = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -295,9 +270,9 @@ describe('steward/dom ledger in Chromium', () => {
       return tab.component.resources().map((r) => r.type);
     });
     expect(opened).toEqual(['socket', 'listener']);
-    const connection = env.server.sockets.find((c) => c.path === '/ws/tab' && !c.ended)!;
+    const connection = s.env.server.sockets.find((c) => c.path === '/ws/tab' && !c.ended)!;
     expect(connection.closeCode).toBeUndefined();
-    await t.page.evaluate(() =>
+    await s.t.page.evaluate(() =>
       (window as unknown as { tab: { cleanup(): Promise<unknown> } }).tab.cleanup(),
     );
     await expect.poll(() => connection.closeCode).toBe(1000);
@@ -305,8 +280,8 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('closes an event stream: the server sees it end', async () => {
-    expect(env.server.openStreams()).toBe(0);
-    await t.page.evaluate(async () => {
+    expect(s.env.server.openStreams()).toBe(0);
+    await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -314,19 +289,19 @@ describe('steward/dom ledger in Chromium', () => {
       await new Promise((r) => source.addEventListener('message', r, { once: true }));
       w.tab = tab;
     });
-    expect(env.server.openStreams()).toBe(1);
-    const state = await t.page.evaluate(async () => {
+    expect(s.env.server.openStreams()).toBe(1);
+    const state = await s.t.page.evaluate(async () => {
       const tab = (window as unknown as { tab: import('../../src/dom/index.js').DomLedger }).tab;
       const source = tab.component.resources()[0]!.value as EventSource;
       await tab.cleanup();
       return source.readyState;
     });
     expect(state).toBe(2); // CLOSED
-    await expect.poll(() => env.server.openStreams()).toBe(0);
+    await expect.poll(() => s.env.server.openStreams()).toBe(0);
   });
 
   it('closes broadcast channels, message ports and message channels: nothing arrives after cleanup', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -364,7 +339,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('terminates a Web Worker: its heartbeat stops and its own socket to the server ends', async () => {
-    const beats = await t.page.evaluate(async () => {
+    const beats = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -380,8 +355,8 @@ describe('steward/dom ledger in Chromium', () => {
       return tab.component.resources().map((r) => [r.type, r.metadata]);
     });
     expect(beats).toEqual([['worker', { url: '/fixtures/heartbeat-worker.js' }]]);
-    const socket = env.server.sockets.find((c) => c.path === '/ws/worker' && !c.ended)!;
-    const after = await t.page.evaluate(async () => {
+    const socket = s.env.server.sockets.find((c) => c.path === '/ws/worker' && !c.ended)!;
+    const after = await s.t.page.evaluate(async () => {
       const w = window as unknown as {
         tab: import('../../src/dom/index.js').DomLedger;
         seen: { beats: number };
@@ -397,7 +372,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('removes mounted elements and takes style sheets out; an element removed by someone else is no error', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const tab = w.D.domLedger(manager.register({}, 'tab'));
@@ -435,7 +410,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('child ledgers are cleaned before their parent and their memory counts into it', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const window_ = w.D.domLedger(manager.register({}, 'main-window', { type: 'window' }));
@@ -462,7 +437,7 @@ describe('steward/dom ledger in Chromium', () => {
   });
 
   it('refuses every acquisition after cleanup: disposes what was handed in, creates nothing, reports it', async () => {
-    const out = await t.page.evaluate(async () => {
+    const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
       const leaks: string[] = [];
@@ -531,11 +506,11 @@ describe('steward/dom ledger in Chromium', () => {
     expect(out).toMatchObject({ calls: [], bitmapClosed: true, elementRemoved: true, sheets: 0 });
     expect(out.leaks).toBe(18); // every refusal but the child's registration is a use-after-cleanup leak event
     expect(out.message).toMatch(/component "closed-tab": it is destroyed/);
-    expect(env.server.sockets.some((c) => c.path === '/ws/refused')).toBe(false);
+    expect(s.env.server.sockets.some((c) => c.path === '/ws/refused')).toBe(false);
   });
 
   it('rejects bad arguments with errors that say what was expected', async () => {
-    const out = await t.page.evaluate(() => {
+    const out = await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
       const tab = w.D.domLedger(new w.S.ResourceManager().register({}, 'tab'));
       const messages: string[] = [];
@@ -567,14 +542,14 @@ describe('steward/dom ledger in Chromium', () => {
 
 describe('steward/dom where the engine lacks what it needs', () => {
   it('throws DomUnsupportedError at import without WeakRef / FinalizationRegistry', async () => {
-    const page = await t.context.newPage();
+    const page = await s.t.context.newPage();
     await page.addInitScript(() => {
       // @ts-expect-error simulate an engine without them
       delete globalThis.WeakRef;
       // @ts-expect-error simulate an engine without them
       delete globalThis.FinalizationRegistry;
     });
-    await page.goto(env.server.url);
+    await page.goto(s.env.server.url);
     const error = await page.evaluate(`import('steward/dom').then(
       () => 'imported',
       (e) => ({ name: e.name, code: e.code, missing: e.missing, message: e.message }),

@@ -5,6 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { refusal, send } from '../../shared/loopback.js';
 
 const APP_DIR = fileURLToPath(new URL('./app/', import.meta.url));
 const PHOTOS_DIR = fileURLToPath(new URL('../../assets/photos/', import.meta.url));
@@ -26,19 +27,7 @@ const TYPES = {
   '.jpg': 'image/jpeg',
   '.svg': 'image/svg+xml',
 };
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const MAX_MIRROR_BYTES = 256 * 1024;
-
-function send(res, status, type, body, headers = {}) {
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(body);
-}
 
 async function sendFile(res, file) {
   let body;
@@ -73,23 +62,9 @@ async function photos() {
 
 /** The request handler: `modules` from loadBrowserModules, `mirror` a PageMirror, `port()` the port listened on. */
 export function createRequestHandler({ modules, mirror, port, log }) {
-  function refused(req) {
-    const host = req.headers.host ?? '';
-    const colon = host.lastIndexOf(':');
-    const name = colon > 0 ? host.slice(0, colon) : host;
-    if (!LOOPBACK_HOSTS.has(name) || host.slice(colon + 1) !== String(port()))
-      return 'unexpected Host header';
-    if (req.method === 'POST') {
-      const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${host}`) return 'cross-origin request';
-      if (req.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request';
-    }
-    return undefined;
-  }
-
   return async function handle(req, res) {
     try {
-      const why = refused(req);
+      const why = refusal(req, port());
       if (why) return send(res, 403, 'text/plain; charset=utf-8', `Forbidden: ${why}.`);
       if (modules.serve(req, res)) return;
       let path;
