@@ -1,6 +1,7 @@
 // What the examples' pages share: they answer on 127.0.0.1 only. A request whose Host is not the
 // loopback address and port the server listens on (DNS rebinding) is refused, and so is a POST
 // from another origin. Imported by the plugins' http modules (media-analysis, window, example).
+// Bodies are read up to a limit.
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -28,4 +29,16 @@ export function send(res, status, type, body, headers = {}) {
     ...headers,
   });
   res.end(body);
+}
+
+/** The request's body as text, at most `maxBytes` (else an error with status 413: `what` too large). */
+export async function readBody(req, maxBytes, what = 'body') {
+  let size = 0;
+  const chunks = [];
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > maxBytes) throw Object.assign(new Error(`${what} too large`), { status: 413 });
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

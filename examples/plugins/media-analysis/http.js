@@ -1,6 +1,6 @@
 // The media-analysis page's requests. Loopback only: requests whose Host is not the loopback
 // address the server listens on (DNS rebinding) are refused, and so are cross-origin POSTs.
-import { refusal, send } from '../../shared/loopback.js';
+import { readBody, refusal, send } from '../../shared/loopback.js';
 import { renderPage } from './page.js';
 
 const MAX_FORM_BYTES = 8 * 1024;
@@ -8,14 +8,7 @@ const MAX_FORM_BYTES = 8 * 1024;
 const redirect = (res) => send(res, 303, 'text/plain; charset=utf-8', 'See /', { location: '/' });
 
 async function readForm(req) {
-  let size = 0;
-  const chunks = [];
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw Object.assign(new Error('form too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(await readBody(req, MAX_FORM_BYTES, 'form'));
 }
 
 /** A number field of a form: undefined when empty, else the number (NaN stays NaN: analyse() says why). */

@@ -5,7 +5,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { refusal, send } from '../../shared/loopback.js';
+import { readBody, refusal, send } from '../../shared/loopback.js';
 
 const APP_DIR = fileURLToPath(new URL('./app/', import.meta.url));
 const PHOTOS_DIR = fileURLToPath(new URL('../../assets/photos/', import.meta.url));
@@ -40,15 +40,9 @@ async function sendFile(res, file) {
 }
 
 async function readJson(req) {
-  let size = 0;
-  const chunks = [];
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_MIRROR_BYTES) throw Object.assign(new Error('body too large'), { status: 413 });
-    chunks.push(chunk);
-  }
+  const text = await readBody(req, MAX_MIRROR_BYTES);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null');
+    return JSON.parse(text || 'null');
   } catch {
     throw Object.assign(new Error('the body is not JSON'), { status: 400 });
   }
