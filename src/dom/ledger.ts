@@ -45,8 +45,8 @@ const REFUSED = Object.freeze({ refused: true });
 const ledgers = new WeakMap<Component, DomLedger>();
 
 /**
- * The ledger of `component` (the same one on every call). Works on any component; a tab is
- * typically `domLedger(manager.register(tab, 'media', { type: 'tab' }))`.
+ * The ledger of `component` (the same one on every call; `options` apply when it is created).
+ * Works on any component; a tab is typically `domLedger(manager.register(tab, 'media', { type: 'tab' }))`.
  */
 export function domLedger(component: Component, options?: DomLedgerOptions): DomLedger {
   let ledger = ledgers.get(component);

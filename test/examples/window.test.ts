@@ -81,6 +81,8 @@ describe('window plugin: the web app server', () => {
       expect([path, (await raw(new URL(path, app.url).href, {})).status]).toEqual([path, 404]);
     }
     expect((await raw(`${app.url}app/%E0%A4%A`, {})).status).toBe(400);
+    const huge = await post('/api/mirror', `"${'x'.repeat(300 * 1024)}"`);
+    expect([huge.status, huge.body]).toEqual([413, 'Error: body too large']);
   });
 
   it('mirrors the page into the host, refuses malformed updates, and drops the page when it says it is gone', async () => {
