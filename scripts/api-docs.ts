@@ -27,6 +27,7 @@ export interface EntryPoint {
 /** The package's entry points, in the order the reference lists them. */
 export const ENTRY_POINTS: readonly EntryPoint[] = [
   { specifier: 'steward', source: 'src/core/index.ts' },
+  { specifier: 'steward/dom', source: 'src/dom/index.ts' },
   { specifier: 'steward/node', source: 'src/node/index.ts' },
   { specifier: 'steward/plugins', source: 'src/plugins/index.ts' },
   { specifier: 'steward/monitor', source: 'src/monitor/index.ts' },

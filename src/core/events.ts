@@ -19,7 +19,9 @@ export type LeakKind =
   /** A resource outlived `leakTracking.maxResourceAgeMs`. */
   | 'long-lived'
   /** Reported by other layers (e.g. handle attribution in `steward/node`). */
-  | 'untracked-handle';
+  | 'untracked-handle'
+  /** An element a component mounted is still alive after its cleanup (`steward/dom`). */
+  | 'detached-element';
 
 /** Payload of `leakDetected`. */
 export interface LeakEvent {

@@ -27,6 +27,7 @@ export {
   runInComponent,
   runOutsideComponents,
 } from './attribution-context.js';
+export { type BrowserModules, browserModulesDir, loadBrowserModules } from './browser-modules.js';
 export {
   CHANNEL_PREFIX,
   type DiagnosticsPublisher,

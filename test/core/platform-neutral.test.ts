@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const coreDir = join(import.meta.dirname, '../../src/core');
+const src = join(import.meta.dirname, '../../src');
 const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 function sources(dir: string): string[] {
@@ -12,24 +12,34 @@ function sources(dir: string): string[] {
   );
 }
 
+/** Imports of a layer that break its promise: Node built-ins, Node globals, or modules outside `allowed`. */
+function offenders(layer: string, allowed: (spec: string) => boolean): string[] {
+  const found: string[] = [];
+  const files = sources(join(src, layer));
+  expect(files.length).toBeGreaterThan(5);
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const match of text.matchAll(
+      /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^import\s*['"]([^'"]+)['"]/gm,
+    )) {
+      const spec = (match[1] ?? match[2] ?? match[3])!;
+      const root = spec.startsWith('node:') ? spec : spec.split('/')[0]!;
+      if (builtins.has(root) || builtins.has(spec)) found.push(`${file}: ${spec}`);
+      else if (!allowed(spec)) found.push(`${file}: ${spec} (not allowed in src/${layer})`);
+    }
+    if (/\bprocess\.|\brequire\(|\bBuffer\b/.test(text)) found.push(`${file}: uses a Node global`);
+  }
+  return found;
+}
+
 describe('src/core is platform-neutral', () => {
   it('imports no Node built-in module and nothing outside src/core', () => {
-    const offenders: string[] = [];
-    const files = sources(coreDir);
-    expect(files.length).toBeGreaterThan(5);
-    for (const file of files) {
-      const text = readFileSync(file, 'utf8');
-      for (const match of text.matchAll(
-        /(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
-      )) {
-        const spec = (match[1] ?? match[2])!;
-        const root = spec.startsWith('node:') ? spec : spec.split('/')[0]!;
-        if (builtins.has(root) || builtins.has(spec)) offenders.push(`${file}: ${spec}`);
-        else if (!spec.startsWith('./'))
-          offenders.push(`${file}: ${spec} (core may only import its own files)`);
-      }
-      if (/\bprocess\.|\brequire\(|\bBuffer\b/.test(text)) offenders.push(`${file}: uses a Node global`);
-    }
-    expect(offenders).toEqual([]);
+    expect(offenders('core', (spec) => spec.startsWith('./'))).toEqual([]);
+  });
+});
+
+describe('src/dom runs in a browser', () => {
+  it('imports no Node built-in module; only its own files and the core through its public index', () => {
+    expect(offenders('dom', (spec) => spec.startsWith('./') || spec === '../core/index.js')).toEqual([]);
   });
 });

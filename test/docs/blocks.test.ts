@@ -63,6 +63,9 @@ describe('roleOf', () => {
   it('classifies the convention', () => {
     expect(roleOf(block('ts'))).toEqual({ role: 'program', lang: 'ts', vitest: false });
     expect(roleOf(block('ts vitest'))).toEqual({ role: 'program', lang: 'ts', vitest: true });
+    expect(roleOf(block('ts browser'))).toEqual({ role: 'browser', where: 'page' });
+    expect(roleOf(block('ts driver'))).toEqual({ role: 'browser', where: 'driver' });
+    expect(() => roleOf(block('ts browser vitest'))).toThrow(/take no other attribute/);
     expect(roleOf(block('js plugin=a leaks=2'))).toEqual({
       role: 'plugin',
       id: 'a',

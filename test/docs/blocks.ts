@@ -3,8 +3,20 @@
  * (docs/README.md, "How the docs are tested"): a program, a plugin, a manifest, shell commands,
  * or text that is not code.
  */
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/** The Markdown files whose blocks are tested, relative to `root`: README, docs/*.md, examples/README. */
+export function docFiles(root: string): string[] {
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+      .map((f) => `docs/${f}`),
+    'examples/README.md',
+  ];
+}
 
 /** One fenced block. */
 export interface Block {
@@ -59,6 +71,12 @@ export function extractBlocks(path: string, root: string): Block[] {
 /** What a block is, by the convention. */
 export type BlockRole =
   | { readonly role: 'program'; readonly lang: 'ts' | 'js'; readonly vitest: boolean }
+  /**
+   * `ts browser`: a module run in a Chromium page that maps `steward` and `steward/dom` to dist/;
+   * `ts driver`: a Node program that drives a Chromium itself (given in `STEWARD_CHROMIUM`).
+   * Both are type-checked and run by browser-blocks.test.ts, not by code-blocks.test.ts.
+   */
+  | { readonly role: 'browser'; readonly where: 'page' | 'driver' }
   | {
       readonly role: 'plugin';
       readonly id: string;
@@ -76,7 +94,7 @@ export type BlockRole =
   | { readonly role: 'declaration' };
 
 const ATTRS: Record<string, readonly string[]> = {
-  ts: ['vitest'],
+  ts: ['vitest', 'browser', 'driver'],
   js: ['plugin', 'file', 'single', 'leaks'],
   json: ['manifest'],
 };
@@ -100,6 +118,11 @@ export function roleOf(block: Block): BlockRole {
           throw new Error(`${where}: \`\`\`ts declaration is only for the generated docs/api.md.`);
         }
         return { role: 'declaration' };
+      }
+      if (block.attrs.browser || block.attrs.driver) {
+        if (Object.keys(block.attrs).length > 1)
+          throw new Error(`${where}: \`\`\`ts browser and \`\`\`ts driver take no other attribute.`);
+        return { role: 'browser', where: block.attrs.browser ? 'page' : 'driver' };
       }
       return { role: 'program', lang: 'ts', vitest: block.attrs.vitest === 'true' };
     case 'js': {

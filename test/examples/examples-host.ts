@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ServiceToken, tokenFor } from '../../src/core/index.js';
@@ -62,4 +63,26 @@ export async function startExamples(dirs: string[] = [PLUGINS_DIR]): Promise<Exa
       await rm(storage, { recursive: true, force: true });
     },
   };
+}
+
+/** A raw HTTP request (fetch cannot forge Host or Origin headers). */
+export function raw(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+    });
+    req.on('error', reject);
+    req.end(options.body);
+  });
 }

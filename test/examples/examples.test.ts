@@ -1,7 +1,7 @@
 /**
  * All the examples together, as `steward run examples/plugins` hosts them: discovered and
  * activated (the leaky one is not among them), used, reloaded, and shut down with nothing left:
- * no component, no tracked byte, no worker thread, no listening page.
+ * no component, no tracked byte, no worker thread, no listening page (the web app's included).
  */
 import { once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
@@ -23,6 +23,7 @@ describe('the examples together', () => {
         ['example', 'active'],
         ['forensic', 'active'],
         ['media-analysis', 'active'],
+        ['window', 'active'],
       ]);
       expect(ex.logs.some((l) => /^info \[media-analysis\] page: http:\/\/127\.0\.0\.1:\d+\//.test(l))).toBe(
         true,
@@ -63,7 +64,7 @@ describe('the examples together', () => {
         },
       });
       await firstFile;
-      const urls = [buffer.url, media.url];
+      const urls = [buffer.url, media.url, ex.service<{ url: string }>('window.app').url];
       await ex[Symbol.asyncDispose]();
       disposed = true;
       expect((await running).cancelled).toBe(true);

@@ -5,12 +5,11 @@
  */
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MemoryEvent, tokenFor } from '../../src/core/index.js';
-import { type ExamplesHost, PHOTOS_DIR, SAMPLES, startExamples } from './examples-host.js';
+import { type ExamplesHost, PHOTOS_DIR, raw, SAMPLES, startExamples } from './examples-host.js';
 import type { MediaAnalysis } from './media-types.js';
 
 let ex: ExamplesHost;
@@ -51,28 +50,6 @@ function lruModel(limit: number, touch?: { after: number; file: string }) {
     }
   });
   return { held: held.map((h) => h.file).sort(), evicted };
-}
-
-/** A raw HTTP request (fetch cannot forge Host or Origin headers). */
-function raw(
-  url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString(),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
 }
 
 describe('media-analysis: thumbnails counted and sized', () => {

@@ -1,31 +1,13 @@
 // The example plugin's page: the brief's "Allocate Test Resource" / "Release Test Resource"
 // buttons and memory label. Loopback only; cross-origin POSTs are refused.
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+import { refusal, send as sendAny } from '../../shared/loopback.js';
 
-function send(res, status, body, headers = {}) {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(body);
-}
-
-function refused(plugin, req) {
-  const host = req.headers.host ?? '';
-  const colon = host.lastIndexOf(':');
-  if (!LOOPBACK_HOSTS.has(host.slice(0, colon)) || host.slice(colon + 1) !== String(plugin.port)) return true;
-  if (req.method !== 'POST') return false;
-  const origin = req.headers.origin;
-  return (
-    (origin !== undefined && origin !== `http://${host}`) || req.headers['sec-fetch-site'] === 'cross-site'
-  );
-}
+const send = (res, status, body, headers) => sendAny(res, status, 'text/html; charset=utf-8', body, headers);
 
 /** Handle one request for `plugin` (the ExamplePlugin instance). */
 export function bufferPage(plugin, req, res) {
-  if (refused(plugin, req)) return send(res, 403, 'Forbidden.');
+  if (refusal(req, plugin.port)) return send(res, 403, 'Forbidden.');
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method === 'POST' && (path === '/allocate' || path === '/release')) {
     if (path === '/allocate') plugin.allocateBuffer();

@@ -1,32 +1,14 @@
 // The media-analysis page's requests. Loopback only: requests whose Host is not the loopback
 // address the server listens on (DNS rebinding) are refused, and so are cross-origin POSTs.
+import { readBody, refusal, send } from '../../shared/loopback.js';
 import { renderPage } from './page.js';
 
 const MAX_FORM_BYTES = 8 * 1024;
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-function send(res, status, type, body, headers = {}) {
-  res.writeHead(status, {
-    'content-type': type,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    ...headers,
-  });
-  res.end(body);
-}
 
 const redirect = (res) => send(res, 303, 'text/plain; charset=utf-8', 'See /', { location: '/' });
 
 async function readForm(req) {
-  let size = 0;
-  const chunks = [];
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_FORM_BYTES) throw Object.assign(new Error('form too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return new URLSearchParams(await readBody(req, MAX_FORM_BYTES, 'form'));
 }
 
 /** A number field of a form: undefined when empty, else the number (NaN stays NaN: analyse() says why). */
@@ -100,23 +82,9 @@ export function createRequestHandler({ analyser, port, log }) {
     },
   };
 
-  function refused(req) {
-    const host = req.headers.host ?? '';
-    const colon = host.lastIndexOf(':');
-    const name = colon > 0 ? host.slice(0, colon) : host;
-    if (!LOOPBACK_HOSTS.has(name) || host.slice(colon + 1) !== String(port()))
-      return 'unexpected Host header';
-    if (req.method === 'POST') {
-      const origin = req.headers.origin;
-      if (origin !== undefined && origin !== `http://${host}`) return 'cross-origin request';
-      if (req.headers['sec-fetch-site'] === 'cross-site') return 'cross-site request';
-    }
-    return undefined;
-  }
-
   return async function handle(req, res) {
     try {
-      const why = refused(req);
+      const why = refusal(req, port());
       if (why) return send(res, 403, 'text/plain; charset=utf-8', `Forbidden: ${why}.`);
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (req.method === 'GET' && path.startsWith('/thumbnails/')) {
