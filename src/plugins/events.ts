@@ -2,7 +2,7 @@
  * Plugin states and the host's typed events.
  */
 import type { CleanupReport } from '../core/index.js';
-import type { ManifestError } from './manifest.js';
+import type { ManifestError } from './manifest-errors.js';
 
 /**
  * Lifecycle of a plugin: `discovered → loaded → activating → active ⇄ paused → deactivating →

@@ -31,12 +31,8 @@ import {
 } from './graph.js';
 import { importPlugin } from './loader.js';
 import { consoleSink, createLogger, type LogSink } from './logger.js';
-import {
-  loadPluginManifest,
-  type ManifestError,
-  type PluginIsolation,
-  type PluginManifest,
-} from './manifest.js';
+import { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
+import type { ManifestError } from './manifest-errors.js';
 import { runWithin, TimeoutError } from './timeout.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
 import { type WorkerCleanupReport, WorkerRunner } from './worker-runner.js';
