@@ -8,7 +8,7 @@ export { parseByteSize } from './byte-size.js';
 export type { PluginContext, PluginServices } from './context.js';
 export { definePlugin, PluginBase, type PluginDefinition } from './define.js';
 export { type DiscoveryOptions, type DiscoveryResult, discoverPlugins } from './discovery.js';
-export type { PluginEvents, PluginFailurePhase, PluginState } from './events.js';
+export type { PluginEvents } from './events.js';
 export {
   GraphError,
   type GraphErrorKind,
@@ -22,5 +22,10 @@ export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary 
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';
+export {
+  IllegalPluginTransitionError,
+  type PluginFailurePhase,
+  type PluginState,
+} from './plugin-state.js';
 export { TimeoutError } from './timeout.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

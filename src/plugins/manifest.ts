@@ -9,6 +9,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { StewardError } from '../core/index.js';
 import { invalid, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
 import { loadPackageManifest } from './manifest-package.js';
@@ -100,4 +101,15 @@ export async function loadPluginManifest(target: string): Promise<ManifestResult
   if (info.isDirectory()) return loadPackageManifest(abs);
   if (info.isFile() && isModulePluginFile(abs)) return loadModuleManifest(abs);
   return { kind: 'not-a-plugin', reason: 'neither a folder nor a .js/.mjs/.ts/.mts module' };
+}
+
+/**
+ * Reads and validates one plugin's manifest at `target` and returns it; throws its first problem
+ * (a {@link ManifestError}), or a StewardError (`STEWARD_NOT_A_PLUGIN`) when `target` is not a plugin.
+ */
+export async function readManifest(target: string): Promise<PluginManifest> {
+  const result = await loadPluginManifest(target);
+  if (result.kind === 'plugin') return result.manifest;
+  if (result.kind === 'invalid') throw result.errors[0]!;
+  throw new StewardError(`${target}: not a plugin (${result.reason}).`, { code: 'STEWARD_NOT_A_PLUGIN' });
 }
