@@ -6,10 +6,12 @@
  * breadth-first search propagates exclusions, and Kahn's algorithm with a min-heap orders the rest.
  */
 import { cycleThrough, MinHeap, stronglyConnected } from './graph-algorithms.js';
+import { byId, checkEdges } from './graph-edges.js';
 import { GraphError } from './graph-error.js';
 import type { PluginManifest } from './manifest.js';
-import { rangeChecker, validVersion } from './versions.js';
+import { validVersion } from './versions.js';
 
+export { withServiceEdges } from './graph-edges.js';
 export { GraphError, type GraphErrorKind } from './graph-error.js';
 
 /** The fields of a manifest the graph needs; a full {@link PluginManifest} fits. */
@@ -64,8 +66,6 @@ interface Internals {
 
 const internals = new WeakMap<object, Internals>();
 
-const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /**
  * Resolves the dependency graph of `manifests`.
  *
@@ -87,7 +87,6 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
   options: PluginGraphOptions = {},
 ): PluginGraph<M> {
   const { hostVersion } = options;
-  const satisfies = rangeChecker();
   if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
     throw new TypeError(
       `resolvePluginGraph: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
@@ -105,72 +104,7 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
     position.set(id, i);
   }
 
-  const directErrors: GraphError[][] = Array.from({ length: n }, () => []);
-  const edges: number[][] = Array.from({ length: n }, () => []); // all ordering edges: node -> dependency
-  const required: number[][] = Array.from({ length: n }, () => []); // required edges only
-  for (let i = 0; i < n; i++) {
-    const node = nodes[i]!;
-    const errs = directErrors[i]!;
-    if (
-      hostVersion !== undefined &&
-      node.hostRange !== undefined &&
-      !satisfies(hostVersion, node.hostRange)
-    ) {
-      errs.push(
-        new GraphError(
-          'host-mismatch',
-          [node.id],
-          `plugin "${node.id}" requires host ${node.hostRange}, but the host is ${hostVersion}; ` +
-            'install a version of the plugin made for this host',
-          { range: node.hostRange, found: hostVersion },
-        ),
-      );
-    }
-    const deps: [string, string, boolean][] = [
-      ...Object.entries(node.dependencies).map(([id, range]): [string, string, boolean] => [
-        id,
-        range,
-        false,
-      ]),
-      ...Object.entries(node.optionalDependencies).map(([id, range]): [string, string, boolean] => [
-        id,
-        range,
-        true,
-      ]),
-    ].sort((a, b) => byId(a[0], b[0]));
-    for (const [depId, range, optional] of deps) {
-      const j = position.get(depId);
-      if (j === undefined) {
-        if (!optional) {
-          errs.push(
-            new GraphError(
-              'missing-dependency',
-              [node.id],
-              `plugin "${node.id}" depends on "${depId}" (${range}), which is not installed; ` +
-                `install "${depId}" or remove it from "${node.id}"'s dependencies`,
-              { dependency: depId, range },
-            ),
-          );
-        }
-        continue;
-      }
-      const found = nodes[j]!.version;
-      if (!satisfies(found, range)) {
-        errs.push(
-          new GraphError(
-            'incompatible-version',
-            [node.id],
-            `plugin "${node.id}" needs ${optional ? 'optional ' : ''}dependency "${depId}" ${range}, but version ` +
-              `${found} is installed; install a matching "${depId}" or change the range in "${node.id}"`,
-            { dependency: depId, range, found, optional },
-          ),
-        );
-        continue;
-      }
-      edges[i]!.push(j);
-      if (!optional) required[i]!.push(j);
-    }
-  }
+  const { directErrors, edges, required } = checkEdges(nodes, position, hostVersion);
 
   // Cycles: every strongly connected component with more than one node, or a self-loop.
   const { comp, comps } = stronglyConnected(edges);
@@ -337,23 +271,4 @@ export function planTeardown<M extends PluginGraphNode>(
   if (!data) throw new TypeError('planTeardown: graph must be the result of resolvePluginGraph');
   const teardown = closure(data, ids, 'dependents', true);
   return { teardown, restore: [...teardown].reverse() };
-}
-
-/**
- * The manifests with each required service turned into a dependency on the plugin that
- * provides it (range `*`), so a consumer activates after its provider and is torn down before
- * it. A service nobody provides becomes a missing dependency named `service:<name>`, reported
- * like any other. The host and `steward validate` both resolve the graph of this.
- */
-export function withServiceEdges<M extends PluginGraphNode & Pick<PluginManifest, 'provides' | 'requires'>>(
-  manifests: readonly M[],
-): M[] {
-  const providers = new Map<string, string>();
-  for (const m of manifests) for (const name of m.provides) providers.set(name, m.id);
-  return manifests.map((m) => {
-    if (m.requires.length === 0) return m;
-    const dependencies: Record<string, string> = { ...m.dependencies };
-    for (const name of m.requires) dependencies[providers.get(name) ?? `service:${name}`] ??= '*';
-    return { ...m, dependencies };
-  });
 }

@@ -23,9 +23,10 @@ import {
   type PluginInfo,
   type StartSummary,
 } from './host-options.js';
-import { type PluginRecord, PluginRegistry } from './host-registry.js';
+import { PluginRegistry } from './host-registry.js';
+import { reloadPlugin } from './host-reload.js';
 import { consoleSink } from './logger.js';
-import { type PluginManifest, readManifest } from './manifest.js';
+import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
@@ -237,41 +238,9 @@ export class PluginHost implements AsyncDisposable {
   reload(id: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       const started = performance.now();
-      const registry = this.#registry;
-      const record = registry.record(id);
-      const teardown = this.#lifecycle.teardownOrder([id]);
-      const restore = new Set(
-        [...teardown].reverse().filter((p) => p === id || isRunning(registry.record(p).status.state)),
-      );
-      // Also bring back the plugins blocked (directly or down a chain) by what is reloaded.
-      for (let grew = true; grew; ) {
-        grew = false;
-        for (const other of registry.records()) {
-          const otherId = other.manifest.id;
-          if (other.status.state === 'blocked' && !restore.has(otherId) && restore.has(other.status.by)) {
-            restore.add(otherId);
-            grew = true;
-          }
-        }
-      }
-      for (const p of teardown) await this.#lifecycle.deactivate(p, p === id ? 'unloaded' : 'loaded');
-      const manifest = await this.#reread(record);
-      if (manifest) {
-        // The teardown left it `unloaded` or `failed`, its runtime ended.
-        record.manifest = manifest;
-        record.generation++;
-        registry.transition(record, { state: 'discovered' });
-        registry.invalidateGraph();
-        const { graph } = registry.applyGraph();
-        for (const p of graph.order) if (restore.has(p)) await this.#lifecycle.activate(p);
-      }
-      for (const p of restore) {
-        const r = registry.find(p);
-        if (r && !isRunning(r.status.state) && r.status.state !== 'failed' && r.status.state !== 'blocked')
-          registry.block(r);
-      }
-      this.events.emit('reloaded', { id, ms: performance.now() - started, plugins: [...restore] });
-      return registry.info(record);
+      const plugins = await reloadPlugin(this.#registry, this.#lifecycle, id);
+      this.events.emit('reloaded', { id, ms: performance.now() - started, plugins });
+      return this.#info(id);
     });
   }
 
@@ -351,23 +320,5 @@ export class PluginHost implements AsyncDisposable {
 
   #info(id: string): PluginInfo {
     return this.#registry.info(this.#registry.record(id));
-  }
-
-  /** The plugin's manifest read again for a reload; on a problem it is failed (`manifest`). */
-  async #reread(record: PluginRecord): Promise<PluginManifest | undefined> {
-    const { id, source, dir, manifestPath } = record.manifest;
-    try {
-      const manifest = await readManifest(source === 'package' ? dir : manifestPath);
-      if (manifest.id !== id) {
-        throw new StewardError(
-          `${manifest.manifestPath}: the plugin's id changed from "${id}" to "${manifest.id}"; ids cannot change on reload — add it as a new plugin.`,
-          { code: 'STEWARD_PLUGIN_ID_CHANGED' },
-        );
-      }
-      return manifest;
-    } catch (error) {
-      this.#registry.fail(record, 'manifest', error, runtimeOf(record.status));
-      return undefined;
-    }
   }
 }
