@@ -65,6 +65,8 @@ export class PluginRegistry {
   readonly #records = new Map<string, PluginRecord>();
   readonly #options: RegistryOptions;
   #graph: HostGraph | undefined;
+  /** The graph whose verdicts were applied last. */
+  #applied: HostGraph | undefined;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -129,12 +131,15 @@ export class PluginRegistry {
   }
 
   /**
-   * Apply the graph's verdicts to the plugins not activated and not already failed: a plugin
-   * with an error of its own (missing dependency, cycle, host mismatch) fails (phase
-   * `manifest`), one with an excluded dependency is blocked. Called by operations only.
+   * Apply the graph's verdicts, once per resolution, to the plugins not activated and not
+   * already failed: a plugin with an error of its own (missing dependency, cycle, host
+   * mismatch) fails (phase `manifest`), one with an excluded dependency is blocked. Called by
+   * operations only.
    */
   applyGraph(): HostGraph {
     const resolved = this.graph();
+    if (this.#applied === resolved) return resolved;
+    this.#applied = resolved;
     for (const error of resolved.graph.errors) {
       for (const id of error.plugins) {
         const record = this.#records.get(id);

@@ -37,12 +37,24 @@ import {
 } from './remote-protocol.js';
 import { callService, RpcEndpoint, remoteService, serializeError } from './rpc.js';
 
+/** A served remote plugin. */
+export interface RemotePluginHandle {
+  /** Stop the side's own timers (heap figures, batching), when its channel closed. */
+  stop(): void;
+}
+
 /**
  * Serve the plugin described by `boot` over `channel`: import it (answering `loaded` or
- * `load-failed`), then answer lifecycle and service requests until the host ends the thread.
+ * `load-failed`), then answer lifecycle and service requests until the host ends the thread
+ * (or `stop()` is called).
  */
-export async function runRemotePlugin(boot: RemoteBoot, channel: MessageChannelEnd): Promise<void> {
-  await new RemotePlugin(boot, channel).load();
+export async function runRemotePlugin(
+  boot: RemoteBoot,
+  channel: MessageChannelEnd,
+): Promise<RemotePluginHandle> {
+  const plugin = new RemotePlugin(boot, channel);
+  await plugin.load();
+  return { stop: () => plugin.stop() };
 }
 
 /** Changes are batched and flushed within this many ms, and before every lifecycle answer. */
@@ -55,6 +67,8 @@ class RemotePlugin {
   readonly #rpc: RpcEndpoint;
   #changes: ResourceChange[] = [];
   #flushTimer: NodeJS.Timeout | undefined;
+  readonly #statsTimer: NodeJS.Timeout;
+  #stopped = false;
   #instance: PluginInstance | undefined;
   #component: Component | undefined;
   #ctx: PluginContext | undefined;
@@ -71,7 +85,7 @@ class RemotePlugin {
     manager.on('resized', ({ resource }) => this.#queue(['~', resource.id, resource.size]));
     manager.on('serviceProvided', ({ token }) => this.#send({ t: 'provide', name: token.name }));
     manager.on('serviceWithdrawn', ({ token }) => this.#send({ t: 'withdraw', name: token.name }));
-    setInterval(() => this.#flush(), boot.statsIntervalMs).unref();
+    this.#statsTimer = setInterval(() => this.#flush(), boot.statsIntervalMs).unref();
     this.#rpc = new RpcEndpoint(
       (message) => channel.send(message),
       async (name, member, args) =>
@@ -92,6 +106,14 @@ class RemotePlugin {
     } catch (error) {
       this.#send({ t: 'load-failed', error: serializeError(error) });
     }
+  }
+
+  /** Stop the timers; nothing is sent any more. */
+  stop(): void {
+    this.#stopped = true;
+    clearInterval(this.#statsTimer);
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
   }
 
   async #lifecycle(op: string, args: unknown[]): Promise<unknown> {
@@ -218,6 +240,7 @@ class RemotePlugin {
   }
 
   #queue(change: ResourceChange): void {
+    if (this.#stopped) return;
     this.#changes.push(change);
     this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS).unref();
   }
