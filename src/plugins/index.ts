@@ -27,5 +27,6 @@ export {
   type PluginFailurePhase,
   type PluginState,
 } from './plugin-state.js';
+export { ChannelClosedError } from './rpc.js';
 export { TimeoutError } from './timeout.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';
