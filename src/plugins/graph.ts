@@ -2,8 +2,9 @@
  * The plugin dependency graph: activation order, exclusions with reasons, and teardown planning.
  *
  * Everything here is linear in plugins + dependency edges (up to the sorting needed for deterministic
- * output): Tarjan's algorithm (iterative, so deep chains cannot overflow the stack) finds cycles, a
- * breadth-first search propagates exclusions, and Kahn's algorithm with a min-heap orders the rest.
+ * output): the edges are checked (graph-edges.ts), Tarjan's algorithm (iterative, so deep chains cannot
+ * overflow the stack) finds cycles, a breadth-first search propagates exclusions, and Kahn's algorithm
+ * with a min-heap orders the rest (graph-algorithms.ts).
  */
 import { cycleThrough, MinHeap, stronglyConnected } from './graph-algorithms.js';
 import { byId, checkEdges } from './graph-edges.js';

@@ -118,8 +118,8 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /**
-   * The resolved dependency graph of the known plugins. Changes nothing: the plugins it excludes
-   * are failed or blocked by the next operation.
+   * The resolved dependency graph of the known plugins. Changes nothing: the operation that
+   * changed the plugin set already failed or blocked what it excludes.
    */
   graph(): PluginGraph {
     return this.#registry.graph().graph;

@@ -17,7 +17,7 @@ import { loadPackageManifest } from './manifest-package.js';
 /** File extensions recognized as single-module plugins (`.d.ts` / `.d.mts` declaration files excluded). */
 export const MODULE_PLUGIN_EXTENSIONS: readonly string[] = Object.freeze(['.js', '.mjs', '.ts', '.mts']);
 
-/** Where a plugin's code runs: `inline` (same heap) or `worker` (own thread and heap). */
+/** Where a plugin's code runs: `inline` (same heap) or `worker` (own thread and heap); one runtime each (runtime.ts). */
 export type PluginIsolation = 'inline' | 'worker';
 
 /** Per-plugin lifecycle deadlines from the manifest; absent means "use the host's default". */
@@ -28,7 +28,7 @@ export interface PluginTimeouts {
 
 /**
  * A validated, normalized plugin manifest. Produced only by this module's loaders, so every field has
- * been checked: `id` matches {@link PLUGIN_ID_PATTERN}, `version` is valid semver, ranges are valid
+ * been checked: `id` matches `PLUGIN_ID_PATTERN` (manifest-schema.ts), `version` is valid semver, ranges are valid
  * semver ranges, `entry` is an existing file whose real path lies inside `dir`. The object and its
  * nested records/arrays are frozen.
  */
