@@ -3,11 +3,16 @@
  * booted from `workerData`, over the worker's port to the host.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { StewardError } from '../core/index.js';
 import { runRemotePlugin } from './remote-plugin.js';
 import type { RemoteBoot } from './remote-protocol.js';
 
 const port = parentPort;
-if (!port) throw new Error('worker-entry.ts runs only as a worker thread started by the plugin host.');
+if (!port) {
+  throw new StewardError('worker-entry.ts runs only as a worker thread started by the plugin host.', {
+    code: 'STEWARD_PROTOCOL',
+  });
+}
 
 await runRemotePlugin(workerData as RemoteBoot, {
   send: (message) => port.postMessage(message),
