@@ -3,9 +3,26 @@
  */
 import type { CleanupReport } from './report.js';
 
-/** Base class of Steward's own errors (not of errors thrown by user disposers). */
+/** Options of a {@link StewardError}: the standard `cause`, and the error's stable `code`. */
+export interface StewardErrorOptions extends ErrorOptions {
+  /** A stable identifier such as `STEWARD_MANIFEST_INVALID`; default `STEWARD_ERROR`. */
+  readonly code?: string;
+}
+
+/**
+ * Base class of Steward's own errors (not of errors thrown by user disposers). `code` is stable
+ * (as Node's `ERR_*` codes are): branch on it, not on the message, which may be reworded.
+ * A subclass fixes its code with `override readonly code = '…'`; a plain `StewardError` takes
+ * it from its options.
+ */
 export class StewardError extends Error {
   override name = 'StewardError';
+  /** What went wrong, as a stable identifier (`STEWARD_*`). */
+  readonly code: string;
+  constructor(message?: string, options?: StewardErrorOptions) {
+    super(message, options);
+    this.code = options?.code ?? 'STEWARD_ERROR';
+  }
 }
 
 /**

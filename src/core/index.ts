@@ -20,6 +20,7 @@ export {
   IllegalTransitionError,
   MemoryLimitError,
   StewardError,
+  type StewardErrorOptions,
   UseAfterCleanupError,
 } from './errors.js';
 export type { FailurePhase, LeakEvent, LeakKind, ManagerEvents, MemoryEvent } from './events.js';

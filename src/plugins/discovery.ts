@@ -5,15 +5,11 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import semver from 'semver';
-import {
-  isModulePluginFile,
-  loadModuleManifest,
-  loadPackageManifest,
-  ManifestError,
-  type ManifestResult,
-  type PluginManifest,
-} from './manifest.js';
+import { isModulePluginFile, type ManifestResult, type PluginManifest } from './manifest.js';
+import { ManifestError } from './manifest-errors.js';
+import { loadModuleManifest } from './manifest-module.js';
+import { loadPackageManifest } from './manifest-package.js';
+import { satisfies, validVersion } from './versions.js';
 
 /** Options for {@link discoverPlugins}. */
 export interface DiscoveryOptions {
@@ -122,7 +118,7 @@ export async function discoverPlugins(
   options: DiscoveryOptions = {},
 ): Promise<DiscoveryResult> {
   const { hostVersion } = options;
-  if (hostVersion !== undefined && semver.valid(hostVersion) === null) {
+  if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
     throw new TypeError(
       `discoverPlugins: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
     );
@@ -162,7 +158,7 @@ export async function discoverPlugins(
     if (
       hostVersion !== undefined &&
       manifest.hostRange !== undefined &&
-      !semver.satisfies(hostVersion, manifest.hostRange, { includePrerelease: true })
+      !satisfies(hostVersion, manifest.hostRange)
     ) {
       errors.push(
         new ManifestError(

@@ -1,34 +1,9 @@
 /**
- * Plugin states and the host's typed events.
+ * The host's typed events.
  */
 import type { CleanupReport } from '../core/index.js';
-import type { ManifestError } from './manifest.js';
-
-/**
- * Lifecycle of a plugin: `discovered → loaded → activating → active ⇄ paused → deactivating →
- * loaded | unloaded`, plus `failed` (it threw, timed out or crashed; its resources were released)
- * and `blocked` (a dependency is not active). `activating` is transient and visible to monitors.
- */
-export type PluginState =
-  | 'discovered'
-  | 'loaded'
-  | 'activating'
-  | 'active'
-  | 'paused'
-  | 'deactivating'
-  | 'unloaded'
-  | 'failed'
-  | 'blocked';
-
-/** Where a plugin failed. */
-export type PluginFailurePhase =
-  | 'import'
-  | 'activate'
-  | 'deactivate'
-  | 'pause'
-  | 'resume'
-  | 'manifest'
-  | 'crash';
+import type { ManifestError } from './manifest-errors.js';
+import type { PluginFailurePhase, PluginState } from './plugin-state.js';
 
 /** Event name → payload of a `PluginHost`. */
 export interface PluginEvents {

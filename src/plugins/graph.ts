@@ -2,11 +2,18 @@
  * The plugin dependency graph: activation order, exclusions with reasons, and teardown planning.
  *
  * Everything here is linear in plugins + dependency edges (up to the sorting needed for deterministic
- * output): Tarjan's algorithm (iterative, so deep chains cannot overflow the stack) finds cycles, a
- * breadth-first search propagates exclusions, and Kahn's algorithm with a min-heap orders the rest.
+ * output): the edges are checked (graph-edges.ts), Tarjan's algorithm (iterative, so deep chains cannot
+ * overflow the stack) finds cycles, a breadth-first search propagates exclusions, and Kahn's algorithm
+ * with a min-heap orders the rest (graph-algorithms.ts).
  */
-import semver from 'semver';
+import { cycleThrough, MinHeap, stronglyConnected } from './graph-algorithms.js';
+import { byId, checkEdges } from './graph-edges.js';
+import { GraphError } from './graph-error.js';
 import type { PluginManifest } from './manifest.js';
+import { validVersion } from './versions.js';
+
+export { withServiceEdges } from './graph-edges.js';
+export { GraphError, type GraphErrorKind } from './graph-error.js';
 
 /** The fields of a manifest the graph needs; a full {@link PluginManifest} fits. */
 export type PluginGraphNode = Pick<
@@ -20,59 +27,6 @@ export type PluginGraphNode = Pick<
 export interface PluginGraphOptions {
   /** The host's version; plugins whose `hostRange` excludes it get a `host-mismatch` error. */
   readonly hostVersion?: string;
-}
-
-/** Why a plugin cannot be activated. */
-export type GraphErrorKind =
-  | 'missing-dependency'
-  | 'incompatible-version'
-  | 'cycle'
-  | 'host-mismatch'
-  | 'blocked';
-
-/**
- * A problem found while resolving the graph. `plugins` lists the affected (excluded) plugin ids: the
- * plugin itself, or every member of a cycle. Extra fields depend on `kind`:
- * - `missing-dependency`: `dependency`, `range`.
- * - `incompatible-version`: `dependency`, `range`, `found` (the version present), `optional`.
- * - `host-mismatch`: `range` (the plugin's host range), `found` (the host version).
- * - `cycle`: `cycle`, the path `[a, b, c, a]` (each depends on the next).
- * - `blocked`: `dependency` (an excluded dependency), `rootCause` (the plugin whose own error started it).
- */
-export class GraphError extends Error {
-  override readonly name = 'GraphError';
-  readonly kind: GraphErrorKind;
-  readonly plugins: readonly string[];
-  readonly dependency?: string;
-  readonly range?: string;
-  readonly found?: string;
-  readonly optional?: boolean;
-  readonly cycle?: readonly string[];
-  readonly rootCause?: string;
-
-  constructor(
-    kind: GraphErrorKind,
-    plugins: readonly string[],
-    message: string,
-    details: {
-      dependency?: string;
-      range?: string;
-      found?: string;
-      optional?: boolean;
-      cycle?: readonly string[];
-      rootCause?: string;
-    } = {},
-  ) {
-    super(message);
-    this.kind = kind;
-    this.plugins = Object.freeze([...plugins]);
-    if (details.dependency !== undefined) this.dependency = details.dependency;
-    if (details.range !== undefined) this.range = details.range;
-    if (details.found !== undefined) this.found = details.found;
-    if (details.optional !== undefined) this.optional = details.optional;
-    if (details.cycle !== undefined) this.cycle = Object.freeze([...details.cycle]);
-    if (details.rootCause !== undefined) this.rootCause = details.rootCause;
-  }
 }
 
 /** The resolved graph. Immutable; all lists are fresh arrays the caller may keep. */
@@ -113,147 +67,6 @@ interface Internals {
 
 const internals = new WeakMap<object, Internals>();
 
-/** A binary min-heap of strings (deterministic tie-break for Kahn's algorithm). */
-class MinHeap {
-  readonly #items: string[] = [];
-  get size(): number {
-    return this.#items.length;
-  }
-  push(value: string): void {
-    const items = this.#items;
-    items.push(value);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]! <= value) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = value;
-  }
-  pop(): string | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && items[right]! < items[left]! ? right : left;
-      if (items[child]! >= last) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = last;
-    return top;
-  }
-}
-
-const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-/** `semver.satisfies` with prereleases counted, parsing each distinct range once per resolution. */
-function rangeChecker(): (version: string, range: string) => boolean {
-  const ranges = new Map<string, semver.Range | null>();
-  return (version, range) => {
-    let parsed = ranges.get(range);
-    if (parsed === undefined) {
-      try {
-        parsed = new semver.Range(range, { includePrerelease: true });
-      } catch {
-        parsed = null; // an invalid range satisfies nothing (manifests from discovery never have one)
-      }
-      ranges.set(range, parsed);
-    }
-    return parsed?.test(version) ?? false;
-  };
-}
-
-/**
- * Strongly connected components (iterative Tarjan). Returns, for each node, its component number, and the
- * components as lists of nodes. O(V + E).
- */
-function stronglyConnected(adjacency: readonly (readonly number[])[]): {
-  comp: Int32Array;
-  comps: number[][];
-} {
-  const n = adjacency.length;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const comp = new Int32Array(n).fill(-1);
-  const onStack = new Uint8Array(n);
-  const stack: number[] = [];
-  const comps: number[][] = [];
-  const callStack: number[] = []; // node
-  const edgeStack: number[] = []; // next edge index for that node
-  let counter = 0;
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1) continue;
-    callStack.push(root);
-    edgeStack.push(0);
-    index[root] = low[root] = counter++;
-    stack.push(root);
-    onStack[root] = 1;
-    while (callStack.length > 0) {
-      const v = callStack[callStack.length - 1]!;
-      const edges = adjacency[v]!;
-      const e = edgeStack[edgeStack.length - 1]!;
-      if (e < edges.length) {
-        edgeStack[edgeStack.length - 1] = e + 1;
-        const w = edges[e]!;
-        if (index[w] === -1) {
-          index[w] = low[w] = counter++;
-          stack.push(w);
-          onStack[w] = 1;
-          callStack.push(w);
-          edgeStack.push(0);
-        } else if (onStack[w]) {
-          low[v] = Math.min(low[v]!, index[w]!);
-        }
-        continue;
-      }
-      callStack.pop();
-      edgeStack.pop();
-      const parent = callStack[callStack.length - 1];
-      if (parent !== undefined) low[parent] = Math.min(low[parent]!, low[v]!);
-      if (low[v] === index[v]) {
-        const members: number[] = [];
-        let w: number;
-        do {
-          w = stack.pop()!;
-          onStack[w] = 0;
-          comp[w] = comps.length;
-          members.push(w);
-        } while (w !== v);
-        comps.push(members);
-      }
-    }
-  }
-  return { comp, comps };
-}
-
-/** Shortest cycle through `start` inside its component (BFS), as node indices `[start, ..., start]`. */
-function cycleThrough(start: number, adjacency: readonly (readonly number[])[], comp: Int32Array): number[] {
-  const parent = new Map<number, number>();
-  const queue = [start];
-  for (let head = 0; head < queue.length; head++) {
-    const v = queue[head]!;
-    for (const w of adjacency[v]!) {
-      if (comp[w] !== comp[start]) continue;
-      if (w === start) {
-        const back: number[] = [];
-        for (let x = v; x !== start; x = parent.get(x)!) back.push(x);
-        return [start, ...back.reverse(), start];
-      }
-      if (!parent.has(w)) {
-        parent.set(w, v);
-        queue.push(w);
-      }
-    }
-  }
-  return [start, start]; // unreachable for a real cycle
-}
-
 /**
  * Resolves the dependency graph of `manifests`.
  *
@@ -275,8 +88,7 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
   options: PluginGraphOptions = {},
 ): PluginGraph<M> {
   const { hostVersion } = options;
-  const satisfies = rangeChecker();
-  if (hostVersion !== undefined && semver.valid(hostVersion) === null) {
+  if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
     throw new TypeError(
       `resolvePluginGraph: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
     );
@@ -293,72 +105,7 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
     position.set(id, i);
   }
 
-  const directErrors: GraphError[][] = Array.from({ length: n }, () => []);
-  const edges: number[][] = Array.from({ length: n }, () => []); // all ordering edges: node -> dependency
-  const required: number[][] = Array.from({ length: n }, () => []); // required edges only
-  for (let i = 0; i < n; i++) {
-    const node = nodes[i]!;
-    const errs = directErrors[i]!;
-    if (
-      hostVersion !== undefined &&
-      node.hostRange !== undefined &&
-      !satisfies(hostVersion, node.hostRange)
-    ) {
-      errs.push(
-        new GraphError(
-          'host-mismatch',
-          [node.id],
-          `plugin "${node.id}" requires host ${node.hostRange}, but the host is ${hostVersion}; ` +
-            'install a version of the plugin made for this host',
-          { range: node.hostRange, found: hostVersion },
-        ),
-      );
-    }
-    const deps: [string, string, boolean][] = [
-      ...Object.entries(node.dependencies).map(([id, range]): [string, string, boolean] => [
-        id,
-        range,
-        false,
-      ]),
-      ...Object.entries(node.optionalDependencies).map(([id, range]): [string, string, boolean] => [
-        id,
-        range,
-        true,
-      ]),
-    ].sort((a, b) => byId(a[0], b[0]));
-    for (const [depId, range, optional] of deps) {
-      const j = position.get(depId);
-      if (j === undefined) {
-        if (!optional) {
-          errs.push(
-            new GraphError(
-              'missing-dependency',
-              [node.id],
-              `plugin "${node.id}" depends on "${depId}" (${range}), which is not installed; ` +
-                `install "${depId}" or remove it from "${node.id}"'s dependencies`,
-              { dependency: depId, range },
-            ),
-          );
-        }
-        continue;
-      }
-      const found = nodes[j]!.version;
-      if (!satisfies(found, range)) {
-        errs.push(
-          new GraphError(
-            'incompatible-version',
-            [node.id],
-            `plugin "${node.id}" needs ${optional ? 'optional ' : ''}dependency "${depId}" ${range}, but version ` +
-              `${found} is installed; install a matching "${depId}" or change the range in "${node.id}"`,
-            { dependency: depId, range, found, optional },
-          ),
-        );
-        continue;
-      }
-      edges[i]!.push(j);
-      if (!optional) required[i]!.push(j);
-    }
-  }
+  const { directErrors, edges, required } = checkEdges(nodes, position, hostVersion);
 
   // Cycles: every strongly connected component with more than one node, or a self-loop.
   const { comp, comps } = stronglyConnected(edges);
@@ -525,23 +272,4 @@ export function planTeardown<M extends PluginGraphNode>(
   if (!data) throw new TypeError('planTeardown: graph must be the result of resolvePluginGraph');
   const teardown = closure(data, ids, 'dependents', true);
   return { teardown, restore: [...teardown].reverse() };
-}
-
-/**
- * The manifests with each required service turned into a dependency on the plugin that
- * provides it (range `*`), so a consumer activates after its provider and is torn down before
- * it. A service nobody provides becomes a missing dependency named `service:<name>`, reported
- * like any other. The host and `steward validate` both resolve the graph of this.
- */
-export function withServiceEdges<M extends PluginGraphNode & Pick<PluginManifest, 'provides' | 'requires'>>(
-  manifests: readonly M[],
-): M[] {
-  const providers = new Map<string, string>();
-  for (const m of manifests) for (const name of m.provides) providers.set(name, m.id);
-  return manifests.map((m) => {
-    if (m.requires.length === 0) return m;
-    const dependencies: Record<string, string> = { ...m.dependencies };
-    for (const name of m.requires) dependencies[providers.get(name) ?? `service:${name}`] ??= '*';
-    return { ...m, dependencies };
-  });
 }

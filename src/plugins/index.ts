@@ -3,10 +3,12 @@
  * context (resource ledger).
  * @module steward/plugins
  */
+
+export { parseByteSize } from './byte-size.js';
 export type { PluginContext, PluginServices } from './context.js';
 export { definePlugin, PluginBase, type PluginDefinition } from './define.js';
 export { type DiscoveryOptions, type DiscoveryResult, discoverPlugins } from './discovery.js';
-export type { PluginEvents, PluginFailurePhase, PluginState } from './events.js';
+export type { PluginEvents } from './events.js';
 export {
   GraphError,
   type GraphErrorKind,
@@ -18,12 +20,13 @@ export {
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
+export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
+export { ManifestError } from './manifest-errors.js';
 export {
-  loadPluginManifest,
-  ManifestError,
-  type PluginIsolation,
-  type PluginManifest,
-  parseByteSize,
-} from './manifest.js';
+  IllegalPluginTransitionError,
+  type PluginFailurePhase,
+  type PluginState,
+} from './plugin-state.js';
+export { ChannelClosedError } from './rpc.js';
 export { TimeoutError } from './timeout.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

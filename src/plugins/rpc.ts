@@ -1,5 +1,5 @@
 /**
- * Request/response over a MessagePort-like channel, used between the host and worker plugins
+ * Request/response over any message channel (a worker's port, a process's IPC), used between the host and remote plugins
  * (both directions). Every pending request settles: with the answer, the remote error, or a
  * `ChannelClosedError` when the other side goes away — never hangs.
  */
@@ -25,9 +25,10 @@ export interface SerializedError {
   readonly code?: string | undefined;
 }
 
-/** The other side of the channel is gone (worker exited, plugin unloaded). */
+/** The other side of the channel is gone (worker exited, plugin unloaded). Code `STEWARD_CHANNEL_CLOSED`. */
 export class ChannelClosedError extends StewardError {
   override name = 'ChannelClosedError';
+  override readonly code = 'STEWARD_CHANNEL_CLOSED';
 }
 
 /** Flatten an error for posting. */

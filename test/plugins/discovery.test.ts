@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { symlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoverPlugins } from '../../src/plugins/discovery.js';
-import { ManifestError } from '../../src/plugins/manifest.js';
+import { ManifestError } from '../../src/plugins/manifest-errors.js';
 import { makeTempDir, packageJson, packagePlugin, type TempDir } from './fixtures.js';
 
 let tmp: TempDir;

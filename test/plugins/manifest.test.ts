@@ -1,16 +1,10 @@
 import { mkdir, symlink } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  extractModuleMetadata,
-  loadModuleManifest,
-  loadPackageManifest,
-  loadPluginManifest,
-  ManifestError,
-  type ManifestResult,
-  type PluginManifest,
-  parseByteSize,
-  suggestPluginId,
-} from '../../src/plugins/manifest.js';
+import { parseByteSize } from '../../src/plugins/byte-size.js';
+import { loadPluginManifest, type ManifestResult, type PluginManifest } from '../../src/plugins/manifest.js';
+import { ManifestError, suggestPluginId } from '../../src/plugins/manifest-errors.js';
+import { extractModuleMetadata, loadModuleManifest } from '../../src/plugins/manifest-module.js';
+import { loadPackageManifest } from '../../src/plugins/manifest-package.js';
 import { makeTempDir, packageJson, packagePlugin, type TempDir } from './fixtures.js';
 
 let tmp: TempDir;

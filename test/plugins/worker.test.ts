@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
@@ -317,5 +318,32 @@ describe('worker isolation', () => {
     const threads = logs.filter((l) => l.includes('[fresh] thread')).map((l) => l.split(' ').pop());
     expect(threads).toHaveLength(2);
     expect(new Set(threads).size).toBe(2);
+  });
+
+  it('dispose ends the worker of a plugin the graph failed after it was loaded', async () => {
+    const beat = `${fx.root}/heartbeat`;
+    // The module beats from the moment the worker imports it, activated or not.
+    await fx.plugin('w', {
+      isolation: 'worker',
+      dependencies: { later: '*' },
+      code: `import { writeFileSync } from 'node:fs';
+      let n = 0;
+      setInterval(() => writeFileSync(${JSON.stringify(beat)}, String(++n)), 10);
+      export default { activate() {} };`,
+    });
+    await host.discover();
+    expect(host.get('w')!.state).toBe('failed'); // its dependency is missing
+    expect((await host.load('w')).state).toBe('loaded'); // load() does not consult the graph
+    // Another plugin changes the graph: its verdict on "w" again — failed, its worker still loaded.
+    await fx.plugin('other', { code: 'export default { activate() {} };' });
+    await host.discover();
+    await host.activate('other');
+    expect(host.get('w')!.state).toBe('failed');
+    await until(() => existsSync(beat));
+    await host.dispose();
+    const after = readFileSync(beat, 'utf8');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(readFileSync(beat, 'utf8')).toBe(after);
+    expect(host.get('w')!.heapUsed).toBeUndefined();
   });
 });

@@ -1,12 +1,23 @@
 /**
- * Messages between the host and a worker plugin (besides RPC requests and responses).
+ * The protocol between the host and a plugin running out of its heap (a worker thread today):
+ * the boot data, the events the plugin's side sends on its own, and the lifecycle requests and
+ * answers that travel as RPC (rpc.ts). Nothing here depends on the transport: any channel that
+ * carries structured-clone messages both ways will do.
  */
 import type { LogLevel } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 import type { SerializedError } from './rpc.js';
 
-/** `workerData` of a plugin worker. */
-export interface WorkerBoot {
+/** One end of a message channel (a worker's port, a child process's IPC). */
+export interface MessageChannelEnd {
+  /** Send a message to the other end. */
+  send(message: unknown): void;
+  /** Receive every message from the other end. */
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+/** What the plugin's side starts from (a worker's `workerData`). */
+export interface RemoteBoot {
   readonly manifest: PluginManifest;
   readonly hostVersion: string;
   readonly storageDir: string;
@@ -15,7 +26,7 @@ export interface WorkerBoot {
   readonly statsIntervalMs: number;
 }
 
-/** A change to the worker's resources: tracked, released, resized. */
+/** A change to the remote plugin's resources: tracked, released, resized. */
 export type ResourceChange =
   | readonly [
       '+',
@@ -27,7 +38,7 @@ export type ResourceChange =
   | readonly ['-', id: number]
   | readonly ['~', id: number, size: number];
 
-/** V8 heap figures of the worker. */
+/** V8 heap figures of the remote plugin's isolate. */
 export interface HeapFigures {
   readonly used: number;
   readonly total: number;
@@ -35,8 +46,8 @@ export interface HeapFigures {
   readonly external: number;
 }
 
-/** Messages a worker sends on its own. */
-export type WorkerEvent =
+/** Messages the plugin's side sends on its own. */
+export type RemoteEvent =
   | { readonly t: 'loaded'; readonly ms: number }
   | { readonly t: 'load-failed'; readonly error: SerializedError }
   | { readonly t: 'sync'; readonly changes: readonly ResourceChange[]; readonly heap: HeapFigures }
@@ -57,19 +68,19 @@ export interface ActivateRequest {
 /** RPC name of lifecycle requests (member: activate, deactivate, pause, resume). */
 export const LIFECYCLE = '@lifecycle';
 
-/** A disposal problem inside the worker, posted with the `deactivate` answer. */
-export interface WorkerDisposalProblem {
+/** A disposal problem on the plugin's side, posted with the `deactivate` answer. */
+export interface RemoteDisposalProblem {
   readonly componentId: string;
   readonly resourceId: number;
   readonly type: string;
   readonly error: SerializedError;
 }
 
-/** What the worker's own cleanup did, the answer to `deactivate` (merged into the host's report). */
-export interface WorkerCleanup {
+/** What the plugin side's own cleanup did, the answer to `deactivate` (merged into the host's report). */
+export interface RemoteCleanup {
   readonly released: number;
-  readonly failed: WorkerDisposalProblem[];
-  readonly abandoned: WorkerDisposalProblem[];
+  readonly failed: RemoteDisposalProblem[];
+  readonly abandoned: RemoteDisposalProblem[];
   readonly deadlineExceeded: boolean;
 }
 
@@ -78,6 +89,6 @@ export interface WorkerCleanup {
  * and the error that hook threw, if it did.
  */
 export interface DeactivateAnswer {
-  readonly cleanup: WorkerCleanup | undefined;
+  readonly cleanup: RemoteCleanup | undefined;
   readonly failure: SerializedError | undefined;
 }

@@ -1,0 +1,312 @@
+/**
+ * The steps of a plugin's life, as the host's serialized operations run them: load, activate,
+ * deactivate, pause and resume, taking a failed plugin down, and a crashed one back up by its
+ * restart policy. Each step talks to the plugin's {@link PluginRuntime} only, bounds the plugin's
+ * hooks by their timeouts, and moves the plugin's status through the registry's table. Nothing
+ * here runs outside the host's queue: a crash reported by a runtime is queued first.
+ */
+import { join } from 'node:path';
+import { type CleanupReport, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
+import type { PluginEvents } from './events.js';
+import type { PluginHostOptions } from './host-options.js';
+import type { PluginRecord, PluginRegistry } from './host-registry.js';
+import type { LogSink } from './logger.js';
+import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
+import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
+import { runWithin } from './timeout.js';
+
+/** What the steps need of their host. */
+export interface LifecycleOptions {
+  readonly registry: PluginRegistry;
+  readonly manager: ResourceManager;
+  readonly events: Emitter<PluginEvents>;
+  readonly log: LogSink;
+  readonly host: PluginHostOptions;
+  /** Whether handle attribution is on (inline plugin code then runs as code of its component). */
+  readonly attribution: boolean;
+  /** Run `op` in the host's queue; `internal` ones run after the host was disposed too. */
+  readonly enqueue: (op: () => Promise<void>, internal: boolean) => Promise<void>;
+  /** Whether the host is disposed (no restart is scheduled then). */
+  readonly disposed: () => boolean;
+}
+
+/** The lifecycle steps of one host's plugins. */
+export class PluginLifecycle {
+  readonly #o: LifecycleOptions;
+  readonly #registry: PluginRegistry;
+  readonly #restarts = new Set<NodeJS.Timeout>();
+
+  constructor(options: LifecycleOptions) {
+    this.#o = options;
+    this.#registry = options.registry;
+  }
+
+  /** Load the plugin's code unless it is loaded: a new runtime, `loaded`. Undefined if that failed. */
+  async load(record: PluginRecord): Promise<PluginRuntime | undefined> {
+    const current = runtimeOf(record.status);
+    if (current) return current;
+    const { manifest } = record;
+    const host = this.#o.host;
+    const started = performance.now();
+    let runtime: PluginRuntime | undefined;
+    try {
+      runtime = RUNTIMES[this.#registry.isolationOf(manifest)]({
+        manifest,
+        generation: record.generation,
+        hostVersion: host.hostVersion ?? '0.0.0',
+        storageDir: join(host.storageDir ?? join(process.cwd(), '.steward', 'storage'), manifest.id),
+        memoryLimit:
+          manifest.memoryLimitBytes === undefined
+            ? undefined
+            : { bytes: manifest.memoryLimitBytes, policy: host.memoryPolicy ?? 'reject' },
+        services: this.#o.manager.services,
+        log: this.#o.log,
+        attribution: this.#o.attribution,
+        statsIntervalMs: host.workerStatsIntervalMs || undefined,
+        execArgv: host.workerExecArgv,
+      });
+      const loaded = runtime;
+      loaded.events.on('crashed', ({ error }) => {
+        void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
+      });
+      await runtime.load();
+    } catch (error) {
+      await runtime?.unload();
+      this.#registry.fail(record, 'import', error, undefined);
+      return undefined;
+    }
+    record.loadMs = performance.now() - started;
+    this.#registry.transition(record, { state: 'loaded', runtime });
+    this.#o.events.emit('loaded', { id: manifest.id, ms: record.loadMs, generation: record.generation });
+    return runtime;
+  }
+
+  /**
+   * Activate one plugin (not its dependencies): blocked if one of them is not running, failed if
+   * it throws or times out — its resources released either way.
+   */
+  async activate(id: string): Promise<void> {
+    const record = this.#registry.record(id);
+    if (isRunning(record.status.state)) return;
+    const { activatable, direct } = this.#registry.applyGraph();
+    if (!activatable.has(id)) return; // excluded: failed or blocked by the graph
+    const missing = direct.get(id)?.find((dep) => !isRunning(this.#registry.record(dep).status.state));
+    if (missing !== undefined) return this.#registry.block(record, missing);
+    const runtime = await this.load(record);
+    if (!runtime) return;
+    const { manifest } = record;
+    const metadata: Record<string, unknown> = {
+      version: manifest.version,
+      generation: record.generation,
+      isolation: runtime.isolation,
+    };
+    const limit = runtime.componentLimit;
+    let session: PluginSession;
+    try {
+      const component = this.#o.manager.register(record, id, {
+        type: 'plugin',
+        metadata,
+        ...(limit ? { memoryLimit: limit } : {}),
+      });
+      session = { component, controller: new AbortController(), metadata };
+    } catch (error) {
+      return this.#registry.fail(record, 'activate', error, await this.#retain(runtime));
+    }
+    this.#registry.transition(record, { state: 'activating', runtime, session });
+    const started = performance.now();
+    const timeoutMs = manifest.timeouts.activationMs ?? this.#o.host.activationTimeoutMs ?? 10_000;
+    try {
+      await runWithin(() => runtime.activate(session), timeoutMs, `activate() of plugin "${id}"`);
+    } catch (error) {
+      session.controller.abort(error);
+      const kept = await this.#retain(runtime);
+      await session.component.cleanup({ force: true, reason: 'activation failed' });
+      return this.#registry.fail(record, 'activate', error, kept);
+    }
+    record.activateMs = performance.now() - started;
+    session.component.setState('active');
+    this.#registry.transition(record, { state: 'active', runtime, session });
+    this.#o.events.emit('activated', { id, ms: record.activateMs });
+  }
+
+  /**
+   * Deactivate one plugin (not its dependents) and end `loaded` or `unloaded` — or `failed`, when
+   * its `deactivate` threw or timed out, or its runtime died meanwhile. Its resources are released
+   * whatever happened. A plugin that is not running just moves to `unloaded` when asked.
+   */
+  async deactivate(id: string, end: 'loaded' | 'unloaded'): Promise<void> {
+    const record = this.#registry.record(id);
+    const status = record.status;
+    if (!isLive(status) || !isRunning(status.state)) {
+      if (end === 'unloaded') await this.#drop(record);
+      return;
+    }
+    const { runtime, session } = status;
+    this.#registry.transition(record, { state: 'deactivating', runtime, session });
+    const started = performance.now();
+    const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    let failure: unknown;
+    let inRuntime: RuntimeCleanupReport | undefined;
+    session.controller.abort(
+      new StewardError(`Plugin "${id}" is deactivating.`, { code: 'STEWARD_PLUGIN_DEACTIVATING' }),
+    );
+    try {
+      const outcome = await runWithin(
+        () => runtime.deactivate(),
+        timeoutMs,
+        `deactivate() of plugin "${id}"`,
+      );
+      inRuntime = outcome.cleanup;
+      failure = outcome.failure;
+    } catch (error) {
+      failure = error;
+    }
+    // A worker is ended whatever happened: that is what reclaims its memory.
+    let kept: PluginRuntime | undefined;
+    if (end === 'loaded') kept = await this.#retain(runtime);
+    else await runtime.unload();
+    let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
+    // A remote plugin's resources were released on its side: count them in the host's report
+    // (a new object: `cleanupFinished` listeners already hold the host-side one).
+    if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);
+    record.deactivateMs = performance.now() - started;
+    this.#o.events.emit('deactivated', { id, ms: record.deactivateMs, report });
+    // A runtime that died on its own before or during deactivate() failed by crashing (no
+    // restart: it was being taken down anyway).
+    const crash = runtime.crashError;
+    if (crash !== undefined) this.#registry.fail(record, 'crash', crash, kept);
+    else if (failure !== undefined) this.#registry.fail(record, 'deactivate', failure, kept);
+    else
+      this.#registry.transition(
+        record,
+        end === 'loaded' ? { state: 'loaded', runtime: kept } : { state: 'unloaded' },
+      );
+  }
+
+  /** Run the plugin's pause or resume hook; a failure takes it (and its dependents) down. */
+  async pauseResume(id: string, op: 'pause' | 'resume'): Promise<void> {
+    const record = this.#registry.record(id);
+    const status = record.status;
+    const expected = op === 'pause' ? 'active' : 'paused';
+    if (status.state !== expected || !isLive(status)) {
+      throw new StewardError(`Cannot ${op} plugin "${id}": it is ${status.state}, not ${expected}.`, {
+        code: 'STEWARD_PLUGIN_STATE',
+      });
+    }
+    const { runtime, session } = status;
+    const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    try {
+      await runWithin(() => runtime[op](), timeoutMs, `${op}() of plugin "${id}"`);
+    } catch (error) {
+      // The runtime died while the operation was queued or running: that is a crash (with its
+      // restart policy), not a pause/resume failure; the crash handler queued later finds it handled.
+      if (runtime.crashError !== undefined) await this.#crashed(record, runtime, runtime.crashError);
+      else await this.#takeDown(record, op, error);
+      return;
+    }
+    const next = op === 'pause' ? 'paused' : 'active';
+    session.component.setState(next);
+    this.#registry.transition(record, { state: next, runtime, session });
+  }
+
+  /** Ids to deactivate for `ids` (activated dependents first), after applying the graph. */
+  teardownOrder(ids: readonly string[]): string[] {
+    this.#registry.applyGraph();
+    return this.#registry.teardownOrder(ids);
+  }
+
+  /** Cancel the restarts scheduled. */
+  dispose(): void {
+    for (const timer of this.#restarts) clearTimeout(timer);
+    this.#restarts.clear();
+  }
+
+  /**
+   * A runtime died on its own: take its plugin down (dependents first), and restart it after
+   * `backoffMs × 2^n` if its policy allows, with the dependents that went down with it.
+   */
+  async #crashed(record: PluginRecord, runtime: PluginRuntime, error: Error): Promise<void> {
+    if (runtimeOf(record.status) !== runtime) return; // already handled (e.g. during activation)
+    const id = record.manifest.id;
+    const dependents = await this.#takeDown(record, 'crash', error);
+    const policy = record.manifest.restart;
+    if (!policy || record.restarts >= policy.maxRestarts || this.#o.disposed()) return;
+    record.restarts++;
+    const delay = policy.backoffMs * 2 ** (record.restarts - 1);
+    const timer = setTimeout(() => {
+      this.#restarts.delete(timer);
+      void this.#o
+        .enqueue(async () => {
+          const status = record.status;
+          if (status.state !== 'failed' || status.phase !== 'crash') return;
+          this.#o.log({
+            level: 'warn',
+            plugin: id,
+            message: `restarting after a crash (${record.restarts}/${policy.maxRestarts})`,
+            args: [],
+            time: Date.now(),
+          });
+          this.#registry.transition(record, { state: 'loaded', runtime: status.runtime });
+          await this.activate(id);
+          for (const p of this.#registry.graph().graph.order) {
+            if (dependents.includes(p)) await this.activate(p);
+          }
+        }, false)
+        .catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.#restarts.add(timer);
+  }
+
+  /**
+   * A running plugin failed (crash, pause/resume hook): deactivate its running dependents first,
+   * release its own resources (ending a worker), mark it failed and its dependents blocked by it.
+   * Returns the dependents that were taken down.
+   */
+  async #takeDown(record: PluginRecord, phase: PluginFailurePhase, error: unknown): Promise<string[]> {
+    const id = record.manifest.id;
+    const dependents = this.teardownOrder([id]).filter(
+      (p) => p !== id && isRunning(this.#registry.record(p).status.state),
+    );
+    for (const dependent of dependents) await this.deactivate(dependent, 'loaded');
+    const status = record.status;
+    if (isLive(status)) status.session.controller.abort(error);
+    const runtime = runtimeOf(status);
+    const kept = runtime && (await this.#retain(runtime));
+    if (isLive(status)) await status.session.component.cleanup({ force: true, reason: phase });
+    this.#registry.fail(record, phase, error, kept);
+    for (const dependent of dependents) this.#registry.block(this.#registry.record(dependent), id);
+    return dependents;
+  }
+
+  /** A plugin that is not running: `unloaded` (a failed one stays failed), its runtime ended. */
+  async #drop(record: PluginRecord): Promise<void> {
+    const status = record.status;
+    const runtime = runtimeOf(status);
+    if (status.state === 'failed') {
+      if (runtime) this.#registry.transition(record, { ...status, runtime: undefined });
+    } else if (status.state !== 'unloaded') {
+      this.#registry.transition(record, { state: 'unloaded' });
+    }
+    await runtime?.unload();
+  }
+
+  /** The runtime if it can activate again after an activation ended; else it is ended. */
+  async #retain(runtime: PluginRuntime): Promise<PluginRuntime | undefined> {
+    if (runtime.reusable) return runtime;
+    await runtime.unload();
+    return undefined;
+  }
+}
+
+/** The host-side report of a deactivation with what the runtime's own cleanup did added. */
+function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupReport): CleanupReport {
+  return {
+    ...report,
+    components: [...report.components],
+    released: report.released + inRuntime.released,
+    failed: [...report.failed, ...inRuntime.failed],
+    abandoned: [...report.abandoned, ...inRuntime.abandoned],
+    deadlineExceeded: report.deadlineExceeded || inRuntime.deadlineExceeded,
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * What a `PluginHost` is configured with and what it tells: its options (checked up front), the
+ * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
+ */
+import type { MemoryPolicy, ResourceManager } from '../core/index.js';
+import type { GraphError } from './graph-error.js';
+import type { LogSink } from './logger.js';
+import type { PluginIsolation } from './manifest.js';
+import type { ManifestError } from './manifest-errors.js';
+import type { PluginState } from './plugin-state.js';
+import { validVersion } from './versions.js';
+
+/** Options of `new PluginHost()`. */
+export interface PluginHostOptions {
+  /** The manager plugins' components register with. Default: a new one, disposed with the host. */
+  readonly manager?: ResourceManager;
+  /** The application's version, checked against manifests' `host` ranges. */
+  readonly hostVersion?: string;
+  /** Plugin folders scanned by `start()` / `discover()`. */
+  readonly dirs?: readonly string[];
+  /** Default activation timeout, ms (a manifest may set its own). Default 10000. */
+  readonly activationTimeoutMs?: number;
+  /** Default deactivation timeout, ms (a manifest may set its own). Default 5000. */
+  readonly deactivationTimeoutMs?: number;
+  /** Parent folder of the plugins' private storage folders. Default `<cwd>/.steward/storage`. */
+  readonly storageDir?: string;
+  /** Where plugin log lines go. Default: the console, `info` and above. */
+  readonly log?: LogSink;
+  /** Policy applied to a manifest's `memoryLimit`. Default `reject`. */
+  readonly memoryPolicy?: MemoryPolicy;
+  /** Run every plugin with this isolation, whatever its manifest says. */
+  readonly isolation?: PluginIsolation;
+  /** How often worker plugins report their heap figures, ms. Default 1000. */
+  readonly workerStatsIntervalMs?: number;
+  /**
+   * Attribute the handles inline plugins' code creates without tracking them (timers, sockets,
+   * servers, child processes…; see `steward/node`), report them as leaks when the plugin is
+   * deactivated, and with `reclaim: true` close them. Off by default: it costs (docs/node-runtime.md).
+   */
+  readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
+  /**
+   * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
+   * through a TypeScript loader gives it to its workers too — which costs start-up time.
+   * A host of compiled plugins can pass `[]`.
+   */
+  readonly workerExecArgv?: readonly string[];
+}
+
+/** What `list()` / `get()` tell about a plugin (JSON-serializable). */
+export interface PluginInfo {
+  id: string;
+  name: string;
+  displayName: string;
+  version: string;
+  state: PluginState;
+  isolation: PluginIsolation;
+  dependencies: string[];
+  dir: string;
+  /** Times of the last load, activation and deactivation, ms. */
+  loadMs: number | undefined;
+  activateMs: number | undefined;
+  deactivateMs: number | undefined;
+  /** Reloads so far. */
+  generation: number;
+  /** The id of the plugin's live component, when active or paused. */
+  component: string | undefined;
+  resources: number;
+  bytes: number;
+  memoryLimit: number | undefined;
+  /** Worker plugins: the worker's V8 heap figures (used and limit), bytes. */
+  heapUsed: number | undefined;
+  heapLimit: number | undefined;
+  /** Worker plugins: restarts after crashes so far. */
+  restarts: number;
+  error: string | undefined;
+  /** For `blocked`: the dependency that is not active. */
+  blockedBy: string | undefined;
+}
+
+/** Result of `start()`: what ended in which state. */
+export interface StartSummary {
+  readonly active: string[];
+  readonly failed: string[];
+  readonly blocked: string[];
+  readonly errors: Array<ManifestError | GraphError | Error>;
+}
+
+/** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
+export function checkHostOptions(options: PluginHostOptions): void {
+  for (const [name, value] of [
+    ['activationTimeoutMs', options.activationTimeoutMs],
+    ['deactivationTimeoutMs', options.deactivationTimeoutMs],
+  ] as const) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+      throw new RangeError(`new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`);
+    }
+  }
+  if (options.hostVersion !== undefined && validVersion(options.hostVersion) === undefined) {
+    throw new RangeError(
+      `new PluginHost(): hostVersion must be a semver version such as "1.4.0" (got ${JSON.stringify(options.hostVersion)}).`,
+    );
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The inline runtime: the plugin is imported into the host's own heap and its hooks are plain
+ * calls — the fastest tier. Its `ctx` is built on the host's component of the plugin, so what it
+ * tracks is released by the host's cleanup of that component. Every call into plugin code goes
+ * through {@link InlineRuntime}'s one entry point, `#run`: that is where the plugin's code is
+ * attributed to its component.
+ */
+import { type Component, Emitter, StewardError } from '../core/index.js';
+import { runInComponent } from '../node/index.js';
+import { createPluginContext, type PluginContext } from './context.js';
+import { type PluginInstance, pluginFromModule } from './define.js';
+import { importPlugin } from './loader.js';
+import { createLogger } from './logger.js';
+import type {
+  DeactivateOutcome,
+  MemoryLimit,
+  PluginRuntime,
+  PluginRuntimeEvents,
+  PluginSession,
+  RuntimeInit,
+  RuntimeStats,
+} from './runtime.js';
+
+const NO_STATS: RuntimeStats = Object.freeze({ heap: undefined });
+
+/** A plugin running in the host's heap. */
+export class InlineRuntime implements PluginRuntime {
+  readonly isolation = 'inline';
+  readonly reusable = true;
+  readonly crashError: Error | undefined = undefined;
+  readonly events = new Emitter<PluginRuntimeEvents>();
+  readonly #init: RuntimeInit;
+  #instance: PluginInstance | undefined;
+  #component: Component | undefined;
+  #ctx: PluginContext | undefined;
+
+  constructor(init: RuntimeInit) {
+    this.#init = init;
+  }
+
+  get componentLimit(): MemoryLimit | undefined {
+    return this.#init.memoryLimit;
+  }
+
+  get context(): PluginContext | undefined {
+    return this.#ctx;
+  }
+
+  async load(): Promise<number> {
+    const { manifest, generation } = this.#init;
+    const started = performance.now();
+    const namespace = await importPlugin(
+      manifest.entry,
+      manifest.dir,
+      manifest.source === 'package',
+      generation,
+    );
+    this.#instance = pluginFromModule(namespace, manifest.entry);
+    return performance.now() - started;
+  }
+
+  async activate({ component, controller }: PluginSession): Promise<void> {
+    const instance = this.#loaded();
+    const { manifest, log, hostVersion, storageDir } = this.#init;
+    const ctx = createPluginContext({
+      manifest,
+      component,
+      controller,
+      log: createLogger(manifest.id, log),
+      hostVersion,
+      storageDir,
+    });
+    this.#component = component;
+    this.#ctx = ctx;
+    try {
+      await this.#run(() => instance.activate(ctx));
+    } catch (error) {
+      if (this.#ctx === ctx) this.#ctx = this.#component = undefined;
+      throw error;
+    }
+  }
+
+  async deactivate(): Promise<DeactivateOutcome> {
+    const instance = this.#loaded();
+    const ctx = this.#ctx;
+    let failure: unknown;
+    try {
+      if (ctx) await this.#run(() => instance.deactivate(ctx));
+    } catch (error) {
+      failure = error;
+    }
+    this.#ctx = this.#component = undefined;
+    return { cleanup: undefined, failure };
+  }
+
+  async pause(): Promise<void> {
+    const instance = this.#loaded();
+    const ctx = this.#ctx;
+    if (ctx) await this.#run(() => instance.pause(ctx));
+  }
+
+  async resume(): Promise<void> {
+    const instance = this.#loaded();
+    const ctx = this.#ctx;
+    if (ctx) await this.#run(() => instance.resume(ctx));
+  }
+
+  async unload(): Promise<void> {
+    this.#instance = this.#ctx = this.#component = undefined;
+  }
+
+  stats(): RuntimeStats {
+    return NO_STATS;
+  }
+
+  #loaded(): PluginInstance {
+    if (this.#instance) return this.#instance;
+    throw new StewardError(`Plugin "${this.#init.manifest.id}" is not loaded in its inline runtime.`, {
+      code: 'STEWARD_PLUGIN_NOT_LOADED',
+    });
+  }
+
+  /**
+   * Run plugin code as code of its component, so handle attribution (when on) sees what it
+   * creates. Off, this is a plain call: on Node 20 merely using AsyncLocalStorage slows
+   * every promise in the process.
+   */
+  #run<R>(fn: () => R): R {
+    const component = this.#component;
+    return this.#init.attribution && component && !component.disposed ? runInComponent(component, fn) : fn();
+  }
+}

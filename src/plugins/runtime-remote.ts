@@ -1,0 +1,235 @@
+/**
+ * The host's side of a plugin running out of the host's heap, over any message channel: lifecycle
+ * requests as RPC, the plugin's resources mirrored into the host's component of the plugin
+ * (remote-mirror.ts), its services bridged both ways through async proxies, its log lines and heap
+ * figures. What is at the other end — a worker thread (transport-worker.ts), a child process — is a
+ * {@link RuntimeTransport}: it starts the plugin's side, carries messages, reports how it ended,
+ * and ends it on unload whatever the plugin is doing.
+ */
+import { Emitter, type ServiceRegistration, tokenFor } from '../core/index.js';
+import type { LogLevel } from './logger.js';
+import type { PluginIsolation } from './manifest.js';
+import { ResourceMirror } from './remote-mirror.js';
+import {
+  type DeactivateAnswer,
+  type HeapFigures,
+  LIFECYCLE,
+  type RemoteBoot,
+  type RemoteDisposalProblem,
+  type RemoteEvent,
+} from './remote-protocol.js';
+import { ChannelClosedError, callService, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
+import type {
+  DeactivateOutcome,
+  PluginRuntime,
+  PluginRuntimeEvents,
+  PluginSession,
+  RuntimeInit,
+  RuntimeStats,
+} from './runtime.js';
+
+/** What a transport reports to its runtime. */
+export interface TransportEvents {
+  /** A message from the plugin's side. */
+  message(message: unknown): void;
+  /**
+   * The plugin's side is gone (called once). `crash` says why, worded for the user, in case it
+   * went on its own; the runtime ignores it when it asked for the end.
+   */
+  closed(crash: Error): void;
+}
+
+/** The channel under a remote runtime, and the thread or process at its other end. */
+export interface RuntimeTransport {
+  /** Send a message to the plugin's side; throws when it cannot be cloned. */
+  send(message: unknown): void;
+  /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
+  end(): Promise<void>;
+}
+
+/** Starts the plugin's side from `boot` and connects to it. */
+export type TransportFactory = (
+  init: RuntimeInit,
+  boot: RemoteBoot,
+  events: TransportEvents,
+) => RuntimeTransport;
+
+/** A plugin running at the other end of a {@link RuntimeTransport}. */
+export class RemoteRuntime implements PluginRuntime {
+  readonly isolation: PluginIsolation;
+  readonly reusable = false;
+  readonly componentLimit = undefined;
+  readonly context = undefined;
+  readonly events = new Emitter<PluginRuntimeEvents>();
+  readonly #init: RuntimeInit;
+  readonly #transport: RuntimeTransport;
+  readonly #rpc: RpcEndpoint;
+  readonly #loaded: Promise<number>;
+  readonly #mirror = new ResourceMirror();
+  readonly #provided = new Map<string, { registration: ServiceRegistration; revoke: (e: Error) => void }>();
+  #settleLoad!: (outcome: { ms: number } | { error: Error }) => void;
+  #session: PluginSession | undefined;
+  #heap: HeapFigures | undefined;
+  #ending = false;
+  #crashError: Error | undefined;
+
+  constructor(init: RuntimeInit, isolation: PluginIsolation, connect: TransportFactory) {
+    this.#init = init;
+    this.isolation = isolation;
+    this.#loaded = new Promise<number>((resolve, reject) => {
+      this.#settleLoad = (outcome) => ('ms' in outcome ? resolve(outcome.ms) : reject(outcome.error));
+    });
+    this.#loaded.catch(() => undefined);
+    this.#rpc = new RpcEndpoint(
+      (message) => this.#transport.send(message),
+      (name, member, args) => callService(init.services, name, member, args),
+    );
+    const boot: RemoteBoot = {
+      manifest: init.manifest,
+      hostVersion: init.hostVersion,
+      storageDir: init.storageDir,
+      memoryLimit: init.memoryLimit,
+      statsIntervalMs: init.statsIntervalMs ?? 1000,
+    };
+    this.#transport = connect(init, boot, {
+      message: (message) => this.#receive(message),
+      closed: (crash) => this.#closed(crash),
+    });
+  }
+
+  get crashError(): Error | undefined {
+    return this.#crashError;
+  }
+
+  load(): Promise<number> {
+    return this.#loaded;
+  }
+
+  async activate(session: PluginSession): Promise<void> {
+    this.#session = session;
+    Object.assign(session.metadata, this.#transport.metadata);
+    const available = this.#init.services.list().map((s) => s.name);
+    await this.#rpc.request(LIFECYCLE, 'activate', [{ available }]);
+  }
+
+  async deactivate(): Promise<DeactivateOutcome> {
+    const answer = (await this.#rpc.request(LIFECYCLE, 'deactivate', [])) as DeactivateAnswer;
+    const problem = (p: RemoteDisposalProblem) => ({ ...p, error: deserializeError(p.error) });
+    const c = answer.cleanup;
+    return {
+      cleanup: c && {
+        released: c.released,
+        failed: c.failed.map(problem),
+        abandoned: c.abandoned.map(problem),
+        deadlineExceeded: c.deadlineExceeded,
+      },
+      failure: answer.failure && deserializeError(answer.failure),
+    };
+  }
+
+  async pause(): Promise<void> {
+    await this.#rpc.request(LIFECYCLE, 'pause', []);
+  }
+
+  async resume(): Promise<void> {
+    await this.#rpc.request(LIFECYCLE, 'resume', []);
+  }
+
+  /** End the plugin's side (its whole heap is freed) and drop the mirrors. Idempotent. */
+  async unload(): Promise<void> {
+    this.#ending = true;
+    await this.#transport.end();
+    this.#mirror.drop();
+    this.#session = undefined;
+  }
+
+  stats(): RuntimeStats {
+    return { heap: this.#heap };
+  }
+
+  #receive(raw: unknown): void {
+    if (this.#rpc.receive(raw)) return;
+    const message = raw as RemoteEvent;
+    const id = this.#init.manifest.id;
+    switch (message.t) {
+      case 'loaded':
+        this.#settleLoad({ ms: message.ms });
+        break;
+      case 'load-failed':
+        this.#settleLoad({ error: deserializeError(message.error) });
+        break;
+      case 'sync':
+        this.#sync(message);
+        break;
+      case 'log':
+        this.#log(message.level, message.message, message.args);
+        break;
+      case 'provide':
+        this.#provide(message.name);
+        break;
+      case 'withdraw':
+        this.#withdraw(
+          message.name,
+          new ChannelClosedError(`Service "${message.name}" was withdrawn by plugin "${id}".`),
+        );
+    }
+  }
+
+  #closed(crash: Error): void {
+    const id = this.#init.manifest.id;
+    const error = this.#ending
+      ? new ChannelClosedError(`Plugin "${id}" was unloaded; its ${this.isolation} is gone.`)
+      : crash;
+    this.#rpc.close(error);
+    this.#settleLoad({ error });
+    for (const name of [...this.#provided.keys()]) this.#withdraw(name, error);
+    if (!this.#ending && this.#crashError === undefined) {
+      this.#crashError = error;
+      this.events.emit('crashed', { error });
+    }
+  }
+
+  #sync(message: Extract<RemoteEvent, { t: 'sync' }>): void {
+    this.#heap = message.heap;
+    const session = this.#session;
+    if (!session) return;
+    session.metadata.heapUsed = message.heap.used;
+    session.metadata.heapLimit = message.heap.limit;
+    if (session.component.disposed) return;
+    for (const change of message.changes) {
+      // The plugin's side enforced its own limit already; a host limit refusing a mirror (a global
+      // `reject` policy) is logged, never thrown into this message handler (it would crash the host).
+      try {
+        this.#mirror.apply(session.component, change);
+      } catch (error) {
+        this.#log('warn', `the host could not mirror a worker resource: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  #provide(name: string): void {
+    const component = this.#session?.component;
+    if (!component || component.disposed) return;
+    const { proxy, revoke } = remoteService(name, (member, args) => this.#rpc.request(name, member, args));
+    try {
+      const registration = this.#init.services.provide(tokenFor(name), proxy, { component });
+      this.#provided.set(name, { registration, revoke });
+    } catch (error) {
+      this.#log('error', `cannot provide service "${name}" to the host: ${(error as Error).message}`);
+    }
+  }
+
+  #withdraw(name: string, error: Error): void {
+    const entry = this.#provided.get(name);
+    if (!entry) return;
+    this.#provided.delete(name);
+    entry.revoke(error);
+    entry.registration.dispose();
+  }
+
+  #log(level: LogLevel, message: string, args: readonly string[] = []): void {
+    this.#init.log({ level, plugin: this.#init.manifest.id, message, args, time: Date.now() });
+  }
+}
