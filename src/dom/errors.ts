@@ -9,7 +9,7 @@ import type { DetachedElementFinding } from './detached.js';
 export class DomUnsupportedError extends StewardError {
   override name = 'DomUnsupportedError';
   /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_DOM_UNSUPPORTED';
+  override readonly code = 'STEWARD_DOM_UNSUPPORTED';
   /** The missing globals, e.g. `['WeakRef']`. */
   readonly missing: readonly string[];
   constructor(missing: readonly string[]) {
@@ -26,7 +26,7 @@ export class DomUnsupportedError extends StewardError {
 export class DetachedElementsError extends StewardError {
   override name = 'DetachedElementsError';
   /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_DETACHED_ELEMENTS';
+  override readonly code = 'STEWARD_DETACHED_ELEMENTS';
   /** Every element found. */
   readonly findings: readonly DetachedElementFinding[];
   constructor(findings: readonly DetachedElementFinding[]) {
@@ -48,7 +48,7 @@ export class DetachedElementsError extends StewardError {
 export class NoCollectionError extends StewardError {
   override name = 'NoCollectionError';
   /** Stable code for programs that branch on the error. */
-  readonly code = 'STEWARD_NO_COLLECTION';
+  override readonly code = 'STEWARD_NO_COLLECTION';
   constructor(timeoutMs: number) {
     super(
       `expectNoDetachedElements(): no garbage collection decided within ${timeoutMs} ms whether the removed ` +
