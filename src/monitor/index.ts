@@ -6,7 +6,9 @@
 
 export type { ApiContext, ResourcesResponse, SnapshotResponse } from './api.js';
 export { generateToken, tokenMatches } from './auth.js';
+export { EDGE_DEFAULTS, type EdgeOptions } from './edge.js';
 export type { MonitorEvent } from './events.js';
+export { type Readiness, type ReadinessOptions, readiness } from './health.js';
 export type { HistoryOptions, MemorySample, MemorySeries } from './history.js';
 export { pluginHostControl } from './host-control.js';
 export { type MetricsOptions, MonitorMetrics, OTHER } from './metrics.js';

@@ -3,7 +3,10 @@
  * Loopback by default, on a chosen or free port, guarded by a random token. Every request's
  * Host header must name this server (against DNS rebinding); everything but the page's static
  * files needs the token; actions are POSTs with `Content-Type: application/json`, the token in
- * `Authorization: Bearer` and, from a browser, this server's own Origin.
+ * `Authorization: Bearer` and, from a browser, this server's own Origin. `/livez` and `/readyz`
+ * answer loopback peers without the token and tell nothing but liveness and which plugins are
+ * not ready. Requests the HTTP specification says to refuse are refused before routing, and
+ * slow or idle connections are cut after bounded times (edge.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,7 +23,9 @@ import {
   presentedToken,
   tokenMatches,
 } from './auth.js';
+import { checkRequest, type EdgeOptions, edgeLimits, hardenServer, serverOptions } from './edge.js';
 import { EventCollector, type MonitorEvent } from './events.js';
+import { isLoopbackPeer, type ReadinessOptions, readiness } from './health.js';
 import { type HistoryOptions, MemoryHistory } from './history.js';
 import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
 import { type MetricsOptions, MonitorMetrics } from './metrics.js';
@@ -60,6 +65,10 @@ export interface MonitorOptions {
   readonly metrics?: MetricsOptions;
   /** Live event stream. */
   readonly events?: EventStreamOptions;
+  /** Time and size bounds of the HTTP server (timeouts, connection cap, header limits). */
+  readonly http?: EdgeOptions;
+  /** What `/readyz` requires. */
+  readonly readiness?: ReadinessOptions;
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
@@ -179,6 +188,11 @@ export async function startMonitor(
   const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
   const heartbeatMs = integerOption(ev.heartbeatMs, 15_000, 'events.heartbeatMs', 1);
   const logSize = integerOption(ev.logSize, 500, 'events.logSize', 1);
+  const limits = edgeLimits(options.http);
+  const required = options.readiness?.required;
+  if (required !== undefined && (!Array.isArray(required) || required.some((id) => typeof id !== 'string'))) {
+    throw new TypeError('startMonitor(): readiness.required must be an array of plugin ids.');
+  }
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
   const assets = await loadAssets();
@@ -190,6 +204,7 @@ export async function startMonitor(
   const sse = new SseHub({
     maxBacklog,
     heartbeatMs,
+    stallMs: limits.streamStallMs,
     onCountChange: (count) => collector?.wantResourceEvents(count > 0),
   });
   collector = new EventCollector(
@@ -209,7 +224,8 @@ export async function startMonitor(
     startedAt: Date.now(),
   };
 
-  const server = createServer();
+  const server = createServer(serverOptions(limits));
+  hardenServer(server, limits);
   let names: Set<string> = new Set();
   let boundPort = 0;
   let origin = '';
@@ -225,6 +241,7 @@ export async function startMonitor(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkRequest(req, limits);
     if (!hostAllowed(req, names, boundPort)) {
       throw new HttpError(
         403,
@@ -233,7 +250,15 @@ export async function startMonitor(
     }
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
-    const method = req.method ?? 'GET';
+    // HEAD is GET without the body (Node leaves the body out).
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+
+    if (method === 'GET' && (path === '/livez' || path === '/readyz') && isLoopbackPeer(req)) {
+      if (path === '/livez') return sendText(res, 200, 'ok\n', 'text/plain; charset=utf-8');
+      const ready = readiness(plugins, required);
+      sendText(res, ready.ok ? 200 : 503, ready.text, 'text/plain; charset=utf-8');
+      return;
+    }
 
     if (method === 'GET' && path.startsWith('/assets/')) {
       const asset: Asset | undefined = assets.get(path.slice('/assets/'.length));
@@ -242,11 +267,6 @@ export async function startMonitor(
       return;
     }
 
-    if (method !== 'GET' && method !== 'POST') {
-      throw new HttpError(405, `Method ${method} is not supported: use GET to read and POST for actions.`, {
-        allow: 'GET, POST',
-      });
-    }
     const isPost = method === 'POST';
     if (isPost && !originAllowed(req)) {
       throw new HttpError(403, `Cross-origin action refused: Origin must be ${origin}.`);
