@@ -28,8 +28,10 @@ import { EventCollector, type MonitorEvent } from './events.js';
 import { isLoopbackPeer, type ReadinessOptions, readiness } from './health.js';
 import { type HistoryOptions, MemoryHistory } from './history.js';
 import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
+import { LeakLog } from './leaks.js';
 import { type MetricsOptions, MonitorMetrics } from './metrics.js';
 import type { PluginControl } from './plugin-control.js';
+import { ProcessMonitor } from './process-stats.js';
 import { errorText } from './serialize.js';
 import { SseHub } from './sse.js';
 
@@ -198,6 +200,8 @@ export async function startMonitor(
   const assets = await loadAssets();
   const history = new MemoryHistory(manager, options.history);
   const metrics = new MonitorMetrics(manager, plugins, options.metrics);
+  const processMonitor = new ProcessMonitor({ intervalMs: history.intervalMs, samples: history.capacity });
+  const leaks = new LeakLog(manager);
 
   const log: MonitorEvent[] = [];
   let collector: EventCollector | undefined;
@@ -221,6 +225,8 @@ export async function startMonitor(
     manager,
     plugins,
     history,
+    process: processMonitor,
+    leaks,
     startedAt: Date.now(),
   };
 
@@ -326,6 +332,8 @@ export async function startMonitor(
     if (path === '/api/snapshot') return sendJson(res, 200, api.snapshot(ctx));
     if (path === '/api/stats') return sendJson(res, 200, manager.stats());
     if (path === '/api/plugins') return sendJson(res, 200, api.plugins(ctx));
+    if (path === '/api/process') return sendJson(res, 200, api.processInfo(ctx));
+    if (path === '/api/leaks') return sendJson(res, 200, api.leaks(ctx));
     if (path === '/api/history') return sendJson(res, 200, api.history(ctx, params));
     if (path === '/api/events/recent') return sendJson(res, 200, { events: log });
     const match = /^\/api\/components\/([^/]+)\/resources$/.exec(path);
@@ -357,6 +365,8 @@ export async function startMonitor(
   }).catch((error: unknown) => {
     collector?.close();
     metrics.close();
+    processMonitor.close();
+    leaks.close();
     throw new Error(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
       cause: error,
     });
@@ -366,10 +376,13 @@ export async function startMonitor(
   const urlHost = host.includes(':') ? `[${host}]` : host;
   origin = `http://${urlHost}:${boundPort}`;
   history.start();
+  processMonitor.start();
   return new MonitorServer(server, origin, token, metrics, sse, () => {
     collector?.close();
     collector = undefined;
     history.stop();
+    processMonitor.close();
+    leaks.close();
     metrics.close();
     sse.closeAll();
   });
