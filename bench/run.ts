@@ -33,6 +33,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   plugins: async () => (await import('./plugins.bench.js')).suite,
   attribution: async () => (await import('./attribution.bench.js')).suite,
   core: async () => (await import('./core.bench.js')).suite,
+  monitor: async () => (await import('./monitor.bench.js')).suite,
 };
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
