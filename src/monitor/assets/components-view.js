@@ -43,14 +43,18 @@ export function pluginRows(snapshot, now = Date.now()) {
     }));
 }
 
+// One collator for every comparison: `localeCompare` with options builds a new one per call,
+// which made sorting 1,000 rows the slowest part of a render.
+const collate = new Intl.Collator('en', { numeric: true }).compare;
+
 const view = { sort: { key: 'id', dir: 1 }, filter: '', mode: 'tree', collapsed: new Set() };
 
 function compare(a, b) {
   const { key, dir } = view.sort;
   const x = a[key];
   const y = b[key];
-  const order = typeof x === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
-  return order * dir || a.id.localeCompare(b.id, 'en', { numeric: true });
+  const order = typeof x === 'number' ? x - y : collate(String(x), String(y));
+  return order * dir || collate(a.id, b.id);
 }
 
 /** Rows to show, in order, each with its depth and whether it has (shown) children. */
