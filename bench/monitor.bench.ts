@@ -19,7 +19,18 @@ import { launchChromium } from '../test/helpers/chromium.js';
 import { type BenchSuite, runChild, summarize, table } from './lib/harness.js';
 
 const MODULE = import.meta.url;
-const TYPES = ['thumbnail', 'buffer', 'timer', 'listener', 'socket', 'file_handle', 'cache', 'worker', 'map', 'callback'];
+const TYPES = [
+  'thumbnail',
+  'buffer',
+  'timer',
+  'listener',
+  'socket',
+  'file_handle',
+  'cache',
+  'worker',
+  'map',
+  'callback',
+];
 
 /** `components` components (every tenth a root `plugin`, the nine after it its `panel` children) × `resources` resources. */
 function populate(components: number, resources: number): { manager: ResourceManager; owners: object[] } {
@@ -36,7 +47,10 @@ function populate(components: number, resources: number): { manager: ResourceMan
     });
     if (c % 10 === 0) parent = component;
     for (let r = 0; r < resources; r++) {
-      component.track({ n: r }, { type: TYPES[r % TYPES.length]!, size: 64 + (r % 7) * 128, dispose: () => {} });
+      component.track(
+        { n: r },
+        { type: TYPES[r % TYPES.length]!, size: 64 + (r % 7) * 128, dispose: () => {} },
+      );
     }
   }
   return { manager, owners };
@@ -75,10 +89,15 @@ export const tasks = {
   async collect(p: { components: number; resources: number; reps: number }) {
     const { manager, owners } = populate(p.components, p.resources);
     const monitor = await startMonitor(manager);
-    const telemetry = await startTelemetry(manager, { endpoint: 'http://127.0.0.1:9', exportIntervalMs: 3_600_000 });
+    const telemetry = await startTelemetry(manager, {
+      endpoint: 'http://127.0.0.1:9',
+      exportIntervalMs: 3_600_000,
+    });
     const headers = { authorization: `Bearer ${monitor.token}` };
     const snapshotMs = await timed(p.reps, () => manager.snapshot());
-    const apiSnapshotMs = await timed(p.reps, async () => (await fetch(`${monitor.origin}/api/snapshot`, { headers })).text());
+    const apiSnapshotMs = await timed(p.reps, async () =>
+      (await fetch(`${monitor.origin}/api/snapshot`, { headers })).text(),
+    );
     const metricsMs = await timed(p.reps, () => monitor.metrics.render());
     const otelMs = await timed(p.reps, () => telemetry.collect());
     const otelMetrics = await telemetry.collect();
@@ -94,9 +113,10 @@ export const tasks = {
     const owner = {};
     const component = manager.register(owner, 'gallery', { state: 'active' });
     const monitor = p.mode === 'none' ? undefined : await startMonitor(manager, { events: { flushMs: 50 } });
-    const sockets = monitor && p.mode === 'clients'
-      ? await Promise.all(Array.from({ length: p.clients }, () => openStream(monitor.port, monitor.token)))
-      : [];
+    const sockets =
+      monitor && p.mode === 'clients'
+        ? await Promise.all(Array.from({ length: p.clients }, () => openStream(monitor.port, monitor.token)))
+        : [];
     // A fresh component per round: cleanup destroys it.
     const results: Array<{ loopMs: number; cpuMs: number }> = [];
     let current = component;
@@ -104,7 +124,8 @@ export const tasks = {
       const r = await (async () => {
         const cpu = process.cpuUsage();
         const t0 = performance.now();
-        for (let k = 0; k < p.tracks; k++) current.track({ k }, { type: 'thumbnail', size: 10, dispose: () => {} });
+        for (let k = 0; k < p.tracks; k++)
+          current.track({ k }, { type: 'thumbnail', size: 10, dispose: () => {} });
         const loopMs = performance.now() - t0;
         await sleep(120);
         const used = process.cpuUsage(cpu);
@@ -154,7 +175,10 @@ interface MonitorBenchResult {
   readonly components: number;
   readonly resources: number;
   readonly collect: Awaited<ReturnType<typeof tasks.collect>>;
-  readonly stream: { tracks: number; clientCount: number } & Record<'none' | 'monitor' | 'clients', { loopMs: number; cpuMs: number }>;
+  readonly stream: { tracks: number; clientCount: number } & Record<
+    'none' | 'monitor' | 'clients',
+    { loopMs: number; cpuMs: number }
+  >;
   readonly render: Awaited<ReturnType<typeof tasks.render>> | { error: string };
 }
 
@@ -167,7 +191,10 @@ function render(result: unknown): string {
     const d = x.cpuMs - s.none.cpuMs;
     return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)} ms (${(x.cpuMs / s.none.cpuMs).toFixed(2)}×)`;
   };
-  const firstRender = 'error' in r.render ? `not measured: ${r.render.error}` : `${ms(r.render.firstRenderMs)} (median of ${r.render.runs})`;
+  const firstRender =
+    'error' in r.render
+      ? `not measured: ${r.render.error}`
+      : `${ms(r.render.firstRenderMs)} (median of ${r.render.runs})`;
   return [
     `${r.components.toLocaleString('en')} components × ${r.resources} resources (${(r.components * r.resources).toLocaleString('en')} live resources, 10 types). Median of repeated runs in one child process per task.`,
     '',
@@ -175,10 +202,16 @@ function render(result: unknown): string {
       ['what', 'time'],
       [
         ['`manager.snapshot()`', ms(c.snapshotMs)],
-        [`\`GET /api/snapshot\` over loopback (${(c.snapshotBytes / 1024 / 1024).toFixed(1)} MiB of JSON)`, ms(c.apiSnapshotMs)],
+        [
+          `\`GET /api/snapshot\` over loopback (${(c.snapshotBytes / 1024 / 1024).toFixed(1)} MiB of JSON)`,
+          ms(c.apiSnapshotMs),
+        ],
         ['`GET /metrics` (Prometheus text)', ms(c.metricsMs)],
         [`OpenTelemetry collection (${c.otelMetrics} metrics, runtime included)`, ms(c.otelMs)],
-        ['Dashboard: navigation → components table rendered (Chromium, 1400×900; target ≤ 500 ms)', firstRender],
+        [
+          'Dashboard: navigation → components table rendered (Chromium, 1400×900; target ≤ 500 ms)',
+          firstRender,
+        ],
       ],
       'lr',
     ),
@@ -190,7 +223,12 @@ function render(result: unknown): string {
       [
         ['no monitor', ms(s.none.loopMs), ms(s.none.cpuMs), ''],
         ['monitor, no stream client', ms(s.monitor.loopMs), ms(s.monitor.cpuMs), added(s.monitor)],
-        [`monitor, ${s.clientCount} stream clients`, ms(s.clients.loopMs), ms(s.clients.cpuMs), added(s.clients)],
+        [
+          `monitor, ${s.clientCount} stream clients`,
+          ms(s.clients.loopMs),
+          ms(s.clients.cpuMs),
+          added(s.clients),
+        ],
       ],
       'lrrr',
     ),
@@ -205,19 +243,40 @@ export const suite: BenchSuite = {
     const components = options.quick ? 200 : 1000;
     const resources = 100;
     const reps = options.quick ? 3 : 9;
-    const collect = await runChild<MonitorBenchResult['collect']>(MODULE, 'collect', { components, resources, reps });
+    const collect = await runChild<MonitorBenchResult['collect']>(MODULE, 'collect', {
+      components,
+      resources,
+      reps,
+    });
     const tracks = 100_000;
     const stream = { tracks, clientCount: 10 } as MonitorBenchResult['stream'];
     for (const mode of ['none', 'monitor', 'clients'] as const) {
-      stream[mode] = await runChild(MODULE, 'stream', { tracks, clients: 10, mode, reps: options.quick ? 3 : 7 });
+      stream[mode] = await runChild(MODULE, 'stream', {
+        tracks,
+        clients: 10,
+        mode,
+        reps: options.quick ? 3 : 7,
+      });
     }
     let rendered: MonitorBenchResult['render'];
     try {
-      rendered = await runChild(MODULE, 'render', { components, resources, reps: options.quick ? 2 : 5 }, { timeoutMs: 180_000 });
+      rendered = await runChild(
+        MODULE,
+        'render',
+        { components, resources, reps: options.quick ? 2 : 5 },
+        { timeoutMs: 180_000 },
+      );
     } catch (error) {
       rendered = { error: (error as Error).message.split('\n')[0]! };
     }
-    return { node: process.version, components, resources, collect, stream, render: rendered } satisfies MonitorBenchResult;
+    return {
+      node: process.version,
+      components,
+      resources,
+      collect,
+      stream,
+      render: rendered,
+    } satisfies MonitorBenchResult;
   },
   render,
 };

@@ -171,19 +171,21 @@ function render() {
     renderCards($('stat-cards'), s);
     fillSelect($('chart-component'), componentOptions(true));
     loadChart();
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
+    showLog();
   } else if (store.tab === 'plugins' && snap.plugins) {
     renderPlugins($('plugins'), snap.plugins, actions, offline());
   } else if (store.tab === 'leaks') {
-    renderLeaks(
-      $('leak-list'),
-      $('leak-count'),
-      store.leaks,
-      $('leak-kind').value,
-      actions,
-      store.snapshot?.stats.leaksDetected,
-    );
+    showLeaks();
   }
+}
+
+function showLeaks() {
+  const reported = store.snapshot?.stats.leaksDetected;
+  renderLeaks($('leak-list'), $('leak-count'), store.leaks, $('leak-kind').value, actions, reported);
+}
+
+function showLog() {
+  renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
 }
 
 // ---- the server going away -------------------------------------------------------------------
@@ -281,15 +283,7 @@ async function loadLeaks() {
     store.leaks = await getJson('/api/leaks');
     const kinds = [...new Set(store.leaks.findings.map((f) => f.kind))].sort();
     fillSelect($('leak-kind'), [['', 'all kinds'], ...kinds.map((k) => [k, k])]);
-    if (store.tab === 'leaks')
-      renderLeaks(
-        $('leak-list'),
-        $('leak-count'),
-        store.leaks,
-        $('leak-kind').value,
-        actions,
-        store.snapshot?.stats.leaksDetected,
-      );
+    if (store.tab === 'leaks') showLeaks();
   } catch {
     // Shown as offline by the snapshot refresh.
   }
@@ -342,9 +336,7 @@ $('chart-component').addEventListener('change', loadChart);
 $('leak-kind').addEventListener('change', render);
 fillSelect($('log-type'), [['', 'all events'], ...EVENT_TYPES.map((t) => [t, t])]);
 for (const id of ['log-type', 'log-filter']) {
-  $(id).addEventListener('input', () =>
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value),
-  );
+  $(id).addEventListener('input', showLog);
 }
 
 // ---- live events ---------------------------------------------------------------------------
@@ -365,8 +357,7 @@ function onBatch(batch) {
   if (store.events.length > MAX_EVENTS) store.events.splice(0, store.events.length - MAX_EVENTS);
   if (resync) refresh();
   else scheduleRefresh();
-  if (store.tab === 'statistics')
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
+  if (store.tab === 'statistics') showLog();
 }
 
 function connectStream() {
