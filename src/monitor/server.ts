@@ -321,6 +321,8 @@ export async function startMonitor(
       return;
     }
     if (path === '/api/events') {
+      // HEAD: the stream's headers, no stream (a HEAD response has no body to keep open).
+      if (req.method === 'HEAD') return sendText(res, 200, '', 'text/event-stream; charset=utf-8');
       sse.attach(res, log);
       req.socket.setTimeout(0);
       return;
