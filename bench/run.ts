@@ -34,6 +34,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   attribution: async () => (await import('./attribution.bench.js')).suite,
   core: async () => (await import('./core.bench.js')).suite,
   dom: async () => (await import('./dom.bench.js')).suite,
+  monitor: async () => (await import('./monitor.bench.js')).suite,
 };
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

@@ -5,7 +5,7 @@
  */
 import { ResourceManager } from '../core/index.js';
 import { pluginHostControl } from '../monitor/host-control.js';
-import { type MonitorServer, startMonitor } from '../monitor/index.js';
+import { type MonitorServer, startMonitor, startTelemetry, type Telemetry } from '../monitor/index.js';
 import { disposeSync, installShutdown } from '../node/index.js';
 import {
   type PluginHost as Host,
@@ -25,6 +25,9 @@ deactivate everything (dependents first) within the deadline and print a short r
 Options:
   --monitor[=<port>]        Serve the monitor (dashboard, JSON API, /metrics) on 127.0.0.1
                             and print its URL; without a port, a free one is chosen
+  --otel                    Export metrics and lifecycle spans over OTLP/HTTP to
+                            OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318);
+                            needs the OpenTelemetry SDK installed (docs/monitor.md)
   --watch                   Reload a plugin when its files change
   --isolation <mode>        Run every plugin "inline" or in a "worker" thread, whatever
                             its manifest says
@@ -39,6 +42,7 @@ was found, 2 wrong usage.`;
 
 const OPTIONS = {
   monitor: { type: 'string' },
+  otel: { type: 'boolean' },
   watch: { type: 'boolean' },
   isolation: { type: 'string' },
   'host-version': { type: 'string' },
@@ -137,6 +141,7 @@ export const runCommand: Command = {
       throw error;
     }
     let monitor: MonitorServer | undefined;
+    let telemetry: Telemetry | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
     const totals = { plugins: 0, released: 0, failed: 0, abandoned: 0 };
     host.on('deactivated', ({ report }) => {
@@ -157,6 +162,7 @@ export const runCommand: Command = {
           await monitor?.close();
           await host.dispose();
           const report = await manager.dispose({ force: true, reason });
+          await telemetry?.shutdown(); // after the host: its deactivation spans are exported too
           io.stderr(
             `stopped ${totals.plugins} plugin(s) in ${(performance.now() - started).toFixed(0)} ms: ` +
               `${totals.released + report.released} resource(s) released, ${totals.failed + report.failed.length} failed, ` +
@@ -180,9 +186,17 @@ export const runCommand: Command = {
       shutdown.uninstall();
       await host.dispose();
       await manager.dispose({ force: true });
+      await telemetry?.shutdown();
     };
+    // Telemetry starts before the plugins do, so their load and activate spans are exported.
+    let control = pluginHostControl(host);
     let summary: Awaited<ReturnType<Host['start']>>;
     try {
+      if (values.otel) {
+        telemetry = await startTelemetry(manager, { plugins: control, host });
+        control = telemetry.control(control);
+        io.stderr(`telemetry: OTLP/HTTP to ${telemetry.endpoint}\n`);
+      }
       summary = await host.start();
     } catch (error) {
       await stopEarly();
@@ -199,7 +213,7 @@ export const runCommand: Command = {
         `${manager.activeResources} resources, ${formatBytes(manager.totalBytes)} tracked\n`,
     );
     if (port !== undefined) {
-      monitor = await startMonitor(manager, { port, plugins: pluginHostControl(host) });
+      monitor = await startMonitor(manager, { port, plugins: control });
       io.stdout(`monitor: ${monitor.url}\n`);
     }
     if (values.watch) {

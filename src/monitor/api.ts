@@ -4,6 +4,7 @@
  * Actions: clean up, pause, resume a component; reload or unload a plugin; run a leak check.
  */
 import type {
+  CleanupReport,
   Component,
   ComponentInfo,
   ManagerSnapshot,
@@ -13,7 +14,9 @@ import type {
 } from '../core/index.js';
 import type { MemoryHistory } from './history.js';
 import { HttpError } from './http.js';
+import type { LeakFindingJson, LeakLog } from './leaks.js';
 import type { PluginControl, PluginInfo } from './plugin-control.js';
+import type { ProcessMonitor, ProcessSample, ProcessStats } from './process-stats.js';
 import { errorText, jsonSafe, type ReportJson, reportJson } from './serialize.js';
 
 /** What the API handlers work with. */
@@ -21,6 +24,8 @@ export interface ApiContext {
   readonly manager: ResourceManager;
   readonly plugins: PluginControl | undefined;
   readonly history: MemoryHistory;
+  readonly process: ProcessMonitor;
+  readonly leaks: LeakLog;
   readonly startedAt: number;
 }
 
@@ -29,6 +34,10 @@ export interface SnapshotResponse extends ManagerSnapshot {
   /** Plugins, or `null` when the monitor has no plugin host. */
   plugins: PluginInfo[] | null;
   monitor: { startedAt: number; historyIntervalMs: number; pid: number };
+  /** The host process now (heap, RSS, CPU, event loop, handles). */
+  process: ProcessStats;
+  /** Leak findings reported since the monitor started (`GET /api/leaks` lists them). */
+  leaks: { total: number };
 }
 
 /** Answer of `GET /api/components/:id/resources`. */
@@ -80,7 +89,21 @@ export function snapshot(ctx: ApiContext): SnapshotResponse {
     ...ctx.manager.snapshot(),
     plugins: ctx.plugins ? ctx.plugins.list() : null,
     monitor: { startedAt: ctx.startedAt, historyIntervalMs: ctx.history.intervalMs, pid: process.pid },
+    process: ctx.process.read(),
+    leaks: { total: ctx.leaks.total },
   };
+}
+
+/** `GET /api/process`: the process now and its sampled history. */
+export function processInfo(
+  ctx: ApiContext,
+): ProcessStats & { history: { intervalMs: number; samples: ProcessSample[] } } {
+  return { ...ctx.process.read(), history: ctx.process.history() };
+}
+
+/** `GET /api/leaks`: the leak findings kept (newest first) and how many there were. */
+export function leaks(ctx: ApiContext): { total: number; findings: LeakFindingJson[] } {
+  return { total: ctx.leaks.total, findings: ctx.leaks.list() };
 }
 
 /** `GET /api/components/:id/resources?type=&offset=&limit=`: one component's resources, oldest first. */
@@ -119,16 +142,57 @@ export function history(ctx: ApiContext, params: URLSearchParams): ReturnType<Me
   return series;
 }
 
-/** `POST /api/components/:id/cleanup`: clean the component up (never rejects: failures are in the report). */
+/** Answer of `POST /api/components/:id/cleanup`. */
+export interface CleanupResponse extends ReportJson {
+  /** When the component was a plugin's: the plugins the host deactivated (dependents first). */
+  deactivated?: string[];
+}
+
+/**
+ * `POST /api/components/:id/cleanup`: clean the component up (never rejects: failures are in
+ * the report). A plugin's own component is not cleaned behind its host's back: the plugin is
+ * deactivated through the host (dependents first), so the Plugins view and the host agree.
+ */
 export async function cleanup(
   ctx: ApiContext,
   id: string,
   body: Record<string, unknown>,
-): Promise<ReportJson> {
+): Promise<CleanupResponse> {
   const component = componentOr404(ctx.manager, id);
   const reason = body.reason === undefined ? 'monitor' : body.reason;
   if (typeof reason !== 'string') throw new HttpError(400, '"reason" must be a string.');
-  return reportJson(await component.cleanup({ force: true, reason }));
+  const owner = ctx.plugins?.deactivate ? ctx.plugins.list().find((p) => p.component === id) : undefined;
+  if (owner === undefined || ctx.plugins?.deactivate === undefined) {
+    return reportJson(await component.cleanup({ force: true, reason }));
+  }
+  const before = new Set(
+    ctx.plugins
+      .list()
+      .filter((p) => p.component !== undefined)
+      .map((p) => p.id),
+  );
+  let reports: readonly CleanupReport[];
+  try {
+    ({ reports } = await ctx.plugins.deactivate(owner.id));
+  } catch (error) {
+    throw new HttpError(500, `Deactivating plugin "${owner.id}" failed: ${errorText(error)}`);
+  }
+  const after = new Map(ctx.plugins.list().map((p) => [p.id, p]));
+  const merged = mergeReports(id, reason, reports.map(reportJson));
+  return { ...merged, deactivated: [...before].filter((p) => after.get(p)?.component === undefined) };
+}
+
+function mergeReports(componentId: string, reason: string, reports: ReportJson[]): ReportJson {
+  return {
+    componentId,
+    reason,
+    components: reports.flatMap((r) => r.components),
+    released: reports.reduce((n, r) => n + r.released, 0),
+    failed: reports.flatMap((r) => r.failed),
+    abandoned: reports.flatMap((r) => r.abandoned),
+    durationMs: reports.reduce((n, r) => n + r.durationMs, 0),
+    deadlineExceeded: reports.some((r) => r.deadlineExceeded),
+  };
 }
 
 /** `POST /api/components/:id/pause` and `/resume`: move between `active` and `paused`. */

@@ -50,8 +50,9 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
 export class MemoryHistory {
   /** Sampling period, ms. */
   readonly intervalMs: number;
+  /** Samples kept per series. */
+  readonly capacity: number;
   readonly #manager: ResourceManager;
-  readonly #capacity: number;
   readonly #maxComponents: number;
   readonly #total: SampleRing;
   readonly #byId = new Map<string, { component: Component; ring: SampleRing }>();
@@ -60,9 +61,9 @@ export class MemoryHistory {
   constructor(manager: ResourceManager, options: HistoryOptions = {}) {
     this.#manager = manager;
     this.intervalMs = positiveInteger(options.intervalMs, 1000, 'intervalMs');
-    this.#capacity = positiveInteger(options.samples, 300, 'samples');
+    this.capacity = positiveInteger(options.samples, 300, 'samples');
     this.#maxComponents = positiveInteger(options.maxComponents, 500, 'maxComponents');
-    this.#total = new SampleRing(this.#capacity, 4);
+    this.#total = new SampleRing(this.capacity, 4);
   }
 
   /** Take a first sample now and then one every `intervalMs`. Idempotent. */
@@ -89,7 +90,7 @@ export class MemoryHistory {
       let entry = this.#byId.get(component.id);
       if (entry === undefined) {
         if (this.#byId.size >= this.#maxComponents) continue;
-        entry = { component, ring: new SampleRing(this.#capacity, 4) };
+        entry = { component, ring: new SampleRing(this.capacity, 4) };
         this.#byId.set(component.id, entry);
       }
       entry.ring.push(now, component.ownBytes, component.bytes, component.resourceCount);

@@ -1,30 +1,64 @@
 /**
- * The plugin host as the monitor sees it: `PluginControl` over a `PluginHost`.
+ * The plugin host as the monitor sees it: `PluginControl` over a `PluginHost`. A plugin's
+ * component is linked only while it is live, so a view never points at a destroyed component;
+ * deactivation goes through the host, so the host and the monitor agree on what is running.
  */
-import type { PluginHost } from '../plugins/index.js';
+import type { CleanupReport } from '../core/index.js';
+import type { PluginInfo as HostPluginInfo, PluginHost } from '../plugins/index.js';
 import type { PluginChangeEvent, PluginControl, PluginInfo } from './plugin-control.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Adapt `host` for `startMonitor(manager, { plugins })`. */
 export function pluginHostControl(host: PluginHost): PluginControl {
+  // When each plugin entered its state (the host does not keep it): from its state changes.
+  const since = new Map<string, number>();
+  host.on('stateChanged', ({ id }) => since.set(id, Date.now()));
+  const info = (p: HostPluginInfo): PluginInfo => {
+    const out: Mutable<PluginInfo> = {
+      id: p.id,
+      name: p.displayName,
+      version: p.version,
+      state: p.state,
+      isolation: p.isolation,
+      dependencies: p.dependencies,
+      resources: p.resources,
+      bytes: p.bytes,
+      restarts: p.restarts,
+      generation: p.generation,
+    };
+    const live = p.component === undefined ? undefined : host.manager.get(p.component);
+    if (live !== undefined && !live.disposed) out.component = live.id;
+    else if (p.component !== undefined && (p.state === 'active' || p.state === 'paused')) {
+      out.error = `Its component "${p.component}" was cleaned up outside the plugin host; reload the plugin to bring it back.`;
+    }
+    if (p.loadMs !== undefined) out.loadMs = p.loadMs;
+    if (p.activateMs !== undefined) out.activateMs = p.activateMs;
+    if (p.error !== undefined) out.error ??= p.error;
+    if (p.blockedBy !== undefined) out.blockedBy = p.blockedBy;
+    if (p.memoryLimit !== undefined) out.memoryLimit = p.memoryLimit;
+    if (p.heapUsed !== undefined) out.heapUsed = p.heapUsed;
+    if (p.heapLimit !== undefined) out.heapLimit = p.heapLimit;
+    const at = since.get(p.id);
+    if (at !== undefined) out.since = at;
+    return out;
+  };
   return {
-    list: () =>
-      host.list().map((p): PluginInfo => {
-        const info: { -readonly [K in keyof PluginInfo]: PluginInfo[K] } = {
-          id: p.id,
-          name: p.displayName,
-          version: p.version,
-          state: p.state,
-          isolation: p.isolation,
-          dependencies: p.dependencies,
-        };
-        if (p.loadMs !== undefined) info.loadMs = p.loadMs;
-        if (p.activateMs !== undefined) info.activateMs = p.activateMs;
-        if (p.component !== undefined) info.component = p.component;
-        if (p.error !== undefined) info.error = p.error;
-        return info;
-      }),
+    list: () => host.list().map(info),
     reload: (id) => host.reload(id),
     unload: (id) => host.unload(id),
+    async deactivate(id) {
+      const reports: CleanupReport[] = [];
+      const sub = host.on('deactivated', ({ report }) => {
+        if (report) reports.push(report);
+      });
+      try {
+        await host.deactivate(id);
+      } finally {
+        sub.dispose();
+      }
+      return { reports };
+    },
     onChange(listener) {
       const emit = (event: PluginChangeEvent): void => listener(event);
       const subscriptions = [

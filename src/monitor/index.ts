@@ -4,13 +4,17 @@
  * @module steward/monitor
  */
 
-export type { ApiContext, ResourcesResponse, SnapshotResponse } from './api.js';
+export type { ApiContext, CleanupResponse, ResourcesResponse, SnapshotResponse } from './api.js';
 export { generateToken, tokenMatches } from './auth.js';
+export { EDGE_DEFAULTS, type EdgeOptions } from './edge.js';
 export type { MonitorEvent } from './events.js';
+export { type Readiness, type ReadinessOptions, readiness } from './health.js';
 export type { HistoryOptions, MemorySample, MemorySeries } from './history.js';
 export { pluginHostControl } from './host-control.js';
+export type { LeakFindingJson } from './leaks.js';
 export { type MetricsOptions, MonitorMetrics, OTHER } from './metrics.js';
-export type { PluginChangeEvent, PluginControl, PluginInfo } from './plugin-control.js';
+export type { PluginChangeEvent, PluginControl, PluginHealth, PluginInfo } from './plugin-control.js';
+export type { ProcessSample, ProcessStats } from './process-stats.js';
 export type { ReportJson } from './serialize.js';
 export {
   type EventStreamOptions,
@@ -19,3 +23,4 @@ export {
   startMonitor,
   stopMonitor,
 } from './server.js';
+export { startTelemetry, TELEMETRY_PACKAGES, type Telemetry, type TelemetryOptions } from './telemetry.js';

@@ -39,7 +39,7 @@ const COUNTERS: ReadonlyArray<[keyof ManagerCounters, string, string]> = [
 ];
 
 /** Maps open-ended label values to at most `max` distinct ones (first come), the rest to `_other`. */
-class BoundedLabel {
+export class BoundedLabel {
   readonly #seen = new Set<string>();
   constructor(readonly max: number) {}
   of(value: string): string {

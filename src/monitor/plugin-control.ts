@@ -3,6 +3,7 @@
  * implements it; the monitor depends on nothing else of the plugin layer, so it also works
  * for applications that have no plugins at all (pass no `plugins` option).
  */
+import type { CleanupReport } from '../core/index.js';
 
 /** What the monitor shows about one plugin. Plain data: it is sent to the browser as JSON. */
 export interface PluginInfo {
@@ -26,6 +27,42 @@ export interface PluginInfo {
   readonly component?: string;
   /** Why it failed (message), when its state is a failure. */
   readonly error?: string;
+  /** For `blocked`: the dependency that is not active. */
+  readonly blockedBy?: string;
+  /** When it entered its current state, ms since the Unix epoch, when known. */
+  readonly since?: number;
+  /** Live resources of its component (0 without one). */
+  readonly resources?: number;
+  /** Bytes tracked by its component and its children. */
+  readonly bytes?: number;
+  /** The manifest's memory limit, bytes. */
+  readonly memoryLimit?: number;
+  /** Worker plugins: the worker's V8 heap used and limit, bytes. */
+  readonly heapUsed?: number;
+  readonly heapLimit?: number;
+  /** Restarts after crashes so far. */
+  readonly restarts?: number;
+  /** Reloads so far. */
+  readonly generation?: number;
+  /**
+   * Health per plugin, from a health monitor (docs/monitor.md, "Data contract"): CPU as a share
+   * of one core, event-loop utilisation, heap bytes, whether it answers, the longest recent block.
+   */
+  readonly health?: PluginHealth;
+}
+
+/** Health figures of one plugin, each optional (a reporter fills what it measures). */
+export interface PluginHealth {
+  /** CPU used, as a share of one core (0…n). */
+  readonly cpu?: number;
+  /** Event-loop utilisation of the thread it runs on (0…1). */
+  readonly elu?: number;
+  /** Heap bytes attributed to it. */
+  readonly heapUsed?: number;
+  /** False when it does not answer (a blocked worker, a hung hook). */
+  readonly responsive?: boolean;
+  /** The longest event-loop block blamed on it recently, ms. */
+  readonly longestBlockMs?: number;
 }
 
 /** A change of a plugin, for the live event stream. */
@@ -50,6 +87,12 @@ export interface PluginControl {
   reload(id: string): Promise<unknown>;
   /** Unload the plugin `id` (dependents first, as the host decides). */
   unload(id: string): Promise<unknown>;
+  /**
+   * Deactivate the plugin `id` (dependents first) and keep it loaded. When present, cleaning up a
+   * plugin's component from the monitor goes through it, so the host knows its plugin is down;
+   * it resolves with the cleanup reports of what was deactivated.
+   */
+  deactivate?(id: string): Promise<{ reports: readonly CleanupReport[] }>;
   /** Subscribe to plugin changes; the monitor relays them on its event stream. */
   onChange?(listener: (event: PluginChangeEvent) => void): Disposable;
 }

@@ -3,7 +3,10 @@
  * Loopback by default, on a chosen or free port, guarded by a random token. Every request's
  * Host header must name this server (against DNS rebinding); everything but the page's static
  * files needs the token; actions are POSTs with `Content-Type: application/json`, the token in
- * `Authorization: Bearer` and, from a browser, this server's own Origin.
+ * `Authorization: Bearer` and, from a browser, this server's own Origin. `/livez` and `/readyz`
+ * answer loopback peers without the token and tell nothing but liveness and which plugins are
+ * not ready. Requests the HTTP specification says to refuse are refused before routing, and
+ * slow or idle connections are cut after bounded times (edge.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,11 +23,15 @@ import {
   presentedToken,
   tokenMatches,
 } from './auth.js';
+import { checkRequest, type EdgeOptions, edgeLimits, hardenServer, serverOptions } from './edge.js';
 import { EventCollector, type MonitorEvent } from './events.js';
+import { isLoopbackPeer, type ReadinessOptions, readiness } from './health.js';
 import { type HistoryOptions, MemoryHistory } from './history.js';
 import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
+import { LeakLog } from './leaks.js';
 import { type MetricsOptions, MonitorMetrics } from './metrics.js';
 import type { PluginControl } from './plugin-control.js';
+import { ProcessMonitor } from './process-stats.js';
 import { errorText } from './serialize.js';
 import { SseHub } from './sse.js';
 
@@ -60,6 +67,10 @@ export interface MonitorOptions {
   readonly metrics?: MetricsOptions;
   /** Live event stream. */
   readonly events?: EventStreamOptions;
+  /** Time and size bounds of the HTTP server (timeouts, connection cap, header limits). */
+  readonly http?: EdgeOptions;
+  /** What `/readyz` requires. */
+  readonly readiness?: ReadinessOptions;
 }
 
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
@@ -179,17 +190,25 @@ export async function startMonitor(
   const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
   const heartbeatMs = integerOption(ev.heartbeatMs, 15_000, 'events.heartbeatMs', 1);
   const logSize = integerOption(ev.logSize, 500, 'events.logSize', 1);
+  const limits = edgeLimits(options.http);
+  const required = options.readiness?.required;
+  if (required !== undefined && (!Array.isArray(required) || required.some((id) => typeof id !== 'string'))) {
+    throw new TypeError('startMonitor(): readiness.required must be an array of plugin ids.');
+  }
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
   const assets = await loadAssets();
   const history = new MemoryHistory(manager, options.history);
   const metrics = new MonitorMetrics(manager, plugins, options.metrics);
+  const processMonitor = new ProcessMonitor({ intervalMs: history.intervalMs, samples: history.capacity });
+  const leaks = new LeakLog(manager);
 
   const log: MonitorEvent[] = [];
   let collector: EventCollector | undefined;
   const sse = new SseHub({
     maxBacklog,
     heartbeatMs,
+    stallMs: limits.streamStallMs,
     onCountChange: (count) => collector?.wantResourceEvents(count > 0),
   });
   collector = new EventCollector(
@@ -206,10 +225,13 @@ export async function startMonitor(
     manager,
     plugins,
     history,
+    process: processMonitor,
+    leaks,
     startedAt: Date.now(),
   };
 
-  const server = createServer();
+  const server = createServer(serverOptions(limits));
+  hardenServer(server, limits);
   let names: Set<string> = new Set();
   let boundPort = 0;
   let origin = '';
@@ -225,6 +247,7 @@ export async function startMonitor(
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    checkRequest(req, limits);
     if (!hostAllowed(req, names, boundPort)) {
       throw new HttpError(
         403,
@@ -233,7 +256,15 @@ export async function startMonitor(
     }
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname;
-    const method = req.method ?? 'GET';
+    // HEAD is GET without the body (Node leaves the body out).
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+
+    if (method === 'GET' && (path === '/livez' || path === '/readyz') && isLoopbackPeer(req)) {
+      if (path === '/livez') return sendText(res, 200, 'ok\n', 'text/plain; charset=utf-8');
+      const ready = readiness(plugins, required);
+      sendText(res, ready.ok ? 200 : 503, ready.text, 'text/plain; charset=utf-8');
+      return;
+    }
 
     if (method === 'GET' && path.startsWith('/assets/')) {
       const asset: Asset | undefined = assets.get(path.slice('/assets/'.length));
@@ -242,11 +273,6 @@ export async function startMonitor(
       return;
     }
 
-    if (method !== 'GET' && method !== 'POST') {
-      throw new HttpError(405, `Method ${method} is not supported: use GET to read and POST for actions.`, {
-        allow: 'GET, POST',
-      });
-    }
     const isPost = method === 'POST';
     if (isPost && !originAllowed(req)) {
       throw new HttpError(403, `Cross-origin action refused: Origin must be ${origin}.`);
@@ -295,6 +321,8 @@ export async function startMonitor(
       return;
     }
     if (path === '/api/events') {
+      // HEAD: the stream's headers, no stream (a HEAD response has no body to keep open).
+      if (req.method === 'HEAD') return sendText(res, 200, '', 'text/event-stream; charset=utf-8');
       sse.attach(res, log);
       req.socket.setTimeout(0);
       return;
@@ -306,6 +334,8 @@ export async function startMonitor(
     if (path === '/api/snapshot') return sendJson(res, 200, api.snapshot(ctx));
     if (path === '/api/stats') return sendJson(res, 200, manager.stats());
     if (path === '/api/plugins') return sendJson(res, 200, api.plugins(ctx));
+    if (path === '/api/process') return sendJson(res, 200, api.processInfo(ctx));
+    if (path === '/api/leaks') return sendJson(res, 200, api.leaks(ctx));
     if (path === '/api/history') return sendJson(res, 200, api.history(ctx, params));
     if (path === '/api/events/recent') return sendJson(res, 200, { events: log });
     const match = /^\/api\/components\/([^/]+)\/resources$/.exec(path);
@@ -337,6 +367,8 @@ export async function startMonitor(
   }).catch((error: unknown) => {
     collector?.close();
     metrics.close();
+    processMonitor.close();
+    leaks.close();
     throw new Error(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
       cause: error,
     });
@@ -346,10 +378,13 @@ export async function startMonitor(
   const urlHost = host.includes(':') ? `[${host}]` : host;
   origin = `http://${urlHost}:${boundPort}`;
   history.start();
+  processMonitor.start();
   return new MonitorServer(server, origin, token, metrics, sse, () => {
     collector?.close();
     collector = undefined;
     history.stop();
+    processMonitor.close();
+    leaks.close();
     metrics.close();
     sse.closeAll();
   });

@@ -3,10 +3,13 @@
  * client has a bounded backlog: while its socket does not drain, batches queue up to
  * `maxBacklog` events; beyond that the oldest are dropped and the client is told how many it
  * missed (a `dropped` event), so a slow tab can never make the server hold unbounded memory.
- * A comment line is sent every `heartbeatMs` so proxies and browsers keep the stream open.
+ * A comment line is sent every `heartbeatMs` so proxies and browsers keep the stream open; a
+ * client whose socket has not drained for `stallMs` is disconnected (its EventSource reconnects
+ * and reloads the snapshot), so a stalled reader holds neither a connection nor its backlog.
  */
 import type { ServerResponse } from 'node:http';
 import type { MonitorEvent } from './events.js';
+import { SECURITY_HEADERS } from './http.js';
 
 interface Queued {
   readonly text: string;
@@ -20,15 +23,30 @@ class SseClient {
   #queue: Queued[] = [];
   #queuedEvents = 0;
   #dropped = 0;
-  #blocked = false;
+  /** Since when (ms, performance.now) the socket has not drained; undefined while it keeps up. */
+  #blockedSince: number | undefined;
 
   constructor(res: ServerResponse, maxBacklog: number) {
     this.#res = res;
     this.#maxBacklog = maxBacklog;
     res.on('drain', () => {
-      this.#blocked = false;
+      this.#blockedSince = undefined;
       this.#pump();
     });
+  }
+
+  get #blocked(): boolean {
+    return this.#blockedSince !== undefined;
+  }
+
+  /** Whether the socket has not drained for `stallMs` or more. */
+  stalled(now: number, stallMs: number): boolean {
+    return this.#blockedSince !== undefined && now - this.#blockedSince >= stallMs;
+  }
+
+  /** Drop the connection at once (a stalled reader). */
+  destroy(): void {
+    this.#res.destroy();
   }
 
   /** Queue a batch and write as much as the socket takes. */
@@ -73,7 +91,7 @@ class SseClient {
 
   #write(text: string): void {
     if (this.#res.writableEnded || this.#res.destroyed) return;
-    if (!this.#res.write(text)) this.#blocked = true;
+    if (!this.#res.write(text)) this.#blockedSince ??= performance.now();
   }
 }
 
@@ -82,12 +100,19 @@ export class SseHub {
   readonly #clients = new Set<SseClient>();
   readonly #maxBacklog: number;
   readonly #heartbeatMs: number;
+  readonly #stallMs: number;
   readonly #onCountChange: (count: number) => void;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
 
-  constructor(options: { maxBacklog: number; heartbeatMs: number; onCountChange: (count: number) => void }) {
+  constructor(options: {
+    maxBacklog: number;
+    heartbeatMs: number;
+    stallMs: number;
+    onCountChange: (count: number) => void;
+  }) {
     this.#maxBacklog = options.maxBacklog;
     this.#heartbeatMs = options.heartbeatMs;
+    this.#stallMs = options.stallMs;
     this.#onCountChange = options.onCountChange;
   }
 
@@ -102,8 +127,8 @@ export class SseHub {
    */
   attach(res: ServerResponse, initial: readonly MonitorEvent[]): void {
     res.writeHead(200, {
+      ...SECURITY_HEADERS,
       'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
@@ -139,9 +164,19 @@ export class SseHub {
   #changed(): void {
     const count = this.#clients.size;
     if (count > 0 && this.#heartbeat === undefined) {
+      // The same timer sends heartbeats and looks for stalled readers, at least once a second.
+      let sinceBeat = 0;
+      const tick = Math.min(this.#heartbeatMs, 1000);
       this.#heartbeat = setInterval(() => {
-        for (const client of this.#clients) client.heartbeat();
-      }, this.#heartbeatMs);
+        const now = performance.now();
+        sinceBeat += tick;
+        const beat = sinceBeat >= this.#heartbeatMs;
+        if (beat) sinceBeat = 0;
+        for (const client of this.#clients) {
+          if (client.stalled(now, this.#stallMs)) client.destroy();
+          else if (beat) client.heartbeat();
+        }
+      }, tick);
       this.#heartbeat.unref();
     } else if (count === 0 && this.#heartbeat !== undefined) {
       clearInterval(this.#heartbeat);

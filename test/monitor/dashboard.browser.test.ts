@@ -60,31 +60,35 @@ describe('dashboard in Chromium', () => {
   it('shows the real components with type, state, resources, memory and age; no placeholders', async () => {
     await page.goto(server.url);
     await row('terminal').waitFor();
-    const [id, type, state, resources, own, subtree, age] = await cells('file-browser');
+    // Most important first: id, state, memory with children, resources, own memory, type, age.
+    const [id, state, subtree, resources, own, type, age] = await cells('file-browser');
     expect(id).toContain('file-browser');
-    expect([type, state, resources, own, subtree]).toEqual(['plugin', 'active', '2', '256 KiB', '352 KiB']);
+    expect([state, subtree, resources, own, type]).toEqual(['active', '352 KiB', '2', '256 KiB', 'plugin']);
     expect(age).toMatch(/^\d+(\.\d)? (ms|s)$/);
     expect((await cells('image-viewer')).slice(1, 6)).toEqual([
-      'plugin',
       'active',
+      '576 KiB',
       '13',
       '576 KiB',
-      '576 KiB',
+      'plugin',
     ]);
     expect((await cells('file-browser/tree-panel')).slice(1, 6)).toEqual([
-      'panel',
       'active',
+      '96.0 KiB',
       '2',
       '96.0 KiB',
-      '96.0 KiB',
+      'panel',
     ]);
     const texts = await page.locator('#components tbody td').allInnerTexts();
     expect(texts).toHaveLength(4 * 7);
     for (const text of texts) expect(text.trim()).not.toMatch(/^(-|—|)$/);
     await expect.poll(() => page.locator('#connection').textContent()).toBe('live');
-    expect(await page.locator('#summary').textContent()).toBe(
-      '4 components · 19 resources · 932 KiB tracked',
-    );
+    expect(await page.locator('#status button').allInnerTexts()).toEqual([
+      '3 of 3 plugins active',
+      'no leaks',
+      'tracked 932 KiB',
+      expect.stringMatching(/^heap \d.* · RSS \d/),
+    ]);
     expect(problems).toEqual([]);
   });
 
@@ -104,21 +108,21 @@ describe('dashboard in Chromium', () => {
       .poll(() => cells('editor-tab'))
       .toEqual([
         expect.stringContaining('editor-tab'),
-        'tab',
         'active',
+        '2.93 KiB',
         '1',
         '2.93 KiB',
-        '2.93 KiB',
+        'tab',
         expect.any(String),
       ]);
-    await expect.poll(async () => (await cells('terminal'))[5]).toBe('6.93 KiB');
+    await expect.poll(async () => (await cells('terminal'))[2]).toBe('6.93 KiB');
     expect(problems).toEqual([]);
   });
 
   it('sorts, filters, switches to the flat view and works by keyboard', async () => {
     await page.goto(server.url);
     await row('terminal').waitFor();
-    await page.locator('#components th button', { hasText: 'With children' }).click();
+    await page.locator('#components th button', { hasText: 'Memory' }).click();
     const order = () =>
       page
         .locator('#components tbody tr')
@@ -126,7 +130,7 @@ describe('dashboard in Chromium', () => {
     expect(await order()).toEqual(['image-viewer', 'file-browser', 'file-browser/tree-panel', 'terminal']);
     await page.locator('input[name=component-view][value=flat]').check();
     expect(await order()).toEqual(['image-viewer', 'file-browser', 'file-browser/tree-panel', 'terminal']);
-    await page.locator('#components th button', { hasText: 'Own memory' }).click();
+    await page.locator('#components th button', { hasText: 'Own' }).click();
     expect(await order()).toEqual(['image-viewer', 'file-browser', 'file-browser/tree-panel', 'terminal']);
     await page.fill('#component-filter', 'panel');
     expect(await order()).toEqual(['file-browser/tree-panel']);
@@ -154,7 +158,7 @@ describe('dashboard in Chromium', () => {
     // Tabs with arrow keys.
     await page.locator('#tab-components').focus();
     await page.keyboard.press('ArrowRight');
-    expect(await page.locator('#panel-resources').isVisible()).toBe(true);
+    expect(await page.locator('#panel-plugins').isVisible()).toBe(true);
     expect(problems).toEqual([]);
   });
 
@@ -165,7 +169,7 @@ describe('dashboard in Chromium', () => {
     const dialog = page.locator('#confirm');
     await dialog.waitFor();
     expect(await page.locator('#confirm-text').textContent()).toMatch(
-      /Clean up "file-browser"\? Its 2 resources and 1 descendant component\(s\) \(352 KiB\)/,
+      /Clean up "file-browser"\? Its 2 resources and 1 descendant component \(352 KiB\)/,
     );
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'hidden' });
@@ -175,7 +179,7 @@ describe('dashboard in Chromium', () => {
     await page.locator('#confirm-ok').click();
     await expect
       .poll(() => page.locator('#toast').textContent())
-      .toMatch(/Cleaned up 2 component\(s\): 4 released, 0 failed/);
+      .toMatch(/Cleaned up 2 components: 4 released, 0 failed/);
     expect(manager.get('file-browser')).toBeUndefined();
     await row('file-browser').waitFor({ state: 'detached' });
     expect(problems).toEqual([]);
@@ -191,9 +195,7 @@ describe('dashboard in Chromium', () => {
       .getByRole('button', { name: 'Reload…' })
       .click();
     await page.locator('#confirm-ok').click();
-    await expect
-      .poll(() => page.locator('#toast').textContent())
-      .toBe('Plugin "terminal" reloaded (active).');
+    await expect.poll(() => page.locator('#toast').textContent()).toBe('Plugin "terminal" reloaded.');
     expect(manager.get('terminal')).not.toBe(before);
     expect(manager.get('terminal')?.state).toBe('active');
   });

@@ -226,7 +226,7 @@ describe('JSON API', () => {
     );
     const del = await raw(`${server.origin}/api/stats`, { method: 'DELETE', headers: auth });
     expect(del.status).toBe(405);
-    expect(del.headers.allow).toBe('GET, POST');
+    expect(del.headers.allow).toBe('GET, HEAD, POST');
   });
 
   it('a monitor without a plugin host says so on /api/plugins and in the snapshot', async () => {

@@ -1,18 +1,51 @@
-// The Components tab's table: id, type, state, resources, memory (own and with children), age.
+// The Components tab's table: id, state, memory (with children and own), resources, type, age —
+// the most important first; narrow screens hide the last ones (`p2`, `p3`: see dashboard.css),
+// which the details panel still shows. Plugins that failed or are blocked have no live
+// component; they are listed too (as `plugin:<id>` rows), so trouble is never out of view.
 // Sortable by any column, filterable, as a tree (collapsible) or a flat list; keyboard usable
 // (arrows move between rows, Enter selects, Left/Right collapse and expand).
 import { h, replace } from './dom.js';
-import { bytes, count, duration } from './format.js';
+import { bytes, count, duration, plural } from './format.js';
 
 const COLUMNS = [
   { key: 'id', label: 'Component' },
-  { key: 'type', label: 'Type' },
   { key: 'state', label: 'State' },
-  { key: 'resources', label: 'Resources', num: true },
-  { key: 'ownBytes', label: 'Own memory', num: true },
-  { key: 'subtreeBytes', label: 'With children', num: true },
-  { key: 'ageMs', label: 'Age', num: true },
+  {
+    key: 'subtreeBytes',
+    label: 'Memory',
+    title: 'Bytes tracked by the component and its children',
+    num: true,
+  },
+  { key: 'resources', label: 'Resources', num: true, priority: 2 },
+  { key: 'ownBytes', label: 'Own', title: 'Bytes tracked by the component itself', num: true, priority: 3 },
+  { key: 'type', label: 'Type', priority: 3 },
+  { key: 'ageMs', label: 'Age', num: true, priority: 3 },
 ];
+
+const priorityClass = (col) =>
+  [col.num ? 'num' : '', col.priority ? `p${col.priority}` : ''].join(' ').trim() || undefined;
+
+/** Plugins that are down (failed, blocked) as rows of their own: they hold no component. */
+export function pluginRows(snapshot, now = Date.now()) {
+  return (snapshot.plugins ?? [])
+    .filter((p) => p.component === undefined && (p.state === 'failed' || p.state === 'blocked'))
+    .map((p) => ({
+      id: `plugin:${p.id}`,
+      plugin: p,
+      type: 'plugin',
+      state: p.state,
+      resources: 0,
+      ownBytes: 0,
+      subtreeBytes: 0,
+      ageMs: p.since ? now - p.since : 0,
+      children: [],
+      parent: undefined,
+    }));
+}
+
+// One collator for every comparison: `localeCompare` with options builds a new one per call,
+// which made sorting 1,000 rows the slowest part of a render.
+const collate = new Intl.Collator('en', { numeric: true }).compare;
 
 const view = { sort: { key: 'id', dir: 1 }, filter: '', mode: 'tree', collapsed: new Set() };
 
@@ -20,8 +53,8 @@ function compare(a, b) {
   const { key, dir } = view.sort;
   const x = a[key];
   const y = b[key];
-  const order = typeof x === 'number' ? x - y : String(x).localeCompare(String(y), 'en', { numeric: true });
-  return order * dir || a.id.localeCompare(b.id, 'en', { numeric: true });
+  const order = typeof x === 'number' ? x - y : collate(String(x), String(y));
+  return order * dir || collate(a.id, b.id);
 }
 
 /** Rows to show, in order, each with its depth and whether it has (shown) children. */
@@ -60,6 +93,21 @@ function visibleRows(components) {
   return rows;
 }
 
+/** Memory with children, and against the component's limit when it has one. */
+function memoryCell(c) {
+  if (!c.memoryLimit) return bytes(c.subtreeBytes);
+  const share = c.subtreeBytes / c.memoryLimit.bytes;
+  return h(
+    'span',
+    {
+      class: share >= 0.9 ? 'near-limit' : undefined,
+      title: `${bytes(c.subtreeBytes)} of its ${bytes(c.memoryLimit.bytes)} limit (${c.memoryLimit.policy})`,
+    },
+    bytes(c.subtreeBytes),
+    h('span', { class: 'of-limit' }, ` / ${bytes(c.memoryLimit.bytes)}`),
+  );
+}
+
 /**
  * Create the components table inside `table`. `onSelect(id)` is called when a row is chosen.
  * Returns `render(snapshot, selectedId, elapsedMs)`; elapsedMs is the time since the snapshot.
@@ -87,7 +135,8 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
           'th',
           {
             scope: 'col',
-            class: col.num ? 'num' : undefined,
+            class: priorityClass(col),
+            title: col.title,
             'aria-sort': active ? (view.sort.dir > 0 ? 'ascending' : 'descending') : 'none',
           },
           h(
@@ -141,13 +190,18 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
   function render(snapshot, selectedId, elapsedMs) {
     last = [snapshot, selectedId, elapsedMs];
     const focusedId = document.activeElement?.closest?.('#components tr[data-id]')?.dataset.id;
-    const rows = visibleRows(snapshot.components);
+    const down = pluginRows(snapshot);
+    const all = [...snapshot.components, ...down];
+    const rows = visibleRows(all);
     // Roving tab stop: one row is in the Tab order (the focused, else the selected, else the
     // first); arrow keys move between rows, so Tab leaves the table in one step.
     const tabStop =
       [focusedId, selectedId].find((id) => id !== undefined && rows.some((r) => r.c.id === id)) ??
       rows[0]?.c.id;
-    countLabel.textContent = `${count(rows.length)} of ${count(snapshot.components.length)} components`;
+    const shown = rows.filter((r) => !r.c.plugin).length;
+    countLabel.textContent =
+      `${count(shown)} of ${plural(snapshot.components.length, 'component')}` +
+      (down.length ? ` · ${plural(down.length, 'plugin')} down` : '');
     replace(
       body,
       rows.map(({ c, depth, hasChildren }) => {
@@ -174,7 +228,8 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
           'td',
           { class: 'id-cell' },
           view.mode === 'tree' ? toggle : null,
-          h('span', { class: 'cid' }, c.id),
+          h('span', { class: 'cid' }, c.plugin ? c.plugin.id : c.id),
+          c.plugin ? h('span', { class: 'tag' }, 'plugin, no component') : null,
         );
         cell.style.paddingLeft = `${0.5 + depth * 1.25}rem`;
         return h(
@@ -185,16 +240,17 @@ export function componentsTable(table, filterInput, modeInputs, countLabel, onSe
             'aria-selected': String(c.id === selectedId),
             'aria-expanded': view.mode === 'tree' && hasChildren ? String(!collapsed) : undefined,
             'aria-level': view.mode === 'tree' ? String(depth + 1) : undefined,
-            class: c.id === selectedId ? 'selected' : undefined,
+            class:
+              [c.id === selectedId ? 'selected' : '', c.plugin ? 'down' : ''].join(' ').trim() || undefined,
             onclick: () => onSelect(c.id),
           },
           cell,
-          h('td', {}, c.type),
           h('td', {}, h('span', { class: `badge state-${c.state}` }, c.state)),
-          h('td', { class: 'num' }, count(c.resources)),
-          h('td', { class: 'num' }, bytes(c.ownBytes)),
-          h('td', { class: 'num' }, bytes(c.subtreeBytes)),
-          h('td', { class: 'num' }, duration(c.ageMs + elapsedMs)),
+          h('td', { class: 'num' }, memoryCell(c)),
+          h('td', { class: 'num p2' }, count(c.resources)),
+          h('td', { class: 'num p3' }, bytes(c.ownBytes)),
+          h('td', { class: 'p3' }, c.type),
+          h('td', { class: 'num p3' }, duration(c.ageMs + (c.plugin ? 0 : elapsedMs))),
         );
       }),
     );

@@ -31,7 +31,7 @@ export function confirmAction(title, question, confirmLabel = 'Confirm') {
 
 let toastTimer;
 
-/** Show a short message (announced to screen readers). `kind`: 'ok' or 'error'. */
+/** Show a short message (announced to screen readers). `kind`: 'ok', 'warn' or 'error'. */
 export function toast(message, kind = 'ok') {
   const el = document.getElementById('toast');
   el.textContent = message;
@@ -42,6 +42,6 @@ export function toast(message, kind = 'ok') {
     () => {
       el.hidden = true;
     },
-    kind === 'error' ? 10000 : 5000,
+    kind === 'ok' ? 5000 : 10000,
   );
 }

@@ -1,14 +1,19 @@
 // Steward monitor dashboard: loads the snapshot, keeps it fresh from the live event stream
-// (and a slow poll for ages and resizes), and wires tabs, tables and actions.
-import { ApiError, getJson, openStream, postJson, seg } from './api.js';
+// (and a slow poll for ages, resizes and process figures), and wires the header, tabs, views
+// and actions. When the monitor cannot be reached the page says so, marks the data as stale,
+// disables every action and keeps trying (or reconnects at once on request).
+import { createActions } from './actions.js';
+import { getJson, openStream, seg } from './api.js';
 import { memoryChart } from './chart.js';
 import { componentsTable } from './components-view.js';
-import { confirmAction, toast } from './confirm.js';
 import { renderDetails } from './details-view.js';
-import { bytes, count, EVENT_TYPES } from './format.js';
+import { clock, EVENT_TYPES } from './format.js';
+import { renderLeaks } from './leaks-view.js';
 import { renderPlugins } from './plugins-view.js';
+import { renderProcess } from './process-view.js';
 import { fillSelect, renderResourceList, renderTypes } from './resources-view.js';
 import { renderCards, renderLog } from './stats-view.js';
+import { renderStatus } from './status-view.js';
 
 const $ = (id) => document.getElementById(id);
 const MAX_EVENTS = 500;
@@ -24,7 +29,10 @@ const store = {
   history: new Map(),
   resourceComponent: undefined,
   resourceType: '',
+  leaks: { total: 0, findings: [] },
+  offlineSince: undefined,
 };
+const offline = () => store.offlineSince !== undefined;
 
 // ---- tabs (arrow keys move between them, as in the WAI-ARIA tabs pattern) -----------------
 const tabs = () => [...document.querySelectorAll('[role=tab]')].filter((t) => !t.hidden);
@@ -38,22 +46,20 @@ function showTab(name, focus = false) {
     $(tab.getAttribute('aria-controls')).hidden = !on;
   }
   render();
+  if (name === 'leaks') loadLeaks();
+  if (name === 'process') loadProcess();
 }
 for (const tab of document.querySelectorAll('[role=tab]')) {
   tab.addEventListener('click', () => showTab(tab.id.slice(4)));
   tab.addEventListener('keydown', (event) => {
     const list = tabs();
     const i = list.indexOf(tab);
-    const next =
-      event.key === 'ArrowRight'
-        ? list[(i + 1) % list.length]
-        : event.key === 'ArrowLeft'
-          ? list[(i - 1 + list.length) % list.length]
-          : event.key === 'Home'
-            ? list[0]
-            : event.key === 'End'
-              ? list.at(-1)
-              : undefined;
+    const next = {
+      ArrowRight: list[(i + 1) % list.length],
+      ArrowLeft: list[(i - 1 + list.length) % list.length],
+      Home: list[0],
+      End: list.at(-1),
+    }[event.key];
     if (next) {
       event.preventDefault();
       showTab(next.id.slice(4), true);
@@ -61,114 +67,55 @@ for (const tab of document.querySelectorAll('[role=tab]')) {
   });
 }
 
-// ---- actions, each behind a confirmation ---------------------------------------------------
-async function act(title, question, label, path, describe) {
-  if (!(await confirmAction(title, question, label))) return;
-  try {
-    const result = await postJson(path, {});
-    toast(describe(result));
-  } catch (error) {
-    toast(error instanceof ApiError ? error.message : String(error), 'error');
-  }
-  await refresh();
+function setBadge(tabId, n, kind) {
+  const badge = $(tabId).querySelector('.tab-badge');
+  badge.hidden = n === 0;
+  badge.textContent = n === 0 ? '' : String(n);
+  badge.dataset.kind = kind;
+  badge.setAttribute('aria-label', n === 0 ? '' : `${n} need attention`);
 }
 
+// ---- actions -----------------------------------------------------------------------------
 function component(id) {
   return store.snapshot?.components.find((c) => c.id === id);
 }
-
 function subtreeCount(id) {
   const c = component(id);
   return c ? c.children.reduce((n, child) => n + subtreeCount(child), 1) : 0;
 }
-
-const actions = {
-  cleanup(id) {
-    const c = component(id);
-    const descendants = subtreeCount(id) - 1;
-    return act(
-      'Clean up component',
-      `Clean up "${id}"? Its ${count(c?.resources ?? 0)} resources` +
-        (descendants > 0 ? ` and ${descendants} descendant component(s)` : '') +
-        ` (${bytes(c?.subtreeBytes ?? 0)}) will be released and the component destroyed. This cannot be undone.`,
-      'Clean up',
-      `/api/components/${seg(id)}/cleanup`,
-      (r) =>
-        `Cleaned up ${r.components.length} component(s): ${r.released} released, ${r.failed.length} failed, ` +
-        `${r.abandoned.length} abandoned in ${r.durationMs.toFixed(1)} ms.` +
-        (r.failed.length ? ` First failure: ${r.failed[0].error}` : ''),
-    );
+function owner(id) {
+  return store.snapshot?.plugins?.find((p) => p.component === id);
+}
+const actions = createActions({
+  component,
+  subtreeCount,
+  owner,
+  refresh: () => refresh(),
+  show(tab, { selected, resourceComponent } = {}) {
+    if (selected !== undefined) store.selected = selected;
+    if (resourceComponent !== undefined) {
+      store.resourceComponent = resourceComponent;
+      store.resourceType = '';
+    }
+    showTab(tab);
   },
-  pause(id) {
-    return act(
-      'Pause component',
-      `Pause "${id}" (state active → paused)?`,
-      'Pause',
-      `/api/components/${seg(id)}/pause`,
-      (r) => `"${r.id}" is now ${r.state}.`,
-    );
-  },
-  resume(id) {
-    return act(
-      'Resume component',
-      `Resume "${id}" (state paused → active)?`,
-      'Resume',
-      `/api/components/${seg(id)}/resume`,
-      (r) => `"${r.id}" is now ${r.state}.`,
-    );
-  },
-  reload(id) {
-    return act(
-      'Reload plugin',
-      `Reload plugin "${id}"? It is deactivated, its resources released, and loaded again.`,
-      'Reload',
-      `/api/plugins/${seg(id)}/reload`,
-      (r) => `Plugin "${r.id}" reloaded${r.plugin ? ` (${r.plugin.state})` : ''}.`,
-    );
-  },
-  unload(id) {
-    return act(
-      'Unload plugin',
-      `Unload plugin "${id}"? It is deactivated and its resources released.`,
-      'Unload',
-      `/api/plugins/${seg(id)}/unload`,
-      (r) => `Plugin "${r.id}" unloaded${r.plugin ? ` (${r.plugin.state})` : ''}.`,
-    );
-  },
-  showResources(id) {
-    store.resourceComponent = id;
-    store.resourceType = '';
-    showTab('resources');
-  },
-  showComponent(id) {
-    store.selected = id;
-    showTab('components');
-  },
-};
-$('leak-check').addEventListener('click', () =>
-  act(
-    'Run leak check',
-    'Look for leaks now? Components whose owner was garbage-collected without cleanup are cleaned up; long-lived resources are reported.',
-    'Run leak check',
-    '/api/leaks/check',
-    (r) =>
-      r.findings.length === 0
-        ? 'Leak check: nothing found.'
-        : `Leak check: ${r.findings.length} finding(s): ${r.findings.map((f) => f.message).join(' ')}`,
-  ),
-);
+});
+$('leak-check').addEventListener('click', () => actions.leakCheck());
 
 // ---- rendering ------------------------------------------------------------------------------
+const selectComponent = (id) => {
+  store.selected = id;
+  render();
+  if (!id.startsWith('plugin:')) loadHistory(id);
+  // Narrow screens stack the details below the table: bring them into view.
+  if (window.matchMedia('(max-width: 1000px)').matches) $('details').scrollIntoView({ block: 'nearest' });
+};
 const renderComponents = componentsTable(
   $('components'),
   $('component-filter'),
   document.querySelectorAll('input[name=component-view]'),
   $('component-count'),
-  (id) => {
-    store.selected = id;
-    render();
-    loadHistory(id);
-  },
+  selectComponent,
 );
 
 function componentOptions(withTotal) {
@@ -176,24 +123,33 @@ function componentOptions(withTotal) {
   return withTotal ? [['', 'all components (total)'], ...list] : list;
 }
 
+function selectedRow(snap) {
+  if (store.selected?.startsWith('plugin:')) {
+    const p = snap.plugins?.find((x) => `plugin:${x.id}` === store.selected && x.component === undefined);
+    return p ? { id: store.selected, plugin: p } : undefined;
+  }
+  return component(store.selected);
+}
+
 function render() {
   const snap = store.snapshot;
   if (!snap) return;
-  const elapsed = Date.now() - store.receivedAt;
+  document.body.classList.toggle('is-offline', offline());
+  $('leak-check').disabled = offline();
+  const elapsed = offline() ? 0 : Date.now() - store.receivedAt;
   const s = snap.stats;
-  $('summary').textContent =
-    `${count(s.components)} components · ${count(s.activeResources)} resources · ${bytes(s.totalBytes)} tracked`;
+  const sum = renderStatus($('status'), snap, (tab) => showTab(tab));
   $('tab-plugins').hidden = snap.plugins === null;
-  if (store.selected && !component(store.selected)) store.selected = undefined;
+  setBadge('tab-plugins', sum.pluginsDown, 'bad');
+  setBadge('tab-leaks', sum.leaks, 'bad');
+  const row = selectedRow(snap);
+  if (store.selected && !row) store.selected = undefined;
   if (store.tab === 'components') {
     renderComponents(snap, store.selected, elapsed);
-    renderDetails(
-      $('details'),
-      component(store.selected),
-      elapsed,
-      store.history.get(store.selected),
-      actions,
-    );
+    renderDetails($('details'), row, elapsed, store.history.get(store.selected), actions, {
+      owner: row && !row.plugin ? owner(row.id) : undefined,
+      offline: offline(),
+    });
   } else if (store.tab === 'resources') {
     renderTypes($('types').tBodies[0], s, (type) => {
       store.resourceType = type;
@@ -206,7 +162,7 @@ function render() {
     } else {
       const preferred =
         store.resourceComponent ??
-        store.selected ??
+        (component(store.selected) ? store.selected : undefined) ??
         [...snap.components].sort((a, b) => b.resources - a.resources)[0].id;
       store.resourceComponent = fillSelect($('resource-component'), options, preferred);
       loadResources();
@@ -215,11 +171,46 @@ function render() {
     renderCards($('stat-cards'), s);
     fillSelect($('chart-component'), componentOptions(true));
     loadChart();
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
+    showLog();
   } else if (store.tab === 'plugins' && snap.plugins) {
-    renderPlugins($('plugins').tBodies[0], snap.plugins, actions);
+    renderPlugins($('plugins'), snap.plugins, actions, offline());
+  } else if (store.tab === 'leaks') {
+    showLeaks();
   }
 }
+
+function showLeaks() {
+  const reported = store.snapshot?.stats.leaksDetected;
+  renderLeaks($('leak-list'), $('leak-count'), store.leaks, $('leak-kind').value, actions, reported);
+}
+
+function showLog() {
+  renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
+}
+
+// ---- the server going away -------------------------------------------------------------------
+function setOffline(reason) {
+  if (reason === undefined) {
+    if (!offline()) return;
+    store.offlineSince = undefined;
+    $('stale').hidden = true;
+    render();
+    return;
+  }
+  store.offlineSince ??= Date.now();
+  $('stale-text').textContent =
+    `The monitor has not answered since ${clock(store.offlineSince)} (${reason}). What is shown is as of ` +
+    `${clock(store.receivedAt)} and may be stale; actions are disabled. The page keeps trying; ` +
+    'if the application restarted, open the new URL it printed.';
+  $('stale').hidden = false;
+  setConnection('offline');
+  render();
+}
+$('reconnect').addEventListener('click', () => {
+  stream.close();
+  stream = connectStream();
+  refresh();
+});
 
 // ---- data loading ------------------------------------------------------------------------------
 let inflight;
@@ -233,10 +224,14 @@ async function refresh() {
     try {
       store.snapshot = await getJson('/api/snapshot');
       store.receivedAt = Date.now();
+      setOffline(undefined);
       render();
-      if (store.selected && store.tab === 'components') loadHistory(store.selected);
+      if (store.selected && store.tab === 'components' && component(store.selected))
+        loadHistory(store.selected);
+      if (store.tab === 'leaks' || store.snapshot.leaks.total !== store.leaks.total) loadLeaks();
+      if (store.tab === 'process') loadProcess();
     } catch (error) {
-      setConnection('error', error.message);
+      if (error.status === 0 || error.status === 401) setOffline(error.message);
     }
   })();
   await inflight;
@@ -261,7 +256,10 @@ async function loadHistory(id) {
     const series = await getJson(`/api/history?component=${seg(id)}`);
     store.history = new Map([[id, series]]);
     if (store.tab === 'components' && store.selected === id) {
-      renderDetails($('details'), component(id), Date.now() - store.receivedAt, series, actions);
+      renderDetails($('details'), component(id), Date.now() - store.receivedAt, series, actions, {
+        owner: owner(id),
+        offline: offline(),
+      });
     }
   } catch {
     // The component went away meanwhile; the next refresh drops it.
@@ -277,6 +275,28 @@ async function loadChart() {
     );
   } catch (error) {
     $('chart').textContent = error.message;
+  }
+}
+
+async function loadLeaks() {
+  try {
+    store.leaks = await getJson('/api/leaks');
+    const kinds = [...new Set(store.leaks.findings.map((f) => f.kind))].sort();
+    fillSelect($('leak-kind'), [['', 'all kinds'], ...kinds.map((k) => [k, k])]);
+    if (store.tab === 'leaks') showLeaks();
+  } catch {
+    // Shown as offline by the snapshot refresh.
+  }
+}
+
+async function loadProcess() {
+  try {
+    const data = await getJson('/api/process');
+    if (store.tab === 'process' && store.snapshot) {
+      renderProcess($('process'), data, store.snapshot.stats, $('process').clientWidth * 0.6);
+    }
+  } catch {
+    // Shown as offline by the snapshot refresh.
   }
 }
 
@@ -313,19 +333,17 @@ $('resource-type').addEventListener('change', (e) => {
   loadResources();
 });
 $('chart-component').addEventListener('change', loadChart);
+$('leak-kind').addEventListener('change', render);
 fillSelect($('log-type'), [['', 'all events'], ...EVENT_TYPES.map((t) => [t, t])]);
 for (const id of ['log-type', 'log-filter']) {
-  $(id).addEventListener('input', () =>
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value),
-  );
+  $(id).addEventListener('input', showLog);
 }
 
 // ---- live events ---------------------------------------------------------------------------
-function setConnection(state, title) {
+function setConnection(state) {
   const el = $('connection');
   el.dataset.state = state;
-  el.textContent = state === 'live' ? 'live' : state === 'error' ? 'error' : 'reconnecting';
-  el.title = title ?? '';
+  el.textContent = state;
 }
 
 function onBatch(batch) {
@@ -339,10 +357,19 @@ function onBatch(batch) {
   if (store.events.length > MAX_EVENTS) store.events.splice(0, store.events.length - MAX_EVENTS);
   if (resync) refresh();
   else scheduleRefresh();
-  if (store.tab === 'statistics')
-    renderLog($('event-log'), store.events, $('log-type').value, $('log-filter').value);
+  if (store.tab === 'statistics') showLog();
 }
 
-openStream(onBatch, (state) => setConnection(state));
+function connectStream() {
+  return openStream(onBatch, (state) => {
+    if (state === 'live') {
+      setConnection('live');
+      if (offline()) refresh();
+    } else if (!offline()) setConnection(state);
+    // A stream that fails may mean the server is gone: ask now rather than at the next poll.
+    if (state !== 'live') refresh();
+  });
+}
+let stream = connectStream();
 setInterval(refresh, POLL_MS);
 refresh();

@@ -37,16 +37,71 @@ function typeTable(byType) {
   );
 }
 
+/** A plugin that is down (failed or blocked): why, and the way back (reload). */
+function renderPluginDown(panel, p, actions, offline) {
+  keepFocus(panel, () =>
+    replace(
+      panel,
+      h('h2', { class: 'details-title' }, p.name),
+      h(
+        'div',
+        { class: 'buttons' },
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'action',
+            disabled: offline,
+            dataset: { key: 'reload' },
+            onclick: () => actions.reload(p.id),
+          },
+          'Reload…',
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'action',
+            dataset: { key: 'plugins' },
+            onclick: () => actions.showPlugins(),
+          },
+          'Show in Plugins',
+        ),
+      ),
+      h(
+        'dl',
+        { class: 'facts' },
+        [
+          ['Plugin', p.id],
+          ['State', h('span', { class: `badge state-${p.state}` }, p.state)],
+          ['Component', 'none: its resources were released when it went down'],
+          p.blockedBy ? ['Blocked by', p.blockedBy] : null,
+          p.error ? ['Error', h('span', { class: 'error-text' }, p.error)] : null,
+          ['Version', p.version],
+        ]
+          .filter(Boolean)
+          .map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      ),
+    ),
+  );
+}
+
 /**
  * Render component `c` (from the snapshot) into `panel`. `history` is its memory series (or
- * undefined while loading); `actions` has cleanup(id), pause(id), resume(id), showResources(id).
+ * undefined while loading); `actions` has cleanup(id), pause(id), resume(id), showResources(id),
+ * reload(id), showPlugins(). `owner` is the plugin whose component it is, if any; `offline`
+ * disables the actions (the monitor cannot be reached).
  */
-export function renderDetails(panel, c, elapsedMs, history, actions) {
+export function renderDetails(panel, c, elapsedMs, history, actions, { owner, offline = false } = {}) {
   if (!c) {
     replace(
       panel,
       h('p', { class: 'muted' }, 'Select a component to see its resources, memory over time and actions.'),
     );
+    return;
+  }
+  if (c.plugin) {
+    renderPluginDown(panel, c.plugin, actions, offline);
     return;
   }
   const facts = [
@@ -57,10 +112,16 @@ export function renderDetails(panel, c, elapsedMs, history, actions) {
     ['Resources', count(c.resources)],
     ['Own memory', bytes(c.ownBytes)],
     ['With children', bytes(c.subtreeBytes)],
-    ['Memory limit', c.memoryLimit ? `${bytes(c.memoryLimit.bytes)} (${c.memoryLimit.policy})` : 'none'],
+    [
+      'Memory limit',
+      c.memoryLimit
+        ? `${bytes(c.memoryLimit.bytes)} (${c.memoryLimit.policy}), ${((c.subtreeBytes / c.memoryLimit.bytes) * 100).toFixed(0)}% used`
+        : 'none',
+    ],
     ['Age', duration(c.ageMs + elapsedMs)],
     ['Created', new Date(c.createdAt).toLocaleString('en-GB')],
   ];
+  if (owner) facts.unshift(['Plugin', `${owner.name} (${owner.id}, ${owner.state})`]);
   if (c.error) facts.push(['Error', h('span', { class: 'error-text' }, c.error)]);
   if (c.metadata) facts.push(['Metadata', h('code', {}, JSON.stringify(c.metadata))]);
   const live = c.state !== 'cleaning' && c.state !== 'destroyed';
@@ -70,7 +131,7 @@ export function renderDetails(panel, c, elapsedMs, history, actions) {
       {
         type: 'button',
         class: 'action danger',
-        disabled: !live,
+        disabled: !live || offline,
         dataset: { key: 'cleanup' },
         onclick: () => actions.cleanup(c.id),
       },
@@ -82,6 +143,7 @@ export function renderDetails(panel, c, elapsedMs, history, actions) {
           {
             type: 'button',
             class: 'action',
+            disabled: offline,
             dataset: { key: 'pause-resume' },
             onclick: () => actions.pause(c.id),
           },
@@ -94,6 +156,7 @@ export function renderDetails(panel, c, elapsedMs, history, actions) {
           {
             type: 'button',
             class: 'action',
+            disabled: offline,
             dataset: { key: 'pause-resume' },
             onclick: () => actions.resume(c.id),
           },

@@ -37,25 +37,50 @@ export function clock(t) {
   return new Date(t).toLocaleTimeString('en-GB', { hour12: false });
 }
 
+/** `n` and the noun, singular or plural: `1 component`, `2 components`, `3 leak findings`. */
+export function plural(n, singular, pluralForm = `${singular}s`) {
+  return `${count(n)} ${Number(n) === 1 ? singular : pluralForm}`;
+}
+
+/** A share (0…1) as a percentage with one decimal. */
+export function percent(share) {
+  return `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;
+}
+
+const RELEASE_REASONS = {
+  released: 'released by their handle',
+  cleanup: 'at cleanup',
+  evicted: 'evicted (least recently used, to stay under a memory limit)',
+  collected: 'garbage-collected (weakly tracked)',
+  untracked: 'untracked',
+};
+
+/** `N <type> resource(s)`, e.g. `1 memory resource`, `12 thumbnail resources`. */
+function resources(n, type) {
+  return `${count(n)} ${type} ${Number(n) === 1 ? 'resource' : 'resources'}`;
+}
+
 /** One line describing a monitor event. */
 export function describeEvent(e) {
   switch (e.type) {
     case 'registered':
-      return `registered (${e.componentType})${e.parent ? ` under ${e.parent}` : ''}, ${e.state}`;
+      return `registered as ${e.componentType}${e.parent ? ` under ${e.parent}` : ''} (${e.state})`;
     case 'stateChanged':
       return `${e.from} → ${e.to}${e.error ? `: ${e.error}` : ''}`;
     case 'tracked':
-      return `tracked ${count(e.count)} ${e.resourceType}${e.bytes ? ` (${bytes(e.bytes)})` : ''}`;
+      return `${resources(e.count, e.resourceType)} tracked${e.bytes ? ` (${bytes(e.bytes)})` : ''}`;
     case 'released':
-      return `released ${count(e.count)} ${e.resourceType}${e.bytes ? ` (${bytes(e.bytes)})` : ''}${e.reason ? `, ${e.reason}` : ''}`;
+      return `${resources(e.count, e.resourceType)} released${e.bytes ? ` (${bytes(e.bytes)})` : ''}${e.reason ? ` ${RELEASE_REASONS[e.reason] ?? e.reason}` : ''}`;
     case 'resized':
-      return `resized ${count(e.count)} ${e.resourceType} by ${e.bytes < 0 ? '−' : '+'}${bytes(Math.abs(e.bytes))}`;
+      return `${resources(e.count, e.resourceType)} resized by ${e.bytes < 0 ? '−' : '+'}${bytes(Math.abs(e.bytes))}`;
     case 'cleanupStarted':
       return `cleanup started${e.reason ? ` (${e.reason})` : ''}`;
     case 'cleanupFinished':
-      return `cleaned up in ${duration(e.durationMs)}: ${e.released} released, ${e.failed} failed, ${e.abandoned} abandoned${e.deadlineExceeded ? ', deadline exceeded' : ''}`;
+      return `cleaned up in ${duration(e.durationMs)}: ${count(e.released)} released, ${count(e.failed)} failed, ${count(e.abandoned)} abandoned${e.deadlineExceeded ? ', deadline exceeded' : ''}`;
     case 'memoryThresholdExceeded':
-      return `${e.scope} memory limit ${bytes(e.limitBytes)} exceeded (held ${bytes(e.currentBytes)}, asked ${bytes(e.requestedBytes)}): ${e.action}${e.evicted ? ` ${e.evicted} resources` : ''}`;
+      return e.action === 'evicted'
+        ? `${e.scope} memory limit ${bytes(e.limitBytes)} reached: evicted ${resources(e.evicted, 'least recently used')} (${bytes(e.evictedBytes)}) to make room for ${bytes(e.requestedBytes)}`
+        : `${e.scope} memory limit ${bytes(e.limitBytes)} exceeded (held ${bytes(e.currentBytes)}, asked ${bytes(e.requestedBytes)}): ${e.action === 'rejected' ? 'request rejected' : 'warned'}`;
     case 'leakDetected':
       return `leak (${e.kind}): ${e.message}`;
     case 'disposerFailed':
@@ -63,9 +88,9 @@ export function describeEvent(e) {
     case 'disposerTimedOut':
       return `disposer of ${e.resourceType} #${e.resource} abandoned after ${duration(e.timeoutMs)}`;
     case 'plugin':
-      return `plugin ${e.plugin}: ${e.change}${e.state ? ` → ${e.state}` : ''}`;
+      return `plugin ${e.plugin}: ${e.change}${e.state && e.state !== e.change ? ` → ${e.state}` : ''}`;
     case 'dropped':
-      return `${count(e.count)} events were not delivered (the page fell behind); the view was reloaded`;
+      return `${plural(e.count, 'event was', 'events were')} not delivered (the page fell behind); the view was reloaded`;
     default:
       return e.type;
   }
@@ -87,14 +112,31 @@ export const EVENT_TYPES = [
   'plugin',
 ];
 
-/** Whether an event is a problem (shown highlighted). */
-export function isProblem(e) {
-  return (
-    e.type === 'leakDetected' ||
-    e.type === 'disposerFailed' ||
-    e.type === 'disposerTimedOut' ||
-    e.type === 'memoryThresholdExceeded' ||
-    (e.type === 'stateChanged' && e.to === 'failed') ||
-    (e.type === 'cleanupFinished' && (e.failed > 0 || e.abandoned > 0))
-  );
+/**
+ * How serious an event is: `error` (something is broken: a leak, a failed disposer or plugin),
+ * `warn` (needs a look: a limit exceeded or refused, an abandoned disposer, a blocked plugin),
+ * `info` (routine, including LRU evictions that kept a cache under its limit).
+ */
+export function severity(e) {
+  switch (e.type) {
+    case 'leakDetected':
+    case 'disposerFailed':
+      return 'error';
+    case 'disposerTimedOut':
+    case 'dropped':
+      return 'warn';
+    case 'memoryThresholdExceeded':
+      // Eviction that made room is the policy working; falling short of the request is not.
+      return e.action === 'evicted' && e.currentBytes - e.evictedBytes + e.requestedBytes <= e.limitBytes
+        ? 'info'
+        : 'warn';
+    case 'stateChanged':
+      return e.to === 'failed' ? 'error' : 'info';
+    case 'cleanupFinished':
+      return e.failed > 0 ? 'error' : e.abandoned > 0 || e.deadlineExceeded ? 'warn' : 'info';
+    case 'plugin':
+      return e.state === 'failed' ? 'error' : e.state === 'blocked' ? 'warn' : 'info';
+    default:
+      return 'info';
+  }
 }

@@ -1,39 +1,115 @@
-// The Plugins tab: every plugin with state, isolation, dependencies and start-up timings, and
-// the reload and unload actions.
+// The Plugins tab: every plugin with state, resources and memory (as `steward run`'s table),
+// worker heap, restarts, isolation, dependencies, timings, and reload / unload. Health columns
+// (CPU, event-loop utilisation, responsiveness, longest block) appear as soon as a health
+// reporter fills `plugin.health` (docs/monitor.md, "Data contract"). On narrow screens each
+// row is laid out as a card (dashboard.css), so nothing is cut off.
 import { h, keepFocus, replace } from './dom.js';
-import { duration } from './format.js';
+import { bytes, count, duration, percent } from './format.js';
 
-/** Render `plugins` (from the snapshot). `actions` has reload(id), unload(id), showComponent(id). */
-export function renderPlugins(tbody, plugins, actions) {
+/** States where a plugin holds nothing to unload. */
+const NOTHING_TO_UNLOAD = new Set(['unloaded', 'discovered']);
+
+const HEALTH_COLUMNS = [
+  ['CPU', (hl) => (hl.cpu === undefined ? 'not measured' : percent(hl.cpu))],
+  ['Event loop', (hl) => (hl.elu === undefined ? 'not measured' : percent(hl.elu))],
+  ['Responsive', (hl) => (hl.responsive === undefined ? 'not measured' : hl.responsive ? 'yes' : 'NO')],
+  ['Longest block', (hl) => (hl.longestBlockMs === undefined ? 'not measured' : duration(hl.longestBlockMs))],
+];
+
+function memory(p) {
+  const tracked = bytes(p.bytes ?? 0);
+  return p.memoryLimit ? `${tracked} of ${bytes(p.memoryLimit)}` : tracked;
+}
+
+function heap(p) {
+  if (p.heapUsed !== undefined)
+    return p.heapLimit ? `${bytes(p.heapUsed)} of ${bytes(p.heapLimit)}` : bytes(p.heapUsed);
+  if (p.health?.heapUsed !== undefined) return bytes(p.health.heapUsed);
+  return p.isolation === 'inline' ? 'shared (inline)' : 'not measured';
+}
+
+/** The column titles, for the table head (health columns only when some plugin reports health). */
+export function pluginColumns(plugins) {
+  const health = plugins.some((p) => p.health !== undefined);
+  return [
+    'Plugin',
+    'State',
+    'Resources',
+    'Memory',
+    'Heap',
+    'Restarts',
+    ...(health ? HEALTH_COLUMNS.map(([title]) => title) : []),
+    'Isolation',
+    'Version',
+    'Depends on',
+    'Load',
+    'Activate',
+    'Component',
+    'Actions',
+  ];
+}
+
+/**
+ * Render `plugins` (from the snapshot) into `table`. `actions` has reload(id), unload(id),
+ * showComponent(id); `offline` disables the actions.
+ */
+export function renderPlugins(table, plugins, actions, offline = false) {
+  const columns = pluginColumns(plugins);
+  const health = columns.includes('CPU');
+  replace(
+    table.tHead.rows[0],
+    columns.map((title, i) => h('th', { scope: 'col', class: i >= 2 && i <= 5 ? 'num' : undefined }, title)),
+  );
+  const tbody = table.tBodies[0];
   if (plugins.length === 0) {
     replace(
       tbody,
-      h('tr', {}, h('td', { colspan: '9', class: 'empty' }, 'No plugins are known to the host.')),
+      h(
+        'tr',
+        {},
+        h('td', { colspan: String(columns.length), class: 'empty' }, 'No plugins are known to the host.'),
+      ),
     );
     return;
   }
+  const cell = (label, attrs, ...content) => h('td', { ...attrs, 'data-label': label }, ...content);
   keepFocus(tbody, () =>
     replace(
       tbody,
       plugins.map((p) =>
         h(
           'tr',
-          {},
-          h(
-            'td',
-            {},
+          {
+            class: p.state === 'failed' || p.state === 'blocked' ? 'down' : undefined,
+            dataset: { plugin: p.id },
+          },
+          cell(
+            'Plugin',
+            { class: 'plugin-cell' },
             h('strong', {}, p.name),
             p.name !== p.id ? h('div', { class: 'muted' }, p.id) : null,
             p.error ? h('div', { class: 'error-text' }, p.error) : null,
+            p.blockedBy ? h('div', { class: 'warn-text' }, `needs ${p.blockedBy}`) : null,
           ),
-          h('td', {}, p.version),
-          h('td', {}, h('span', { class: `badge state-${p.state}` }, p.state)),
-          h('td', {}, p.isolation),
-          h('td', {}, p.dependencies.length ? p.dependencies.join(', ') : 'none'),
-          h('td', { class: 'num' }, p.loadMs === undefined ? 'not measured' : duration(p.loadMs)),
-          h('td', { class: 'num' }, p.activateMs === undefined ? 'not measured' : duration(p.activateMs)),
-          h(
-            'td',
+          cell('State', {}, h('span', { class: `badge state-${p.state}` }, p.state)),
+          cell('Resources', { class: 'num' }, count(p.resources ?? 0)),
+          cell('Memory', { class: 'num' }, memory(p)),
+          cell('Heap', { class: 'num' }, heap(p)),
+          cell('Restarts', { class: 'num' }, count(p.restarts ?? 0)),
+          health
+            ? HEALTH_COLUMNS.map(([title, value]) => cell(title, { class: 'num' }, value(p.health ?? {})))
+            : null,
+          cell('Isolation', {}, p.isolation),
+          cell('Version', {}, p.version),
+          cell('Depends on', {}, p.dependencies.length ? p.dependencies.join(', ') : 'none'),
+          cell('Load', { class: 'num' }, p.loadMs === undefined ? 'not measured' : duration(p.loadMs)),
+          cell(
+            'Activate',
+            { class: 'num' },
+            p.activateMs === undefined ? 'not measured' : duration(p.activateMs),
+          ),
+          cell(
+            'Component',
             {},
             p.component
               ? h(
@@ -43,8 +119,8 @@ export function renderPlugins(tbody, plugins, actions) {
                 )
               : 'none',
           ),
-          h(
-            'td',
+          cell(
+            'Actions',
             {},
             h(
               'div',
@@ -54,16 +130,21 @@ export function renderPlugins(tbody, plugins, actions) {
                 {
                   type: 'button',
                   class: 'action',
+                  disabled: offline,
                   dataset: { key: `${p.id}:reload` },
                   onclick: () => actions.reload(p.id),
                 },
-                'Reload…',
+                NOTHING_TO_UNLOAD.has(p.state) ? 'Load…' : 'Reload…',
               ),
               h(
                 'button',
                 {
                   type: 'button',
                   class: 'action danger',
+                  disabled: offline || NOTHING_TO_UNLOAD.has(p.state),
+                  title: NOTHING_TO_UNLOAD.has(p.state)
+                    ? `Nothing to unload: the plugin is ${p.state}.`
+                    : undefined,
                   dataset: { key: `${p.id}:unload` },
                   onclick: () => actions.unload(p.id),
                 },

@@ -1,7 +1,7 @@
 // The Resources tab: every resource type with its count and total size, and a drill-down into
 // one component's resources (type, size, age, metadata, creation stack when known).
 import { h, keepFocus, replace } from './dom.js';
-import { bytes, count, duration } from './format.js';
+import { bytes, count, duration, plural } from './format.js';
 
 /** Render the by-type table from the snapshot's stats. */
 export function renderTypes(tbody, stats, onPickType) {
@@ -58,7 +58,7 @@ export function renderResourceList(tbody, countLabel, data) {
   countLabel.textContent =
     data.total > data.resources.length
       ? `showing ${count(data.resources.length)} of ${count(data.total)}`
-      : `${count(data.total)} resources`;
+      : plural(data.total, 'resource');
   if (data.resources.length === 0) {
     replace(
       tbody,
@@ -72,24 +72,24 @@ export function renderResourceList(tbody, countLabel, data) {
       h(
         'tr',
         {},
-        h('td', { class: 'num' }, String(r.id)),
+        h('td', { class: 'num', 'data-label': '#' }, String(r.id)),
         h(
           'td',
-          {},
+          { 'data-label': 'Type' },
           r.type,
           r.weak ? h('span', { class: 'tag' }, 'weak') : null,
           r.evictable ? h('span', { class: 'tag' }, 'evictable') : null,
         ),
-        h('td', { class: 'num' }, bytes(r.size)),
-        h('td', { class: 'num' }, duration(r.ageMs)),
+        h('td', { class: 'num', 'data-label': 'Size' }, bytes(r.size)),
+        h('td', { class: 'num', 'data-label': 'Age' }, duration(r.ageMs)),
         h(
           'td',
-          {},
+          { 'data-label': 'Metadata' },
           r.metadata ? h('code', {}, JSON.stringify(r.metadata)) : h('span', { class: 'muted' }, 'none'),
         ),
         h(
           'td',
-          {},
+          { 'data-label': 'Created at', class: 'stack-cell' },
           r.stack
             ? h('details', {}, h('summary', {}, firstFrame(r.stack)), h('pre', {}, r.stack))
             : h('span', { class: 'muted' }, 'not recorded (enable leakTracking)'),

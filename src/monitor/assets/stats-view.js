@@ -1,6 +1,6 @@
 // The Statistics tab: counters and totals as cards, and the event log (newest first).
 import { h, replace } from './dom.js';
-import { bytes, clock, count, describeEvent, isProblem } from './format.js';
+import { bytes, clock, count, describeEvent, plural, severity } from './format.js';
 
 /** Render the statistic cards. */
 export function renderCards(container, stats) {
@@ -10,7 +10,7 @@ export function renderCards(container, stats) {
       count(stats.components),
       `${count(stats.componentsRegistered)} registered, ${count(stats.componentsDestroyed)} destroyed`,
     ],
-    ['Live resources', count(stats.activeResources), `${count(Object.keys(stats.byType).length)} types`],
+    ['Live resources', count(stats.activeResources), plural(Object.keys(stats.byType).length, 'type')],
     [
       'Memory tracked',
       bytes(stats.totalBytes),
@@ -40,7 +40,11 @@ export function renderCards(container, stats) {
   );
 }
 
-/** Render the event log, newest first, filtered by type and text. */
+/**
+ * Render the event log, newest first, filtered by type and text. Each entry: time, type and
+ * component on a first line (a long component id wraps there), the message below at full
+ * width; its severity (`info`, `warn`, `error`) sets its colour.
+ */
 export function renderLog(list, events, type, text) {
   const needle = text.trim().toLowerCase();
   const shown = [];
@@ -49,14 +53,19 @@ export function renderLog(list, events, type, text) {
     if (type && e.type !== type) continue;
     const line = describeEvent(e);
     if (needle && !`${e.component ?? ''} ${line}`.toLowerCase().includes(needle)) continue;
+    const level = severity(e);
     shown.push(
       h(
         'li',
-        { class: isProblem(e) ? 'problem' : undefined },
-        h('time', { datetime: new Date(e.at).toISOString() }, clock(e.at)),
-        h('span', { class: `etype t-${e.type}` }, e.type),
-        e.component ? h('span', { class: 'ecomp' }, e.component) : null,
-        h('span', { class: 'etext' }, line),
+        { class: `sev-${level}`, dataset: { severity: level } },
+        h(
+          'div',
+          { class: 'log-meta' },
+          h('time', { datetime: new Date(e.at).toISOString() }, clock(e.at)),
+          h('span', { class: `etype t-${e.type}` }, e.type),
+          e.component ? h('span', { class: 'ecomp' }, e.component) : null,
+        ),
+        h('div', { class: 'etext' }, line),
       ),
     );
   }
