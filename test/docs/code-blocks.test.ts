@@ -43,7 +43,8 @@ const DOCS = [
  * installed `npx` binary, with the reason they may appear in the docs.
  */
 const ALLOWED_SHELL: Record<string, string> = {
-  'npm install': "installs the repository's dependencies (npm's own command)",
+  'npm install': "installs the repository's dependencies, or a tarball into an app (npm's own command)",
+  'npm pack': "builds the package's tarball (npm's own command; prepack builds dist/)",
   'git clone': 'gets the repository; needs the network, not run',
   cd: 'changes the folder',
 };
