@@ -9,6 +9,8 @@ export interface CommandIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Keyboard input: `steward run` takes shortcuts from it when it is a terminal (`isTTY`). */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /** A sub-command of `steward`. `run` resolves with the process exit code. */

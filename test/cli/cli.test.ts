@@ -1,5 +1,5 @@
 /**
- * The real `steward` binary (src/cli/main.ts through tsx, as `node --import tsx`), against a real
+ * The real `steward` binary (dist/cli/main.js), against a real
  * monitor started in this process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('steward (the binary)', () => {
     const run = await steward(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'steward: unknown command "frobnicate". Commands: run, inspect, validate, recover. See steward --help.\n',
+      'steward: unknown command "frobnicate". Commands: run, new, inspect, validate, recover. See steward --help.\n',
     );
   });
 

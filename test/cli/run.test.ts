@@ -11,7 +11,7 @@ import { steward } from '../helpers/cli.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 import { eventually, killAllFixtures, startFixture } from '../node/fixture-process.js';
 
-const CLI = '../../../src/cli/main.ts'; // relative to test/fixtures/node
+const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
 let fx: PluginFixtures;
 beforeEach(async () => {
