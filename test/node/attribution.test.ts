@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, watch } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -223,6 +223,20 @@ describe('handle attribution', () => {
     for (const leak of result.leaks) expect(leak.stack).toMatch(/attribution-host\.ts:\d+/);
     // Cross-check with Node's own view of what kept the loop alive before the cleanup.
     expect(result.before).toEqual(expect.arrayContaining(['Timeout', 'TCPServerWrap', 'ProcessWrap']));
+  });
+
+  it('never blames a component for process.stdout/stderr, which Node creates when its code first uses them', async () => {
+    // Plain node, stdio piped: nothing touched process.stdout before the component's code did
+    // (a `new Worker()` in a plugin does, piping the worker's output to it).
+    const out = execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, '../fixtures/node/stdio-first-use.mjs')],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect(JSON.parse(out)).toEqual(['timer']);
   });
 
   it('in a real process with atCleanup: report, the leaks are reported but stay open', async () => {
