@@ -25,7 +25,7 @@ import {
   runOutsideComponents,
 } from '../../src/node/index.js';
 import { expectCollected } from '../../src/testing/index.js';
-import { eventually, killAllFixtures, startFixture } from './fixture-process.js';
+import { eventually, killAllFixtures, SETTLE_MS, startFixture } from './fixture-process.js';
 
 let manager: ResourceManager;
 let plugin: Component;
@@ -98,7 +98,7 @@ describe('handle attribution', () => {
     );
     expect(leaks[0]!.message).toMatch(/captureStacks/); // stacks were off: says how to get them
     expect(server.listening).toBe(false);
-    expect(await eventually(() => child!.signalCode === 'SIGKILL', 2000)).toBe(true);
+    expect(await eventually(() => child!.signalCode === 'SIGKILL', SETTLE_MS)).toBe(true);
     expect(attributedHandles(plugin)).toEqual([]);
   });
 
@@ -175,7 +175,7 @@ describe('handle attribution', () => {
       for (const kind of ['immediate', 'watcher', 'worker', 'port']) expect(found).toContain(kind);
       checkHandles(plugin, { reclaim: true, report: false });
       await new Promise((resolve) => worker!.once('exit', resolve));
-      expect(await eventually(() => attributedHandles(plugin).length === 0, 2000)).toBe(true);
+      expect(await eventually(() => attributedHandles(plugin).length === 0, SETTLE_MS)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
