@@ -4,8 +4,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // Guards against a hang, not a speed claim (no test asserts one): generous, so a machine
+    // loaded by other work slows the suite down without failing it.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     // Most files wait on child processes, browsers and sockets rather than compute: two files
     // at a time even on 2 cores (Vitest's default there is one: cores - 1).

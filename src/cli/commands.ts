@@ -1,5 +1,7 @@
 /**
- * The command table of `steward`. Each command lives in its own module and is listed here.
+ * The command table of `steward`. Each command lives in its own module and is listed here;
+ * a command imports the library modules it needs when it runs, so `steward --help` and light
+ * commands start without loading the plugin host, the monitor or their dependencies.
  */
 import type { Command } from './command.js';
 import { inspectCommand } from './inspect.js';

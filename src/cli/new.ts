@@ -6,7 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { loadPluginManifest } from '../plugins/index.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 
 const HELP = `Usage: steward new plugin <id> [options]
@@ -105,6 +104,7 @@ export const newCommand: Command = {
     await mkdir(staging);
     try {
       for (const [name, text] of Object.entries(pluginFiles(id))) await writeFile(join(staging, name), text);
+      const { loadPluginManifest } = await import('../plugins/index.js');
       const result = await loadPluginManifest(staging);
       if (result.kind !== 'plugin') {
         const why =

@@ -4,16 +4,8 @@
  * takes keyboard shortcuts in a terminal (shortcuts.ts), logs every reload and unload, and
  * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
  */
-import { ResourceManager } from '../core/index.js';
-import { pluginHostControl } from '../monitor/host-control.js';
-import { type MonitorServer, startMonitor } from '../monitor/index.js';
-import { disposeSync, installShutdown } from '../node/index.js';
-import {
-  type PluginHost as Host,
-  PluginHost,
-  type PluginHostOptions,
-  type PluginInfo,
-} from '../plugins/index.js';
+import type { MonitorServer } from '../monitor/index.js';
+import type { PluginHost as Host, PluginHostOptions, PluginInfo } from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
 import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
@@ -120,6 +112,20 @@ export const runCommand: Command = {
     }
     const port = number(values.monitor, 'monitor', 0);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
+    const [
+      { ResourceManager },
+      { pluginHostControl },
+      { startMonitor },
+      { disposeSync, installShutdown },
+      { PluginHost },
+    ] = await Promise.all([
+      import('../core/index.js'),
+      import('../monitor/host-control.js'),
+      import('../monitor/index.js'),
+      import('../node/index.js'),
+      import('../plugins/index.js'),
+    ]);
 
     const manager = new ResourceManager({ leakTracking: values.attribution === true });
     const hostOptions = {

@@ -31,7 +31,7 @@ const STEWARD = join(ROOT, 'dist/cli/main.js');
 const HOST_PLUGIN = join(ROOT, 'test/docs/host-plugin.mjs');
 /** The one compiler run over every ```ts block gets longer than a block. */
 const TSC_TIMEOUT_MS = 120_000;
-const BLOCK_TIMEOUT_MS = 20_000;
+const BLOCK_TIMEOUT_MS = 60_000;
 const CONCURRENCY = 2;
 
 /** The Markdown files whose blocks are tested. */

@@ -154,7 +154,8 @@ describe('recover()', () => {
       },
       { kind: 'process', pid: group.pid!, identity: processIdentity(group.pid!), group: true, command: 'sh' },
     ]);
-    const report = await recover({ dir, graceMs: 300 });
+    // sh dies of its SIGTERM well within the grace, even on a loaded machine; the stubborn node never does.
+    const report = await recover({ dir, graceMs: 1000 });
     expect(report.errors).toEqual([]);
     expect(report.killed).toEqual(
       expect.arrayContaining([

@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv, npm, packTarball, ROOT, run, type Tarball, TSC } from './tarball.js';
+import { cleanEnv, npm, packTarball, ROOT, run, stopCommands, type Tarball, TSC } from './tarball.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -40,6 +40,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
+  stopCommands();
   if (tarball) rmSync(tarball.scratch, { recursive: true, force: true });
 });
 

@@ -16,6 +16,14 @@ export const ROOT = join(import.meta.dirname, '../..');
 export const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 
 const exec = promisify(execFile);
+/** Aborts every command still running (see `stopCommands`). */
+let commands = new AbortController();
+
+/** Kill the commands still running (a test that timed out leaves its compiler behind otherwise). */
+export function stopCommands(): void {
+  commands.abort();
+  commands = new AbortController();
+}
 
 /** An environment for child tools without the test runner's variables. */
 export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -35,7 +43,13 @@ export async function run(
   env: NodeJS.ProcessEnv = cleanEnv(),
 ): Promise<{ stdout: string; stderr: string }> {
   try {
-    return await exec(file, [...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+    return await exec(file, [...args], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+      signal: commands.signal,
+    });
   } catch (error) {
     const e = error as { message: string; stdout?: string; stderr?: string };
     throw new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\n${e.stdout}\n${e.stderr}`);
