@@ -116,26 +116,28 @@ describe('steward (the binary)', () => {
   });
 
   it('explains failures: wrong token, no token, unreachable monitor, bad URL, unknown option, gone component', async () => {
-    const wrong = await steward(['inspect', `${server.origin}/?token=not-the-token`]);
+    const [wrong, none, gone, bad, option, missing] = await Promise.all([
+      steward(['inspect', `${server.origin}/?token=not-the-token`]),
+      steward(['inspect', server.origin]),
+      steward(['inspect', 'http://127.0.0.1:9/?token=x']),
+      steward(['inspect', 'not a url']),
+      steward(['inspect', server.url, '--colour']),
+      steward(['inspect', server.url, '--component', 'nope']),
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(
       /the monitor refused \/api\/snapshot: Missing or wrong token.*Check the token/,
     );
-    const none = await steward(['inspect', server.origin]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/No token: pass the full URL the monitor printed/);
-    const gone = await steward(['inspect', 'http://127.0.0.1:9/?token=x']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(
       /cannot reach the monitor at http:\/\/127\.0\.0\.1:9 \(.+\)\. Is the application still running/,
     );
-    const bad = await steward(['inspect', 'not a url']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/"not a url" is not a URL/);
-    const option = await steward(['inspect', server.url, '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--colour'/);
-    const missing = await steward(['inspect', server.url, '--component', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No live component "nope"/);
   });
