@@ -115,6 +115,22 @@ describe('steward (the binary)', () => {
     expect(JSON.parse(env.stdout).stats.components).toBe(4);
   });
 
+  it('takes an option value that starts with a dash (one random token in 64 does): --token -…', async () => {
+    const dashed = await startMonitor(manager, { token: `-${'x'.repeat(31)}` });
+    try {
+      const run = await steward(['inspect', dashed.origin, '--token', dashed.token, '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).stats.components).toBe(4);
+      // A real option after --token is still a missing value, not a token.
+      const missing = await steward(['inspect', dashed.origin, '--token', '--json']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--token/);
+    } finally {
+      await dashed.close();
+    }
+  });
+
   it('explains failures: wrong token, no token, unreachable monitor, bad URL, unknown option, gone component', async () => {
     const [wrong, none, gone, bad, option, missing] = await Promise.all([
       steward(['inspect', `${server.origin}/?token=not-the-token`]),
