@@ -9,6 +9,8 @@ export interface CommandIO {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Keyboard input: `steward run` takes shortcuts from it when it is a terminal (`isTTY`). */
+  readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 /** A sub-command of `steward`. `run` resolves with the process exit code. */
@@ -45,6 +47,31 @@ export function wantsHelp(argv: readonly string[]): boolean {
 }
 
 /**
+ * `--name value` → `--name=value` for a string option whose value starts with a dash (a token
+ * such as `-Xa1…`, a negative number) but is not itself an option: parseArgs would otherwise
+ * call it ambiguous, and a random token starts with `-` one time in 64.
+ */
+function joinDashValues(argv: readonly string[], options: Options): string[] {
+  const flags = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    flags.add(`--${name}`);
+    if (o.short) flags.add(`-${o.short}`);
+  }
+  flags.add('--help').add('-h');
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const option = arg.startsWith('--') ? options[arg.slice(2)] : undefined;
+    if (option?.type === 'string' && next?.startsWith('-') && next !== '--' && !flags.has(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/**
  * Parse `argv` strictly against `options`. Throws UsageError with the command's name.
  * (`--help` never reaches a command: `main` prints the command's help first.)
  */
@@ -55,7 +82,7 @@ export function parseCommandArgs<O extends Options>(
 ): Parsed<O> {
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinDashValues(argv, options),
       options,
       allowPositionals: true,
       strict: true,

@@ -3,7 +3,7 @@
  * journal: temp files and folders removed, recorded child processes killed (only when their
  * start time proves they are the same processes).
  */
-import { recover } from '../node/index.js';
+import type { recover } from '../node/index.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 
 const HELP = `Usage: steward recover [options]
@@ -49,6 +49,7 @@ export const recoverCommand: Command = {
     }
     let report: Awaited<ReturnType<typeof recover>>;
     try {
+      const { recover } = await import('../node/index.js'); // loaded when used: --help stays fast
       report = await recover({
         ...(app !== undefined ? { app } : {}),
         ...(dir !== undefined ? { dir } : {}),

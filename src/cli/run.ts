@@ -1,20 +1,14 @@
 /**
  * `steward run <plugin dirs…>`: a plugin host. Discovers, validates and activates the plugins,
  * shows progress and a status table, serves the monitor, reloads on change with `--watch`,
- * and shuts down gracefully on Ctrl-C (or SIGTERM, or a crash) with a short report.
+ * takes keyboard shortcuts in a terminal (shortcuts.ts), logs every reload and unload, and
+ * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
  */
-import { ResourceManager } from '../core/index.js';
-import { pluginHostControl } from '../monitor/host-control.js';
-import { type MonitorServer, startMonitor, startTelemetry, type Telemetry } from '../monitor/index.js';
-import { disposeSync, installShutdown } from '../node/index.js';
-import {
-  type PluginHost as Host,
-  PluginHost,
-  type PluginHostOptions,
-  type PluginInfo,
-} from '../plugins/index.js';
+import type { MonitorServer, Telemetry } from '../monitor/index.js';
+import type { PluginHost as Host, PluginHostOptions, PluginInfo } from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
+import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
 
 const HELP = `Usage: steward run <plugin dir…> [options]
 
@@ -37,8 +31,12 @@ Options:
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
   -h, --help                Show this help
 
-Exit codes: 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no plugin
-was found, 2 wrong usage.`;
+In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
+which; \`r <id>\` names it, \`*\` means all), l list, h help, q quit. Every reload and
+unload is logged, whoever asked for it (shortcut, monitor, --watch).
+
+Exit codes: 0 after q, 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no
+plugin was found, 2 wrong usage.`;
 
 const OPTIONS = {
   monitor: { type: 'string' },
@@ -83,6 +81,7 @@ function progress(host: Host, io: CommandIO): void {
       `  ↻ reloaded ${id}${plugins.length > 1 ? ` with ${plugins.slice(1).join(', ')}` : ''} (${ms.toFixed(0)} ms)\n`,
     ),
   );
+  host.on('unloaded', ({ id }) => io.stderr(`  ○ unloaded ${id}\n`));
   host.on('discoveryError', ({ error }) => io.stderr(`  ✗ ${error.message}\n`));
 }
 
@@ -117,6 +116,20 @@ export const runCommand: Command = {
     }
     const port = number(values.monitor, 'monitor', 0);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
+    const [
+      { ResourceManager },
+      { pluginHostControl },
+      { startMonitor, startTelemetry },
+      { disposeSync, installShutdown },
+      { PluginHost },
+    ] = await Promise.all([
+      import('../core/index.js'),
+      import('../monitor/host-control.js'),
+      import('../monitor/index.js'),
+      import('../node/index.js'),
+      import('../plugins/index.js'),
+    ]);
 
     const manager = new ResourceManager({ leakTracking: values.attribution === true });
     const hostOptions = {
@@ -143,6 +156,7 @@ export const runCommand: Command = {
     let monitor: MonitorServer | undefined;
     let telemetry: Telemetry | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
+    let shortcuts: { close(): void } | undefined;
     const totals = { plugins: 0, released: 0, failed: 0, abandoned: 0 };
     host.on('deactivated', ({ report }) => {
       totals.plugins++;
@@ -157,6 +171,9 @@ export const runCommand: Command = {
       {
         async cleanup(reason) {
           clearInterval(keepAlive);
+          shortcuts?.close();
+          // The report counts what this shutdown stops, not the reloads and unloads before it.
+          Object.assign(totals, { plugins: 0, released: 0, failed: 0, abandoned: 0 });
           io.stderr(`\nstopping (${reason})…\n`);
           const started = performance.now();
           await monitor?.close();
@@ -220,7 +237,16 @@ export const runCommand: Command = {
       host.watch({ onError: (id, error) => io.stderr(`  ✗ reload of ${id}: ${(error as Error).message}\n`) });
       io.stderr('watching plugin folders for changes\n');
     }
-    io.stderr('press Ctrl-C to stop\n');
+    if (io.stdin?.isTTY) {
+      shortcuts = startShortcuts({
+        host,
+        input: io.stdin,
+        log: io.stderr,
+        list: () => io.stdout(statusTable(host.list())),
+        quit: () => void shutdown.shutdown('quit', EXIT.ok),
+      });
+      io.stderr(`${SHORTCUTS_HINT}; Ctrl-C also stops\n`);
+    } else io.stderr('press Ctrl-C to stop\n');
     // A host runs until it is stopped, even when no plugin holds the event loop open.
     keepAlive = setInterval(() => {}, 2 ** 30);
     await new Promise<never>(() => {});

@@ -4,15 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import {
-  discoverPlugins,
-  type GraphError,
-  loadPluginManifest,
-  type ManifestError,
-  type PluginManifest,
-  resolvePluginGraph,
-  withServiceEdges,
-} from '../plugins/index.js';
+import type { GraphError, ManifestError, PluginManifest } from '../plugins/index.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { renderTable } from './format.js';
 
@@ -41,6 +33,7 @@ interface Problem {
 async function collect(
   paths: readonly string[],
 ): Promise<{ plugins: PluginManifest[]; problems: Problem[] }> {
+  const { discoverPlugins, loadPluginManifest } = await import('../plugins/index.js');
   const plugins: PluginManifest[] = [];
   const problems: Problem[] = [];
   const asManifestProblem = (e: ManifestError): Problem => ({
@@ -95,6 +88,7 @@ export const validateCommand: Command = {
       );
     }
     const { plugins, problems } = await collect(parsed.positionals);
+    const { resolvePluginGraph, withServiceEdges } = await import('../plugins/index.js');
     const ids = new Map<string, string>();
     const unique: PluginManifest[] = [];
     for (const m of plugins) {

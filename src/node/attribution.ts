@@ -74,11 +74,20 @@ export interface CheckHandlesOptions {
   readonly exclude?: Iterable<unknown>;
 }
 
+/**
+ * Whether `owner` is the process's own `process.stdout` or `process.stderr`. Node creates them
+ * on first use, so the first component whose code touches them (a `new Worker()` pipes its
+ * output to them) would be blamed for two pipes it does not own. (Node marks them `_isStdio`.)
+ */
+function isProcessStdio(owner: object): boolean {
+  return (owner as { _isStdio?: unknown })._isStdio === true;
+}
+
 function resolve(table: HandleTable, record: HandleRecord): AttributedHandle | undefined {
   const resource = record.ref.deref();
   if (resource === undefined) return undefined;
   const owner = ownerOf(record.kind, resource);
-  if (!isHandleAlive(record.kind, resource, owner)) return undefined;
+  if (isProcessStdio(owner) || !isHandleAlive(record.kind, resource, owner)) return undefined;
   return {
     component: table.component,
     kind: record.kind,

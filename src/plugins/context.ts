@@ -63,7 +63,8 @@ export interface PluginContext {
     target: EventEmitter | EventTarget,
     event: string,
     listener: (...args: never[]) => void,
-    options?: AddEventListenerOptions,
+    // Spelled out, not DOM's AddEventListenerOptions: the declarations must compile without lib "dom".
+    options?: { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal },
   ): TrackedResource<() => void>;
   /** Spawn a child process, killed at deactivation (SIGTERM, then SIGKILL after the grace period). */
   spawn(

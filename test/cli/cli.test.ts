@@ -1,5 +1,5 @@
 /**
- * The real `steward` binary (src/cli/main.ts through tsx, as `node --import tsx`), against a real
+ * The real `steward` binary (dist/cli/main.js), against a real
  * monitor started in this process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('steward (the binary)', () => {
     const run = await steward(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'steward: unknown command "frobnicate". Commands: run, inspect, validate, recover. See steward --help.\n',
+      'steward: unknown command "frobnicate". Commands: run, new, inspect, validate, recover. See steward --help.\n',
     );
   });
 
@@ -115,27 +115,45 @@ describe('steward (the binary)', () => {
     expect(JSON.parse(env.stdout).stats.components).toBe(4);
   });
 
+  it('takes an option value that starts with a dash (one random token in 64 does): --token -…', async () => {
+    const dashed = await startMonitor(manager, { token: `-${'x'.repeat(31)}` });
+    try {
+      const run = await steward(['inspect', dashed.origin, '--token', dashed.token, '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).stats.components).toBe(4);
+      // A real option after --token is still a missing value, not a token.
+      const missing = await steward(['inspect', dashed.origin, '--token', '--json']);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/--token/);
+    } finally {
+      await dashed.close();
+    }
+  });
+
   it('explains failures: wrong token, no token, unreachable monitor, bad URL, unknown option, gone component', async () => {
-    const wrong = await steward(['inspect', `${server.origin}/?token=not-the-token`]);
+    const [wrong, none, gone, bad, option, missing] = await Promise.all([
+      steward(['inspect', `${server.origin}/?token=not-the-token`]),
+      steward(['inspect', server.origin]),
+      steward(['inspect', 'http://127.0.0.1:9/?token=x']),
+      steward(['inspect', 'not a url']),
+      steward(['inspect', server.url, '--colour']),
+      steward(['inspect', server.url, '--component', 'nope']),
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(
       /the monitor refused \/api\/snapshot: Missing or wrong token.*Check the token/,
     );
-    const none = await steward(['inspect', server.origin]);
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/No token: pass the full URL the monitor printed/);
-    const gone = await steward(['inspect', 'http://127.0.0.1:9/?token=x']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(
       /cannot reach the monitor at http:\/\/127\.0\.0\.1:9 \(.+\)\. Is the application still running/,
     );
-    const bad = await steward(['inspect', 'not a url']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/"not a url" is not a URL/);
-    const option = await steward(['inspect', server.url, '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--colour'/);
-    const missing = await steward(['inspect', server.url, '--component', 'nope']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No live component "nope"/);
   });

@@ -9,9 +9,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pidExists } from '../../src/node/index.js';
 import { steward } from '../helpers/cli.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { eventually, killAllFixtures, startFixture } from '../node/fixture-process.js';
+import { eventually, killAllFixtures, SETTLE_MS, startFixture } from '../node/fixture-process.js';
 
-const CLI = '../../../src/cli/main.ts'; // relative to test/fixtures/node
+const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
 let fx: PluginFixtures;
 beforeEach(async () => {
@@ -64,7 +64,7 @@ describe('steward run', () => {
     expect(run.stderr()).toMatch(
       /stopped 1 plugin\(s\) in \d+ ms: 3 resource\(s\) released, 0 failed, 0 abandoned/,
     );
-    expect(await eventually(() => !pidExists(childPid), 2000)).toBe(true);
+    expect(await eventually(() => !pidExists(childPid), SETTLE_MS)).toBe(true);
   });
 
   it('--watch reloads a plugin when its files change', async () => {

@@ -142,9 +142,9 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
     manager.on('disposerTimedOut', (e) => timedOut.push([e.component.id, e.resource.type, e.timeoutMs]));
     component.track(closable(log, 'after'));
     component.track({}, { type: 'worker', dispose: hang });
-    const started = performance.now();
+    // The disposer never settles: that cleanup() resolves at all is the timeout at work (no
+    // wall-clock bound, which a loaded machine could break).
     const error = (await component.cleanup().catch((e: unknown) => e)) as CleanupError;
-    const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(CleanupError);
     expect(log).toEqual(['after']);
     expect(error.report.abandoned).toHaveLength(1);
@@ -155,7 +155,6 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
     expect(error.report.deadlineExceeded).toBe(false);
     expect(timedOut).toEqual([['c', 'worker', 20]]);
     expect(manager.stats().disposerTimeouts).toBe(1);
-    expect(elapsed).toBeLessThan(2000); // generous: the 20 ms timeout is the feature
     expect(component.state).toBe('destroyed');
   });
 
@@ -185,16 +184,13 @@ describe('deadlines: per-disposer timeout and per-cleanup deadline', () => {
     }
     const log: string[] = [];
     component.track(closable(log, 'sync-first'), { priority: -1 });
-    const started = performance.now();
-    const report = await component.cleanup({ force: true });
-    const elapsed = performance.now() - started;
+    const report = await component.cleanup({ force: true }); // resolves although none settles
     // Every disposer was called, even past the deadline; only the first ones were awaited.
     expect(called).toEqual([5, 4, 3, 2, 1, 0]);
     expect(log).toEqual(['sync-first']);
     expect(report.abandoned).toHaveLength(6);
     expect(report.deadlineExceeded).toBe(true);
     expect(report.released).toBe(1);
-    expect(elapsed).toBeLessThan(2000); // 6 × 30 ms would be 180 ms; the deadline cuts it to ~50 ms
     expect(component.state).toBe('destroyed');
   });
 

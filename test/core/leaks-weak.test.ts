@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type Component, type LeakEvent, ResourceManager } from '../../src/core/index.js';
 import { anOwner, closable, collectGarbage, deferred, sleep } from './helpers.js';
 
@@ -125,17 +125,25 @@ describe('leak checks', () => {
   });
 
   it('checkLeaks() reports resources older than maxResourceAgeMs, once each', async () => {
-    const manager = new ResourceManager({ leakTracking: { maxResourceAgeMs: 5 } });
-    const component = manager.register(anOwner(), 'app');
-    const old = component.track({ close() {} }, { type: 'socket' });
-    await sleep(20);
-    component.track({ close() {} }, { type: 'timer', dispose: () => undefined });
-    const found = manager.checkLeaks();
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ kind: 'long-lived', component: 'app', resource: old.id });
-    expect(found[0]!.message).toMatch(/socket #\d+ of "app"/);
-    expect(JSON.parse(JSON.stringify(found))).toEqual(found);
-    expect(manager.checkLeaks()).toEqual([]);
+    // Ages come from Date.now(): a fake clock makes them exact, so a loaded machine that pauses
+    // the test between two lines cannot age the fresh resource past the limit.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const manager = new ResourceManager({ leakTracking: { maxResourceAgeMs: 5 } });
+      const component = manager.register(anOwner(), 'app');
+      const old = component.track({ close() {} }, { type: 'socket' });
+      vi.setSystemTime(Date.now() + 20);
+      await null; // a new run of JavaScript: the clock is read afresh
+      component.track({ close() {} }, { type: 'timer', dispose: () => undefined });
+      const found = manager.checkLeaks();
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({ kind: 'long-lived', component: 'app', resource: old.id });
+      expect(found[0]!.message).toBe(`socket #${old.id} of "app" is 20 ms old (limit 5 ms).`);
+      expect(JSON.parse(JSON.stringify(found))).toEqual(found);
+      expect(manager.checkLeaks()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('checkLeaks() finds nothing on a healthy manager', () => {
@@ -146,14 +154,22 @@ describe('leak checks', () => {
   });
 
   it('the periodic sweep runs checkLeaks and stops at dispose', async () => {
-    const manager = new ResourceManager({ leakTracking: { sweepIntervalMs: 5, maxResourceAgeMs: 1 } });
-    const leaks: string[] = [];
-    manager.on('leakDetected', (e) => leaks.push(e.kind));
-    const owner = {};
-    manager.register(owner, 'app').track({ close() {} });
-    await sleep(60);
-    expect(leaks).toEqual(['long-lived']);
-    await manager.dispose();
+    // Fake timers and clock: the sweep runs when the test says, however loaded the machine.
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    try {
+      const manager = new ResourceManager({ leakTracking: { sweepIntervalMs: 5, maxResourceAgeMs: 1 } });
+      const leaks: string[] = [];
+      manager.on('leakDetected', (e) => leaks.push(e.kind));
+      const owner = {};
+      manager.register(owner, 'app').track({ close() {} });
+      expect(vi.getTimerCount()).toBe(1);
+      await vi.advanceTimersByTimeAsync(60);
+      expect(leaks).toEqual(['long-lived']); // reported once, not at every sweep
+      await manager.dispose();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('other layers report leaks through _reportLeakEvent', () => {

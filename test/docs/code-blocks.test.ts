@@ -2,17 +2,19 @@
  * Every fenced code block of README.md, docs/*.md and examples/README.md is run or checked,
  * so the docs cannot rot. The convention (info strings) is written in docs/README.md, "How the
  * docs are tested"; blocks.ts classifies them. In short:
- * - ```ts / ```js: a complete program, run with `node --import tsx` in a scratch folder inside
- *   the repository (so `steward`, `steward/plugins`… resolve to dist/ as an installed package
+ * - ```ts / ```js: a complete program, run with plain `node` in a scratch folder inside the
+ *   repository (so `steward`, `steward/plugins`… resolve to dist/ as an installed package
  *   would); must exit 0 in time; an ```output block right after it is compared with stdout.
- *   Every ```ts block is also type-checked (strict). ```ts vitest: a Vitest test file, run.
+ *   Every ```ts block is type-checked (strict) and compiled by one `tsc` run over all of them
+ *   (one compiler start instead of a TypeScript loader per block). ```ts vitest: a Vitest test
+ *   file, run.
  * - ```js plugin=<id>: a plugin, hosted in a child process (activated, deactivated; fails on
  *   `failed`, leftover resources or untracked handles).
  * - ```json manifest: validated with loadPluginManifest.
  * - ```sh: npm scripts and steward commands (and their options) must exist.
  * - ```text / ```output / ```http: not code. Anything else fails.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +27,11 @@ const SCRATCH = join(ROOT, 'test/docs/.run');
 const RUN = join(SCRATCH, `run-${process.pid}`);
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const VITEST = join(ROOT, 'node_modules/vitest/vitest.mjs');
-const BLOCK_TIMEOUT_MS = 20_000;
+const STEWARD = join(ROOT, 'dist/cli/main.js');
+const HOST_PLUGIN = join(ROOT, 'test/docs/host-plugin.mjs');
+/** The one compiler run over every ```ts block gets longer than a block. */
+const TSC_TIMEOUT_MS = 120_000;
+const BLOCK_TIMEOUT_MS = 60_000;
 const CONCURRENCY = 2;
 
 /** The Markdown files whose blocks are tested. */
@@ -43,7 +49,8 @@ const DOCS = [
  * installed `npx` binary, with the reason they may appear in the docs.
  */
 const ALLOWED_SHELL: Record<string, string> = {
-  'npm install': "installs the repository's dependencies (npm's own command)",
+  'npm install': "installs the repository's dependencies, or a tarball into an app (npm's own command)",
+  'npm pack': "builds the package's tarball (npm's own command; prepack builds dist/)",
   'git clone': 'gets the repository; needs the network, not run',
   cd: 'changes the folder',
 };
@@ -317,7 +324,7 @@ async function checkSteward(line: string, args: readonly string[]): Promise<stri
   if (command === undefined || command.startsWith('-')) return [];
   let help = stewardHelp.get(command);
   if (!help) {
-    help = run(['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), command, '--help'], ROOT);
+    help = run([STEWARD, command, '--help'], ROOT);
     stewardHelp.set(command, help);
   }
   const exit = await help;
@@ -350,7 +357,7 @@ function shellLines(text: string): string[] {
 // ---- the tests ------------------------------------------------------------------------------
 
 const planned = plan();
-let typeErrors: Map<string, string[]> | undefined;
+let compiled: Promise<Map<string, string[]>> | undefined;
 
 beforeAll(() => {
   rmSync(RUN, { recursive: true, force: true });
@@ -384,8 +391,10 @@ beforeAll(() => {
         moduleResolution: 'nodenext',
         strict: true,
         skipLibCheck: true,
-        noEmit: true,
+        sourceMap: true, // stacks name main.mts and its lines (node --enable-source-maps)
         types: ['node'],
+        // main.mts → main.mjs beside it, run by plain node (noEmitOnError is off: a block with a
+        // type error still runs, and the type-check test names the error).
       },
       include: ['*/*.mts'],
     }),
@@ -397,31 +406,31 @@ afterAll(() => {
   rmSync(RUN, { recursive: true, force: true });
 });
 
-/** Type errors by main file, from one `tsc` run over every ```ts block. */
-function typeCheck(): Map<string, string[]> {
-  if (typeErrors) return typeErrors;
-  typeErrors = new Map();
-  let output = '';
-  try {
-    execFileSync(process.execPath, [TSC, '-p', join(RUN, 'tsconfig.json')], { cwd: RUN, encoding: 'utf8' });
-  } catch (error) {
-    output = String((error as { stdout?: string }).stdout ?? error);
-  }
-  for (const line of output.split('\n')) {
-    const m = line.match(/^(.+?)\((\d+),(\d+)\): (error TS\d+: .*)$/);
-    if (!m) continue;
-    const file = join(RUN, m[1]!);
-    const list = typeErrors.get(file) ?? [];
-    list.push(`${m[2]}\t${m[4]}`);
-    typeErrors.set(file, list);
-  }
-  if (typeErrors.size === 0 && output.includes('error')) typeErrors.set('*', [output]);
-  return typeErrors;
+/**
+ * Type errors by main file, from one `tsc` run over every ```ts block, which also compiles each
+ * main.mts to the main.mjs its program test runs. Started once, awaited by every ```ts test.
+ */
+function compile(): Promise<Map<string, string[]>> {
+  compiled ??= run([TSC, '-p', join(RUN, 'tsconfig.json')], RUN, TSC_TIMEOUT_MS).then((exit) => {
+    const errors = new Map<string, string[]>();
+    if (exit.timedOut) errors.set('*', [describeExit(exit, 'tsc')]);
+    for (const line of exit.stdout.split('\n')) {
+      const m = line.match(/^(.+?)\((\d+),(\d+)\): (error TS\d+: .*)$/);
+      if (!m) continue;
+      const file = join(RUN, m[1]!);
+      const list = errors.get(file) ?? [];
+      list.push(`${m[2]}\t${m[4]}`);
+      errors.set(file, list);
+    }
+    if (errors.size === 0 && exit.code !== 0) errors.set('*', [describeExit(exit, 'tsc')]);
+    return errors;
+  });
+  return compiled;
 }
 
 describe.concurrent('code blocks of the docs', () => {
-  it('type-checks every ```ts block (strict)', () => {
-    const errors = typeCheck();
+  it('type-checks every ```ts block (strict)', { timeout: TSC_TIMEOUT_MS + 10_000 }, async () => {
+    const errors = await compile();
     const lines: string[] = [];
     for (const p of planned) {
       for (const error of (p.main && errors.get(p.main)) || []) {
@@ -444,10 +453,13 @@ describe.concurrent('code blocks of the docs', () => {
     }
     switch (role.role) {
       case 'program':
-        it(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, async () => {
+        it(name, { timeout: TSC_TIMEOUT_MS + BLOCK_TIMEOUT_MS + 10_000 }, async () => {
+          if (role.lang === 'ts' && !role.vitest) await compile(); // writes main.mjs
           const args = role.vitest
             ? [VITEST, 'run', '--config', join(p.dir, 'vitest.config.mts')]
-            : ['--import', 'tsx', p.main!];
+            : role.lang === 'ts'
+              ? ['--enable-source-maps', p.main!.replace(/\.mts$/, '.mjs')]
+              : [p.main!];
           const exit = await run(args, p.dir);
           if (exit.code !== 0) expect.fail(describeExit(exit, `${block.file}:${block.line}: the program`));
           if (p.output && !outputMatches(exit.stdout, p.output.text)) {
@@ -462,15 +474,7 @@ describe.concurrent('code blocks of the docs', () => {
         if (role.fileName !== 'index.js') break; // a plugin's other files run with its entry
         it(name, { timeout: BLOCK_TIMEOUT_MS + 10_000 }, async () => {
           const exit = await run(
-            [
-              '--import',
-              'tsx',
-              join(ROOT, 'test/docs/host-plugin.ts'),
-              join(p.dir, 'plugins'),
-              role.id,
-              String(role.leaks),
-              join(p.dir, 'storage'),
-            ],
+            [HOST_PLUGIN, join(p.dir, 'plugins'), role.id, String(role.leaks), join(p.dir, 'storage')],
             p.dir,
           );
           if (exit.code !== 0)

@@ -20,7 +20,7 @@ describe('leaky example', () => {
       const { stdout } = await run(
         process.execPath,
         [join(import.meta.dirname, 'fixtures/leaky-host.mjs'), EXTRA_DIR, storage],
-        { timeout: 15_000 },
+        { timeout: 45_000 }, // a hang guard, not a speed claim
       );
       const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
       expect(result.active).toEqual(['leaky']);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 
 /** The project root. */
 export const root = join(import.meta.dirname, '../..');
-const MAIN = join(root, 'src/cli/main.ts');
+/** The built binary, as package.json `bin` names it (test/global-setup.ts builds dist/). */
+const MAIN = join(root, 'dist/cli/main.js');
 
 /** What a run of the CLI printed and returned. */
 export interface Run {
@@ -12,12 +13,12 @@ export interface Run {
   stderr: string;
 }
 
-/** Run the real `steward` binary (src/cli/main.ts through tsx, as `node --import tsx`). */
+/** Run the real `steward` binary (dist/cli/main.js) in the project root. */
 export function steward(args: string[], env: Record<string, string> = {}, timeout = 30_000): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', MAIN, ...args],
+      [MAIN, ...args],
       { cwd: root, env: { ...process.env, ...env, NO_COLOR: '1' }, timeout },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;

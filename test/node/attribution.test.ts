@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, watch } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -25,7 +25,7 @@ import {
   runOutsideComponents,
 } from '../../src/node/index.js';
 import { expectCollected } from '../../src/testing/index.js';
-import { eventually, killAllFixtures, startFixture } from './fixture-process.js';
+import { eventually, killAllFixtures, SETTLE_MS, startFixture } from './fixture-process.js';
 
 let manager: ResourceManager;
 let plugin: Component;
@@ -98,7 +98,7 @@ describe('handle attribution', () => {
     );
     expect(leaks[0]!.message).toMatch(/captureStacks/); // stacks were off: says how to get them
     expect(server.listening).toBe(false);
-    expect(await eventually(() => child!.signalCode === 'SIGKILL', 2000)).toBe(true);
+    expect(await eventually(() => child!.signalCode === 'SIGKILL', SETTLE_MS)).toBe(true);
     expect(attributedHandles(plugin)).toEqual([]);
   });
 
@@ -175,7 +175,7 @@ describe('handle attribution', () => {
       for (const kind of ['immediate', 'watcher', 'worker', 'port']) expect(found).toContain(kind);
       checkHandles(plugin, { reclaim: true, report: false });
       await new Promise((resolve) => worker!.once('exit', resolve));
-      expect(await eventually(() => attributedHandles(plugin).length === 0, 2000)).toBe(true);
+      expect(await eventually(() => attributedHandles(plugin).length === 0, SETTLE_MS)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -223,6 +223,20 @@ describe('handle attribution', () => {
     for (const leak of result.leaks) expect(leak.stack).toMatch(/attribution-host\.ts:\d+/);
     // Cross-check with Node's own view of what kept the loop alive before the cleanup.
     expect(result.before).toEqual(expect.arrayContaining(['Timeout', 'TCPServerWrap', 'ProcessWrap']));
+  });
+
+  it('never blames a component for process.stdout/stderr, which Node creates when its code first uses them', async () => {
+    // Plain node, stdio piped: nothing touched process.stdout before the component's code did
+    // (a `new Worker()` in a plugin does, piping the worker's output to it).
+    const out = execFileSync(
+      process.execPath,
+      [join(import.meta.dirname, '../fixtures/node/stdio-first-use.mjs')],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    expect(JSON.parse(out)).toEqual(['timer']);
   });
 
   it('in a real process with atCleanup: report, the leaks are reported but stay open', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { pidExists, recover } from '../../src/node/index.js';
-import { eventually, groupMembers, killAllFixtures, startFixture } from './fixture-process.js';
+import { eventually, groupMembers, killAllFixtures, SETTLE_MS, startFixture } from './fixture-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-crash-test-'));
 let n = 0;
@@ -31,17 +31,15 @@ async function startHost(mode: 'watchdog' | 'no-watchdog') {
 }
 
 describe('a host killed with SIGKILL', () => {
-  it('takes its children down within 1 s (watchdog), and `recover` removes its temp folder', async () => {
+  it('takes its children down (watchdog), and `recover` removes its temp folder', async () => {
     const { dir, host, info } = await startHost('watchdog');
     expect(groupMembers(info.childPid).length).toBeGreaterThanOrEqual(2);
     expect(existsSync(info.tempDir)).toBe(true);
 
-    const killedAt = Date.now();
     host.child.kill('SIGKILL');
-    const gone = await eventually(() => groupMembers(info.childPid).length === 0, 3000);
-    const elapsed = Date.now() - killedAt;
-    expect(gone).toBe(true);
-    expect(elapsed).toBeLessThan(1000);
+    // No wall-clock limit (a loaded machine may take its time); without the watchdog they would
+    // never go (the next test).
+    expect(await eventually(() => groupMembers(info.childPid).length === 0, SETTLE_MS)).toBe(true);
 
     // No code of the host ran: the folder and the journal are still there.
     await host.exited;
@@ -65,7 +63,7 @@ describe('a host killed with SIGKILL', () => {
 
     const report = await recover({ dir });
     expect(report.killed).toEqual([{ pid: info.childPid, command: 'sh', signal: 'SIGTERM' }]);
-    expect(await eventually(() => groupMembers(info.childPid).length === 0, 2000)).toBe(true);
+    expect(await eventually(() => groupMembers(info.childPid).length === 0, SETTLE_MS)).toBe(true);
     expect(existsSync(info.tempDir)).toBe(false);
   });
 
@@ -77,7 +75,7 @@ describe('a host killed with SIGKILL', () => {
     const nextInfo = JSON.parse(await next.waitFor(/^\{/, 'stdout')) as { childPid: number };
     leftovers.push(nextInfo.childPid);
     expect(existsSync(info.tempDir)).toBe(false);
-    expect(await eventually(() => groupMembers(info.childPid).length === 0, 2000)).toBe(true);
+    expect(await eventually(() => groupMembers(info.childPid).length === 0, SETTLE_MS)).toBe(true);
     next.child.kill('SIGTERM');
   });
 });

@@ -97,6 +97,13 @@ export function killAllFixtures(): void {
   running.clear();
 }
 
+/**
+ * How long `eventually` waits for something that must happen (a process to die, a file to
+ * appear): a bound against hanging, not a speed claim — generous, so a loaded machine does not
+ * fail a test that is right. (A test that needs "fast" measures it in a benchmark instead.)
+ */
+export const SETTLE_MS = 10_000;
+
 /** Poll `condition` every 20 ms until it holds or `ms` passed; resolves with whether it held. */
 export async function eventually(condition: () => boolean, ms: number): Promise<boolean> {
   const until = Date.now() + ms;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type DurableEntry, pidExists, processIdentity, recover } from '../../src/node/index.js';
 import { addLine, headerLine } from '../../src/node/journal-format.js';
-import { eventually, groupMembers } from './fixture-process.js';
+import { eventually, groupMembers, SETTLE_MS } from './fixture-process.js';
 
 const root = mkdtempSync(join(tmpdir(), 'steward-recover-test-'));
 let n = 0;
@@ -133,15 +133,17 @@ describe('recover()', () => {
 
   it('kills a recorded process group, escalating to SIGKILL after graceMs', async () => {
     const dir = freshDir();
-    const stubborn = start(process.execPath, [
-      '-e',
-      "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)",
-    ]);
+    // It says when its SIGTERM handler is installed (a fixed wait is not enough on a loaded machine).
+    const stubborn = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    children.push(stubborn);
     const group = start('sh', ['-c', 'sleep 30 & sleep 30 & wait'], true);
-    await eventually(() => processIdentity(stubborn.pid!) !== undefined, 1000);
-    await new Promise((r) => setTimeout(r, 300)); // let node install its SIGTERM handler and sh fork
+    await once(stubborn.stdout!, 'data');
     const grandchildren = () => groupMembers(group.pid!);
-    expect(grandchildren().length).toBeGreaterThanOrEqual(3);
+    expect(await eventually(() => grandchildren().length >= 3, SETTLE_MS)).toBe(true); // sh and its two sleeps
     writeJournal(dir, { pid: deadPid(), identity: 'linux:gone:1' }, [
       {
         kind: 'process',
@@ -152,7 +154,8 @@ describe('recover()', () => {
       },
       { kind: 'process', pid: group.pid!, identity: processIdentity(group.pid!), group: true, command: 'sh' },
     ]);
-    const report = await recover({ dir, graceMs: 300 });
+    // sh dies of its SIGTERM well within the grace, even on a loaded machine; the stubborn node never does.
+    const report = await recover({ dir, graceMs: 1000 });
     expect(report.errors).toEqual([]);
     expect(report.killed).toEqual(
       expect.arrayContaining([
@@ -161,7 +164,7 @@ describe('recover()', () => {
       ]),
     );
     await exited(stubborn);
-    expect(await eventually(() => grandchildren().length === 0, 2000)).toBe(true);
+    expect(await eventually(() => grandchildren().length === 0, SETTLE_MS)).toBe(true);
   });
 
   it('does not remove a lock now held by someone else, nor protected paths', async () => {

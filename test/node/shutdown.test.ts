@@ -31,8 +31,13 @@ describe('installShutdown in a real process', () => {
     const elapsed = Date.now() - started;
     expect(code).toBe(143);
     expect(elapsed).toBeGreaterThanOrEqual(700); // it did wait for the slow disposer…
-    expect(elapsed).toBeLessThan(3500); // …but not the 60 s it wanted
+    // …but not the 60 s it wanted: the deadline ended it (no wall-clock upper bound: the test's
+    // own timeout, far below 60 s, is the bound; the log says which path it took).
     expect(host.stderr()).toMatch(/SIGTERM: cleaning up \(deadline 1000 ms/);
+    // Either the manager abandoned the disposer within the budget, or the deadline cut it short.
+    expect(host.stderr()).toMatch(
+      /cleaned up 2 component\(s\) in \d+ ms: .*1 stuck|cleanup did not finish within 1000 ms; exiting anyway/,
+    );
     expect(host.stderr()).toMatch(/stuck: callback #\d+ of "second"/);
     // Everything else was still cleaned up, newest component first.
     expect(marks(marker)).toEqual(['second', 'first']);
@@ -44,12 +49,12 @@ describe('installShutdown in a real process', () => {
     await host.waitFor(/ready/);
     host.child.kill('SIGINT');
     await host.waitFor(/SIGINT: cleaning up/, 'stderr');
-    const started = Date.now();
     host.child.kill('SIGINT');
     const { code } = await host.exited;
     expect(code).toBe(130);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // At once: without waiting for the 20 s cleanup, which never reported an outcome.
     expect(host.stderr()).toMatch(/SIGINT received again: exiting now/);
+    expect(host.stderr()).not.toMatch(/cleaned up \d+ component|cleanup finished/);
     expect(host.stderr()).toMatch(/stuck: plugin "second" \(cleaning\)/);
   });
 

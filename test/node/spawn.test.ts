@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ResourceManager, UseAfterCleanupError } from '../../src/core/index.js';
 import { childWatchdog, pidExists, spawnTracked } from '../../src/node/index.js';
-import { eventually, groupMembers } from './fixture-process.js';
+import { eventually, groupMembers, SETTLE_MS } from './fixture-process.js';
 
 let manager: ResourceManager;
 afterEach(async () => {
@@ -17,11 +17,11 @@ describe('spawnTracked', () => {
     const child = handle.value!;
     expect(plugin.resources()).toContain(handle);
     expect(handle.type).toBe('process');
-    expect(await eventually(() => groupMembers(child.pid!).length === 3, 2000)).toBe(true);
+    expect(await eventually(() => groupMembers(child.pid!).length === 3, SETTLE_MS)).toBe(true);
     expect(childWatchdog().watchedPids()).toContain(child.pid);
     await handle.releaseAsync();
     expect(child.signalCode).toBe('SIGTERM');
-    expect(await eventually(() => groupMembers(child.pid!).length === 0, 2000)).toBe(true);
+    expect(await eventually(() => groupMembers(child.pid!).length === 0, SETTLE_MS)).toBe(true);
     expect(child.stdout!.destroyed).toBe(true);
     expect(childWatchdog().watchedPids()).not.toContain(child.pid);
   });
@@ -59,7 +59,7 @@ describe('spawnTracked', () => {
     expect(pidExists(first)).toBe(true);
     process.kill(first, 'SIGKILL');
     expect(
-      await eventually(() => childWatchdog().pid !== undefined && childWatchdog().pid !== first, 2000),
+      await eventually(() => childWatchdog().pid !== undefined && childWatchdog().pid !== first, SETTLE_MS),
     ).toBe(true);
     expect(pidExists(childWatchdog().pid!)).toBe(true);
     expect(childWatchdog().watchedPids()).toContain(child.pid);

@@ -13,8 +13,8 @@ beforeEach(async () => {
   host = new PluginHost({
     dirs: [fx.dir],
     hostVersion: '1.2.0',
-    activationTimeoutMs: 500,
-    deactivationTimeoutMs: 300,
+    // The host's default timeouts: a short one would fail healthy plugins on a loaded machine;
+    // the plugin that tests the timeout sets its own.
     storageDir: `${fx.root}/storage`,
     log: (r) => logs.push(`${r.level} [${r.plugin}] ${r.message}`),
   });
@@ -117,6 +117,7 @@ describe('PluginHost: failure containment', () => {
       } };`,
     });
     await fx.plugin('never-settles', {
+      activationTimeoutMs: 500,
       code: `export default { activate(ctx) {
         ctx.signal.addEventListener('abort', () => { globalThis.__aborted = true; });
         return new Promise(() => {});

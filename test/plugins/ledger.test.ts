@@ -98,7 +98,7 @@ describe('the plugin context reclaims everything a plugin acquired through it', 
     const { stdout } = await run(
       process.execPath,
       ['--import', 'tsx', 'test/fixtures/plugins/host-then-exit.ts', fx.dir],
-      { cwd: `${import.meta.dirname}/../..`, timeout: 15_000 },
+      { cwd: `${import.meta.dirname}/../..`, timeout: 45_000 }, // a hang guard: "exits by itself"
     );
     const [started, ended] = stdout
       .trim()

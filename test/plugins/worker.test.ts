@@ -13,8 +13,7 @@ beforeEach(async () => {
   logs.length = 0;
   host = new PluginHost({
     dirs: [fx.dir],
-    activationTimeoutMs: 2000,
-    deactivationTimeoutMs: 500,
+    // The host's default timeouts: a worker's start and round trips are slow on a loaded machine.
     storageDir: `${fx.root}/storage`,
     workerStatsIntervalMs: 50,
     log: (r) => logs.push(`${r.level} [${r.plugin}] ${r.message}`),
@@ -110,19 +109,21 @@ describe('worker isolation', () => {
   });
 
   it('terminates a worker spinning forever in activate or in deactivate', async () => {
+    // The timeouts are the spinning plugins' own: a short host-wide one would also fail the
+    // healthy plugins' activation on a loaded machine.
     await fx.plugin('spin-activate', {
       isolation: 'worker',
+      activationTimeoutMs: 300,
       code: `export default { activate() { for (;;) {} } };`,
     });
     await fx.plugin('spin-deactivate', {
       isolation: 'worker',
+      deactivationTimeoutMs: 300,
       code: `export default { activate(ctx) { ctx.setInterval(() => {}, 1000); }, deactivate() { for (;;) {} } };`,
     });
     await fx.plugin('healthy', { code: HEALTHY });
     const quick = new PluginHost({
       dirs: [fx.dir],
-      activationTimeoutMs: 300,
-      deactivationTimeoutMs: 300,
       storageDir: `${fx.root}/storage`,
       log: () => {},
     });

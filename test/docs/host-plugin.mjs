@@ -4,22 +4,27 @@
  * reason if the plugin failed, left resources or handles behind (handle attribution is on),
  * or did not leave exactly the untracked handles the docs say it leaks.
  *
- *   node --import tsx test/docs/host-plugin.ts <plugins dir> <id> <expected leaks> <storage dir>
+ *   node test/docs/host-plugin.mjs <plugins dir> <id> <expected leaks> <storage dir>
+ *
+ * Plain JavaScript importing the built package by its name (`steward` refers to this package
+ * itself, through its exports): it starts in a plain `node`, without a TypeScript loader.
  */
-import type { LeakEvent } from '../../src/core/index.js';
-import { ResourceManager } from '../../src/core/index.js';
-import { type LogRecord, PluginHost } from '../../src/plugins/index.js';
+import { ResourceManager } from 'steward';
+import { PluginHost } from 'steward/plugins';
 
 const [dir, id, expected, storageDir] = process.argv.slice(2);
 if (!dir || !id || expected === undefined || !storageDir) {
-  process.stderr.write('usage: host-plugin.ts <plugins dir> <id> <expected leaks> <storage dir>\n');
+  process.stderr.write('usage: host-plugin.mjs <plugins dir> <id> <expected leaks> <storage dir>\n');
   process.exit(2);
 }
 
-const problems: string[] = [];
-const logs: LogRecord[] = [];
+/** @type {string[]} */
+const problems = [];
+/** @type {import('steward/plugins').LogRecord[]} */
+const logs = [];
 const manager = new ResourceManager({ leakTracking: true });
-const leaks: LeakEvent[] = [];
+/** @type {import('steward').LeakEvent[]} */
+const leaks = [];
 manager.on('leakDetected', (leak) => leaks.push(leak));
 const host = new PluginHost({
   manager,

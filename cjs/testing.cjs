@@ -1,0 +1,3 @@
+'use strict';
+// require('steward/testing'): the ES module itself on Node >= 20.19, else a clear error (see esm-only.cjs).
+module.exports = require('./esm-only.cjs')('steward/testing', '../dist/testing/index.js');
