@@ -3,20 +3,9 @@
  * (`main#app > section.tab > div.thumbs`), read while it is still in the document.
  */
 
-/** An element as a finding describes it. */
-export interface ElementDescription {
-  /** Lower-case tag name, e.g. `div`. */
-  readonly tag: string;
-  /** Its `id`, or an empty string. */
-  readonly id: string;
-  /** Its classes (at most 5). */
-  readonly classes: readonly string[];
-  /**
-   * Its place in the document when it was removed: up to 4 ancestors and itself, e.g.
-   * `body > main#app > section.tab-media`. Just the element when it was not in a document.
-   */
-  readonly path: string;
-}
+import type { ElementDescription } from './finding.js';
+
+export type { ElementDescription } from './finding.js';
 
 const MAX_CLASSES = 5;
 const MAX_DEPTH = 4;

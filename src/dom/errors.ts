@@ -3,7 +3,7 @@
  * helpers can throw the same `DetachedElementsError` without loading the browser ledger.
  */
 import { StewardError } from '../core/index.js';
-import type { DetachedElementFinding } from './detached.js';
+import type { DetachedElementFinding } from './finding.js';
 
 /** Thrown at import of `steward/dom` when the engine lacks what the ledger needs. */
 export class DomUnsupportedError extends StewardError {

@@ -5,8 +5,9 @@
  * what a page cannot see — take a heap snapshot and name the shortest chain of references that
  * keeps each element alive, closures with their source location.
  */
-import type { DetachedElementFinding } from '../dom/detached.js';
+
 import { DetachedElementsError } from '../dom/errors.js';
+import type { DetachedElementFinding } from '../dom/finding.js';
 import { formatRetainerPath, HeapSnapshot } from './heap-snapshot.js';
 
 /** The DevTools protocol session the helpers need (playwright's and puppeteer's `CDPSession` fit). */
