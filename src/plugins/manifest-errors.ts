@@ -108,3 +108,21 @@ export function fieldPath(prefix: string, segments: readonly PropertyKey[]): str
   }
   return out;
 }
+
+/**
+ * What a `JSON.parse` error of `text` says, with where: `at line L:C: <what>` (1-based). The
+ * position comes from the error (Node reports an offset; the text's end when it ran out).
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : text.length;
+  const before = text.slice(0, offset).split('\n');
+  const line = before.length;
+  const column = before[before.length - 1]!.length + 1;
+  const what = message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s*in JSON at position \d+/, '')
+    .replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON value does');
+  return `is not valid JSON at line ${line}:${column}: ${what}`;
+}
