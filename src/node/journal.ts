@@ -24,7 +24,7 @@ import {
   type JournalHeader,
   removeLine,
 } from './journal-format.js';
-import { processIdentity } from './process-identity.js';
+import { identityTag, processIdentity } from './process-identity.js';
 
 /** Options of `Journal.open`. */
 export interface JournalOptions {
@@ -93,7 +93,8 @@ export class Journal {
     }
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
-    const name = `host-${process.pid}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
+    // The pid and its identity tag: a journal torn before its header still says whose it was.
+    const name = `host-${process.pid}-i${identityTag(process.pid)}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
     const journal = new Journal(dir, join(dir, name), app, options);
     journal.#fd = openSync(journal.path, 'ax', 0o600);
     journal.#bytes = 0;
