@@ -35,7 +35,8 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
  */
 export class UsageError extends StewardError {
   override name = 'UsageError';
-  override readonly code = 'STEWARD_USAGE';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_USAGE';
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

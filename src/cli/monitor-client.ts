@@ -43,7 +43,8 @@ export function monitorTarget(
 /** A failure talking to the monitor (exit code 1). Code `STEWARD_MONITOR_REQUEST`. */
 export class MonitorRequestError extends StewardError {
   override name = 'MonitorRequestError';
-  override readonly code = 'STEWARD_MONITOR_REQUEST';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_MONITOR_REQUEST';
 }
 
 /** GET `path` from the monitor as JSON, within `timeoutMs`. Throws MonitorRequestError. */

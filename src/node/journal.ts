@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { StewardError } from '../core/index.js';
 import { checkAppName, DEFAULT_APP, ensurePrivateDir, journalDir } from './journal-dir.js';
 import {
@@ -84,12 +85,12 @@ export class Journal {
    */
   static open(options: JournalOptions = {}): Journal {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('Journal.open(options): options must be an object.');
+      throw new StewardTypeError('Journal.open(options): options must be an object.');
     }
     const app = checkAppName(options.app ?? DEFAULT_APP, 'Journal.open()');
     const min = options.compactMinBytes;
     if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0)) {
-      throw new RangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
+      throw new StewardRangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
     }
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
@@ -187,7 +188,9 @@ export class Journal {
 
   #checkOpen(what: string): void {
     if (this.#fd === undefined) {
-      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`);
+      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`, {
+        code: 'STEWARD_JOURNAL_CLOSED',
+      });
     }
   }
 }

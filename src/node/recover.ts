@@ -21,6 +21,7 @@ import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:f
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { COMPACT_SUFFIX, JOURNAL_SUFFIX } from './journal.js';
 import { checkAppName, checkPrivateDir, DEFAULT_APP, journalDir } from './journal-dir.js';
 import { type DurableEntry, type JournalHeader, readJournal } from './journal-format.js';
@@ -87,12 +88,12 @@ function unreadableReason(error: unknown): string {
  */
 export async function recover(options: RecoverOptions = {}): Promise<RecoveryReport> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('recover(options): options must be an object.');
+    throw new StewardTypeError('recover(options): options must be an object.');
   }
   const app = checkAppName(options.app ?? DEFAULT_APP, 'recover()');
   const graceMs = options.graceMs ?? 1000;
   if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
-    throw new RangeError(`recover(): graceMs must be a number >= 0 (got ${graceMs}).`);
+    throw new StewardRangeError(`recover(): graceMs must be a number >= 0 (got ${graceMs}).`);
   }
   const dir = journalDir(app, options.dir);
   const report: RecoveryReport = {

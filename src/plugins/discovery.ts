@@ -5,6 +5,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { StewardTypeError } from '../core/errors.js';
 import { isModulePluginFile, type ManifestResult, type PluginManifest } from './manifest.js';
 import { displayPath, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
@@ -124,7 +125,7 @@ export async function discoverPlugins(
 ): Promise<DiscoveryResult> {
   const { hostVersion } = options;
   if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `discoverPlugins: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
     );
   }

@@ -18,7 +18,8 @@ import { ACORN_OPTIONS } from './metadata-literal.js';
  */
 export class PluginSyntaxError extends StewardError {
   override readonly name = 'PluginSyntaxError';
-  override readonly code = 'STEWARD_PLUGIN_SYNTAX';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_SYNTAX';
   constructor(
     /** Absolute path of the module that does not parse. */
     readonly file: string,

@@ -14,7 +14,8 @@ import type { ManifestResult } from './manifest.js';
  */
 export class ManifestError extends StewardError {
   override readonly name = 'ManifestError';
-  override readonly code = 'STEWARD_MANIFEST_INVALID';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_MANIFEST_INVALID';
   /** Absolute path of the offending file (or folder). */
   readonly file: string;
   /** Dotted path of the offending field; `''` when the problem is the file itself. */
