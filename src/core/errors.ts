@@ -42,7 +42,9 @@ export class StewardError extends Error {
 
   /** `instanceof StewardError` holds for subclasses and for Steward's branded built-in errors. */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof` (a subclass too).
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // biome-ignore lint/complexity/noThisInStatic: as above; only StewardError itself takes branded errors.
     return this === StewardError && typeof value === 'object' && value !== null && STEWARD in value;
   }
 }
