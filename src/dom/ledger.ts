@@ -9,7 +9,6 @@
  * was handed in is disposed at once, nothing is created, and `UseAfterCleanupError` says so.
  */
 
-import { StewardTypeError } from '../core/errors.js';
 import {
   type CleanupCallbackOptions,
   type CleanupOptions,
@@ -18,6 +17,7 @@ import {
   type Component,
   type ComponentOptions,
   type ResourceManager,
+  StewardTypeError,
   TrackedResource,
   type TrackOptions,
 } from '../core/index.js';
