@@ -63,10 +63,14 @@ async function exercise(dir: string, file: string, code: (v: string) => string, 
     for (const [how, save] of SAVES) {
       n++;
       save(file, code(`v${n}`));
+      let timer: NodeJS.Timeout | undefined;
       const line = await Promise.race([
         run.waitFor(new RegExp(`\\[${id}\\] running v${n}\\b`), 'stderr'),
-        new Promise<string>((resolve) => setTimeout(() => resolve(`missed (${how}, round ${round})`), 8000)),
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve(`missed (${how}, round ${round})`), 20_000);
+        }),
       ]);
+      clearTimeout(timer);
       expect(line, run.stderr()).toContain(`running v${n}`);
     }
   }
@@ -128,7 +132,7 @@ describe('steward run --watch and atomic saves', () => {
       git('checkout', '--', 'lib/label.js');
       // Back to v0: the count of "running v0" lines grows by one.
       await expect
-        .poll(() => run.stderr().match(/\[gitted\] running v0\b/g)?.length, { timeout: 8000, interval: 50 })
+        .poll(() => run.stderr().match(/\[gitted\] running v0\b/g)?.length, { timeout: 20_000, interval: 50 })
         .toBe(n + 1);
     }
     run.child.kill('SIGTERM');
