@@ -1,0 +1,48 @@
+/**
+ * The entry of a plugin's own process (transport-process.ts): the plugin's side of the runtime
+ * (remote-plugin.ts) over the process's IPC channel, booted by the first message. It exits when
+ * the channel closes (the host is gone), and reports an uncaught error before exiting with it.
+ */
+import { StewardError } from '../core/index.js';
+import { installDenialHooks } from './denial-hooks.js';
+import { runRemotePlugin, sendAccess } from './remote-plugin.js';
+import type { MessageChannelEnd, RemoteBoot } from './remote-protocol.js';
+import { serializeError } from './rpc.js';
+
+const maybeSend = process.send?.bind(process);
+if (!maybeSend) {
+  throw new StewardError('process-entry.ts runs only as a plugin process forked by the plugin host.', {
+    code: 'STEWARD_PROTOCOL',
+  });
+}
+
+const send = maybeSend;
+const channel: MessageChannelEnd = {
+  send: (message) => void send(message),
+  onMessage: (listener) => process.on('message', listener),
+};
+
+let dying = false;
+/** Tell the host why, then exit 1 (within a second whatever happens to the message). */
+function fatal(error: unknown): void {
+  if (dying) return;
+  dying = true;
+  setTimeout(() => process.exit(1), 1000).unref();
+  try {
+    send({ t: 'fatal', error: serializeError(error) }, undefined, undefined, () => process.exit(1));
+  } catch {
+    process.exit(1);
+  }
+}
+process.on('uncaughtException', fatal);
+process.on('unhandledRejection', fatal);
+// The host is gone (its end of the channel closed): nothing is left to serve.
+process.on('disconnect', () => process.exit(0));
+
+process.once('message', (message) => {
+  const boot = (message as { boot: RemoteBoot }).boot;
+  if (boot.permissions !== undefined && boot.permissionMode === 'enforce') {
+    installDenialHooks((access) => sendAccess(channel, access, true));
+  }
+  void runRemotePlugin(boot, channel);
+});
