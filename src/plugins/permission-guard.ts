@@ -7,6 +7,7 @@
  * `ctx` accesses here and refuses nothing.
  */
 import { constants } from 'node:fs';
+import path from 'node:path';
 import type { PluginContext } from './context.js';
 import {
   AccessDeniedError,
@@ -69,11 +70,12 @@ export class PermissionGuard {
         return ctx.storage();
       },
       open: async (file, flags, mode) => {
-        for (const permission of openPermissions(flags)) this.check({ permission, resource: String(file) });
+        for (const permission of openPermissions(flags))
+          this.check({ permission, resource: path.resolve(file) });
         return ctx.open(file, flags, mode);
       },
       watch: (file, options, listener) => {
-        this.check({ permission: 'fs.read', resource: String(file) });
+        this.check({ permission: 'fs.read', resource: path.resolve(file) });
         return ctx.watch(file, options, listener);
       },
       spawn: (command, args, options) => {

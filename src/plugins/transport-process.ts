@@ -12,12 +12,13 @@
  * - Its stdout and stderr lines go to the plugin's log (`info`, `warn`).
  */
 import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { StewardError } from '../core/index.js';
 import { runOutsideComponents } from '../node/attribution-context.js';
 import { processIdentity } from '../node/process-identity.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { LogLevel } from './logger.js';
-import { permissionArgs } from './permissions.js';
+import { permissionArgs, within } from './permissions.js';
 import { descendants, residentBytes, signalAll } from './process-tree.js';
 import { deserializeError, type SerializedError } from './rpc.js';
 import type { TransportFactory } from './runtime-remote.js';
@@ -46,6 +47,12 @@ export const processTransport: TransportFactory = (init, boot, events) => {
       ? permissionArgs(manifest, init.permissions)
       : []),
   ];
+  // Node grants a folder and everything under it only if the folder exists when the process
+  // starts (else it grants that one path): the storage folder is made first.
+  const granted = init.permissions;
+  if (granted && [...granted.read, ...granted.write].some((p) => within(p, init.storageDir))) {
+    mkdirSync(init.storageDir, { recursive: true });
+  }
   const group = process.platform !== 'win32';
   const child = runOutsideComponents(() =>
     fork(compiledEntry('process-entry.js', 'Process'), [], {
