@@ -5,6 +5,7 @@
  */
 import { StewardError } from '../core/index.js';
 import { installDenialHooks } from './denial-hooks.js';
+import { descendants, signalAll } from './process-tree.js';
 import { runRemotePlugin, sendAccess } from './remote-plugin.js';
 import type { MessageChannelEnd, RemoteBoot } from './remote-protocol.js';
 import { serializeError } from './rpc.js';
@@ -36,12 +37,36 @@ function fatal(error: unknown): void {
 }
 process.on('uncaughtException', fatal);
 process.on('unhandledRejection', fatal);
-// The host is gone (its end of the channel closed): nothing is left to serve.
-process.on('disconnect', () => process.exit(0));
+let enforced = false;
+const hostPid = process.ppid;
+
+/**
+ * End the children that left the process group (the group itself is signalled by whoever ends
+ * this process): found in /proc, which a process under the permission model may not read — its
+ * children need --allow-child-process, and the group signal is what ends them then. Killed at
+ * once when the host is gone (nobody would follow up), else asked with SIGTERM (the host sends
+ * SIGKILL after its grace period).
+ */
+function endStrays(): void {
+  if (enforced) return;
+  signalAll(descendants(process.pid), process.ppid === hostPid ? 'SIGTERM' : 'SIGKILL');
+}
+// The host is gone (its end of the channel closed, even by SIGKILL): nothing is left to serve.
+process.on('disconnect', () => {
+  endStrays();
+  process.exit(0);
+});
+// Ended by the host, or by its watchdog when the host died (that SIGTERM may come before the
+// channel's close is noticed).
+process.on('SIGTERM', () => {
+  endStrays();
+  process.exit(143);
+});
 
 process.once('message', (message) => {
   const boot = (message as { boot: RemoteBoot }).boot;
-  if (boot.permissions !== undefined && boot.permissionMode === 'enforce') {
+  enforced = boot.permissions !== undefined && boot.permissionMode === 'enforce';
+  if (enforced) {
     installDenialHooks((access) => sendAccess(channel, access, true));
   }
   void runRemotePlugin(boot, channel);

@@ -5,6 +5,40 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
+/** One line of /proc/<pid>/stat from the state on: [0] state, [1] ppid, [2] process group. */
+function statFields(pid: string | number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/**
+ * Whether a process, or for a negative number a process group, still has a member that is not
+ * a zombie (a zombie holds its pid until reaped, but runs nothing and holds no port).
+ */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  let entries: string[];
+  try {
+    entries = pid > 0 ? [String(pid)] : readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return true; // no /proc: the signal test is all there is
+  }
+  return entries.some((entry) => {
+    const fields = statFields(entry);
+    if (!fields || fields[0] === 'Z' || fields[0] === 'X') return false;
+    return pid > 0 || Number(fields[2]) === -pid;
+  });
+}
+
 /** Pids of every live descendant of `pid` (children first), or [] where `/proc` is not readable. */
 export function descendants(pid: number): number[] {
   let entries: string[];
@@ -16,14 +50,9 @@ export function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // Field 4 (ppid) follows the command name, which may hold spaces and parentheses.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const fields = statFields(entry);
+    if (!fields) continue;
+    const ppid = Number(fields[1]);
     const list = children.get(ppid);
     if (list) list.push(Number(entry));
     else children.set(ppid, [Number(entry)]);

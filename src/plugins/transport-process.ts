@@ -19,7 +19,7 @@ import { processIdentity } from '../node/process-identity.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { LogLevel } from './logger.js';
 import { permissionArgs, within } from './permissions.js';
-import { descendants, residentBytes, signalAll } from './process-tree.js';
+import { alive, descendants, residentBytes, signalAll } from './process-tree.js';
 import { deserializeError, type SerializedError } from './rpc.js';
 import type { TransportFactory } from './runtime-remote.js';
 import { compiledEntry, MIN_HEAP_MB } from './transport-worker.js';
@@ -173,16 +173,6 @@ async function endTree(pid: number, group: boolean, exited: Promise<void>): Prom
     await new Promise((r) => setTimeout(r, 10));
   }
   signalAll(targets, 'SIGKILL');
-}
-
-/** Whether a process (or, for a negative pid, a process group) still exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Why a plugin process ended without being asked to, worded for the user. */
