@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
+import { pluginHostControl, startMonitor } from '../../src/monitor/index.js';
 import { pidExists } from '../../src/node/index.js';
 import { type PluginEvents, PluginHost, type PluginHostOptions } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
@@ -283,6 +284,37 @@ describe('process isolation under Node’s permission model', () => {
     expect(logs.some((l) => l.startsWith(`warn [reads-outside] permission denied: fs.read ${secret}`))).toBe(
       true,
     );
+  });
+
+  it("a denial shows in the monitor's event stream (plugin, permission, resource)", async () => {
+    await writeFile(join(fx.root, 'secret.txt'), 'the secret');
+    await corpus('reads-outside');
+    const monitor = await startMonitor(host.manager, { port: 0, plugins: pluginHostControl(host) });
+    try {
+      await host.start();
+      const secret = join(fx.root, 'secret.txt');
+      await until(() => access.length > 0);
+      await vi.waitFor(
+        async () => {
+          const res = await fetch(`${monitor.origin}/api/events/recent`, {
+            headers: { authorization: `Bearer ${monitor.token}` },
+          });
+          const { events } = (await res.json()) as { events: Array<Record<string, unknown>> };
+          expect(events).toContainEqual(
+            expect.objectContaining({
+              type: 'plugin',
+              plugin: 'reads-outside',
+              change: 'permissionDenied',
+              permission: 'fs.read',
+              resource: secret,
+            }),
+          );
+        },
+        { timeout: 10_000, interval: 50 },
+      );
+    } finally {
+      await monitor.close();
+    }
   });
 
   it('writes outside its storage are refused; inside they land (checked on disk)', async () => {
