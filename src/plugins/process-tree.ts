@@ -3,7 +3,7 @@
  * `/proc`, so a grandchild that left the process group with `setsid` is still found) and its
  * resident memory. Elsewhere both answer "unknown" and the process group is all that is ended.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** One line of /proc/<pid>/stat from the state on: [0] state, [1] ppid, [2] process group. */
 function statFields(pid: string | number): string[] | undefined {
@@ -41,13 +41,57 @@ export function alive(pid: number): boolean {
 
 /** Pids of every live descendant of `pid` (children first), or [] where `/proc` is not readable. */
 export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  let index: Map<number, number[]> | undefined;
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    let children = childrenOf(parent);
+    if (children === undefined) {
+      index ??= parentIndex();
+      children = index.get(parent) ?? [];
+    }
+    for (const child of children) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
+}
+
+/** The children of `pid` from `/proc/<pid>/task/<tid>/children` (each thread's), if the kernel has it. */
+function childrenOf(pid: number): number[] | undefined {
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return existsSync('/proc/self') ? [] : undefined; // exited, or no /proc
+  }
+  const out: number[] = [];
+  for (const task of tasks) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(`/proc/${pid}/task/${task}`)) {
+        return undefined; // a kernel without the children file: scan /proc instead
+      }
+      continue;
+    }
+    for (const part of text.split(' ')) if (part.trim() !== '') out.push(Number(part));
+  }
+  return out;
+}
+
+/** Every process's children, from one scan of `/proc` (the fallback of {@link descendants}). */
+function parentIndex(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return [];
+    return children;
   }
-  const children = new Map<number, number[]>();
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = statFields(entry);
@@ -57,15 +101,7 @@ export function descendants(pid: number): number[] {
     if (list) list.push(Number(entry));
     else children.set(ppid, [Number(entry)]);
   }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
-  }
-  return out;
+  return children;
 }
 
 /** Resident set size of `pid`, bytes, or undefined where `/proc` is not readable. */

@@ -13,6 +13,9 @@
  */
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import nodeModule from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StewardError } from '../core/index.js';
 import { runOutsideComponents } from '../node/attribution-context.js';
 import { processIdentity } from '../node/process-identity.js';
@@ -39,6 +42,7 @@ const NATIVE: Readonly<Record<string, string>> = {
 export const processTransport: TransportFactory = (init, boot, events) => {
   const { manifest, memoryLimit } = init;
   const id = manifest.id;
+  const enforced = init.permissions !== undefined && init.permissionMode === 'enforce';
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
   const execArgv = [
     ...(init.execArgv ?? process.execArgv),
@@ -60,6 +64,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
       serialization: 'advanced',
       detached: group,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: childEnv(enforced),
     }),
   );
   const pid = child.pid;
@@ -156,6 +161,17 @@ export const processTransport: TransportFactory = (init, boot, events) => {
 };
 
 /**
+ * The plugin process's environment: the host's, plus Node's compile cache where Node has one
+ * (22.1+) and the permission model is off (the cache is written outside the plugin's grants) —
+ * Steward's own modules are then compiled once per machine, not once per plugin start.
+ */
+function childEnv(enforced: boolean): NodeJS.ProcessEnv {
+  const hasCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+  if (enforced || !hasCache || process.env.NODE_COMPILE_CACHE !== undefined) return process.env;
+  return { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') };
+}
+
+/**
  * End the process tree of `pid`: SIGTERM to its group and to every descendant outside it (the
  * leader may be dead already, after a crash, with children of its group still running); SIGKILL
  * to whatever is left once the leader exited and the group emptied, or the grace period ran out.
@@ -165,11 +181,11 @@ async function endTree(pid: number, group: boolean, exited: Promise<void>): Prom
   const targets = [group ? -pid : pid, ...strays];
   signalAll(targets, 'SIGTERM');
   const deadline = Date.now() + PROCESS_KILL_GRACE_MS;
-  let leaderGone = false;
-  void exited.then(() => {
-    leaderGone = true;
-  });
-  while (Date.now() < deadline && !(leaderGone && !alive(group ? -pid : pid) && !strays.some(alive))) {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, PROCESS_KILL_GRACE_MS)))]);
+  clearTimeout(timer);
+  // The leader is gone (or the grace is over): wait for the rest of the tree, within the grace.
+  while (Date.now() < deadline && (alive(group ? -pid : pid) || strays.some(alive))) {
     await new Promise((r) => setTimeout(r, 10));
   }
   signalAll(targets, 'SIGKILL');
