@@ -30,6 +30,9 @@ import { compiledEntry, MIN_HEAP_MB } from './transport-worker.js';
 /** Time a plugin process gets between SIGTERM and SIGKILL when it is ended, ms. */
 export const PROCESS_KILL_GRACE_MS = 2000;
 
+/** Longest interval between two looks at a plugin process's resident memory, ms. */
+const RSS_WATCH_MS = 250;
+
 const NATIVE: Readonly<Record<string, string>> = {
   SIGABRT: ' (a native crash: process.abort(), a failed assertion or a fatal error in native code)',
   SIGSEGV: ' (a native crash: invalid memory access)',
@@ -97,7 +100,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   });
 
   // The RSS watch: from outside, so a plugin spinning in a loop is caught too.
-  const interval = Math.max(10, Math.min(init.statsIntervalMs ?? 1000, 1000));
+  const interval = Math.max(10, Math.min(init.statsIntervalMs ?? RSS_WATCH_MS, RSS_WATCH_MS));
   const watch = setInterval(() => {
     if (pid === undefined || rssLimit === undefined || overLimit !== undefined) return;
     const rss = residentBytes(pid) ?? reportedRss;
