@@ -41,7 +41,8 @@ export const permissionsCommand: Command = {
       import('../plugins/permission-audit.js'),
       import('./run.js'),
     ]);
-    const id = existsSync(target) ? (await readManifest(target)).id : target;
+    const manifest = existsSync(target) ? await readManifest(target) : undefined;
+    const id = manifest?.id ?? target;
     const dir = resolve(values.dir ?? AUDIT_DIR);
     const record = audit.readAuditRecord(dir, id);
     if (!record) {
@@ -51,7 +52,10 @@ export const permissionsCommand: Command = {
       );
       return EXIT.failure;
     }
-    const block = audit.smallestPermissions(record);
+    // What a plugin process reads anyway is not listed (its own folder is: other tiers need it).
+    const { implicitReads } = await import('../plugins/permissions.js');
+    const implicit = manifest ? implicitReads(manifest).filter((p) => p !== manifest.dir) : [];
+    const block = audit.smallestPermissions(record, implicit);
     io.stdout(
       values.json
         ? `${JSON.stringify({ permissions: block, record }, null, 2)}\n`

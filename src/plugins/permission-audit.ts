@@ -83,8 +83,15 @@ export function readAuditRecord(dir: string, id: string): AuditRecord | undefine
   }
 }
 
-/** The smallest `permissions` block (as the manifest writes it) that allows every access in `record`. */
-export function smallestPermissions(record: AuditRecord): {
+/**
+ * The smallest `permissions` block (as the manifest writes it) that allows every access in
+ * `record`. Reads under `implicit` (what a plugin process may read anyway: Steward's files, the
+ * `node_modules` it resolves from) are left out.
+ */
+export function smallestPermissions(
+  record: AuditRecord,
+  implicit: readonly string[] = [],
+): {
   fs: { read: string[]; write: string[] };
   childProcess: boolean;
   worker: boolean;
@@ -93,7 +100,8 @@ export function smallestPermissions(record: AuditRecord): {
   const paths = (permission: 'fs.read' | 'fs.write'): string[] => {
     const absolute = record.accesses
       .filter((a) => a.permission === permission)
-      .map((a) => path.resolve(record.dir, a.resource));
+      .map((a) => path.resolve(record.dir, a.resource))
+      .filter((p) => permission === 'fs.write' || !implicit.some((root) => within(p, root)));
     const kept = absolute.filter(
       (p, i) => absolute.indexOf(p) === i && !absolute.some((other) => other !== p && within(p, other)),
     );

@@ -4,7 +4,8 @@
  * the channel closes (the host is gone), and reports an uncaught error before exiting with it.
  */
 import { StewardError } from '../core/index.js';
-import { installDenialHooks } from './denial-hooks.js';
+import { installAuditHooks, installDenialHooks, withoutHooks } from './access-hooks.js';
+import { implicitReads } from './permissions.js';
 import { descendants, signalAll } from './process-tree.js';
 import { runRemotePlugin, sendAccess } from './remote-plugin.js';
 import type { MessageChannelEnd, RemoteBoot } from './remote-protocol.js';
@@ -18,8 +19,18 @@ if (!maybeSend) {
 }
 
 const send = maybeSend;
+// In audit mode the ctx guard and the fs hooks may both see one access: the host hears it once.
+const accessSeen = new Set<string>();
 const channel: MessageChannelEnd = {
-  send: (message) => void send(message),
+  send(message) {
+    const m = message as { t?: string; permission?: string; resource?: string; denied?: boolean };
+    if (m.t === 'access') {
+      const key = `${m.denied}\0${m.permission}\0${m.resource}`;
+      if (accessSeen.has(key)) return;
+      accessSeen.add(key);
+    }
+    void send(message);
+  },
   onMessage: (listener) => process.on('message', listener),
 };
 
@@ -49,7 +60,7 @@ const hostPid = process.ppid;
  */
 function endStrays(): void {
   if (enforced) return;
-  signalAll(descendants(process.pid), process.ppid === hostPid ? 'SIGTERM' : 'SIGKILL');
+  withoutHooks(() => signalAll(descendants(process.pid), process.ppid === hostPid ? 'SIGTERM' : 'SIGKILL'));
 }
 // The host is gone (its end of the channel closed, even by SIGKILL): nothing is left to serve.
 process.on('disconnect', () => {
@@ -66,8 +77,9 @@ process.on('SIGTERM', () => {
 process.once('message', (message) => {
   const boot = (message as { boot: RemoteBoot }).boot;
   enforced = boot.permissions !== undefined && boot.permissionMode === 'enforce';
-  if (enforced) {
-    installDenialHooks((access) => sendAccess(channel, access, true));
+  if (enforced) installDenialHooks((access) => sendAccess(channel, access, true));
+  else if (boot.permissionMode === 'audit') {
+    installAuditHooks((access) => sendAccess(channel, access, false), implicitReads(boot.manifest));
   }
   void runRemotePlugin(boot, channel);
 });

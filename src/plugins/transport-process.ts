@@ -50,9 +50,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   const execArgv = [
     ...(init.execArgv ?? process.execArgv),
     ...(heapMb !== undefined ? [`--max-old-space-size=${heapMb}`] : []),
-    ...(init.permissions && init.permissionMode === 'enforce'
-      ? permissionArgs(manifest, init.permissions)
-      : []),
+    ...(enforced ? permissionArgs(manifest, init.permissions!) : []),
   ];
   // Node grants a folder and everything under it only if the folder exists when the process
   // starts (else it grants that one path): the storage folder is made first.
@@ -103,14 +101,16 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   const interval = Math.max(10, Math.min(init.statsIntervalMs ?? RSS_WATCH_MS, RSS_WATCH_MS));
   const watch = setInterval(() => {
     if (pid === undefined || rssLimit === undefined || overLimit !== undefined) return;
+    // A process that must go at once: its whole group, wherever it is in its work.
     const rss = residentBytes(pid) ?? reportedRss;
     if (rss === undefined || rss <= rssLimit) return;
     overLimit = `its process's resident memory (${mb(rss)}) went past its limit (${mb(memoryLimit!.bytes)} above the ${mb(
       rssLimit - memoryLimit!.bytes,
     )} it used once imported)`;
-    signalAll([-pid], 'SIGKILL');
+    signalAll([group ? -pid : pid], 'SIGKILL');
   }, interval);
   watch.unref();
+  if (!memoryLimit) clearInterval(watch);
 
   let closed = false;
   const close = (crash: Error): void => {

@@ -146,6 +146,20 @@ describe('smallestPermissions', () => {
       worker: false,
       reason: expect.stringContaining('runs convert'),
     });
+    // What a plugin process reads anyway (its node_modules) is not listed.
+    const withModules = smallestPermissions(
+      {
+        plugin: 'thumbs',
+        dir,
+        storageDir,
+        accesses: [
+          { permission: 'fs.read', resource: '/srv/node_modules/sharp/lib/data.bin' },
+          { permission: 'fs.read', resource: `${dir}/index.js` },
+        ],
+      },
+      ['/srv/node_modules'],
+    );
+    expect(withModules.fs.read).toEqual(['./index.js']);
     expect(smallestPermissions({ plugin: 'x', dir, storageDir, accesses: [] })).toEqual({
       fs: { read: [], write: [] },
       childProcess: false,

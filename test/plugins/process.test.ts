@@ -406,6 +406,26 @@ describe('permissions at the ctx level (inline and worker: a guard, not a sandbo
 });
 
 describe('audit mode', () => {
+  it("in a process, the plugin's own fs calls are heard too, and nothing is refused", async () => {
+    await writeFile(join(fx.root, 'secret.txt'), 'the secret');
+    await corpus('reads-outside');
+    const audit = makeHost({ permissions: 'audit' });
+    try {
+      await audit.start();
+      const result = json<Record<string, unknown>>(storageFile('reads-outside', 'result.json'));
+      expect(result).toEqual({ own: true, sync: 'the secret', promise: 'the secret', ctx: 'opened' });
+      const secret = join(fx.root, 'secret.txt');
+      const heard = access.filter((a) => a.id === 'reads-outside');
+      expect(heard.filter((a) => a.resource === secret)).toEqual([
+        { id: 'reads-outside', isolation: 'process', permission: 'fs.read', resource: secret, denied: false },
+      ]);
+      expect(heard.some((a) => a.permission === 'fs.write' && a.resource.endsWith('result.json'))).toBe(true);
+      expect(heard.every((a) => !a.denied)).toBe(true);
+    } finally {
+      await audit.dispose();
+    }
+  });
+
   it('refuses nothing, in any tier, and tells every ctx access once', async () => {
     const script = (id: string) => `export default { async activate(ctx) {
       const dir = await ctx.storage();
