@@ -29,6 +29,9 @@ Options:
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
+  --block-threshold <ms>    Say which plugin blocks the event loop once it is stuck this
+                            long (default 3000; the watchdog samples it from its own thread)
+  --no-health               Do not watch plugins' health (no watchdog thread, no budgets)
   -h, --help                Show this help
 
 In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
@@ -47,6 +50,8 @@ const OPTIONS = {
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
+  'block-threshold': { type: 'string' },
+  'no-health': { type: 'boolean' },
 } as const;
 
 const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
@@ -116,6 +121,10 @@ export const runCommand: Command = {
     }
     const port = number(values.monitor, 'monitor', 0);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
+    if (values['no-health'] && values['block-threshold'] !== undefined) {
+      throw new UsageError('steward run: --block-threshold needs the health watch; drop --no-health.');
+    }
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
       { ResourceManager },
@@ -140,6 +149,7 @@ export const runCommand: Command = {
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
+      ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
       log: (r) =>
         io.stderr(
           `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,

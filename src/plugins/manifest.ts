@@ -7,9 +7,11 @@
  * one {@link PluginManifest}; every problem is a {@link ManifestError} naming file and field
  * (manifest-errors.ts). Reading a manifest never executes plugin code.
  */
+
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StewardError } from '../core/index.js';
+import type { PluginBudget } from './manifest-budget.js';
 import { invalid, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
 import { loadPackageManifest } from './manifest-package.js';
@@ -60,6 +62,8 @@ export interface PluginManifest {
   readonly timeouts: PluginTimeouts;
   /** Restart policy of a worker plugin that crashes: up to `maxRestarts` times, waiting `backoffMs` × 2^n. */
   readonly restart?: { readonly maxRestarts: number; readonly backoffMs: number };
+  /** Health budget (event-loop utilisation, heap) and what to do when it is broken. */
+  readonly budget?: PluginBudget;
   /** Absolute real path (symlinks resolved) of the module to load. */
   readonly entry: string;
   /** Absolute real path of the plugin folder (the containing folder for module plugins). */

@@ -84,6 +84,16 @@ export interface DeactivateOutcome {
 export interface RuntimeStats {
   /** V8 heap of the runtime's own isolate; undefined inline (it shares the host's). */
   readonly heap: HeapFigures | undefined;
+  /** Cumulative event-loop times of the runtime's own thread; undefined inline. */
+  readonly loop?: LoopFigures | undefined;
+  /** When the runtime's other side was last heard from, ms since the epoch; undefined inline. */
+  readonly heardAt?: number;
+}
+
+/** Cumulative event-loop times of a thread since it started (`performance.eventLoopUtilization()`), ms. */
+export interface LoopFigures {
+  readonly idle: number;
+  readonly active: number;
 }
 
 /** Events of a runtime. */
