@@ -15,7 +15,7 @@
  *   unload). An inline plugin's ELU is the share of the window the host's thread spent blocked
  *   in its code. A plugin that is not active when its action comes is left alone.
  */
-import type { Emitter } from '../core/index.js';
+import { type Emitter, StewardError } from '../core/index.js';
 import { type LoopBlock, type LoopWatchdog, watchEventLoop } from '../node/loop-watchdog.js';
 import type { CpuProfile, HotSpot } from '../node/profile-blame.js';
 import type { PluginEvents } from './events.js';
