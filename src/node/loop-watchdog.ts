@@ -84,6 +84,8 @@ function positiveMs(value: number | undefined, fallback: number, name: string): 
 const THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
+// A TypeScript loader may wrap functions in its name-keeping helper: give the copy one.
+const __name = (target) => target;
 const blameProfile = ${blameProfile.toString()};
 const { stamp, thresholdMs, profileMs, sampleMs, report, pollMs } = workerData;
 const beat = new BigInt64Array(stamp);
@@ -119,9 +121,14 @@ async function sample(episode) {
     while (!episode.resumed && Date.now() - episode.detectedAt < profileMs) {
       const paused = new Promise((resolve) => { onPaused = resolve; });
       await post('Debugger.pause');
-      const params = await Promise.race([paused, sleep(Math.max(200, sampleMs * 20)).then(() => undefined)]);
+      // The first pause can take a while (enabling the debugger walks every script); give it what
+      // is left of the window. A thread that runs again resumes on its own and ends the episode.
+      let params;
+      while (params === undefined && !episode.resumed && Date.now() - episode.detectedAt < profileMs) {
+        params = await Promise.race([paused, sleep(50).then(() => undefined)]);
+      }
       onPaused = undefined;
-      if (params === undefined) break; // the thread ran again before it could be paused
+      if (params === undefined) break;
       let node = root;
       const frames = params.callFrames;
       for (let i = frames.length - 1; i >= 0; i--) {
