@@ -19,7 +19,7 @@
  * to the process would see the sampling pauses: don't watch a process you are debugging.
  */
 import { Worker } from 'node:worker_threads';
-import { StewardError } from '../core/index.js';
+import { StewardRangeError } from '../core/index.js';
 import { type BlameRoot, blameProfile, type CpuProfile, type ProfileBlame } from './profile-blame.js';
 
 /** Options of {@link watchEventLoop}. */
@@ -72,9 +72,8 @@ export interface LoopWatchdog {
 function positiveMs(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 2 ** 31 - 1) {
-    throw new StewardError(
+    throw new StewardRangeError(
       `watchEventLoop(): ${name} must be a whole number between 1 and 2147483647 (got ${String(value)}).`,
-      { code: 'STEWARD_INVALID_OPTION' },
     );
   }
   return value;

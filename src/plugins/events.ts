@@ -3,8 +3,10 @@
  */
 import type { CleanupReport } from '../core/index.js';
 import type { LoopBlockFinding } from './health.js';
+import type { PluginIsolation } from './manifest.js';
 import type { BudgetAction } from './manifest-budget.js';
 import type { ManifestError } from './manifest-errors.js';
+import type { PermissionName } from './permissions.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
 
 /** Event name → payload of a `PluginHost`. */
@@ -33,5 +35,16 @@ export interface PluginEvents {
     readonly breaches: number;
     readonly checks: number;
     readonly action: BudgetAction;
+  };
+  /**
+   * A plugin was refused an access its manifest's permissions do not allow (`denied`), or, with
+   * `permissions: 'audit'`, made one (each distinct access once per activation).
+   */
+  access: {
+    readonly id: string;
+    readonly isolation: PluginIsolation;
+    readonly permission: PermissionName;
+    readonly resource: string;
+    readonly denied: boolean;
   };
 }

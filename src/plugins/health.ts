@@ -15,7 +15,7 @@
  *   unload). An inline plugin's ELU is the share of the window the host's thread spent blocked
  *   in its code. A plugin that is not active when its action comes is left alone.
  */
-import { type Emitter, StewardError } from '../core/index.js';
+import { type Emitter, StewardRangeError } from '../core/index.js';
 import { type LoopBlock, type LoopWatchdog, watchEventLoop } from '../node/loop-watchdog.js';
 import type { CpuProfile, HotSpot } from '../node/profile-blame.js';
 import type { PluginEvents } from './events.js';
@@ -105,8 +105,8 @@ export interface HealthHost {
 function option(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0) || value > max) {
-    throw new TypeError(
-      `PluginHost: health.${name} must be a number above 0 and at most ${max} (got ${String(value)}).`,
+    throw new StewardRangeError(
+      `new PluginHost(): health.${name} must be a number above 0 and at most ${max} (got ${String(value)}).`,
     );
   }
   return value;

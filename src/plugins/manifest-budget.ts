@@ -8,6 +8,7 @@
  * ```
  */
 import * as z from 'zod';
+import { StewardRangeError } from '../core/index.js';
 import { parseByteSize } from './byte-size.js';
 
 /** What the host does when a plugin breaks its budget `checks` times in a row. */
@@ -38,14 +39,16 @@ export function parseDuration(input: string | number): number {
   else {
     const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(input);
     if (match === null) {
-      throw new Error(
+      throw new StewardRangeError(
         `"${input}" is not a duration; write e.g. "10s", "500ms" or "2m", or a number of milliseconds`,
       );
     }
     ms = Number(match[1]) * UNITS[match[2]!]!;
   }
   if (!Number.isFinite(ms) || ms < 0 || Math.round(ms) !== ms) {
-    throw new Error(`must be a whole, non-negative number of milliseconds (got ${String(input)})`);
+    throw new StewardRangeError(
+      `must be a whole, non-negative number of milliseconds (got ${String(input)})`,
+    );
   }
   return ms;
 }

@@ -9,11 +9,13 @@
 import { Emitter, type ServiceRegistration, tokenFor } from '../core/index.js';
 import type { LogLevel } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
+import { deniedAccess } from './permissions.js';
 import { ResourceMirror } from './remote-mirror.js';
 import {
   type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
+  type ProcessFigures,
   type RemoteBoot,
   type RemoteDisposalProblem,
   type RemoteEvent,
@@ -80,6 +82,7 @@ export class RemoteRuntime implements PluginRuntime {
   #heap: HeapFigures | undefined;
   /** When the plugin's side last sent anything (its stats come every `statsIntervalMs`). */
   #heardAt = Date.now();
+  #process: ProcessFigures | undefined;
   #ending = false;
   #crashError: Error | undefined;
 
@@ -100,6 +103,11 @@ export class RemoteRuntime implements PluginRuntime {
       storageDir: init.storageDir,
       memoryLimit: init.memoryLimit,
       statsIntervalMs: init.statsIntervalMs ?? 1000,
+      permissions: init.permissions,
+      permissionMode: init.permissionMode,
+      // The process tier is enforced by Node's permission model; audit mode refuses nothing anywhere.
+      guardContext: isolation !== 'process' || init.permissionMode === 'audit',
+      processFigures: isolation === 'process',
     };
     this.#transport = connect(init, boot, {
       message: (message) => this.#receive(message),
@@ -154,7 +162,12 @@ export class RemoteRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { heap: this.#heap, loop: this.#transport.loop?.(), heardAt: this.#heardAt };
+    return {
+      heap: this.#heap,
+      process: this.#process,
+      loop: this.#transport.loop?.(),
+      heardAt: this.#heardAt,
+    };
   }
 
   #receive(raw: unknown): void {
@@ -166,8 +179,19 @@ export class RemoteRuntime implements PluginRuntime {
       case 'loaded':
         this.#settleLoad({ ms: message.ms });
         break;
-      case 'load-failed':
-        this.#settleLoad({ error: deserializeError(message.error) });
+      case 'load-failed': {
+        const error = deserializeError(message.error);
+        const denied = deniedAccess(error);
+        if (denied) this.events.emit('access', { ...denied, denied: true });
+        this.#settleLoad({ error });
+        break;
+      }
+      case 'access':
+        this.events.emit('access', {
+          permission: message.permission,
+          resource: message.resource,
+          denied: message.denied,
+        });
         break;
       case 'sync':
         this.#sync(message);
@@ -202,10 +226,15 @@ export class RemoteRuntime implements PluginRuntime {
 
   #sync(message: Extract<RemoteEvent, { t: 'sync' }>): void {
     this.#heap = message.heap;
+    if (message.process) this.#process = message.process;
     const session = this.#session;
     if (!session) return;
     session.metadata.heapUsed = message.heap.used;
     session.metadata.heapLimit = message.heap.limit;
+    if (message.process) {
+      session.metadata.rss = message.process.rss;
+      session.metadata.cpuMs = Math.round(message.process.cpuMs);
+    }
     if (session.component.disposed) return;
     for (const change of message.changes) {
       // The plugin's side enforced its own limit already; a host limit refusing a mirror (a global
@@ -213,7 +242,10 @@ export class RemoteRuntime implements PluginRuntime {
       try {
         this.#mirror.apply(session.component, change);
       } catch (error) {
-        this.#log('warn', `the host could not mirror a worker resource: ${(error as Error).message}`);
+        this.#log(
+          'warn',
+          `the host could not mirror a ${this.isolation} resource: ${(error as Error).message}`,
+        );
       }
     }
   }
