@@ -32,6 +32,9 @@ Options:
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
+  --block-threshold <ms>    Say which plugin blocks the event loop once it is stuck this
+                            long (default 3000; the watchdog samples it from its own thread)
+  --no-health               Do not watch plugins' health (no watchdog thread, no budgets)
   -h, --help                Show this help
 
 In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
@@ -51,6 +54,8 @@ const OPTIONS = {
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
+  'block-threshold': { type: 'string' },
+  'no-health': { type: 'boolean' },
 } as const;
 
 /** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
@@ -209,6 +214,10 @@ export const runCommand: Command = {
     }
     const port = number(values.monitor, 'monitor', 0, 65535);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
+    if (values['no-health'] && values['block-threshold'] !== undefined) {
+      throw new UsageError('steward run: --block-threshold needs the health watch; drop --no-health.');
+    }
     await checkFolders(dirs);
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
@@ -235,6 +244,7 @@ export const runCommand: Command = {
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
+      ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
       log: (r) =>
         io.stderr(
           `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,

@@ -44,7 +44,23 @@ export {
   readJournal,
 } from './journal-format.js';
 export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
+export {
+  type LoopBlock,
+  type LoopBlockEnd,
+  type LoopWatchdog,
+  type LoopWatchdogOptions,
+  watchEventLoop,
+} from './loop-watchdog.js';
 export { pidExists, processIdentity, processLiveness } from './process-identity.js';
+export {
+  type BlameRoot,
+  type BlameShare,
+  blameProfile,
+  type CpuProfile,
+  type CpuProfileNode,
+  type HotSpot,
+  type ProfileBlame,
+} from './profile-blame.js';
 export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
 export {
   installShutdown,

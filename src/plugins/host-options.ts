@@ -6,6 +6,7 @@
 import { StewardRangeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
+import type { HealthOptions, PluginHealthFigures } from './health.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
@@ -55,6 +56,13 @@ export interface PluginHostOptions {
    * A host of compiled plugins can pass `[]`.
    */
   readonly workerExecArgv?: readonly string[];
+  /**
+   * Watch plugins' health (docs/plugins.md, "Health"): a watchdog thread blames whoever blocks the
+   * host's event loop, worker plugins' ELU and heap are read from the host's side, unresponsive
+   * workers are flagged, manifests' budgets are enforced. Off by default (it starts a thread);
+   * `steward run` turns it on.
+   */
+  readonly health?: boolean | HealthOptions;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */
@@ -90,6 +98,8 @@ export interface PluginInfo {
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;
+  /** Health figures, when the host watches health and has seen the plugin run. */
+  health?: PluginHealthFigures;
 }
 
 /** Result of `start()`: what ended in which state. */

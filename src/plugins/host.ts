@@ -9,6 +9,7 @@
  * host-lifecycle.ts, the states in host-registry.ts and plugin-state.ts; where plugin code runs
  * is a runtime's business (runtime.ts).
  */
+
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
 import { type Attribution, enableAttribution } from '../node/index.js';
@@ -16,6 +17,7 @@ import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
+import { PluginHealth } from './health.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -50,6 +52,7 @@ export class PluginHost implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
+  readonly #health: PluginHealth | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -91,6 +94,22 @@ export class PluginHost implements AsyncDisposable {
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
     });
+    const registry = this.#registry;
+    this.#health = options.health
+      ? new PluginHealth({
+          options: options.health === true ? {} : options.health,
+          records: () => registry.records(),
+          isolationOf: (record) => registry.isolationOf(record.manifest),
+          events: this.events,
+          log: sink,
+          act: (id, action) => (action === 'restart' ? this.reload(id) : this.unload(id)),
+        })
+      : undefined;
+  }
+
+  /** The health watch, when the host was made with `health` (figures, recent blocked-loop findings). */
+  get health(): PluginHealth | undefined {
+    return this.#health;
   }
 
   /** Subscribe to a plugin event; shorthand for `events.on`. */
@@ -102,13 +121,19 @@ export class PluginHost implements AsyncDisposable {
 
   /** Every known plugin, in activation order where resolvable, then by id. Changes nothing. */
   list(): PluginInfo[] {
-    return this.#registry.list();
+    return this.#registry.list().map((info) => this.#withHealth(info));
   }
 
   /** One plugin, or undefined. Changes nothing. */
   get(id: string): PluginInfo | undefined {
     const record = this.#registry.find(id);
-    return record && this.#registry.info(record);
+    return record && this.#withHealth(this.#registry.info(record));
+  }
+
+  #withHealth(info: PluginInfo): PluginInfo {
+    const figures = this.#health?.figures(info.id);
+    if (figures !== undefined) info.health = figures;
+    return info;
   }
 
   /** The plugin's live context (inline plugins, while activated), for tests and tools. */
@@ -282,6 +307,7 @@ export class PluginHost implements AsyncDisposable {
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
       for (const watcher of [...this.#watchers]) watcher.dispose();
+      const health = this.#health?.close();
       this.#lifecycle.dispose();
       await this.#exclusive(async () => {
         const ids = new Set<string>();
@@ -294,6 +320,7 @@ export class PluginHost implements AsyncDisposable {
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
+      await health;
     })();
     return this.#disposed;
   }

@@ -93,6 +93,16 @@ export interface RuntimeStats {
   readonly heap: HeapFigures | undefined;
   /** The runtime's own process (pid, RSS, CPU time); undefined unless it has one. */
   readonly process?: ProcessFigures | undefined;
+  /** Cumulative event-loop times of the runtime's own thread; undefined inline. */
+  readonly loop?: LoopFigures | undefined;
+  /** When the runtime's other side was last heard from, ms since the epoch; undefined inline. */
+  readonly heardAt?: number;
+}
+
+/** Cumulative event-loop times of a thread since it started (`performance.eventLoopUtilization()`), ms. */
+export interface LoopFigures {
+  readonly idle: number;
+  readonly active: number;
 }
 
 /** Events of a runtime. */
