@@ -39,9 +39,9 @@ describe('@trackResult', () => {
     expect(manager.get('renderer')!.resourceCount).toBe(0);
   });
 
-  it('throws a TypeError before running the method when `this` is not registered', () => {
+  it('throws an InvalidArgumentError before running the method when `this` is not registered', () => {
     const object = new fx.Unregistered();
-    expect(() => object.make()).toThrow(TypeError);
+    expect(() => object.make()).toThrow(fx.core.InvalidArgumentError);
     expect(() => object.make()).toThrow(/@trackResult make\(\).*Unregistered.*manager\.register\(this, id\)/);
     expect(object.calls).toBe(0);
   });
@@ -67,7 +67,7 @@ describe('@trackResult', () => {
     const manager = new fx.core.ResourceManager();
     const renderer = new fx.Renderer(manager, 'renderer');
     await manager.get('renderer')!.cleanup();
-    expect(() => renderer.render(1)).toThrow(TypeError);
+    expect(() => renderer.render(1)).toThrow(fx.core.InvalidArgumentError);
     expect(renderer.calls).toBe(0);
   });
 
