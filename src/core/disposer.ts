@@ -104,6 +104,8 @@ export function detectDisposer(value: unknown, type: ResourceType): Disposer | u
         if (found) return found;
       }
     }
+    // A child process's own Symbol.dispose kills it without waiting: wait for its exit too.
+    if (typeof v.kill === 'function' && isChildProcess(v)) return killChild;
     const asyncDispose = v[Symbol.asyncDispose];
     if (typeof asyncDispose === 'function') return asyncDispose as Disposer;
     const dispose = v[Symbol.dispose];

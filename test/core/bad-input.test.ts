@@ -140,14 +140,11 @@ describe('bad input: track()', () => {
     },
   );
 
-  it.each([[42], ['text']])(
-    'weak tracking of a non-object (%j) is an InvalidArgumentError',
-    (value) => {
-      const { manager, component } = setup();
-      expect(() => component.track(value, { weak: true })).toThrow(/only objects can be tracked weakly/);
-      expectNothingTracked(manager, component);
-    },
-  );
+  it.each([[42], ['text']])('weak tracking of a non-object (%j) is an InvalidArgumentError', (value) => {
+    const { manager, component } = setup();
+    expect(() => component.track(value, { weak: true })).toThrow(/only objects can be tracked weakly/);
+    expectNothingTracked(manager, component);
+  });
 
   it.each([['timer'], [42], [null]])(
     'options that are not an object (%j) get an InvalidArgumentError saying so',
@@ -237,7 +234,10 @@ describe('bad input: states', () => {
 
 describe('bad input: manager and cleanup options', () => {
   it.each([
-    [{ disposerTimeoutMs: 0 }, /disposerTimeoutMs must be a number of milliseconds > 0 and at most 2147483647 .*\(got 0\)/],
+    [
+      { disposerTimeoutMs: 0 },
+      /disposerTimeoutMs must be a number of milliseconds > 0 and at most 2147483647 .*\(got 0\)/,
+    ],
     [{ disposerTimeoutMs: -5 }, /disposerTimeoutMs.*got -5/],
     [{ cleanupDeadlineMs: Number.NaN }, /cleanupDeadlineMs.*got NaN/],
     [{ leakTracking: { sweepIntervalMs: -1 } }, /sweepIntervalMs/],
