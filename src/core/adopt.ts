@@ -6,6 +6,7 @@
 import type { Component } from './component.js';
 import { describe, InvalidArgumentError } from './errors.js';
 import type { ResourceManager } from './manager.js';
+import { checkOptions, type KeysOf } from './options.js';
 import type { CleanupReport } from './report.js';
 import type { TrackedResource } from './resource.js';
 import type { ComponentOptions, TrackOptions } from './types.js';
@@ -34,6 +35,16 @@ export interface Adopted<T> {
   cleanup(options?: { force?: boolean }): Promise<CleanupReport>;
 }
 
+const ADOPT_KEYS: KeysOf<AdoptOptions<object>> = {
+  id: true,
+  cleanup: true,
+  type: true,
+  parent: true,
+  memoryLimit: true,
+  metadata: true,
+  state: true,
+};
+
 const LEGACY_METHODS = ['cleanup', 'dispose', 'close', 'destroy'] as const;
 
 /**
@@ -50,6 +61,7 @@ export function adopt<T extends object>(
       `adopt(): options must be an object with an id (got ${describe(options)}).`,
     );
   }
+  checkOptions(options, 'adopt()', ADOPT_KEYS, '{ id, cleanup, type, parent, memoryLimit, metadata, state }');
   const { id, cleanup, ...componentOptions } = options;
   let legacyCleanup: ((target: T) => unknown) | undefined;
   if (cleanup === undefined) {

@@ -16,7 +16,7 @@ import {
 } from './errors.js';
 import { validateLimit } from './limits.js';
 import type { ResourceManager } from './manager.js';
-import { byteCountError, isByteCount, type KeysOf, unknownOption } from './options.js';
+import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption } from './options.js';
 import { type CleanupReport, hasProblems } from './report.js';
 import {
   DETECTED,
@@ -46,6 +46,8 @@ export interface CleanupCallbackOptions {
 }
 
 const ON_CLEANUP = { type: 'callback' } as const;
+
+const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
 
 /** The keys `track` accepts (checked on every call: a `for…in` over two or three keys). */
 const TRACK_KEYS: KeysOf<TrackOptions> = {
@@ -297,6 +299,7 @@ export class Component implements AsyncDisposable {
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
+    checkOptions(options, 'onCleanup()', CALLBACK_KEYS, '{ priority, name }');
     const record = this.track(fn, {
       ...ON_CLEANUP,
       dispose: () => fn(),

@@ -582,6 +582,14 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Check memory limits before adding `delta` bytes to `component`. */
   _admit(component: Component, delta: number, exclude?: TrackedResource): void {
+    if (this._totalBytes + delta > Number.MAX_SAFE_INTEGER) {
+      // Past 2^53 − 1 a sum cannot count by one: the counters would drift. Refuse instead.
+      throw new InvalidArgumentError(
+        `${exclude ? 'resize()' : 'track()'}: ${delta} more bytes in "${component.id}" would take the manager's total ` +
+          `(${this._totalBytes} B) past Number.MAX_SAFE_INTEGER, where byte counts stop being exact. Nothing changed; ` +
+          'count in larger units (KiB) if you track sizes this large.',
+      );
+    }
     // Most managers have no limit at all: then there is nothing to check on the hot path.
     if (this._limitedComponents === 0 && this._limit === undefined) return;
     type Hit = { owner: Component | undefined; limit: Required<MemoryLimit>; current: number };

@@ -6,6 +6,7 @@
 import type { Component } from './component.js';
 import { describe, InvalidArgumentError, StewardError } from './errors.js';
 import type { ResourceManager } from './manager.js';
+import { checkOptions } from './options.js';
 
 /** A typed key for a service. Create with `createToken<T>(name)`; compare by identity. */
 export interface ServiceToken<T> {
@@ -62,6 +63,8 @@ export interface ServiceRegistration extends Disposable {
   dispose(): boolean;
 }
 
+const PROVIDE_KEYS = { component: true } as const;
+
 /** The registry of a manager: `manager.services`. */
 export class ServiceRegistry {
   readonly #providers = new Map<
@@ -82,6 +85,7 @@ export class ServiceRegistry {
         `services.provide(): expected a token from createToken() (got ${describe(token)}).`,
       );
     }
+    checkOptions(options, `services.provide("${token.name}")`, PROVIDE_KEYS, '{ component }');
     const existing = this.#providers.get(token);
     if (existing) {
       throw new StewardError(

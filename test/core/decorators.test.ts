@@ -46,6 +46,23 @@ describe('@trackResult', () => {
     expect(object.calls).toBe(0);
   });
 
+  it('a method returning null or undefined: nothing is tracked and the value is returned as it is', async () => {
+    const manager = new fx.core.ResourceManager();
+    const renderer = new fx.Renderer(manager, 'renderer');
+    expect(renderer.find(false)).toBeNull();
+    expect(await renderer.findLater()).toBeUndefined();
+    expect(manager.get('renderer')!.resourceCount).toBe(0);
+    expect(renderer.find(true)).toBeInstanceOf(fx.Thumb);
+    expect(manager.get('renderer')!.resourceCount).toBe(1);
+  });
+
+  it('bad decorator options are refused when the class is defined, naming the nearest key', () => {
+    expect(() => fx.core.trackResult({ sise: 3 } as never)).toThrow(fx.core.UnknownOptionError);
+    expect(() => fx.core.trackResult({ sise: 3 } as never)).toThrow(/did you mean size\?/);
+    expect(() => fx.core.cleanupOnThrow({ clean: () => 0 } as never)).toThrow(/did you mean cleanup\?/);
+    expect(() => fx.core.trackResult({ size: '3' } as never)).toThrow(fx.core.InvalidArgumentError);
+  });
+
   it('finds the component through options.component', () => {
     const manager = new fx.core.ResourceManager();
     const component = manager.register(anOwner(), 'custom');
