@@ -74,8 +74,10 @@ export function disposeRecord(
   const disposer = record._disposer;
   const flags = record._flags;
   const component = record.component;
-  if (!component._unlink(record, reason)) return false;
-  if (disposer === undefined || (flags & WEAK && value === undefined)) return undefined;
+  // A weak value already collected (its finalizer not run yet) is gone for that reason.
+  const collected = (flags & WEAK) !== 0 && value === undefined;
+  if (!component._unlink(record, collected ? 'collected' : reason)) return false;
+  if (disposer === undefined || collected) return undefined;
   let result: unknown;
   try {
     result = callDisposer(disposer, value, (flags & DETECTED) !== 0);
