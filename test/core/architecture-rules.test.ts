@@ -130,11 +130,12 @@ describe('rule 3. Deadlines', () => {
       const { component } = setup({ disposerTimeoutMs: 2 ** 31 - 1, cleanupDeadlineMs: 20 });
       const called: string[] = [];
       component.track({}, { dispose: () => void called.push('sync after the deadline') });
-      component.track(
-        {},
-        { dispose: () => (called.push('async after the deadline'), new Promise(() => undefined)) },
-      );
-      component.track({}, { dispose: () => (called.push('hangs'), new Promise(() => undefined)) });
+      const hangAs = (name: string) => () => {
+        called.push(name);
+        return new Promise(() => undefined);
+      };
+      component.track({}, { dispose: hangAs('async after the deadline') });
+      component.track({}, { dispose: hangAs('hangs') });
       const report = await component.cleanup({ force: true });
       expect(called).toEqual(['hangs', 'async after the deadline', 'sync after the deadline']);
       expect(report.deadlineExceeded).toBe(true);

@@ -202,8 +202,8 @@ describe('detected disposers on real resources', () => {
     component.track(asyncSymbolic);
     const explicit = { name: 'explicit' };
     component.track(explicit, {
-      dispose(this: unknown, value) {
-        calls.push(['explicit', this === explicit && value === explicit, arguments.length]);
+      dispose(this: unknown, ...args: unknown[]) {
+        calls.push(['explicit', this === explicit && args[0] === explicit, args.length]);
       },
     });
     await component.cleanup();
