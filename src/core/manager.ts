@@ -44,17 +44,23 @@ import type { CleanupOptions, ComponentOptions, MemoryLimit } from './types.js';
 export interface LeakTrackingOptions {
   /** Capture a creation stack for every resource and component. Default true when leak tracking is on. */
   readonly captureStacks?: boolean;
-  /** Run `checkLeaks()` periodically, ms. The timer is unref'd: it never keeps a process alive. */
+  /**
+   * Run `checkLeaks()` periodically, ms (> 0, at most 2^31 − 1). The timer is unref'd: it never
+   * keeps a process alive.
+   */
   readonly sweepIntervalMs?: number;
-  /** Report resources older than this as `long-lived` leak suspects (once each). */
+  /**
+   * Report resources older than this (ms, any finite number > 0: an age, not a timer) as
+   * `long-lived` leak suspects (once each).
+   */
   readonly maxResourceAgeMs?: number;
 }
 
 /** Options of `new ResourceManager()`. */
 export interface ResourceManagerOptions {
-  /** Per async disposer timeout, ms. Default 5000. */
+  /** Per async disposer timeout, ms (> 0, at most 2^31 − 1: what a timer holds). Default 5000. */
   readonly disposerTimeoutMs?: number;
-  /** Deadline of one cleanup (including children), ms. Default 30000. */
+  /** Deadline of one cleanup (including children), ms (> 0, at most 2^31 − 1). Default 30000. */
   readonly cleanupDeadlineMs?: number;
   /** Global memory limit over every component. */
   readonly memoryLimit?: MemoryLimit;
