@@ -49,7 +49,7 @@ const ON_CLEANUP = { type: 'callback' } as const;
 
 const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
 
-/** The keys `track` accepts (checked on every call: a `for…in` over two or three keys). */
+/** The keys `track` accepts, for its messages (the hot-path check is `isTrackKey`, a switch). */
 const TRACK_KEYS: KeysOf<TrackOptions> = {
   type: true,
   size: true,
