@@ -23,6 +23,8 @@ export {
   MemoryLimitError,
   StewardError,
   type StewardErrorOptions,
+  StewardRangeError,
+  StewardTypeError,
   UnknownOptionError,
   UseAfterCleanupError,
 } from './errors.js';
