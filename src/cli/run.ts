@@ -352,5 +352,9 @@ export const runCommand: Command = {
 /** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
 function isInvalidArgument(error: unknown): error is Error {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'STEWARD_INVALID_ARGUMENT' || code === 'STEWARD_UNKNOWN_OPTION';
+  return (
+    code === 'STEWARD_INVALID_ARGUMENT' ||
+    code === 'STEWARD_BAD_ARGUMENT' ||
+    code === 'STEWARD_UNKNOWN_OPTION'
+  );
 }

@@ -474,6 +474,7 @@ export class Component implements AsyncDisposable {
     if (record._flags & RELEASED) {
       throw new StewardError(
         `resize(): ${record.type} #${record.id} of component "${this.id}" was already released; track it again instead.`,
+        { code: 'STEWARD_RESOURCE_RELEASED' },
       );
     }
     if (bytes > record._size) this.manager._admit(this, bytes - record._size, record);

@@ -157,6 +157,7 @@ export type DisposerBudget = 'disposerTimeoutMs' | 'cleanupDeadlineMs';
 /**
  * An async disposer that did not settle in time and was abandoned (cleanup went on). `budget`
  * names the option that cut it off, so the message says what to raise.
+ * Code `STEWARD_DISPOSER_TIMEOUT`.
  */
 export class DisposerTimeoutError extends StewardError {
   override name = 'DisposerTimeoutError';
@@ -187,9 +188,11 @@ export class DisposerTimeoutError extends StewardError {
  * A bad argument or option of the core: the wrong type, a number out of range, a value that
  * cannot be tracked. The message says what was wrong, where, and what to pass instead; nothing
  * was done. A `StewardTypeError` (so `instanceof TypeError` and `instanceof StewardError`).
- * Code `STEWARD_INVALID_ARGUMENT`.
+ * Code `STEWARD_BAD_ARGUMENT`.
  */
 export class InvalidArgumentError extends StewardTypeError {
+  /** The code of this class's errors. */
+  static override readonly code: string = 'STEWARD_BAD_ARGUMENT';
   override name = 'InvalidArgumentError';
 }
 

@@ -336,18 +336,22 @@ export class ResourceManager implements AsyncDisposable {
         throw new StewardError(
           `register("${id}"): this owner is already registered as "${existing.id}". ` +
             'An owner has one component; use component.scope() or register a child with { parent } for sub-parts.',
+          { code: 'STEWARD_OWNER_REGISTERED' },
         );
       }
       return existing;
     }
     if (this.#disposal) {
-      throw new StewardError(`register("${id}"): the manager is disposed; create a new ResourceManager.`);
+      throw new StewardError(`register("${id}"): the manager is disposed; create a new ResourceManager.`, {
+        code: 'STEWARD_MANAGER_DISPOSED',
+      });
     }
     const taken = this.#byId.get(id);
     if (taken) {
       throw new StewardError(
         `register(): id "${id}" is already used by a live ${taken.type} (state ${taken.state}). ` +
           'Clean it up first, or choose another id.',
+        { code: 'STEWARD_ID_TAKEN' },
       );
     }
     const type = options.type ?? 'component';
@@ -551,7 +555,9 @@ export class ResourceManager implements AsyncDisposable {
     }
     const id = `${parent ? `${parent.id}/` : ''}${name}#${++this.#scopeCounter}`;
     if (this.#disposal) {
-      throw new StewardError(`scope("${name}"): the manager is disposed; create a new ResourceManager.`);
+      throw new StewardError(`scope("${name}"): the manager is disposed; create a new ResourceManager.`, {
+        code: 'STEWARD_MANAGER_DISPOSED',
+      });
     }
     if (parent !== undefined && !acceptsResources(parent.state)) {
       throw new UseAfterCleanupError(parent.id, parent.state, `open scope "${name}" in`, parent._cleanedAt);
@@ -559,6 +565,7 @@ export class ResourceManager implements AsyncDisposable {
     if (this.#byId.has(id)) {
       throw new StewardError(
         `scope(): id "${id}" is already used by a registered component; choose another name.`,
+        { code: 'STEWARD_ID_TAKEN' },
       );
     }
     // Nobody else holds a scope's owner: anchor it, or the next GC would clean the scope up
@@ -833,6 +840,7 @@ function suppressed(error: unknown, suppressedError: unknown): Error {
   const message =
     'Cleanup of a scope failed after its block had thrown; see error (cleanup) and suppressed (the block).';
   if (Native) return new Native(error, suppressedError, message);
+  // steward-allow-plain-error: the standard SuppressedError's shape where the runtime lacks it
   const e = new Error(message) as Error & { error: unknown; suppressed: unknown };
   e.name = 'SuppressedError';
   e.error = error;

@@ -45,10 +45,10 @@ export function tokenFor<T>(name: string, description?: string): ServiceToken<T>
   return token as ServiceToken<T>;
 }
 
-/** Thrown by `services.get` when nobody provides the token. */
+/** Thrown by `services.get` when nobody provides the token. Code `STEWARD_SERVICE_NOT_FOUND`. */
 export class ServiceNotFoundError extends StewardError {
   override name = 'ServiceNotFoundError';
-  override readonly code = 'STEWARD_SERVICE_NOT_FOUND';
+  static override readonly code = 'STEWARD_SERVICE_NOT_FOUND';
   constructor(readonly token: ServiceToken<unknown>) {
     super(
       `No provider for service "${token.name}". Provide it first (services.provide), ` +
@@ -91,6 +91,7 @@ export class ServiceRegistry {
       throw new StewardError(
         `Service "${token.name}" is already provided${existing.component ? ` by "${existing.component.id}"` : ''}. ` +
           'Withdraw the existing registration first, or use a different token.',
+        { code: 'STEWARD_SERVICE_PROVIDED' },
       );
     }
     const component = options?.component;

@@ -160,7 +160,7 @@ describe('millisecond options a timer cannot hold', () => {
           error = e;
         }
         expect(error).toBeInstanceOf(InvalidArgumentError);
-        expect((error as InvalidArgumentError).code).toBe('STEWARD_INVALID_ARGUMENT');
+        expect((error as InvalidArgumentError).code).toBe('STEWARD_BAD_ARGUMENT');
         expect((error as Error).message).toMatch(/at most 2147483647 \(2\^31 − 1/);
       }
     },
