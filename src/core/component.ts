@@ -3,23 +3,31 @@
  * tracked resources and cleanup callbacks in registration order, its children, its memory
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
-import { cleanupOptionsError, runCleanup } from './cleanup.js';
+import { cleanupOptionsError, joinCleanup, type ParentDeadline, runCleanup } from './cleanup.js';
+import { disposeRecord, disposeValue, releaseRecord } from './disposal.js';
 import { detectDisposer } from './disposer.js';
 import {
   CleanupError,
-  DisposerTimeoutError,
   describe,
   IllegalTransitionError,
+  InvalidArgumentError,
   StewardError,
-  StewardRangeError,
-  StewardTypeError,
   UseAfterCleanupError,
 } from './errors.js';
 import { validateLimit } from './limits.js';
 import type { ResourceManager } from './manager.js';
+import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption } from './options.js';
 import { type CleanupReport, hasProblems } from './report.js';
-import { EVICTABLE, EXTRAS, RELEASED, type ReleaseReason, TrackedResource, WEAK } from './resource.js';
-import { isThenable, reportRejection, settleWithin } from './settle.js';
+import {
+  DETECTED,
+  EARLY,
+  EVICTABLE,
+  EXTRAS,
+  RELEASED,
+  type ReleaseReason,
+  TrackedResource,
+  WEAK,
+} from './resource.js';
 import { acceptsResources, allowedTransitions, canTransition, isLifecycleState } from './state.js';
 import type { CleanupOptions, Disposer, LifecycleState, MemoryLimit, TrackOptions } from './types.js';
 
@@ -38,6 +46,27 @@ export interface CleanupCallbackOptions {
 }
 
 const ON_CLEANUP = { type: 'callback' } as const;
+
+const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
+
+/** The keys `track` accepts, for its messages (the hot-path check is `isTrackKey`, a switch). */
+const TRACK_KEYS: KeysOf<TrackOptions> = {
+  type: true,
+  size: true,
+  metadata: true,
+  dispose: true,
+  priority: true,
+  weak: true,
+  evictable: true,
+};
+
+function nothingToTrack(value: null | undefined): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `track(): the value is ${value}; there is nothing to track. To run code at cleanup use component.onCleanup(fn); ` +
+      'to count bytes that have no object of their own, track a placeholder ({ bytes: n } with { size: n, dispose: null }); ' +
+      'for a value that may be absent, check it before tracking (@trackResult skips null and undefined for you).',
+  );
+}
 
 /**
  * The unit of ownership. Resources tracked here are disposed when it is cleaned up:
@@ -100,7 +129,7 @@ export class Component implements AsyncDisposable {
   ) {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
-    if (this._limit) manager._limitedComponents++;
+    if (this._limit) manager._limitsChanged(1);
     if (this._limit?.policy === 'evict') this._lru = new Map(); // a new subtree holds nothing yet
   }
 
@@ -164,7 +193,7 @@ export class Component implements AsyncDisposable {
     const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
     if (this.state === 'destroyed') return;
-    this.manager._limitedComponents += (next ? 1 : 0) - (this._limit ? 1 : 0);
+    this.manager._limitsChanged((next ? 1 : 0) - (this._limit ? 1 : 0));
     this._limit = next;
     if (next?.policy !== 'evict') this._lru = undefined;
     else this._lru ??= this.manager._subtreeLru(this);
@@ -176,44 +205,49 @@ export class Component implements AsyncDisposable {
    * that is cleaning up or destroyed, disposes `value` at once and throws `UseAfterCleanupError`.
    */
   track<T>(value: T, options?: TrackOptions<T>): TrackedResource<T> {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new StewardTypeError(
-        `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
-      );
+    if (value === null || value === undefined) throw nothingToTrack(value as null | undefined);
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new InvalidArgumentError(
+          `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
+        );
+      }
+      for (const key in options) if (!isTrackKey(key)) throw trackKey(key);
     }
     const manager = this.manager;
     const type = options?.type ?? 'custom';
     if (typeof type !== 'string' || type.length === 0) {
-      throw new StewardTypeError(`track(): options.type must be a non-empty string (got ${describe(type)}).`);
-    }
-    const size = options?.size ?? 0;
-    if (typeof size !== 'number' || !(size >= 0 && size < Number.POSITIVE_INFINITY)) {
-      throw new StewardRangeError(
-        `track(): options.size must be a finite number of bytes >= 0 (got ${describe(size)}).`,
+      throw new InvalidArgumentError(
+        `track(): options.type must be a non-empty string (got ${describe(type)}).`,
       );
     }
+    const size = options?.size ?? 0;
+    if (size !== 0 && !isByteCount(size)) throw byteCountError('track()', 'options.size', size);
     const priority = options?.priority ?? 0;
     if (priority !== 0 && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-      throw new StewardRangeError(
+      throw new InvalidArgumentError(
         `track(): options.priority must be a finite number (got ${describe(priority)}).`,
       );
     }
     let disposer: Disposer | undefined;
+    let flags = 0;
     const d = options?.dispose;
     if (d !== undefined) {
       if (d !== null && typeof d !== 'function') {
-        throw new StewardTypeError(
+        throw new InvalidArgumentError(
           `track(): options.dispose must be a function, or null for values needing no disposal (got ${describe(d)}).`,
         );
       }
       disposer = (d ?? undefined) as Disposer | undefined;
     } else {
       disposer = detectDisposer(value, type);
+      if (disposer !== undefined) flags = DETECTED;
     }
-    let flags = 0;
     if (options?.weak) {
       if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-        throw new StewardTypeError(`track(): only objects can be tracked weakly (got ${describe(value)}).`);
+        throw new InvalidArgumentError(
+          `track(): only objects can be tracked weakly (got ${describe(value)}).`,
+        );
       }
       flags |= WEAK;
     }
@@ -221,19 +255,19 @@ export class Component implements AsyncDisposable {
     const metadata = options?.metadata;
     if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
     if (!acceptsResources(this._state)) {
-      this.#disposeRejected(value, disposer, type);
+      this.#disposeRejected(value, disposer, flags, type);
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
     }
     if (size > 0) {
       manager._admit(this, size);
       // Eviction ran disposers, which may have started this component's cleanup.
       if (!acceptsResources(this._state)) {
-        this.#disposeRejected(value, disposer, type);
+        this.#disposeRejected(value, disposer, flags, type);
         throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
       }
     }
     const record = new TrackedResource<T>(
-      manager._nextId++,
+      manager._newResourceId(),
       type,
       size,
       flags & WEAK ? new WeakRef(value as object) : value,
@@ -263,8 +297,9 @@ export class Component implements AsyncDisposable {
    */
   onCleanup(fn: () => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
     if (typeof fn !== 'function') {
-      throw new StewardTypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
+      throw new InvalidArgumentError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
+    checkOptions(options, 'onCleanup()', CALLBACK_KEYS, '{ priority, name }');
     const record = this.track(fn, {
       ...ON_CLEANUP,
       dispose: () => fn(),
@@ -277,16 +312,16 @@ export class Component implements AsyncDisposable {
 
   /**
    * Release `handle`, which must belong to this component. Same as `handle.release()`.
-   * Throws TypeError for a handle of another component (nothing is released then).
+   * Throws `InvalidArgumentError` for a handle of another component (nothing is released then).
    */
   release(handle: TrackedResource): boolean {
     if (!(handle instanceof TrackedResource)) {
-      throw new StewardTypeError(
+      throw new InvalidArgumentError(
         `release(): expected a handle returned by track() (got ${describe(handle)}).`,
       );
     }
     if (handle.component !== this) {
-      throw new StewardTypeError(
+      throw new InvalidArgumentError(
         `release(): resource #${handle.id} belongs to component "${handle.component.id}", not "${this.id}". ` +
           'Call handle.release() or release it through its own component.',
       );
@@ -318,7 +353,7 @@ export class Component implements AsyncDisposable {
    */
   setState(state: LifecycleState): void {
     if (!isLifecycleState(state)) {
-      throw new StewardTypeError(
+      throw new InvalidArgumentError(
         `setState(): unknown state ${describe(state)}; use one of loaded, initialized, active, paused, failed.`,
       );
     }
@@ -359,14 +394,22 @@ export class Component implements AsyncDisposable {
     return this.cleanup().then(() => undefined);
   }
 
-  /** @internal Start (or join) the cleanup run, within `deadlineAt` if given (a parent's). */
-  _startCleanup(options: CleanupOptions | undefined, deadlineAt: number | undefined): Promise<CleanupReport> {
+  /**
+   * @internal Start (or join) the cleanup run, within `parent`'s deadline if given. Joining with
+   * a tighter deadline (the caller's `deadlineMs` or a parent's) tightens the running one.
+   */
+  _startCleanup(
+    options: CleanupOptions | undefined,
+    parent: ParentDeadline | undefined,
+  ): Promise<CleanupReport> {
     if (this._cleanup === undefined) {
       // Publish the run before starting it: its synchronous part (sync disposers, listeners)
       // may call cleanup() again, which must join this run, not start a second one.
       let start!: (run: Promise<CleanupReport>) => void;
       this._cleanup = new Promise<CleanupReport>((resolve) => (start = resolve));
-      start(runCleanup(this, options, deadlineAt));
+      start(runCleanup(this, options, parent));
+    } else if (this._state === 'cleaning') {
+      joinCleanup(this, options, parent);
     }
     return this._cleanup;
   }
@@ -401,54 +444,23 @@ export class Component implements AsyncDisposable {
 
   /** @internal Release a record synchronously; see `TrackedResource.release`. */
   _releaseSync(record: TrackedResource, reason: ReleaseReason): boolean {
-    const value = record.value;
-    const disposer = record._disposer;
-    const wasWeak = record._flags & WEAK;
-    if (!this._unlink(record, reason)) return false;
-    if (disposer === undefined || (wasWeak && value === undefined)) return true;
-    let result: unknown;
-    try {
-      result = disposer.call(value, value);
-    } catch (error) {
-      this.manager._reportFailure(this, record, error, reason === 'evicted' ? 'evict' : 'release');
-      throw error;
-    }
-    if (isThenable(result)) {
-      reportRejection(result, (error) => this.manager._reportFailure(this, record, error, 'late'));
-    }
-    return true;
+    return releaseRecord(record, reason, reason === 'evicted' ? 'evict' : 'release');
   }
 
   /** @internal Release a record and await its disposer within the manager's timeout. */
   async _releaseAsync(record: TrackedResource): Promise<boolean> {
-    const value = record.value;
-    const disposer = record._disposer;
-    const wasWeak = record._flags & WEAK;
-    if (!this._unlink(record, 'released')) return false;
-    if (disposer === undefined || (wasWeak && value === undefined)) return true;
-    const manager = this.manager;
-    let result: unknown;
-    try {
-      result = disposer.call(value, value);
-    } catch (error) {
-      manager._reportFailure(this, record, error, 'release');
-      throw error;
-    }
-    if (!isThenable(result)) return true;
-    const timeoutMs = manager.disposerTimeoutMs;
-    const outcome = await settleWithin(result, timeoutMs, (error) =>
-      manager._reportFailure(this, record, error, 'late'),
-    );
-    if (outcome.kind === 'error') {
-      manager._reportFailure(this, record, outcome.error, 'release');
-      throw outcome.error;
-    }
-    if (outcome.kind === 'timeout') {
-      const error = new DisposerTimeoutError(record.id, record.type, this.id, timeoutMs);
-      manager._reportTimeout(this, record, timeoutMs);
-      throw error;
-    }
+    const outcome = await disposeRecord(record, 'released', 'release', {
+      timeoutMs: this.manager.disposerTimeoutMs,
+    });
+    if (outcome === false) return false;
+    if (outcome !== undefined) throw outcome.error;
     return true;
+  }
+
+  /** @internal Dispose `record` first at cleanup, before children and other records (a service). */
+  _disposeFirst(record: TrackedResource): void {
+    record._flags |= EARLY;
+    this._hasEarly = true;
   }
 
   /** @internal Stop tracking without disposing. */
@@ -458,11 +470,7 @@ export class Component implements AsyncDisposable {
 
   /** @internal Change a record's size, applying memory limits. */
   _resize(record: TrackedResource, bytes: number): void {
-    if (typeof bytes !== 'number' || !(bytes >= 0 && bytes < Number.POSITIVE_INFINITY)) {
-      throw new StewardRangeError(
-        `resize(): size must be a finite number of bytes >= 0 (got ${describe(bytes)}).`,
-      );
-    }
+    if (!isByteCount(bytes)) throw byteCountError('resize()', 'the size', bytes);
     if (record._flags & RELEASED) {
       throw new StewardError(
         `resize(): ${record.type} #${record.id} of component "${this.id}" was already released; track it again instead.`,
@@ -482,26 +490,40 @@ export class Component implements AsyncDisposable {
   }
 
   /** Dispose a value that arrived too late (use after cleanup), reporting failures. */
-  #disposeRejected(value: unknown, disposer: Disposer | undefined, type: string): void {
-    if (disposer === undefined) return;
+  #disposeRejected(value: unknown, disposer: Disposer | undefined, flags: number, type: string): void {
     const manager = this.manager;
-    try {
-      const result = disposer.call(value, value);
-      if (isThenable(result))
-        reportRejection(result, (error) => manager._reportFailure(this, undefined, error, 'late'));
-    } catch (error) {
-      manager._reportFailure(this, undefined, error, 'use-after-cleanup');
-    }
-    if (manager.events.has('leakDetected')) {
-      manager.events.emit('leakDetected', {
-        kind: 'use-after-cleanup',
-        component: this,
-        message: `A ${type} was tracked into "${this.id}" while it was ${this._state}; it was disposed at once.`,
-        stack: manager._leakTracking ? new Error().stack : undefined,
-      });
-    }
-    manager._stats.leaksDetected++;
+    disposeValue(this, value, disposer, (flags & DETECTED) !== 0, 'use-after-cleanup');
+    manager.reportLeak({
+      kind: 'use-after-cleanup',
+      component: this,
+      message: `A ${type} was tracked into "${this.id}" while it was ${this._state}; it was disposed at once.`,
+      stack: manager._leakTracking ? new Error().stack : undefined,
+    });
   }
+}
+
+/**
+ * Whether `key` is one of `TRACK_KEYS` — a switch, which V8 compiles to a few comparisons: about
+ * a third of the cost of a table lookup on `track`'s hot path (test/core/deadlines-numbers.test.ts
+ * checks it accepts every key of `TrackOptions`).
+ */
+function isTrackKey(key: string): boolean {
+  switch (key) {
+    case 'type':
+    case 'size':
+    case 'dispose':
+    case 'metadata':
+    case 'priority':
+    case 'weak':
+    case 'evictable':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function trackKey(key: string): InvalidArgumentError {
+  return unknownOption('track()', key, TRACK_KEYS);
 }
 
 function throwOnProblems(report: CleanupReport): CleanupReport {

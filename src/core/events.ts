@@ -2,13 +2,17 @@
  * The typed events of a ResourceManager. Payloads are built only when somebody listens.
  */
 import type { Component } from './component.js';
+import type { DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { CleanupReport } from './report.js';
 import type { ReleaseReason, TrackedResource } from './resource.js';
 import type { ServiceToken } from './services.js';
 import type { LifecycleState, MemoryPolicy } from './types.js';
 
-/** Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, or on a rejected late track. */
-export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup';
+/**
+ * Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, on a
+ * value tracked after cleanup, or on a value `@trackResult` disposed because its tracking was refused.
+ */
+export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup' | 'refused';
 
 /** Kinds of leak the core detects. */
 export type LeakKind =
@@ -82,7 +86,12 @@ export interface ManagerEvents {
   disposerTimedOut: {
     readonly component: Component;
     readonly resource: TrackedResource;
+    /** How long it was waited for, ms. */
     readonly timeoutMs: number;
+    /** The option whose budget ran out: its own timeout, or the cleanup's deadline. */
+    readonly budget: DisposerBudget;
+    /** The error in the cleanup report's `abandoned` list. */
+    readonly error: DisposerTimeoutError;
   };
   serviceProvided: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
   serviceWithdrawn: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
