@@ -6,10 +6,11 @@
  * are awaited one at a time, each within its timeout and all within the deadline; past the
  * deadline the remaining disposers are still called, but not awaited.
  */
+import { type DetectedDisposer, DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
 import { DisposerTimeoutError, describe } from './errors.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
-import { EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
+import { CONTEXT, EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection, settleWithin } from './settle.js';
 import type { CleanupOptions } from './types.js';
 
@@ -50,7 +51,10 @@ export async function runCleanup(
   const report = emptyReport(component.id, reason);
 
   if (manager._leakTracking) component._cleanedAt = new Error('cleanup started').stack;
+  const failed = component._state === 'failed';
   component._transition('cleaning');
+  // Work in flight hears it first; the sweep itself never listens to this signal.
+  component._cancel(reason, failed);
   const events = manager.events;
   if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
 
@@ -58,13 +62,10 @@ export async function runCleanup(
     report.failed.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
     manager._reportFailure(component, record, error, 'cleanup');
   };
-  const abandon = (record: TrackedResource, budget: number): void => {
-    report.abandoned.push({
-      componentId: component.id,
-      resourceId: record.id,
-      type: record.type,
-      error: new DisposerTimeoutError(record.id, record.type, component.id, budget),
-    });
+  const abandon = (record: TrackedResource, budget: number, context: DisposeContext | undefined): void => {
+    const error = new DisposerTimeoutError(record.id, record.type, component.id, budget);
+    report.abandoned.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
+    context?._abort(error);
     manager._reportTimeout(component, record, budget);
   };
 
@@ -72,17 +73,25 @@ export async function runCleanup(
     record: TrackedResource,
     result: PromiseLike<unknown>,
     budget: number,
+    context: DisposeContext | undefined,
   ): Promise<void> => {
+    context?._awaited(budget);
+    manager._disposing(component, record, 1); // still holding its bytes until it settles
     const outcome = await settleWithin(result, budget, (error) =>
       manager._reportFailure(component, record, error, 'late'),
     );
+    manager._disposing(component, record, -1);
     if (outcome.kind === 'ok') report.released++;
     else if (outcome.kind === 'error') onFailure(record, outcome.error);
     else {
       if (budget < timeoutMs) report.deadlineExceeded = true;
-      abandon(record, budget);
+      abandon(record, budget, context);
     }
   };
+
+  // One context serves consecutive synchronous disposers until one keeps it (see cancel.ts).
+  const why = reason ?? 'cleanup';
+  let shared = new DisposeContext(why, timeoutMs, deadlineAt);
 
   // Synchronous unless the disposer returned a promise: no microtask per synchronous disposer.
   const disposeOne = (record: TrackedResource): Promise<void> | undefined => {
@@ -95,8 +104,13 @@ export async function runCleanup(
       return;
     }
     let result: unknown;
+    let context: DisposeContext | undefined;
     try {
-      result = disposer.call(value, value);
+      if (record._flags & CONTEXT) {
+        if (shared._claimed) shared = new DisposeContext(why, timeoutMs, deadlineAt);
+        context = shared;
+        result = disposer.call(value, value, context);
+      } else result = (disposer as DetectedDisposer).call(value, value);
     } catch (error) {
       onFailure(record, error);
       return;
@@ -109,10 +123,10 @@ export async function runCleanup(
     if (remaining <= 0) {
       report.deadlineExceeded = true;
       reportRejection(result, (error) => manager._reportFailure(component, record, error, 'late'));
-      abandon(record, 0);
+      abandon(record, 0, context);
       return;
     }
-    return settle(record, result, Math.min(timeoutMs, Math.ceil(remaining)));
+    return settle(record, result, Math.min(timeoutMs, Math.ceil(remaining)), context);
   };
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.

@@ -3,6 +3,14 @@
  * tracked resources and cleanup callbacks in registration order, its children, its memory
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
+import {
+  CancelledError,
+  cancelKind,
+  DisposeContext,
+  type DetectedDisposer,
+  type DisposerContext,
+  UNAWAITED,
+} from './cancel.js';
 import { cleanupOptionsError, runCleanup } from './cleanup.js';
 import { detectDisposer } from './disposer.js';
 import {
@@ -16,9 +24,19 @@ import {
 import { validateLimit } from './limits.js';
 import type { ResourceManager } from './manager.js';
 import { type CleanupReport, hasProblems } from './report.js';
-import { EVICTABLE, EXTRAS, RELEASED, type ReleaseReason, TrackedResource, WEAK } from './resource.js';
+import {
+  CleanupCallback,
+  CONTEXT,
+  EVICTABLE,
+  EXTRAS,
+  RELEASED,
+  type ReleaseReason,
+  TrackedResource,
+  WEAK,
+} from './resource.js';
 import { isThenable, reportRejection, settleWithin } from './settle.js';
 import { acceptsResources, allowedTransitions, canTransition, isLifecycleState } from './state.js';
+import { startTask, type TaskOptions } from './task.js';
 import type { CleanupOptions, Disposer, LifecycleState, MemoryLimit, TrackOptions } from './types.js';
 
 /** A registered cleanup callback. Dispose the registration to unregister without running it. */
@@ -35,7 +53,8 @@ export interface CleanupCallbackOptions {
   readonly name?: string;
 }
 
-const ON_CLEANUP = { type: 'callback' } as const;
+/** The disposer of a cleanup callback: call it with the context. */
+const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
 
 /**
  * The unit of ownership. Resources tracked here are disposed when it is cleaned up:
@@ -48,6 +67,10 @@ export class Component implements AsyncDisposable {
   _tail: TrackedResource | undefined = undefined;
   /** @internal number of linked records. */
   _count = 0;
+  /** @internal released records whose async disposer is still running (see `disposing`). */
+  _disposingCount = 0;
+  /** @internal their bytes. */
+  _disposingBytes = 0;
   /** @internal bytes of own resources. */
   _ownBytes = 0;
   /** @internal bytes of own resources and all descendants'. */
@@ -72,10 +95,18 @@ export class Component implements AsyncDisposable {
   _cleanup: Promise<CleanupReport> | undefined = undefined;
   /** @internal stack of the cleanup call, with leak tracking on. */
   _cleanedAt: string | undefined = undefined;
+  /** @internal a short stack of the `register` call, for the owner-collected warning. */
+  _registeredAt: string | undefined = undefined;
   /** @internal error given to fail(). */
   _error: unknown = undefined;
   /** @internal an owner held strongly (scopes, whose owner object is internal). */
   _anchor: object | undefined = undefined;
+  /** @internal the controller of `signal`, created on first read. */
+  _abort: AbortController | undefined = undefined;
+  /** @internal why `signal` aborts, set when cleanup starts (created only if somebody listens). */
+  _cancelled: CancelledError | undefined = undefined;
+  /** @internal cleanup has started (`_cancel` ran), with this reason, on a failed component or not. */
+  _cancelAt: { readonly reason: string | undefined; readonly failed: boolean } | undefined = undefined;
   /** Creation time, ms since the Unix epoch. */
   readonly createdAt = Date.now();
 
@@ -122,6 +153,15 @@ export class Component implements AsyncDisposable {
     return this._count;
   }
 
+  /**
+   * Resources released (or being cleaned up) whose async disposer has not settled yet, and the
+   * bytes they still hold: a hung disposal stays visible here until it settles or is abandoned
+   * at its timeout. Not counted in `resourceCount` or `ownBytes`.
+   */
+  get disposing(): { readonly count: number; readonly bytes: number } {
+    return { count: this._disposingCount, bytes: this._disposingBytes };
+  }
+
   /** Bytes of this component's own resources. */
   get ownBytes(): number {
     return this._ownBytes;
@@ -145,6 +185,37 @@ export class Component implements AsyncDisposable {
   /** Whether the component is cleaning up or destroyed. */
   get disposed(): boolean {
     return !acceptsResources(this._state);
+  }
+
+  /**
+   * Aborted when this component's cleanup starts (or its parent's, whose cleanup starts its
+   * own), with a {@link CancelledError} saying why: `cleanup`, `owner-collected`, `shutdown` or
+   * `failure`. Give it to work in flight (`fetch(url, { signal })`) so cleanup does not wait for
+   * it. Created on first read: a component that never reads it pays nothing. Read after cleanup
+   * started, it is already aborted.
+   */
+  get signal(): AbortSignal {
+    if (this._abort === undefined) {
+      this._abort = new AbortController();
+      const at = this._cancelAt;
+      if (at !== undefined || !acceptsResources(this._state)) {
+        this._cancelled = this._cancelReason(at?.reason, at?.failed ?? false);
+        this._abort.abort(this._cancelled);
+      }
+    }
+    return this._abort.signal;
+  }
+
+  /**
+   * Run `fn(signal)` as tracked async work of this component and return its promise. `signal`
+   * is the component's: cleanup aborts it first, then awaits the task within the disposer
+   * timeout (past it, the task is abandoned and reported as timed out). A task that rejects with
+   * anything but an abort is reported (`disposerFailed`, phase `task`) even if nobody awaits it.
+   * While it runs it is a resource of type `task`. Throws `UseAfterCleanupError` (and runs
+   * nothing) on a component that is cleaning up or destroyed.
+   */
+  task<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: TaskOptions): Promise<Awaited<T>> {
+    return startTask(this, fn, options);
   }
 
   /** Tracked resources, oldest first (a snapshot array). */
@@ -195,6 +266,7 @@ export class Component implements AsyncDisposable {
       throw new RangeError(`track(): options.priority must be a finite number (got ${describe(priority)}).`);
     }
     let disposer: Disposer | undefined;
+    let flags = 0;
     const d = options?.dispose;
     if (d !== undefined) {
       if (d !== null && typeof d !== 'function') {
@@ -203,10 +275,10 @@ export class Component implements AsyncDisposable {
         );
       }
       disposer = (d ?? undefined) as Disposer | undefined;
+      if (d !== null) flags |= CONTEXT;
     } else {
       disposer = detectDisposer(value, type);
     }
-    let flags = 0;
     if (options?.weak) {
       if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
         throw new TypeError(`track(): only objects can be tracked weakly (got ${describe(value)}).`);
@@ -217,14 +289,14 @@ export class Component implements AsyncDisposable {
     const metadata = options?.metadata;
     if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
     if (!acceptsResources(this._state)) {
-      this.#disposeRejected(value, disposer, type);
+      this.#disposeRejected(value, disposer, type, flags);
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
     }
     if (size > 0) {
       manager._admit(this, size);
       // Eviction ran disposers, which may have started this component's cleanup.
       if (!acceptsResources(this._state)) {
-        this.#disposeRejected(value, disposer, type);
+        this.#disposeRejected(value, disposer, type, flags);
         throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
       }
     }
@@ -257,18 +329,47 @@ export class Component implements AsyncDisposable {
    * Register `fn` to run when this component is cleaned up. It obeys the same order as
    * resources (priority, then newest first). Its errors are reported like a disposer's.
    */
-  onCleanup(fn: () => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
+  onCleanup(fn: (context: DisposerContext) => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
     if (typeof fn !== 'function') {
       throw new TypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
-    const record = this.track(fn, {
-      ...ON_CLEANUP,
-      dispose: () => fn(),
-      ...(options?.priority !== undefined ? { priority: options.priority } : {}),
-      ...(options?.name !== undefined ? { metadata: { name: options.name } } : {}),
-    });
-    const dispose = (): boolean => this._untrack(record);
-    return { dispose, [Symbol.dispose]: dispose };
+    let flags = CONTEXT;
+    let priority = 0;
+    let metadata: { name: string } | undefined;
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new TypeError(`onCleanup(): options must be an object such as { priority, name } (got ${describe(options)}).`);
+      }
+      priority = options.priority ?? 0;
+      if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+        throw new RangeError(`onCleanup(): options.priority must be a finite number (got ${describe(priority)}).`);
+      }
+      const name = options.name;
+      if (name !== undefined) {
+        if (typeof name !== 'string') throw new TypeError(`onCleanup(): options.name must be a string (got ${describe(name)}).`);
+        metadata = { name };
+      }
+      if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
+    }
+    if (!acceptsResources(this._state)) {
+      this.#disposeRejected(fn, callCallback, 'callback', flags);
+      throw new UseAfterCleanupError(this.id, this._state, 'register a cleanup callback in', this._cleanedAt);
+    }
+    // No option parsing, no closure, no wrapper: the record is the registration.
+    const manager = this.manager;
+    const record = new CleanupCallback(manager._nextId++, 'callback', 0, fn, callCallback, flags, this, manager._clock.now());
+    if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
+    const tail = this._tail;
+    if (tail === undefined) this._head = record;
+    else {
+      tail._next = record;
+      record._prev = tail;
+    }
+    this._tail = record;
+    this._count++;
+    if (priority !== 0) this._hasPriorities = true;
+    manager._onTracked(this, record, fn);
+    return record;
   }
 
   /**
@@ -365,6 +466,25 @@ export class Component implements AsyncDisposable {
     return this._cleanup;
   }
 
+  /**
+   * @internal Cleanup started with `reason`: abort this component's signal and its
+   * descendants' (structured cancellation). `failed`: it had failed before cleanup.
+   */
+  _cancel(reason: string | undefined, failed: boolean): void {
+    if (this._cancelAt !== undefined) return;
+    this._cancelAt = { reason, failed };
+    if (this._abort !== undefined) {
+      this._cancelled = this._cancelReason(reason, failed);
+      this._abort.abort(this._cancelled);
+    }
+    if (this._children !== undefined) for (const child of this._children) child._cancel(reason, child._state === 'failed');
+  }
+
+  /** @internal The reason `signal` aborts with. */
+  _cancelReason(reason: string | undefined, failed: boolean): CancelledError {
+    return new CancelledError(this.id, cancelKind(reason, failed), reason, this._error);
+  }
+
   /** @internal Move to `state` and emit `stateChanged` (no legality check). */
   _transition(to: LifecycleState, error?: unknown): void {
     const from = this._state;
@@ -402,13 +522,17 @@ export class Component implements AsyncDisposable {
     if (disposer === undefined || (wasWeak && value === undefined)) return true;
     let result: unknown;
     try {
-      result = disposer.call(value, value);
+      result =
+        record._flags & CONTEXT
+          ? disposer.call(value, value, reason === 'evicted' ? UNAWAITED.evicted : UNAWAITED.released)
+          : (disposer as DetectedDisposer).call(value, value);
     } catch (error) {
       this.manager._reportFailure(this, record, error, reason === 'evicted' ? 'evict' : 'release');
       throw error;
     }
     if (isThenable(result)) {
-      reportRejection(result, (error) => this.manager._reportFailure(this, record, error, 'late'));
+      // Nobody waits for it, but until it settles it still holds what it held.
+      this.manager._watchDisposal(this, record, result);
     }
     return true;
   }
@@ -421,24 +545,32 @@ export class Component implements AsyncDisposable {
     if (!this._unlink(record, 'released')) return false;
     if (disposer === undefined || (wasWeak && value === undefined)) return true;
     const manager = this.manager;
+    const timeoutMs = manager.disposerTimeoutMs;
     let result: unknown;
+    let context: DisposeContext | undefined;
     try {
-      result = disposer.call(value, value);
+      if (record._flags & CONTEXT) {
+        context = new DisposeContext('released', timeoutMs, Number.POSITIVE_INFINITY);
+        result = disposer.call(value, value, context);
+      } else result = (disposer as DetectedDisposer).call(value, value);
     } catch (error) {
       manager._reportFailure(this, record, error, 'release');
       throw error;
     }
     if (!isThenable(result)) return true;
-    const timeoutMs = manager.disposerTimeoutMs;
+    context?._awaited(timeoutMs);
+    manager._disposing(this, record, 1);
     const outcome = await settleWithin(result, timeoutMs, (error) =>
       manager._reportFailure(this, record, error, 'late'),
     );
+    manager._disposing(this, record, -1);
     if (outcome.kind === 'error') {
       manager._reportFailure(this, record, outcome.error, 'release');
       throw outcome.error;
     }
     if (outcome.kind === 'timeout') {
       const error = new DisposerTimeoutError(record.id, record.type, this.id, timeoutMs);
+      context?._abort(error);
       manager._reportTimeout(this, record, timeoutMs);
       throw error;
     }
@@ -473,11 +605,12 @@ export class Component implements AsyncDisposable {
   }
 
   /** Dispose a value that arrived too late (use after cleanup), reporting failures. */
-  #disposeRejected(value: unknown, disposer: Disposer | undefined, type: string): void {
+  #disposeRejected(value: unknown, disposer: Disposer | undefined, type: string, flags: number): void {
     if (disposer === undefined) return;
     const manager = this.manager;
     try {
-      const result = disposer.call(value, value);
+      const result = flags & CONTEXT ? disposer.call(value, value, UNAWAITED.refused)
+          : (disposer as DetectedDisposer).call(value, value);
       if (isThenable(result))
         reportRejection(result, (error) => manager._reportFailure(this, undefined, error, 'late'));
     } catch (error) {

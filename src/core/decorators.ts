@@ -2,6 +2,7 @@
  * Standard (TC39) method decorators. The component is the one registered for `this`
  * (`manager.register(this, id)`), or the one returned by `options.component`.
  */
+import { type DetectedDisposer, UNAWAITED } from './cancel.js';
 import type { Component } from './component.js';
 import { detectDisposer } from './disposer.js';
 import { UseAfterCleanupError } from './errors.js';
@@ -70,9 +71,10 @@ export function trackResult<V>(options: TrackResultOptions<V> = {}) {
 /** Dispose of a value whose tracking was refused; the refusal is the error the caller sees. */
 function disposeQuietly<V>(value: V, options: TrackOptions<V>): void {
   try {
-    const dispose =
-      options.dispose !== undefined ? options.dispose : detectDisposer(value, options.type ?? 'custom');
-    const result = dispose?.call(value, value);
+    const result =
+      options.dispose !== undefined
+        ? options.dispose?.call(value, value, UNAWAITED.refused)
+        : (detectDisposer(value, options.type ?? 'custom') as DetectedDisposer | undefined)?.call(value, value);
     if (isThenable(result)) reportRejection(result, () => undefined);
   } catch {
     // Nothing better to do: the refusal is rethrown by the caller of this function.

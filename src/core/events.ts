@@ -7,8 +7,11 @@ import type { ReleaseReason, TrackedResource } from './resource.js';
 import type { ServiceToken } from './services.js';
 import type { LifecycleState, MemoryPolicy } from './types.js';
 
-/** Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, or on a rejected late track. */
-export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup';
+/**
+ * Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, on a
+ * rejected late track — or `task`: a `component.task()` rejected on its own (not with an abort).
+ */
+export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup' | 'task';
 
 /** Kinds of leak the core detects. */
 export type LeakKind =

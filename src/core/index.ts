@@ -4,6 +4,7 @@
  */
 
 export { type Adopted, type AdoptOptions, type AdoptResult, adopt, adoptAll } from './adopt.js';
+export { type CancelKind, CancelledError, type DisposerContext } from './cancel.js';
 export type { CleanupCallbackOptions, CleanupRegistration } from './component.js';
 export { Component } from './component.js';
 export {
@@ -50,6 +51,7 @@ export type {
   SnapshotOptions,
   TypeTotals,
 } from './snapshot.js';
+export type { TaskOptions } from './task.js';
 export { allowedTransitions, canTransition, isLifecycleState } from './state.js';
 export {
   BUILTIN_RESOURCE_TYPES,

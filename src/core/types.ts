@@ -67,8 +67,13 @@ export interface MemoryLimit {
   readonly policy?: MemoryPolicy;
 }
 
-/** A function that releases a value. Called with `this` = the value and the value as argument. */
-export type Disposer<T = unknown> = (value: T) => unknown;
+/**
+ * A function that releases a value. Called with `this` = the value and the value as argument;
+ * an explicit disposer (`track(v, { dispose })`) also gets a `DisposerContext` — the reason,
+ * and a signal and deadline for an async disposer to stop in time. Wrap a function that takes
+ * an optional second argument of its own (a `(handle) => closeIt(handle)` arrow, not a Node function whose second parameter means something else).
+ */
+export type Disposer<T = unknown> = (value: T, context: import('./cancel.js').DisposerContext) => unknown;
 
 /** Options of `Component.track`. */
 export interface TrackOptions<T = unknown> {
