@@ -6,8 +6,8 @@
 import {
   CancelledError,
   cancelKind,
-  DisposeContext,
   type DetectedDisposer,
+  DisposeContext,
   type DisposerContext,
   UNAWAITED,
 } from './cancel.js';
@@ -329,7 +329,10 @@ export class Component implements AsyncDisposable {
    * Register `fn` to run when this component is cleaned up. It obeys the same order as
    * resources (priority, then newest first). Its errors are reported like a disposer's.
    */
-  onCleanup(fn: (context: DisposerContext) => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
+  onCleanup(
+    fn: (context: DisposerContext) => unknown,
+    options?: CleanupCallbackOptions,
+  ): CleanupRegistration {
     if (typeof fn !== 'function') {
       throw new TypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
@@ -338,15 +341,20 @@ export class Component implements AsyncDisposable {
     let metadata: { name: string } | undefined;
     if (options !== undefined) {
       if (options === null || typeof options !== 'object') {
-        throw new TypeError(`onCleanup(): options must be an object such as { priority, name } (got ${describe(options)}).`);
+        throw new TypeError(
+          `onCleanup(): options must be an object such as { priority, name } (got ${describe(options)}).`,
+        );
       }
       priority = options.priority ?? 0;
       if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-        throw new RangeError(`onCleanup(): options.priority must be a finite number (got ${describe(priority)}).`);
+        throw new RangeError(
+          `onCleanup(): options.priority must be a finite number (got ${describe(priority)}).`,
+        );
       }
       const name = options.name;
       if (name !== undefined) {
-        if (typeof name !== 'string') throw new TypeError(`onCleanup(): options.name must be a string (got ${describe(name)}).`);
+        if (typeof name !== 'string')
+          throw new TypeError(`onCleanup(): options.name must be a string (got ${describe(name)}).`);
         metadata = { name };
       }
       if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
@@ -357,7 +365,16 @@ export class Component implements AsyncDisposable {
     }
     // No option parsing, no closure, no wrapper: the record is the registration.
     const manager = this.manager;
-    const record = new CleanupCallback(manager._nextId++, 'callback', 0, fn, callCallback, flags, this, manager._clock.now());
+    const record = new CleanupCallback(
+      manager._nextId++,
+      'callback',
+      0,
+      fn,
+      callCallback,
+      flags,
+      this,
+      manager._clock.now(),
+    );
     if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
     const tail = this._tail;
     if (tail === undefined) this._head = record;
@@ -477,7 +494,8 @@ export class Component implements AsyncDisposable {
       this._cancelled = this._cancelReason(reason, failed);
       this._abort.abort(this._cancelled);
     }
-    if (this._children !== undefined) for (const child of this._children) child._cancel(reason, child._state === 'failed');
+    if (this._children !== undefined)
+      for (const child of this._children) child._cancel(reason, child._state === 'failed');
   }
 
   /** @internal The reason `signal` aborts with. */
@@ -609,7 +627,9 @@ export class Component implements AsyncDisposable {
     if (disposer === undefined) return;
     const manager = this.manager;
     try {
-      const result = flags & CONTEXT ? disposer.call(value, value, UNAWAITED.refused)
+      const result =
+        flags & CONTEXT
+          ? disposer.call(value, value, UNAWAITED.refused)
           : (disposer as DetectedDisposer).call(value, value);
       if (isThenable(result))
         reportRejection(result, (error) => manager._reportFailure(this, undefined, error, 'late'));

@@ -74,7 +74,10 @@ function disposeQuietly<V>(value: V, options: TrackOptions<V>): void {
     const result =
       options.dispose !== undefined
         ? options.dispose?.call(value, value, UNAWAITED.refused)
-        : (detectDisposer(value, options.type ?? 'custom') as DetectedDisposer | undefined)?.call(value, value);
+        : (detectDisposer(value, options.type ?? 'custom') as DetectedDisposer | undefined)?.call(
+            value,
+            value,
+          );
     if (isThenable(result)) reportRejection(result, () => undefined);
   } catch {
     // Nothing better to do: the refusal is rethrown by the caller of this function.

@@ -51,8 +51,8 @@ export type {
   SnapshotOptions,
   TypeTotals,
 } from './snapshot.js';
-export type { TaskOptions } from './task.js';
 export { allowedTransitions, canTransition, isLifecycleState } from './state.js';
+export type { TaskOptions } from './task.js';
 export {
   BUILTIN_RESOURCE_TYPES,
   type BuiltinResourceType,

@@ -216,7 +216,9 @@ describe('component.task', () => {
     const manager = new ResourceManager();
     const component = manager.register('failing');
     const failures: { phase: string; error: unknown; type: string | undefined }[] = [];
-    manager.on('disposerFailed', (e) => failures.push({ phase: e.phase, error: e.error, type: e.resource?.type }));
+    manager.on('disposerFailed', (e) =>
+      failures.push({ phase: e.phase, error: e.error, type: e.resource?.type }),
+    );
     const boom = new Error('poll failed');
     void component.task(async () => {
       await sleep(1);
