@@ -389,6 +389,22 @@ export class Component implements AsyncDisposable {
     return record;
   }
 
+  /** This component's live resource with `id`, or undefined. O(1); see `ResourceManager.resource`. */
+  resource(id: number): TrackedResource | undefined {
+    const record = this.manager.resource(id);
+    return record?.component === this ? record : undefined;
+  }
+
+  /**
+   * Release this component's resource with `id` (the brief's `release_resource(component, id)`):
+   * its disposer runs as for `handle.release()`. Returns false when no live resource of this
+   * component has that id (already released, or another component's). O(1).
+   */
+  releaseResource(id: number): boolean {
+    const record = this.resource(id);
+    return record === undefined ? false : this._releaseSync(record, 'released');
+  }
+
   /**
    * Release `handle`, which must belong to this component. Same as `handle.release()`.
    * Throws TypeError for a handle of another component (nothing is released then).

@@ -141,6 +141,8 @@ export class ResourceManager implements AsyncDisposable {
   _lruSeq = 0;
   /** @internal */
   _totalBytes = 0;
+  /** @internal live records by id, built on the first lookup by id and kept from then on. */
+  _index: Map<number, TrackedResource> | undefined = undefined;
   /** @internal released records whose async disposer has not settled (see `disposing`). */
   _disposingCount = 0;
   /** @internal their bytes. */
@@ -362,6 +364,24 @@ export class ResourceManager implements AsyncDisposable {
     return component && component.state !== 'destroyed' ? component : undefined;
   }
 
+  /**
+   * The live resource with `id` (a `TrackedResource.id`), in any component, or undefined.
+   * O(1): the first lookup indexes the live resources once, later tracking keeps the index;
+   * an application that never looks up by id never builds it.
+   */
+  resource(id: number): TrackedResource | undefined {
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      throw new TypeError(`resource(): id must be an integer resource id (got ${describe(id)}).`);
+    }
+    let index = this._index;
+    if (index === undefined) {
+      index = this._index = new Map();
+      for (const component of this.#byId.values())
+        for (let r = component._head; r; r = r._next) index.set(r.id, r);
+    }
+    return index.get(id);
+  }
+
   /** Live components, in registration order. */
   components(): Component[] {
     return [...this.#byId.values()];
@@ -414,7 +434,13 @@ export class ResourceManager implements AsyncDisposable {
             kind: 'long-lived',
             component,
             resource: r,
-            message: `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms).`,
+            message:
+              `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms). ` +
+              (component._anchor === undefined
+                ? 'If its owner is done with it, note that a tracked callback, timer or listener that refers to the ' +
+                  'owner keeps the owner alive: it is then never garbage-collected and its component never cleaned ' +
+                  'up on its own. Call cleanup() when the owner is done.'
+                : 'If it should be gone, release it or clean its component up.'),
             stack: r.stack,
           };
           found.push(this.#reportLeak(leak));
@@ -562,6 +588,7 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, size);
     this._stats.resourcesTracked++;
+    if (this._index !== undefined) this._index.set(record.id, record);
     const flags = record._flags;
     if (flags & EVICTABLE) {
       const seq = ++this._lruSeq;
@@ -581,6 +608,7 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, -size);
     this._stats.resourcesReleased++;
+    if (this._index !== undefined) this._index.delete(record.id);
     const flags = record._flags;
     if (flags & EVICTABLE) {
       this._lru.delete(record);
