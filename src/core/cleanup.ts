@@ -6,6 +6,8 @@
  * are awaited one at a time, each within its timeout and all within the deadline; past the
  * deadline the remaining disposers are still called, but not awaited.
  */
+
+import { callEntry, entriesNewestFirst, entryRecord, forget } from './added.js';
 import { type DetectedDisposer, DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
 import { DisposerTimeoutError, describe } from './errors.js';
@@ -115,6 +117,15 @@ export async function runCleanup(
       onFailure(record, error);
       return;
     }
+    return outcome(record, result, context);
+  };
+
+  // What a disposer returned: done at once, or awaited within what is left of its budget.
+  const outcome = (
+    record: TrackedResource,
+    result: unknown,
+    context: DisposeContext | undefined,
+  ): Promise<void> | undefined => {
     if (!isThenable(result)) {
       report.released++;
       return;
@@ -127,6 +138,20 @@ export async function runCleanup(
       return;
     }
     return settle(record, result, Math.min(timeoutMs, Math.ceil(remaining)), context);
+  };
+
+  // An object given to add(): its own dispose(), no context; a record only to report or await it.
+  const disposeEntry = (d: object, seq: number): Promise<void> | undefined => {
+    forget(component, d);
+    let result: unknown;
+    try {
+      result = callEntry(d);
+    } catch (error) {
+      onFailure(entryRecord(component, d, seq), error);
+      return;
+    }
+    if (isThenable(result)) return outcome(entryRecord(component, d, seq), result, undefined);
+    report.released++;
   };
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
@@ -148,17 +173,32 @@ export async function runCleanup(
     }
   }
 
-  if (component._hasPriorities) {
+  const added = component._added;
+  if (component._hasPriorities || (added !== undefined && added.size > 0)) {
     // Newest first, then a stable sort by priority keeps LIFO within a priority.
     // Priorities live in a side table: read each once, not once per comparison.
     const records: { record: TrackedResource; priority: number }[] = [];
     for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
-    records.sort((a, b) => b.priority - a.priority);
-    for (const { record } of records) {
+    if (component._hasPriorities) records.sort((a, b) => b.priority - a.priority);
+    // Objects given to add() have priority 0 and go where their number falls among the records.
+    const entries = added !== undefined && added.size > 0 ? entriesNewestFirst(component) : undefined;
+    let e = 0;
+    const entriesUntil = async (stop: (seq: number) => boolean): Promise<void> => {
+      for (; entries !== undefined && e < entries.seqs.length && !stop(entries.seqs[e]!); e++) {
+        const d = entries.objects[e]!;
+        if (!added!.has(d)) continue; // deleted by an earlier disposer
+        const pending = disposeEntry(d, entries.seqs[e]!);
+        if (pending) await pending;
+      }
+    };
+    for (const { record, priority } of records) {
+      if (entries !== undefined && priority <= 0)
+        await entriesUntil((seq) => priority === 0 && seq < record.id);
       if (record._flags & RELEASED) continue; // released by an earlier disposer
       const pending = disposeOne(record);
       if (pending) await pending;
     }
+    await entriesUntil(() => false);
   } else {
     // The list only shrinks while cleaning (tracking is refused), so the tail is always next.
     for (let record = component._tail; record !== undefined; record = component._tail) {

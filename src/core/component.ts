@@ -3,6 +3,7 @@
  * tracked resources and cleanup callbacks in registration order, its children, its memory
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
+import { addEntry, type DisposableLike, deleteAndLeakEntry, deleteEntry } from './added.js';
 import {
   CancelledError,
   cancelKind,
@@ -79,6 +80,8 @@ export class Component implements AsyncDisposable {
   _hasEarly = false;
   /** @internal whether any record has a non-zero priority (cleanup must sort). */
   _hasPriorities = false;
+  /** @internal objects given to `add()`, oldest first, each with its number (see added.ts). */
+  _added: Map<object, number> | undefined = undefined;
   /** @internal children in registration order. */
   _children: Set<Component> | undefined = undefined;
   /**
@@ -403,6 +406,34 @@ export class Component implements AsyncDisposable {
   releaseResource(id: number): boolean {
     const record = this.resource(id);
     return record === undefined ? false : this._releaseSync(record, 'released');
+  }
+
+  /**
+   * DisposableStore's `add`: hold `d`, an object with its own `dispose()` (or `Symbol.dispose`),
+   * until cleanup, and return it. The light path for ready-made disposables: no handle, no
+   * record, no type or size — one map entry. Cleanup calls `d.dispose()` (no arguments) in the
+   * component's one order (newest first, with tracked resources, after higher priorities) and
+   * reports failures and timeouts like a tracked resource's (type `disposable`). Counted in
+   * `resourceCount` and the stats, not listed by `resources()`, no `tracked`/`released` events.
+   * Use `track()` for anything that needs a handle, a type, a size, a priority or events. Adding
+   * the same object twice keeps one entry. On a component cleaning up or destroyed, disposes `d`
+   * at once and throws `UseAfterCleanupError`; a value without a dispose method is a TypeError.
+   */
+  add<D extends DisposableLike>(d: D): D {
+    return addEntry(this, d);
+  }
+
+  /**
+   * DisposableStore's `delete`: remove `d` (given to `add()`) and dispose it now. Returns false,
+   * disposing nothing, if `d` was not added here. A throwing `dispose()` is reported and rethrown.
+   */
+  delete(d: object): boolean {
+    return deleteEntry(this, d);
+  }
+
+  /** DisposableStore's `deleteAndLeak`: remove `d` without disposing it; the caller owns it again. */
+  deleteAndLeak(d: object): boolean {
+    return deleteAndLeakEntry(this, d);
   }
 
   /**

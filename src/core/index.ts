@@ -3,6 +3,7 @@
  * @module steward
  */
 
+export type { DisposableLike } from './added.js';
 export { type Adopted, type AdoptOptions, type AdoptResult, adopt, adoptAll } from './adopt.js';
 export { type CancelKind, CancelledError, type DisposerContext } from './cancel.js';
 export type { CleanupCallbackOptions, CleanupRegistration } from './component.js';

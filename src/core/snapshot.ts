@@ -83,6 +83,11 @@ function componentStats(component: Component): ComponentStats {
     totals.count++;
     totals.bytes += r._size;
   }
+  const added = component._added?.size ?? 0;
+  if (added > 0) {
+    const totals = (byType.disposable ??= { count: 0, bytes: 0 });
+    totals.count += added;
+  }
   return {
     type: component.type,
     state: component.state,
