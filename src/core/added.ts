@@ -91,7 +91,7 @@ export function addEntry<D extends DisposableLike>(component: Component, d: D): 
  */
 export function deleteEntry(component: Component, d: object): boolean {
   const seq = component._added?.get(d);
-  if (seq === undefined) return false;
+  if (seq === undefined || !acceptsResources(component._state)) return false; // the sweep's now
   forget(component, d);
   let result: unknown;
   try {
@@ -106,7 +106,7 @@ export function deleteEntry(component: Component, d: object): boolean {
 
 /** `Component.deleteAndLeak`: remove without disposing. False if `d` was not added here. */
 export function deleteAndLeakEntry(component: Component, d: object): boolean {
-  if (component._added?.has(d) !== true) return false;
+  if (component._added?.has(d) !== true || !acceptsResources(component._state)) return false;
   forget(component, d);
   return true;
 }
@@ -118,18 +118,29 @@ export function forget(component: Component, d: object): void {
   component.manager._stats.resourcesReleased++;
 }
 
-/** The added objects and their numbers, newest first (for the cleanup sweep). */
-export function entriesNewestFirst(component: Component): { objects: object[]; seqs: number[] } {
+/**
+ * The added objects, oldest first (the sweep walks them from the end), and their numbers when
+ * they must be merged with records. From the moment cleanup starts the sweep owns them:
+ * `delete`/`deleteAndLeak` return false, so each is disposed exactly once, with no lookup per
+ * object; the map stays until the sweep ends (`clearEntries`) only to name a failing one.
+ */
+export function sweepEntries(
+  component: Component,
+  withNumbers: boolean,
+): { objects: object[]; seqs: number[] | undefined } {
   const added = component._added!;
-  const objects = new Array<object>(added.size);
-  const seqs = new Array<number>(added.size);
-  let i = added.size;
-  for (const [d, seq] of added) {
-    i--;
-    objects[i] = d;
-    seqs[i] = seq;
-  }
-  return { objects, seqs };
+  return { objects: Array.from(added.keys()), seqs: withNumbers ? Array.from(added.values()) : undefined };
+}
+
+/** The number of an added object, for a report (0 if it is no longer known). */
+export function entryNumber(component: Component, d: object): number {
+  return component._added?.get(d) ?? 0;
+}
+
+/** The sweep disposed (or is disposing) `n` added objects: count them out. */
+export function countOut(component: Component, n: number): void {
+  component._count -= n;
+  component.manager._stats.resourcesReleased += n;
 }
 
 function disposeRefused(component: Component, d: object): void {

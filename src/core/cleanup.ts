@@ -7,7 +7,7 @@
  * deadline the remaining disposers are still called, but not awaited.
  */
 
-import { callEntry, entriesNewestFirst, entryRecord, forget } from './added.js';
+import { callEntry, countOut, entryNumber, entryRecord, sweepEntries } from './added.js';
 import { type DetectedDisposer, DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
 import { DisposerTimeoutError, describe } from './errors.js';
@@ -141,16 +141,16 @@ export async function runCleanup(
   };
 
   // An object given to add(): its own dispose(), no context; a record only to report or await it.
-  const disposeEntry = (d: object, seq: number): Promise<void> | undefined => {
-    forget(component, d);
+  const disposeEntry = (d: object): Promise<void> | undefined => {
     let result: unknown;
     try {
       result = callEntry(d);
     } catch (error) {
-      onFailure(entryRecord(component, d, seq), error);
+      onFailure(entryRecord(component, d, entryNumber(component, d)), error);
       return;
     }
-    if (isThenable(result)) return outcome(entryRecord(component, d, seq), result, undefined);
+    if (isThenable(result))
+      return outcome(entryRecord(component, d, entryNumber(component, d)), result, undefined);
     report.released++;
   };
 
@@ -180,16 +180,24 @@ export async function runCleanup(
     const records: { record: TrackedResource; priority: number }[] = [];
     for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
     if (component._hasPriorities) records.sort((a, b) => b.priority - a.priority);
-    // Objects given to add() have priority 0 and go where their number falls among the records.
-    const entries = added !== undefined && added.size > 0 ? entriesNewestFirst(component) : undefined;
-    let e = 0;
-    const entriesUntil = async (stop: (seq: number) => boolean): Promise<void> => {
-      for (; entries !== undefined && e < entries.seqs.length && !stop(entries.seqs[e]!); e++) {
-        const d = entries.objects[e]!;
-        if (!added!.has(d)) continue; // deleted by an earlier disposer
-        const pending = disposeEntry(d, entries.seqs[e]!);
-        if (pending) await pending;
+    // Objects given to add() have priority 0 and go where their number falls among the records,
+    // newest first: the sweep walks them from the end.
+    const entries =
+      added !== undefined && added.size > 0 ? sweepEntries(component, records.length > 0) : undefined;
+    let e = entries === undefined ? -1 : entries.objects.length - 1;
+    const entriesUntil = async (stop: ((seq: number) => boolean) | undefined): Promise<void> => {
+      // Counted out in one step before anything can observe the counts (an await, the end).
+      let out = 0;
+      for (; e >= 0 && !(stop !== undefined && stop(entries!.seqs![e]!)); e--) {
+        out++;
+        const pending = disposeEntry(entries!.objects[e]!);
+        if (pending) {
+          countOut(component, out);
+          out = 0;
+          await pending;
+        }
       }
+      countOut(component, out);
     };
     for (const { record, priority } of records) {
       if (entries !== undefined && priority <= 0)
@@ -198,7 +206,8 @@ export async function runCleanup(
       const pending = disposeOne(record);
       if (pending) await pending;
     }
-    await entriesUntil(() => false);
+    await entriesUntil(undefined);
+    added?.clear();
   } else {
     // The list only shrinks while cleaning (tracking is refused), so the tail is always next.
     for (let record = component._tail; record !== undefined; record = component._tail) {

@@ -85,14 +85,18 @@ describe('component.add / delete / deleteAndLeak (the DisposableStore-shaped pat
     expect(thrower).toBeDefined();
   });
 
-  it('a dispose() that deletes another added object: that one is not disposed twice', async () => {
+  it('during cleanup the sweep owns them: a dispose() deleting another gets false, each is disposed once', async () => {
     const manager = new ResourceManager();
     const component = manager.register('nested');
     const log: string[] = [];
+    const answers: boolean[] = [];
     const inner = component.add(disposable(log, 'inner'));
-    component.add(disposable(log, 'outer', () => component.delete(inner)));
+    component.add(disposable(log, 'outer', () => answers.push(component.delete(inner))));
     await component.cleanup();
     expect(log).toEqual(['outer', 'inner']);
+    expect(answers).toEqual([false]);
+    expect(component.resourceCount).toBe(0);
+    expect(manager.activeResources).toBe(0);
   });
 
   it('refuses a value without a dispose method, and disposes at once what comes after cleanup', async () => {
