@@ -435,12 +435,13 @@ export class ResourceManager implements AsyncDisposable {
             component,
             resource: r,
             message:
-              `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms). ` +
+              `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms).` +
+              // An owned component: the owner cycle is the likely reason nobody cleaned it up.
               (component._anchor === undefined
-                ? 'If its owner is done with it, note that a tracked callback, timer or listener that refers to the ' +
+                ? ' If its owner is done with it, note that a tracked callback, timer or listener that refers to the ' +
                   'owner keeps the owner alive: it is then never garbage-collected and its component never cleaned ' +
                   'up on its own. Call cleanup() when the owner is done.'
-                : 'If it should be gone, release it or clean its component up.'),
+                : ''),
             stack: r.stack,
           };
           found.push(this.#reportLeak(leak));
