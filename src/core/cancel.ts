@@ -47,11 +47,17 @@ const DESCRIBE: Record<CancelKind, string> = {
   failure: 'it failed and is being cleaned up',
 };
 
-/** The kind of a cleanup started with `reason` on a component that had (or had not) failed. */
+/**
+ * The kind of a cleanup started with `reason` on a component that had (or had not) failed:
+ * `owner-collected` and `shutdown…` (the reasons Steward itself gives) by name, `failure` for a
+ * failed component or a reason naming one (`error`, `activation failed`), else `cleanup`.
+ */
 export function cancelKind(reason: string | undefined, failed: boolean): CancelKind {
   if (reason === 'owner-collected') return 'owner-collected';
   if (reason !== undefined && reason.startsWith('shutdown')) return 'shutdown';
-  return failed ? 'failure' : 'cleanup';
+  return failed || (reason !== undefined && /\b(error|fail(ed|ure)?)\b/i.test(reason))
+    ? 'failure'
+    : 'cleanup';
 }
 
 /** Whether `error` is an abort: the signal's own reason, or anything named `AbortError`. */

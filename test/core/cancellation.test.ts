@@ -62,6 +62,10 @@ describe('component.signal', () => {
     expect(signal.aborted).toBe(false); // failing keeps resources until cleanup
     await component.cleanup({ force: true });
     expect(signal.reason).toMatchObject({ kind: 'failure', cause: boom });
+    const activating = manager.register('activating');
+    const early = activating.signal;
+    await activating.cleanup({ reason: 'activation failed' }); // how the plugin host says it
+    expect(early.reason).toMatchObject({ kind: 'failure', reason: 'activation failed' });
   });
 
   it('says owner-collected when the owner went away without cleanup', async () => {
@@ -120,6 +124,23 @@ describe('the context a disposer is called with', () => {
     expect(context!.signal.reason).toBeInstanceOf(DisposerTimeoutError);
     expect(stoppedWith).toBe(context!.signal.reason);
     expect(report.abandoned.map((a) => a.error)).toEqual([context!.signal.reason]);
+  });
+
+  it('past the cleanup deadline, a disposer still called gets a signal already aborted', async () => {
+    const manager = new ResourceManager({ disposerTimeoutMs: 10_000 });
+    const component = manager.register('late');
+    const signals: AbortSignal[] = [];
+    const hang = (_v: unknown, c: DisposerContext) => {
+      signals.push(c.signal);
+      return new Promise(() => {}); // never settles, ignores its signal
+    };
+    component.track({}, { dispose: hang }); // older: called once the deadline is gone
+    component.track({}, { dispose: hang }); // newer: eats the whole deadline
+    const report = await component.cleanup({ force: true, deadlineMs: 50 });
+    expect(report.deadlineExceeded).toBe(true);
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect(signals[1]!.reason).toBeInstanceOf(DisposerTimeoutError);
+    expect(report.abandoned).toHaveLength(2);
   });
 
   it('is not the component’s signal: cleanup is not cancelled by the signal it fires', async () => {
