@@ -149,7 +149,7 @@ export const runCommand: Command = {
     try {
       host = new PluginHost(hostOptions);
     } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError)
+      if (error instanceof RangeError || error instanceof TypeError || isInvalidArgument(error))
         throw new UsageError(`steward run: ${error.message}`);
       throw error;
     }
@@ -253,3 +253,9 @@ export const runCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
+function isInvalidArgument(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'STEWARD_INVALID_ARGUMENT' || code === 'STEWARD_UNKNOWN_OPTION';
+}

@@ -8,7 +8,7 @@
  * number); a record is made for them only then.
  */
 import type { Component } from './component.js';
-import { describe, UseAfterCleanupError } from './errors.js';
+import { describe, InvalidArgumentError, UseAfterCleanupError } from './errors.js';
 import { RELEASED, TrackedResource } from './resource.js';
 import { isThenable, reportRejection } from './settle.js';
 import { acceptsResources } from './state.js';
@@ -76,7 +76,7 @@ export function addEntry<D extends DisposableLike>(component: Component, d: D): 
     throw notDisposable(d);
   }
   const size = added.size;
-  added.set(d, component.manager._nextId++);
+  added.set(d, component.manager._newResourceId());
   if (added.size !== size) {
     component._count++;
     component.manager._stats.resourcesTracked++;
@@ -156,8 +156,8 @@ function disposeRefused(component: Component, d: object): void {
   }
 }
 
-function notDisposable(d: unknown): TypeError {
-  return new TypeError(
+function notDisposable(d: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
     `add(): expected an object with a dispose() method (or Symbol.dispose / Symbol.asyncDispose), got ${describe(d)}. ` +
       'To track any other value, use track(value, { dispose }); to run a function at cleanup, onCleanup(fn).',
   );

@@ -94,17 +94,22 @@ export class DisposeContext implements DisposerContext {
   _controller: AbortController | undefined = undefined;
   /** @internal why it was aborted before anyone read the signal. */
   _abortReason: unknown = undefined;
+  /** @internal when Steward started waiting (`now()` clock), once the disposer returned a promise. */
+  _awaitedAt: number | undefined = undefined;
 
   constructor(
     readonly reason: string,
     /** @internal the disposer timeout, ms (`Infinity`: not awaited). */
     public _timeoutMs: number,
-    /** @internal the cleanup's deadline, `now()` clock (`Infinity`: none). */
-    public _deadlineAt: number,
+    /** @internal the cleanup's deadline (it may move earlier while the disposer runs), if any. */
+    readonly _deadline: { readonly at: number } | undefined,
   ) {}
 
   get deadline(): number {
-    const left = Math.min(this._timeoutMs, this._deadlineAt - now());
+    const t = now();
+    const byTimeout = this._awaitedAt === undefined ? this._timeoutMs : this._awaitedAt + this._timeoutMs - t;
+    const byDeadline = this._deadline === undefined ? Number.POSITIVE_INFINITY : this._deadline.at - t;
+    const left = Math.min(byTimeout, byDeadline);
     return left === Number.POSITIVE_INFINITY ? left : Date.now() + Math.max(0, left);
   }
 
@@ -117,11 +122,10 @@ export class DisposeContext implements DisposerContext {
     return this._controller.signal;
   }
 
-  /** @internal The disposer returned a promise: from now on its budget is `budgetMs` from now. */
-  _awaited(budgetMs: number): void {
+  /** @internal The disposer returned a promise that Steward now awaits. */
+  _awaited(): void {
     this._claimed = true;
-    this._deadlineAt = now() + budgetMs;
-    this._timeoutMs = budgetMs;
+    this._awaitedAt = now();
   }
 
   /** @internal Steward stopped waiting: abort the signal (now or when it is first read). */
@@ -135,10 +139,7 @@ export class DisposeContext implements DisposerContext {
 
 /** @internal Contexts of disposers nobody waits for (`release()`, eviction, a refused track): shared, never aborted. */
 export const UNAWAITED = {
-  released: new DisposeContext('released', Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
-  evicted: new DisposeContext('evicted', Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
-  refused: new DisposeContext('use-after-cleanup', Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY),
+  released: new DisposeContext('released', Number.POSITIVE_INFINITY, undefined),
+  evicted: new DisposeContext('evicted', Number.POSITIVE_INFINITY, undefined),
+  refused: new DisposeContext('use-after-cleanup', Number.POSITIVE_INFINITY, undefined),
 } as const;
-
-/** @internal A detected disposer (a method of the value): called without a context. */
-export type DetectedDisposer = (this: unknown, value: unknown) => unknown;

@@ -6,50 +6,102 @@
  * are awaited one at a time, each within its timeout and all within the deadline; past the
  * deadline the remaining disposers are still called, but not awaited.
  */
-
 import { callEntry, countOut, entryNumber, entryRecord, sweepEntries } from './added.js';
-import { type DetectedDisposer, DisposeContext } from './cancel.js';
+import { DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
-import { DisposerTimeoutError, describe } from './errors.js';
+import {
+  awaitDisposer,
+  type Deadline,
+  type Disposed,
+  disposeRecord,
+  tightenDeadline,
+  type Wait,
+} from './disposal.js';
+import { describe, InvalidArgumentError } from './errors.js';
+import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
-import { CONTEXT, EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
-import { isThenable, now, reportRejection, settleWithin } from './settle.js';
+import { EARLY, RELEASED, type TrackedResource } from './resource.js';
+import { isThenable, now } from './settle.js';
 import type { CleanupOptions } from './types.js';
+
+const CLEANUP_KEYS: KeysOf<CleanupOptions> = {
+  force: true,
+  disposerTimeoutMs: true,
+  deadlineMs: true,
+  reason: true,
+};
 
 /**
  * Check cleanup options given by a user; returns the error to reject with (naming `where`), if
  * any. Without this, a NaN or negative deadline silently abandoned every async disposer.
  */
 export function cleanupOptionsError(options: CleanupOptions | undefined, where: string): Error | undefined {
-  if (options === undefined || options === null) return undefined;
-  if (typeof options !== 'object') {
-    return new TypeError(
-      `${where}: options must be an object such as { force, deadlineMs, reason } (got ${describe(options)}).`,
-    );
-  }
-  for (const key of ['deadlineMs', 'disposerTimeoutMs'] as const) {
-    const value: unknown = options[key];
-    if (
-      value !== undefined &&
-      (typeof value !== 'number' || !(value > 0 && value < Number.POSITIVE_INFINITY))
-    ) {
-      return new RangeError(`${where}: options.${key} must be a finite number > 0 (got ${describe(value)}).`);
+  try {
+    checkOptions(options, where, CLEANUP_KEYS, '{ force, deadlineMs, disposerTimeoutMs, reason }');
+    if (options === undefined) return undefined;
+    if (options.deadlineMs !== undefined) checkTimerMs(options.deadlineMs, where, 'options.deadlineMs');
+    if (options.disposerTimeoutMs !== undefined) {
+      checkTimerMs(options.disposerTimeoutMs, where, 'options.disposerTimeoutMs');
     }
+    if (options.reason !== undefined && typeof options.reason !== 'string') {
+      throw new InvalidArgumentError(
+        `${where}: options.reason must be a string (got ${describe(options.reason)}).`,
+      );
+    }
+  } catch (error) {
+    return error as Error;
   }
   return undefined;
+}
+
+/** The deadline of each cleanup while it runs (so a joining call can tighten it). */
+const running = new WeakMap<Component, Deadline>();
+
+/** A parent's deadline handed to a child's cleanup. */
+export interface ParentDeadline {
+  readonly at: number;
+  readonly ms: number;
+}
+
+/**
+ * A cleanup already running is joined by `options` (a repeated `cleanup()`) or by a parent's or
+ * the manager's cleanup (`parent`): a tighter deadline applies to it and to its children's.
+ */
+export function joinCleanup(
+  component: Component,
+  options: CleanupOptions | undefined,
+  parent: ParentDeadline | undefined,
+): void {
+  if (parent !== undefined) tighten(component, parent.at, parent.ms);
+  else if (options?.deadlineMs !== undefined)
+    tighten(component, now() + options.deadlineMs, options.deadlineMs);
+}
+
+function tighten(component: Component, at: number, ms: number): void {
+  const deadline = running.get(component);
+  if (deadline !== undefined) tightenDeadline(deadline, at, ms);
+  if (component._children !== undefined) for (const child of component._children) tighten(child, at, ms);
 }
 
 /** Run the cleanup of `component`. Called once per component (the promise is shared). */
 export async function runCleanup(
   component: Component,
   options: CleanupOptions | undefined,
-  parentDeadline: number | undefined,
+  parent: ParentDeadline | undefined,
 ): Promise<CleanupReport> {
   const manager = component.manager;
   const started = now();
   const reason = options?.reason;
-  const deadlineAt = parentDeadline ?? started + (options?.deadlineMs ?? manager.cleanupDeadlineMs);
+  const ms = parent?.ms ?? options?.deadlineMs ?? manager.cleanupDeadlineMs;
+  const deadline: Deadline = { at: parent?.at ?? started + ms, ms, wake: undefined };
+  running.set(component, deadline);
   const timeoutMs = options?.disposerTimeoutMs ?? manager.disposerTimeoutMs;
+  // One context serves consecutive synchronous disposers until one keeps it (see cancel.ts).
+  const why = reason ?? 'cleanup';
+  let shared = new DisposeContext(why, timeoutMs, deadline);
+  const context = (): DisposeContext =>
+    shared._claimed ? (shared = new DisposeContext(why, timeoutMs, deadline)) : shared;
+  const wait: Wait = { timeoutMs, deadline, context };
   const report = emptyReport(component.id, reason);
 
   if (manager._leakTracking) component._cleanedAt = new Error('cleanup started').stack;
@@ -60,98 +112,44 @@ export async function runCleanup(
   const events = manager.events;
   if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
 
-  const onFailure = (record: TrackedResource, error: unknown): void => {
-    report.failed.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
-    manager._reportFailure(component, record, error, 'cleanup');
-  };
-  const abandon = (record: TrackedResource, budget: number, context: DisposeContext | undefined): void => {
-    const error = new DisposerTimeoutError(record.id, record.type, component.id, budget);
-    report.abandoned.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
-    context?._abort(error);
-    manager._reportTimeout(component, record, budget);
-  };
-
-  const settle = async (
-    record: TrackedResource,
-    result: PromiseLike<unknown>,
-    budget: number,
-    context: DisposeContext | undefined,
-  ): Promise<void> => {
-    context?._awaited(budget);
-    manager._disposing(component, record, 1); // still holding its bytes until it settles
-    const outcome = await settleWithin(result, budget, (error) =>
-      manager._reportFailure(component, record, error, 'late'),
-    );
-    manager._disposing(component, record, -1);
-    if (outcome.kind === 'ok') report.released++;
-    else if (outcome.kind === 'error') onFailure(record, outcome.error);
+  const note = (r: TrackedResource, outcome: Disposed): void => {
+    if (outcome === undefined) {
+      report.released++;
+      return;
+    }
+    const where = { componentId: component.id, resourceId: r.id, type: r.type };
+    if (outcome.kind === 'failed') report.failed.push({ ...where, error: outcome.error });
     else {
-      if (budget < timeoutMs) report.deadlineExceeded = true;
-      abandon(record, budget, context);
+      report.abandoned.push({ ...where, error: outcome.error });
+      if (outcome.error.budget === 'cleanupDeadlineMs') report.deadlineExceeded = true;
     }
   };
-
-  // One context serves consecutive synchronous disposers until one keeps it (see cancel.ts).
-  const why = reason ?? 'cleanup';
-  let shared = new DisposeContext(why, timeoutMs, deadlineAt);
-
   // Synchronous unless the disposer returned a promise: no microtask per synchronous disposer.
-  const disposeOne = (record: TrackedResource): Promise<void> | undefined => {
-    const value = record.value;
-    const disposer = record._disposer;
-    const collected = record._flags & WEAK && value === undefined;
-    component._unlink(record, 'cleanup');
-    if (disposer === undefined || collected) {
-      report.released++;
-      return;
-    }
-    let result: unknown;
-    let context: DisposeContext | undefined;
-    try {
-      if (record._flags & CONTEXT) {
-        if (shared._claimed) shared = new DisposeContext(why, timeoutMs, deadlineAt);
-        context = shared;
-        result = disposer.call(value, value, context);
-      } else result = (disposer as DetectedDisposer).call(value, value);
-    } catch (error) {
-      onFailure(record, error);
-      return;
-    }
-    return outcome(record, result, context);
+  const disposeOne = (r: TrackedResource): Promise<void> | undefined => {
+    const outcome = disposeRecord(r, 'cleanup', 'cleanup', wait);
+    if (outcome === false) return;
+    if (outcome instanceof Promise) return outcome.then((o) => note(r, o));
+    note(r, outcome);
   };
-
-  // What a disposer returned: done at once, or awaited within what is left of its budget.
-  const outcome = (
-    record: TrackedResource,
-    result: unknown,
-    context: DisposeContext | undefined,
-  ): Promise<void> | undefined => {
-    if (!isThenable(result)) {
-      report.released++;
-      return;
-    }
-    const remaining = deadlineAt - now();
-    if (remaining <= 0) {
-      report.deadlineExceeded = true;
-      reportRejection(result, (error) => manager._reportFailure(component, record, error, 'late'));
-      abandon(record, 0, context);
-      return;
-    }
-    return settle(record, result, Math.min(timeoutMs, Math.ceil(remaining)), context);
-  };
-
   // An object given to add(): its own dispose(), no context; a record only to report or await it.
   const disposeEntry = (d: object): Promise<void> | undefined => {
     let result: unknown;
     try {
       result = callEntry(d);
     } catch (error) {
-      onFailure(entryRecord(component, d, entryNumber(component, d)), error);
+      const r = entryRecord(component, d, entryNumber(component, d));
+      manager._reportFailure(component, r, error, 'cleanup');
+      note(r, { kind: 'failed', error });
       return;
     }
-    if (isThenable(result))
-      return outcome(entryRecord(component, d, entryNumber(component, d)), result, undefined);
-    report.released++;
+    if (!isThenable(result)) {
+      report.released++;
+      return;
+    }
+    const r = entryRecord(component, d, entryNumber(component, d));
+    const outcome = awaitDisposer(component, r, result, 'cleanup', { timeoutMs, deadline });
+    if (outcome instanceof Promise) return outcome.then((o) => note(r, o));
+    note(r, outcome);
   };
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
@@ -168,7 +166,7 @@ export async function runCleanup(
     const children = [...component._children];
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
-      const childReport = await child._startCleanup(options, deadlineAt);
+      const childReport = await child._startCleanup(options, { at: deadline.at, ms: deadline.ms });
       mergeReport(report, childReport);
     }
   }
@@ -216,6 +214,7 @@ export async function runCleanup(
     }
   }
 
+  running.delete(component);
   component._transition('destroyed');
   manager._forget(component);
   report.components.push(component.id);

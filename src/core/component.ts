@@ -4,30 +4,26 @@
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
 import { addEntry, type DisposableLike, deleteAndLeakEntry, deleteEntry } from './added.js';
-import {
-  CancelledError,
-  cancelKind,
-  type DetectedDisposer,
-  DisposeContext,
-  type DisposerContext,
-  UNAWAITED,
-} from './cancel.js';
-import { cleanupOptionsError, runCleanup } from './cleanup.js';
+import { CancelledError, cancelKind, type DisposerContext } from './cancel.js';
+import { cleanupOptionsError, joinCleanup, type ParentDeadline, runCleanup } from './cleanup.js';
+import { disposeRecord, disposeValue, releaseRecord } from './disposal.js';
 import { detectDisposer } from './disposer.js';
 import {
   CleanupError,
-  DisposerTimeoutError,
   describe,
   IllegalTransitionError,
+  InvalidArgumentError,
   StewardError,
   UseAfterCleanupError,
 } from './errors.js';
 import { validateLimit } from './limits.js';
 import type { ResourceManager } from './manager.js';
+import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption } from './options.js';
 import { type CleanupReport, hasProblems } from './report.js';
 import {
   CleanupCallback,
-  CONTEXT,
+  DETECTED,
+  EARLY,
   EVICTABLE,
   EXTRAS,
   RELEASED,
@@ -35,7 +31,6 @@ import {
   TrackedResource,
   WEAK,
 } from './resource.js';
-import { isThenable, reportRejection, settleWithin } from './settle.js';
 import { acceptsResources, allowedTransitions, canTransition, isLifecycleState } from './state.js';
 import { startTask, type TaskOptions } from './task.js';
 import type { CleanupOptions, Disposer, LifecycleState, MemoryLimit, TrackOptions } from './types.js';
@@ -56,6 +51,27 @@ export interface CleanupCallbackOptions {
 
 /** The disposer of a cleanup callback: call it with the context. */
 const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
+
+const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
+
+/** The keys `track` accepts (checked on every call: a `for…in` over two or three keys). */
+const TRACK_KEYS: KeysOf<TrackOptions> = {
+  type: true,
+  size: true,
+  metadata: true,
+  dispose: true,
+  priority: true,
+  weak: true,
+  evictable: true,
+};
+
+function nothingToTrack(value: null | undefined): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `track(): the value is ${value}; there is nothing to track. To run code at cleanup use component.onCleanup(fn); ` +
+      'to count bytes that have no object of their own, track a placeholder ({ bytes: n } with { size: n, dispose: null }); ' +
+      'for a value that may be absent, check it before tracking (@trackResult skips null and undefined for you).',
+  );
+}
 
 /**
  * The unit of ownership. Resources tracked here are disposed when it is cleaned up:
@@ -248,43 +264,49 @@ export class Component implements AsyncDisposable {
    * that is cleaning up or destroyed, disposes `value` at once and throws `UseAfterCleanupError`.
    */
   track<T>(value: T, options?: TrackOptions<T>): TrackedResource<T> {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(
-        `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
-      );
+    if (value === null || value === undefined) throw nothingToTrack(value as null | undefined);
+    if (options !== undefined) {
+      if (options === null || typeof options !== 'object') {
+        throw new InvalidArgumentError(
+          `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
+        );
+      }
+      for (const key in options) if (!isTrackKey(key)) throw trackKey(key);
     }
     const manager = this.manager;
     const type = options?.type ?? 'custom';
     if (typeof type !== 'string' || type.length === 0) {
-      throw new TypeError(`track(): options.type must be a non-empty string (got ${describe(type)}).`);
-    }
-    const size = options?.size ?? 0;
-    if (typeof size !== 'number' || !(size >= 0 && size < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(
-        `track(): options.size must be a finite number of bytes >= 0 (got ${describe(size)}).`,
+      throw new InvalidArgumentError(
+        `track(): options.type must be a non-empty string (got ${describe(type)}).`,
       );
     }
+    const size = options?.size ?? 0;
+    if (size !== 0 && !isByteCount(size)) throw byteCountError('track()', 'options.size', size);
     const priority = options?.priority ?? 0;
     if (priority !== 0 && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-      throw new RangeError(`track(): options.priority must be a finite number (got ${describe(priority)}).`);
+      throw new InvalidArgumentError(
+        `track(): options.priority must be a finite number (got ${describe(priority)}).`,
+      );
     }
     let disposer: Disposer | undefined;
     let flags = 0;
     const d = options?.dispose;
     if (d !== undefined) {
       if (d !== null && typeof d !== 'function') {
-        throw new TypeError(
+        throw new InvalidArgumentError(
           `track(): options.dispose must be a function, or null for values needing no disposal (got ${describe(d)}).`,
         );
       }
       disposer = (d ?? undefined) as Disposer | undefined;
-      if (d !== null) flags |= CONTEXT;
     } else {
       disposer = detectDisposer(value, type);
+      if (disposer !== undefined) flags = DETECTED;
     }
     if (options?.weak) {
       if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-        throw new TypeError(`track(): only objects can be tracked weakly (got ${describe(value)}).`);
+        throw new InvalidArgumentError(
+          `track(): only objects can be tracked weakly (got ${describe(value)}).`,
+        );
       }
       flags |= WEAK;
     }
@@ -292,19 +314,19 @@ export class Component implements AsyncDisposable {
     const metadata = options?.metadata;
     if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
     if (!acceptsResources(this._state)) {
-      this.#disposeRejected(value, disposer, type, flags);
+      this.#disposeRejected(value, disposer, flags, type);
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
     }
     if (size > 0) {
       manager._admit(this, size);
       // Eviction ran disposers, which may have started this component's cleanup.
       if (!acceptsResources(this._state)) {
-        this.#disposeRejected(value, disposer, type, flags);
+        this.#disposeRejected(value, disposer, flags, type);
         throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
       }
     }
     const record = new TrackedResource<T>(
-      manager._nextId++,
+      manager._newResourceId(),
       type,
       size,
       flags & WEAK ? new WeakRef(value as object) : value,
@@ -337,39 +359,38 @@ export class Component implements AsyncDisposable {
     options?: CleanupCallbackOptions,
   ): CleanupRegistration {
     if (typeof fn !== 'function') {
-      throw new TypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
+      throw new InvalidArgumentError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
-    let flags = CONTEXT;
+    let flags = 0;
     let priority = 0;
     let metadata: { name: string } | undefined;
     if (options !== undefined) {
-      if (options === null || typeof options !== 'object') {
-        throw new TypeError(
-          `onCleanup(): options must be an object such as { priority, name } (got ${describe(options)}).`,
-        );
-      }
+      checkOptions(options, 'onCleanup()', CALLBACK_KEYS, '{ priority, name }');
       priority = options.priority ?? 0;
       if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-        throw new RangeError(
+        throw new InvalidArgumentError(
           `onCleanup(): options.priority must be a finite number (got ${describe(priority)}).`,
         );
       }
       const name = options.name;
       if (name !== undefined) {
-        if (typeof name !== 'string')
-          throw new TypeError(`onCleanup(): options.name must be a string (got ${describe(name)}).`);
+        if (typeof name !== 'string') {
+          throw new InvalidArgumentError(
+            `onCleanup(): options.name must be a string (got ${describe(name)}).`,
+          );
+        }
         metadata = { name };
       }
       if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
     }
     if (!acceptsResources(this._state)) {
-      this.#disposeRejected(fn, callCallback, 'callback', flags);
+      this.#disposeRejected(fn, callCallback, flags, 'callback');
       throw new UseAfterCleanupError(this.id, this._state, 'register a cleanup callback in', this._cleanedAt);
     }
     // No option parsing, no closure, no wrapper: the record is the registration.
     const manager = this.manager;
     const record = new CleanupCallback(
-      manager._nextId++,
+      manager._newResourceId(),
       'callback',
       0,
       fn,
@@ -417,7 +438,7 @@ export class Component implements AsyncDisposable {
    * `resourceCount` and the stats, not listed by `resources()`, no `tracked`/`released` events.
    * Use `track()` for anything that needs a handle, a type, a size, a priority or events. Adding
    * the same object twice keeps one entry. On a component cleaning up or destroyed, disposes `d`
-   * at once and throws `UseAfterCleanupError`; a value without a dispose method is a TypeError.
+   * at once and throws `UseAfterCleanupError`; a value without a dispose method is an `InvalidArgumentError`.
    */
   add<D extends DisposableLike>(d: D): D {
     return addEntry(this, d);
@@ -438,14 +459,16 @@ export class Component implements AsyncDisposable {
 
   /**
    * Release `handle`, which must belong to this component. Same as `handle.release()`.
-   * Throws TypeError for a handle of another component (nothing is released then).
+   * Throws `InvalidArgumentError` for a handle of another component (nothing is released then).
    */
   release(handle: TrackedResource): boolean {
     if (!(handle instanceof TrackedResource)) {
-      throw new TypeError(`release(): expected a handle returned by track() (got ${describe(handle)}).`);
+      throw new InvalidArgumentError(
+        `release(): expected a handle returned by track() (got ${describe(handle)}).`,
+      );
     }
     if (handle.component !== this) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `release(): resource #${handle.id} belongs to component "${handle.component.id}", not "${this.id}". ` +
           'Call handle.release() or release it through its own component.',
       );
@@ -477,7 +500,7 @@ export class Component implements AsyncDisposable {
    */
   setState(state: LifecycleState): void {
     if (!isLifecycleState(state)) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `setState(): unknown state ${describe(state)}; use one of loaded, initialized, active, paused, failed.`,
       );
     }
@@ -518,14 +541,22 @@ export class Component implements AsyncDisposable {
     return this.cleanup().then(() => undefined);
   }
 
-  /** @internal Start (or join) the cleanup run, within `deadlineAt` if given (a parent's). */
-  _startCleanup(options: CleanupOptions | undefined, deadlineAt: number | undefined): Promise<CleanupReport> {
+  /**
+   * @internal Start (or join) the cleanup run, within `parent`'s deadline if given. Joining with
+   * a tighter deadline (the caller's `deadlineMs` or a parent's) tightens the running one.
+   */
+  _startCleanup(
+    options: CleanupOptions | undefined,
+    parent: ParentDeadline | undefined,
+  ): Promise<CleanupReport> {
     if (this._cleanup === undefined) {
       // Publish the run before starting it: its synchronous part (sync disposers, listeners)
       // may call cleanup() again, which must join this run, not start a second one.
       let start!: (run: Promise<CleanupReport>) => void;
       this._cleanup = new Promise<CleanupReport>((resolve) => (start = resolve));
-      start(runCleanup(this, options, deadlineAt));
+      start(runCleanup(this, options, parent));
+    } else if (this._state === 'cleaning') {
+      joinCleanup(this, options, parent);
     }
     return this._cleanup;
   }
@@ -580,66 +611,23 @@ export class Component implements AsyncDisposable {
 
   /** @internal Release a record synchronously; see `TrackedResource.release`. */
   _releaseSync(record: TrackedResource, reason: ReleaseReason): boolean {
-    const value = record.value;
-    const disposer = record._disposer;
-    const wasWeak = record._flags & WEAK;
-    if (!this._unlink(record, reason)) return false;
-    if (disposer === undefined || (wasWeak && value === undefined)) return true;
-    let result: unknown;
-    try {
-      result =
-        record._flags & CONTEXT
-          ? disposer.call(value, value, reason === 'evicted' ? UNAWAITED.evicted : UNAWAITED.released)
-          : (disposer as DetectedDisposer).call(value, value);
-    } catch (error) {
-      this.manager._reportFailure(this, record, error, reason === 'evicted' ? 'evict' : 'release');
-      throw error;
-    }
-    if (isThenable(result)) {
-      // Nobody waits for it, but until it settles it still holds what it held.
-      this.manager._watchDisposal(this, record, result);
-    }
-    return true;
+    return releaseRecord(record, reason, reason === 'evicted' ? 'evict' : 'release');
   }
 
   /** @internal Release a record and await its disposer within the manager's timeout. */
   async _releaseAsync(record: TrackedResource): Promise<boolean> {
-    const value = record.value;
-    const disposer = record._disposer;
-    const wasWeak = record._flags & WEAK;
-    if (!this._unlink(record, 'released')) return false;
-    if (disposer === undefined || (wasWeak && value === undefined)) return true;
-    const manager = this.manager;
-    const timeoutMs = manager.disposerTimeoutMs;
-    let result: unknown;
-    let context: DisposeContext | undefined;
-    try {
-      if (record._flags & CONTEXT) {
-        context = new DisposeContext('released', timeoutMs, Number.POSITIVE_INFINITY);
-        result = disposer.call(value, value, context);
-      } else result = (disposer as DetectedDisposer).call(value, value);
-    } catch (error) {
-      manager._reportFailure(this, record, error, 'release');
-      throw error;
-    }
-    if (!isThenable(result)) return true;
-    context?._awaited(timeoutMs);
-    manager._disposing(this, record, 1);
-    const outcome = await settleWithin(result, timeoutMs, (error) =>
-      manager._reportFailure(this, record, error, 'late'),
-    );
-    manager._disposing(this, record, -1);
-    if (outcome.kind === 'error') {
-      manager._reportFailure(this, record, outcome.error, 'release');
-      throw outcome.error;
-    }
-    if (outcome.kind === 'timeout') {
-      const error = new DisposerTimeoutError(record.id, record.type, this.id, timeoutMs);
-      context?._abort(error);
-      manager._reportTimeout(this, record, timeoutMs);
-      throw error;
-    }
+    const outcome = await disposeRecord(record, 'released', 'release', {
+      timeoutMs: this.manager.disposerTimeoutMs,
+    });
+    if (outcome === false) return false;
+    if (outcome !== undefined) throw outcome.error;
     return true;
+  }
+
+  /** @internal Dispose `record` first at cleanup, before children and other records (a service). */
+  _disposeFirst(record: TrackedResource): void {
+    record._flags |= EARLY;
+    this._hasEarly = true;
   }
 
   /** @internal Stop tracking without disposing. */
@@ -649,9 +637,7 @@ export class Component implements AsyncDisposable {
 
   /** @internal Change a record's size, applying memory limits. */
   _resize(record: TrackedResource, bytes: number): void {
-    if (typeof bytes !== 'number' || !(bytes >= 0 && bytes < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`resize(): size must be a finite number of bytes >= 0 (got ${describe(bytes)}).`);
-    }
+    if (!isByteCount(bytes)) throw byteCountError('resize()', 'the size', bytes);
     if (record._flags & RELEASED) {
       throw new StewardError(
         `resize(): ${record.type} #${record.id} of component "${this.id}" was already released; track it again instead.`,
@@ -670,29 +656,40 @@ export class Component implements AsyncDisposable {
   }
 
   /** Dispose a value that arrived too late (use after cleanup), reporting failures. */
-  #disposeRejected(value: unknown, disposer: Disposer | undefined, type: string, flags: number): void {
-    if (disposer === undefined) return;
+  #disposeRejected(value: unknown, disposer: Disposer | undefined, flags: number, type: string): void {
     const manager = this.manager;
-    try {
-      const result =
-        flags & CONTEXT
-          ? disposer.call(value, value, UNAWAITED.refused)
-          : (disposer as DetectedDisposer).call(value, value);
-      if (isThenable(result))
-        reportRejection(result, (error) => manager._reportFailure(this, undefined, error, 'late'));
-    } catch (error) {
-      manager._reportFailure(this, undefined, error, 'use-after-cleanup');
-    }
-    if (manager.events.has('leakDetected')) {
-      manager.events.emit('leakDetected', {
-        kind: 'use-after-cleanup',
-        component: this,
-        message: `A ${type} was tracked into "${this.id}" while it was ${this._state}; it was disposed at once.`,
-        stack: manager._leakTracking ? new Error().stack : undefined,
-      });
-    }
-    manager._stats.leaksDetected++;
+    disposeValue(this, value, disposer, (flags & DETECTED) !== 0, 'use-after-cleanup');
+    manager.reportLeak({
+      kind: 'use-after-cleanup',
+      component: this,
+      message: `A ${type} was tracked into "${this.id}" while it was ${this._state}; it was disposed at once.`,
+      stack: manager._leakTracking ? new Error().stack : undefined,
+    });
   }
+}
+
+/**
+ * Whether `key` is one of `TRACK_KEYS` — a switch, which V8 compiles to a few comparisons: about
+ * a third of the cost of a table lookup on `track`'s hot path (test/core/deadlines-numbers.test.ts
+ * checks it accepts every key of `TrackOptions`).
+ */
+function isTrackKey(key: string): boolean {
+  switch (key) {
+    case 'type':
+    case 'size':
+    case 'dispose':
+    case 'metadata':
+    case 'priority':
+    case 'weak':
+    case 'evictable':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function trackKey(key: string): InvalidArgumentError {
+  return unknownOption('track()', key, TRACK_KEYS);
 }
 
 function throwOnProblems(report: CleanupReport): CleanupReport {

@@ -32,6 +32,7 @@ export class StewardError extends Error {
  */
 export class UseAfterCleanupError extends StewardError {
   override name = 'UseAfterCleanupError';
+  override readonly code = 'STEWARD_USE_AFTER_CLEANUP';
   /** Id of the component that was already cleaned up. */
   readonly componentId: string;
   constructor(componentId: string, state: string, what: string, cleanedAt?: string) {
@@ -52,6 +53,7 @@ export class UseAfterCleanupError extends StewardError {
 /** Thrown on an illegal lifecycle transition, e.g. `destroyed → active`. */
 export class IllegalTransitionError extends StewardError {
   override name = 'IllegalTransitionError';
+  override readonly code = 'STEWARD_ILLEGAL_TRANSITION';
   constructor(
     readonly componentId: string,
     readonly from: string,
@@ -69,6 +71,7 @@ export class IllegalTransitionError extends StewardError {
 /** Thrown by `track`/`resize` when a memory limit with the `reject` policy would be exceeded. */
 export class MemoryLimitError extends StewardError {
   override name = 'MemoryLimitError';
+  override readonly code = 'STEWARD_MEMORY_LIMIT';
   constructor(
     /** `component` for a component's subtree limit, `global` for the manager's. */
     readonly scope: 'component' | 'global',
@@ -87,18 +90,66 @@ export class MemoryLimitError extends StewardError {
   }
 }
 
-/** Thrown when an async disposer does not settle within its timeout. */
+/**
+ * Which budget cut an async disposer off: its own (`disposerTimeoutMs`) or the whole cleanup's
+ * deadline (`cleanupDeadlineMs`, or the `deadlineMs` option of `cleanup()`/`dispose()`).
+ */
+export type DisposerBudget = 'disposerTimeoutMs' | 'cleanupDeadlineMs';
+
+/**
+ * An async disposer that did not settle in time and was abandoned (cleanup went on). `budget`
+ * names the option that cut it off, so the message says what to raise.
+ */
 export class DisposerTimeoutError extends StewardError {
   override name = 'DisposerTimeoutError';
+  override readonly code = 'STEWARD_DISPOSER_TIMEOUT';
   constructor(
     readonly resourceId: number,
     readonly resourceType: string,
     readonly componentId: string,
+    /** How long it was waited for, ms (0: the deadline had passed before it was called). */
     readonly timeoutMs: number,
+    /** The option whose budget ran out. */
+    readonly budget: DisposerBudget = 'disposerTimeoutMs',
+    /** The length of that budget, ms (the whole deadline for `cleanupDeadlineMs`). */
+    readonly budgetMs: number = timeoutMs,
   ) {
     super(
-      `Disposer of ${resourceType} #${resourceId} in component "${componentId}" did not settle within ${timeoutMs} ms ` +
-        'and was abandoned; cleanup went on. Make the disposer finish faster or raise disposerTimeoutMs.',
+      budget === 'disposerTimeoutMs'
+        ? `Disposer of ${resourceType} #${resourceId} in component "${componentId}" did not settle within ${timeoutMs} ms ` +
+            'and was abandoned; cleanup went on. Make the disposer finish faster or raise disposerTimeoutMs.'
+        : `Disposer of ${resourceType} #${resourceId} in component "${componentId}" was cut off by the cleanup deadline ` +
+            `(${budgetMs} ms) ${timeoutMs > 0 ? `after ${timeoutMs} ms` : 'which had passed before it was called'} and was abandoned; ` +
+            'cleanup went on. Raise cleanupDeadlineMs (or the deadlineMs option of cleanup()/dispose()), or make the disposers before it finish faster.',
+    );
+  }
+}
+
+/**
+ * A bad argument or option: the wrong type, a number out of range, a value that cannot be
+ * tracked. The message says what was wrong, where, and what to pass instead; nothing was done.
+ */
+export class InvalidArgumentError extends StewardError {
+  override name = 'InvalidArgumentError';
+  override readonly code: string = 'STEWARD_INVALID_ARGUMENT';
+}
+
+/** An options object with a key Steward does not know (often a typo); names the nearest known key. */
+export class UnknownOptionError extends InvalidArgumentError {
+  override name = 'UnknownOptionError';
+  override readonly code: string = 'STEWARD_UNKNOWN_OPTION';
+  constructor(
+    where: string,
+    /** The unknown key. */
+    readonly key: string,
+    /** The nearest known key, if one is near enough to be a likely typo. */
+    readonly suggestion: string | undefined,
+    known: readonly string[],
+  ) {
+    super(
+      `${where}: unknown option ${JSON.stringify(key)}` +
+        (suggestion ? ` — did you mean ${suggestion}?` : '.') +
+        ` Known options: ${known.join(', ')}.`,
     );
   }
 }
@@ -110,6 +161,8 @@ export class DisposerTimeoutError extends StewardError {
  */
 export class CleanupError extends AggregateError {
   override name = 'CleanupError';
+  /** Stable code, as `StewardError`s have (this one is an `AggregateError`). */
+  readonly code = 'STEWARD_CLEANUP_FAILED';
   readonly report: CleanupReport;
   constructor(report: CleanupReport) {
     const errors = [...report.failed.map((f) => f.error), ...report.abandoned.map((a) => a.error)];
@@ -123,7 +176,7 @@ export class CleanupError extends AggregateError {
   }
 }
 
-/** Where in the arguments a value was invalid, for TypeError/RangeError messages. */
+/** A short description of a value, for the messages of errors about bad arguments. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);

@@ -2,6 +2,7 @@
  * The typed events of a ResourceManager. Payloads are built only when somebody listens.
  */
 import type { Component } from './component.js';
+import type { DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { CleanupReport } from './report.js';
 import type { ReleaseReason, TrackedResource } from './resource.js';
 import type { ServiceToken } from './services.js';
@@ -9,9 +10,17 @@ import type { LifecycleState, MemoryPolicy } from './types.js';
 
 /**
  * Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, on a
- * rejected late track — or `task`: a `component.task()` rejected on its own (not with an abort).
+ * value tracked after cleanup, on a value `@trackResult` disposed because its tracking was refused,
+ * or `task`: a `component.task()` rejected on its own (not with an abort).
  */
-export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup' | 'task';
+export type FailurePhase =
+  | 'release'
+  | 'cleanup'
+  | 'evict'
+  | 'late'
+  | 'use-after-cleanup'
+  | 'refused'
+  | 'task';
 
 /** Kinds of leak the core detects. */
 export type LeakKind =
@@ -85,7 +94,12 @@ export interface ManagerEvents {
   disposerTimedOut: {
     readonly component: Component;
     readonly resource: TrackedResource;
+    /** How long it was waited for, ms. */
     readonly timeoutMs: number;
+    /** The option whose budget ran out: its own timeout, or the cleanup's deadline. */
+    readonly budget: DisposerBudget;
+    /** The error in the cleanup report's `abandoned` list. */
+    readonly error: DisposerTimeoutError;
   };
   serviceProvided: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
   serviceWithdrawn: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };

@@ -18,11 +18,14 @@ export { detectDisposer } from './disposer.js';
 export { Emitter, type Subscription } from './emitter.js';
 export {
   CleanupError,
+  type DisposerBudget,
   DisposerTimeoutError,
   IllegalTransitionError,
+  InvalidArgumentError,
   MemoryLimitError,
   StewardError,
   type StewardErrorOptions,
+  UnknownOptionError,
   UseAfterCleanupError,
 } from './errors.js';
 export type { FailurePhase, LeakEvent, LeakKind, ManagerEvents, MemoryEvent } from './events.js';
@@ -34,6 +37,7 @@ export {
   ResourceManager,
   type ResourceManagerOptions,
 } from './manager.js';
+export { MAX_TIMER_MS } from './options.js';
 export type { AbandonedDisposal, CleanupReport, DisposalFailure } from './report.js';
 export { type ReleaseReason, type ResourceInfo, TrackedResource } from './resource.js';
 export {

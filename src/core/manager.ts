@@ -3,13 +3,22 @@
  * tree, memory accounting and limits, statistics and events. Disposing it cleans up every
  * component, newest first.
  */
-import { cleanupOptionsError } from './cleanup.js';
+import { cleanupOptionsError, type ParentDeadline } from './cleanup.js';
 import { BatchClock } from './clock.js';
 import { Component } from './component.js';
 import { Emitter, type Subscription } from './emitter.js';
-import { CleanupError, describe, MemoryLimitError, StewardError, UseAfterCleanupError } from './errors.js';
+import {
+  CleanupError,
+  type DisposerTimeoutError,
+  describe,
+  InvalidArgumentError,
+  MemoryLimitError,
+  StewardError,
+  UseAfterCleanupError,
+} from './errors.js';
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
 import { validateLimit } from './limits.js';
+import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
 import { type CleanupReport, emptyReport, hasProblems, mergeReport } from './report.js';
 import {
   EVICTABLE,
@@ -35,17 +44,23 @@ import type { CleanupOptions, ComponentOptions, MemoryLimit } from './types.js';
 export interface LeakTrackingOptions {
   /** Capture a creation stack for every resource and component. Default true when leak tracking is on. */
   readonly captureStacks?: boolean;
-  /** Run `checkLeaks()` periodically, ms. The timer is unref'd: it never keeps a process alive. */
+  /**
+   * Run `checkLeaks()` periodically, ms (> 0, at most 2^31 − 1). The timer is unref'd: it never
+   * keeps a process alive.
+   */
   readonly sweepIntervalMs?: number;
-  /** Report resources older than this as `long-lived` leak suspects (once each). */
+  /**
+   * Report resources older than this (ms, any finite number > 0: an age, not a timer) as
+   * `long-lived` leak suspects (once each).
+   */
   readonly maxResourceAgeMs?: number;
 }
 
 /** Options of `new ResourceManager()`. */
 export interface ResourceManagerOptions {
-  /** Per async disposer timeout, ms. Default 5000. */
+  /** Per async disposer timeout, ms (> 0, at most 2^31 − 1: what a timer holds). Default 5000. */
   readonly disposerTimeoutMs?: number;
-  /** Deadline of one cleanup (including children), ms. Default 30000. */
+  /** Deadline of one cleanup (including children), ms (> 0, at most 2^31 − 1). Default 30000. */
   readonly cleanupDeadlineMs?: number;
   /** Global memory limit over every component. */
   readonly memoryLimit?: MemoryLimit;
@@ -74,14 +89,31 @@ export type LeakFinding = Omit<LeakEvent, 'component' | 'resource'> & {
   resource?: number;
 };
 
-function positive(value: number | undefined, fallback: number, where: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0 && value < Number.POSITIVE_INFINITY)) {
-    throw new RangeError(
-      `new ResourceManager(): ${where} must be a finite number > 0 (got ${describe(value)}).`,
-    );
-  }
-  return value;
+const MANAGER_KEYS: KeysOf<ResourceManagerOptions> = {
+  disposerTimeoutMs: true,
+  cleanupDeadlineMs: true,
+  memoryLimit: true,
+  leakTracking: true,
+  onListenerError: true,
+};
+const LEAK_KEYS: KeysOf<LeakTrackingOptions> = {
+  captureStacks: true,
+  sweepIntervalMs: true,
+  maxResourceAgeMs: true,
+};
+const COMPONENT_KEYS: KeysOf<ComponentOptions> = {
+  type: true,
+  parent: true,
+  memoryLimit: true,
+  metadata: true,
+  state: true,
+};
+const SNAPSHOT_KEYS: KeysOf<SnapshotOptions> = { resources: true, component: true };
+const NEW_MANAGER = 'new ResourceManager()';
+
+/** A timer option of the manager: undefined (the default) or a number of ms a timer can hold. */
+function timerMs(value: number | undefined, fallback: number, option: string): number {
+  return value === undefined ? fallback : checkTimerMs(value, NEW_MANAGER, option);
 }
 
 /** Owner → component, across managers: lets decorators find the component of `this`. */
@@ -114,9 +146,9 @@ export class ResourceManager implements AsyncDisposable {
   readonly _clock = new BatchClock(this._epoch);
   /** @internal priority and metadata of the records that have either (flag `EXTRAS`). */
   readonly _extras = new WeakMap<TrackedResource, ResourceExtras>();
-  /** @internal resource id counter. */
-  _nextId = 1;
-  /** @internal */
+  /** Resource id counter. */
+  #nextId = 1;
+  /** @internal counters; read them with `counters()`. */
   readonly _stats: ManagerCounters = {
     componentsRegistered: 0,
     componentsDestroyed: 0,
@@ -163,26 +195,62 @@ export class ResourceManager implements AsyncDisposable {
   #sweepTimer: ReturnType<typeof setInterval> | undefined;
   #scopeCounter = 0;
   #disposal: Promise<CleanupReport> | undefined;
+  #disposeDeadline: ParentDeadline | undefined;
 
+  /**
+   * Throws `InvalidArgumentError` (creating nothing) on bad options: not an object, an unknown
+   * key (naming the nearest known one), a timer option that is not a number of ms in
+   * (0, 2^31 − 1], a bad memory limit.
+   */
   constructor(options: ResourceManagerOptions = {}) {
-    this.disposerTimeoutMs = positive(options.disposerTimeoutMs, 5000, 'disposerTimeoutMs');
-    this.cleanupDeadlineMs = positive(options.cleanupDeadlineMs, 30_000, 'cleanupDeadlineMs');
+    checkOptions(
+      options,
+      NEW_MANAGER,
+      MANAGER_KEYS,
+      '{ disposerTimeoutMs, cleanupDeadlineMs, memoryLimit, leakTracking }',
+    );
+    this.disposerTimeoutMs = timerMs(options.disposerTimeoutMs, 5000, 'disposerTimeoutMs');
+    this.cleanupDeadlineMs = timerMs(options.cleanupDeadlineMs, 30_000, 'cleanupDeadlineMs');
     this._limit =
-      options.memoryLimit && validateLimit(options.memoryLimit, 'new ResourceManager(): memoryLimit');
-    this.events = new Emitter<ManagerEvents>(options.onListenerError);
-    this.services = new ServiceRegistry(this);
+      options.memoryLimit === undefined
+        ? undefined
+        : validateLimit(options.memoryLimit, `${NEW_MANAGER}: memoryLimit`);
+    const onListenerError = options.onListenerError;
+    if (onListenerError !== undefined && typeof onListenerError !== 'function') {
+      throw new InvalidArgumentError(
+        `${NEW_MANAGER}: onListenerError must be a function (got ${describe(onListenerError)}).`,
+      );
+    }
     const leak = options.leakTracking;
-    const leakOptions: LeakTrackingOptions = typeof leak === 'object' && leak !== null ? leak : {};
+    if (leak !== undefined && typeof leak !== 'boolean') {
+      checkOptions(
+        leak,
+        `${NEW_MANAGER}: leakTracking`,
+        LEAK_KEYS,
+        'true or { captureStacks, sweepIntervalMs, maxResourceAgeMs }',
+      );
+    }
+    const leakOptions: LeakTrackingOptions = typeof leak === 'object' ? leak : {};
+    const maxAge = leakOptions.maxResourceAgeMs;
+    // An age, compared with resources' ages: no timer holds it, so any finite number > 0 will do.
+    if (
+      maxAge !== undefined &&
+      (typeof maxAge !== 'number' || !(maxAge > 0 && maxAge < Number.POSITIVE_INFINITY))
+    ) {
+      throw new InvalidArgumentError(
+        `${NEW_MANAGER}: leakTracking.maxResourceAgeMs must be a finite number of ms > 0 (got ${describe(maxAge)}).`,
+      );
+    }
+    const interval =
+      leakOptions.sweepIntervalMs === undefined
+        ? undefined
+        : checkTimerMs(leakOptions.sweepIntervalMs, NEW_MANAGER, 'leakTracking.sweepIntervalMs');
+    this.events = new Emitter<ManagerEvents>(onListenerError);
+    this.services = new ServiceRegistry(this);
     this._leakTracking = leak !== undefined && leak !== false && leakOptions.captureStacks !== false;
     this._stacks = this._leakTracking ? new WeakMap() : undefined;
-    this.#maxAgeMs =
-      leakOptions.maxResourceAgeMs === undefined
-        ? undefined
-        : positive(leakOptions.maxResourceAgeMs, 0, 'leakTracking.maxResourceAgeMs');
-    if (leakOptions.sweepIntervalMs !== undefined) {
-      const interval = positive(leakOptions.sweepIntervalMs, 0, 'leakTracking.sweepIntervalMs');
-      this.#sweepTimer = unrefTimer(setInterval(() => this.checkLeaks(), interval));
-    }
+    this.#maxAgeMs = maxAge;
+    if (interval !== undefined) this.#sweepTimer = unrefTimer(setInterval(() => this.checkLeaks(), interval));
   }
 
   /** Subscribe to an event; shorthand for `events.on`. */
@@ -214,6 +282,35 @@ export class ResourceManager implements AsyncDisposable {
     return { count: this._disposingCount, bytes: this._disposingBytes };
   }
 
+  /**
+   * The counters kept on the hot path (a copy): components registered and destroyed, resources
+   * tracked and released, disposer failures and timeouts, evictions, rejections, leaks. For
+   * monitors and metrics exporters; `stats()` adds totals by type and component.
+   */
+  counters(): ManagerCounters {
+    return { ...this._stats };
+  }
+
+  /**
+   * Report a leak found outside the core — an untracked handle (`steward/node`'s attribution),
+   * a detached element (`steward/dom`) — exactly as the core reports its own: counted in
+   * `leaksDetected` and emitted as `leakDetected`. Returns the finding in the form `checkLeaks()`
+   * returns. Nothing is cleaned up: what to do about the leak is the reporter's business.
+   */
+  reportLeak(leak: LeakEvent): LeakFinding {
+    if (leak === null || typeof leak !== 'object' || !(leak.component instanceof Component)) {
+      throw new InvalidArgumentError(
+        `reportLeak(): expected { kind, component, message, resource?, stack? } with a component of this manager (got ${describe(leak)}).`,
+      );
+    }
+    if (leak.component.manager !== this) {
+      throw new InvalidArgumentError(
+        `reportLeak(): component "${leak.component.id}" belongs to another manager; report it there.`,
+      );
+    }
+    return this.#reportLeak(leak);
+  }
+
   /** The global memory limit, if any. */
   get memoryLimit(): Required<MemoryLimit> | undefined {
     return this._limit;
@@ -234,7 +331,8 @@ export class ResourceManager implements AsyncDisposable {
    * owner its own tracked callbacks close over (`onCleanup(() => this.close())`) is never
    * collected, so only cleanup ends it. Registering the same owner again returns its component unless it is destroyed
    * (the id must match) — also while it is cleaning up, when tracking into it throws.
-   * Throws TypeError/RangeError on bad input and if `id` is taken by a live component;
+   * Throws `InvalidArgumentError` on bad input (options checked as `track`'s are), and a
+   * `StewardError` if `id` is taken by a live component;
    * nothing is registered then.
    */
   register(id: string, options?: ComponentOptions): Component;
@@ -247,7 +345,7 @@ export class ResourceManager implements AsyncDisposable {
     // Without an owner object: the manager holds the component until it is cleaned up.
     const ownerless = typeof ownerOrId === 'string';
     if (ownerless && typeof idOrOptions === 'string') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `register(${describe(ownerOrId)}, ${describe(idOrOptions)}): owner must be an object (the plugin, tab or panel ` +
           `that owns the resources), got ${describe(ownerOrId)}. Without an owner, call register(id, options?).`,
       );
@@ -255,16 +353,19 @@ export class ResourceManager implements AsyncDisposable {
     const owner = ownerless ? {} : ownerOrId;
     const id = (ownerless ? ownerOrId : idOrOptions) as string;
     const options = (ownerless ? (idOrOptions ?? {}) : maybeOptions) as ComponentOptions;
+    checkOptions(
+      options,
+      `register(${JSON.stringify(id)})`,
+      COMPONENT_KEYS,
+      '{ type, parent, memoryLimit, metadata, state }',
+    );
     if (owner === null || (typeof owner !== 'object' && typeof owner !== 'function')) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `register(): owner must be an object (the plugin, tab or panel that owns the resources), got ${describe(owner)}.`,
       );
     }
     if (typeof id !== 'string' || id.trim().length === 0) {
-      throw new TypeError(`register(): id must be a non-empty string (got ${describe(id)}).`);
-    }
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`register("${id}"): options must be an object (got ${describe(options)}).`);
+      throw new InvalidArgumentError(`register(): id must be a non-empty string (got ${describe(id)}).`);
     }
     const existing = this.#byOwner.get(owner);
     if (existing && existing.state !== 'destroyed') {
@@ -288,14 +389,16 @@ export class ResourceManager implements AsyncDisposable {
     }
     const type = options.type ?? 'component';
     if (typeof type !== 'string' || type.length === 0) {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `register("${id}"): options.type must be a non-empty string (got ${describe(type)}).`,
       );
     }
     const parent = options.parent;
     if (parent !== undefined) {
       if (!(parent instanceof Component) || parent.manager !== this) {
-        throw new TypeError(`register("${id}"): options.parent must be a component of this manager.`);
+        throw new InvalidArgumentError(
+          `register("${id}"): options.parent must be a component of this manager.`,
+        );
       }
       if (!acceptsResources(parent.state)) {
         throw new UseAfterCleanupError(
@@ -308,7 +411,7 @@ export class ResourceManager implements AsyncDisposable {
     }
     const state = options.state ?? 'loaded';
     if (state !== 'loaded' && state !== 'initialized' && state !== 'active') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `register("${id}"): options.state must be loaded, initialized or active (got ${describe(state)}).`,
       );
     }
@@ -371,7 +474,7 @@ export class ResourceManager implements AsyncDisposable {
    */
   resource(id: number): TrackedResource | undefined {
     if (typeof id !== 'number' || !Number.isInteger(id)) {
-      throw new TypeError(`resource(): id must be an integer resource id (got ${describe(id)}).`);
+      throw new InvalidArgumentError(`resource(): id must be an integer resource id (got ${describe(id)}).`);
     }
     let index = this._index;
     if (index === undefined) {
@@ -404,6 +507,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** A JSON-serializable snapshot of the whole component tree, for monitors. */
   snapshot(options?: SnapshotOptions): ManagerSnapshot {
+    checkOptions(options, 'snapshot()', SNAPSHOT_KEYS, '{ resources, component }');
     return buildSnapshot(this, this.#byId.values(), options);
   }
 
@@ -461,6 +565,18 @@ export class ResourceManager implements AsyncDisposable {
   dispose(options?: CleanupOptions): Promise<CleanupReport> {
     const invalid = cleanupOptionsError(options, 'dispose()');
     if (invalid) return Promise.reject(invalid);
+    if (this.#disposal !== undefined && options?.deadlineMs !== undefined) {
+      // Joining a disposal under way with a tighter deadline: it applies to what is left.
+      const ms = options.deadlineMs;
+      const at = now() + ms;
+      if (this.#disposeDeadline !== undefined && at < this.#disposeDeadline.at)
+        this.#disposeDeadline = { at, ms };
+      for (const component of this.#byId.values()) {
+        if (component.parent === undefined && component.state === 'cleaning') {
+          void component._startCleanup(undefined, { at, ms });
+        }
+      }
+    }
     if (this.#disposal === undefined) {
       // Published before starting: a disposer calling dispose() or register() during the
       // synchronous start must see the disposal in progress.
@@ -485,10 +601,11 @@ export class ResourceManager implements AsyncDisposable {
     const started = now();
     const report = emptyReport('*', options?.reason);
     if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
-    const deadlineAt = started + (options?.deadlineMs ?? this.cleanupDeadlineMs);
+    const ms = options?.deadlineMs ?? this.cleanupDeadlineMs;
+    this.#disposeDeadline = { at: started + ms, ms };
     const roots = [...this.#byId.values()].filter((c) => c.parent === undefined);
     for (let i = roots.length - 1; i >= 0; i--) {
-      mergeReport(report, await roots[i]!._startCleanup(options, deadlineAt));
+      mergeReport(report, await roots[i]!._startCleanup(options, this.#disposeDeadline));
     }
     report.durationMs = now() - started;
     return report;
@@ -499,7 +616,7 @@ export class ResourceManager implements AsyncDisposable {
   /** @internal Create a scope component under `parent` (or at the root). */
   _scope(parent: Component | undefined, name: string): Component {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new TypeError(`scope(): name must be a non-empty string (got ${describe(name)}).`);
+      throw new InvalidArgumentError(`scope(): name must be a non-empty string (got ${describe(name)}).`);
     }
     const id = `${parent ? `${parent.id}/` : ''}${name}#${++this.#scopeCounter}`;
     if (this.#disposal) {
@@ -540,6 +657,14 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Check memory limits before adding `delta` bytes to `component`. */
   _admit(component: Component, delta: number, exclude?: TrackedResource): void {
+    if (this._totalBytes + delta > Number.MAX_SAFE_INTEGER) {
+      // Past 2^53 − 1 a sum cannot count by one: the counters would drift. Refuse instead.
+      throw new InvalidArgumentError(
+        `${exclude ? 'resize()' : 'track()'}: ${delta} more bytes in "${component.id}" would take the manager's total ` +
+          `(${this._totalBytes} B) past Number.MAX_SAFE_INTEGER, where byte counts stop being exact. Nothing changed; ` +
+          'count in larger units (KiB) if you track sizes this large.',
+      );
+    }
     // Most managers have no limit at all: then there is nothing to check on the hot path.
     if (this._limitedComponents === 0 && this._limit === undefined) return;
     type Hit = { owner: Component | undefined; limit: Required<MemoryLimit>; current: number };
@@ -682,16 +807,22 @@ export class ResourceManager implements AsyncDisposable {
   }
 
   /** @internal Record an abandoned async disposer. */
-  _reportTimeout(component: Component, record: TrackedResource, timeoutMs: number): void {
+  _reportTimeout(component: Component, record: TrackedResource, error: DisposerTimeoutError): void {
     this._stats.disposerTimeouts++;
     if (this.events.has('disposerTimedOut')) {
-      this.events.emit('disposerTimedOut', { component, resource: record, timeoutMs });
+      this.events.emit('disposerTimedOut', {
+        component,
+        resource: record,
+        timeoutMs: error.timeoutMs,
+        budget: error.budget,
+        error,
+      });
     }
   }
 
-  /** @internal Report a leak found by another layer (e.g. handle attribution). */
-  _reportLeakEvent(leak: LeakEvent): LeakFinding {
-    return this.#reportLeak(leak);
+  /** @internal A fresh resource id (ids are per manager, never reused). */
+  _newResourceId(): number {
+    return this.#nextId++;
   }
 
   /** @internal Remove a destroyed component from the registry. */

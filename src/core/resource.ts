@@ -21,8 +21,11 @@ export const EARLY = 16;
  * resources have neither, and two fields fewer per record is 16 bytes and less GC copying.
  */
 export const EXTRAS = 32;
-/** @internal An explicit disposer (or cleanup callback): called with a `DisposerContext` as well. */
-export const CONTEXT = 64;
+/**
+ * @internal The disposer was detected (the value's own method), not given: it is called with no
+ * argument (see `disposal.ts`).
+ */
+export const DETECTED = 64;
 
 /** @internal What `ResourceManager._extras` holds for a record flagged `EXTRAS`. */
 export interface ResourceExtras {

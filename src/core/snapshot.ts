@@ -115,7 +115,7 @@ export function buildStats(manager: ResourceManager, components: Iterable<Compon
     }
   }
   return {
-    ...manager._stats,
+    ...manager.counters(),
     components: count,
     activeResources: manager.activeResources,
     totalBytes: manager.totalBytes,

@@ -7,7 +7,7 @@
  */
 import { isAbort } from './cancel.js';
 import type { Component } from './component.js';
-import { describe, UseAfterCleanupError } from './errors.js';
+import { describe, InvalidArgumentError, UseAfterCleanupError } from './errors.js';
 import type { TrackedResource } from './resource.js';
 import { acceptsResources } from './state.js';
 
@@ -41,17 +41,17 @@ export function startTask<T>(
   options: TaskOptions | undefined,
 ): Promise<Awaited<T>> {
   if (typeof fn !== 'function') {
-    throw new TypeError(
+    throw new InvalidArgumentError(
       `task(): expected a function (signal) => Promise, which receives the component's signal (got ${describe(fn)}).`,
     );
   }
   const name = options?.name;
   if (name !== undefined && typeof name !== 'string') {
-    throw new TypeError(`task(): options.name must be a string (got ${describe(name)}).`);
+    throw new InvalidArgumentError(`task(): options.name must be a string (got ${describe(name)}).`);
   }
   const extra = options?.signal;
   if (extra !== undefined && !(extra instanceof AbortSignal)) {
-    throw new TypeError(`task(): options.signal must be an AbortSignal (got ${describe(extra)}).`);
+    throw new InvalidArgumentError(`task(): options.signal must be an AbortSignal (got ${describe(extra)}).`);
   }
   if (!acceptsResources(component.state)) {
     throw new UseAfterCleanupError(component.id, component.state, 'start a task in', component._cleanedAt);

@@ -186,7 +186,7 @@ export class MonitorMetrics {
         help,
         registers,
         collect() {
-          const value = self.#manager._stats[key];
+          const value = self.#manager.counters()[key];
           const delta = value - (self.#counted.get(key) ?? 0);
           if (delta > 0) this.inc(delta);
           self.#counted.set(key, value);

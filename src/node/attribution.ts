@@ -196,7 +196,7 @@ export function toLeaks(
     }
     const component = handle.component;
     if (options.report !== false) {
-      component.manager._reportLeakEvent({
+      component.manager.reportLeak({
         kind: 'untracked-handle',
         component,
         message:

@@ -179,7 +179,7 @@ describe('leak checks', () => {
     const component = manager.register(anOwner(), 'plugin');
     const seen: LeakEvent[] = [];
     manager.on('leakDetected', (e) => seen.push(e));
-    const finding = manager._reportLeakEvent({
+    const finding = manager.reportLeak({
       kind: 'untracked-handle',
       component,
       message: 'a Timeout created by "plugin" was never tracked',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResourceManager, UseAfterCleanupError } from '../../src/core/index.js';
+import { InvalidArgumentError, ResourceManager, UseAfterCleanupError } from '../../src/core/index.js';
 import { deferred } from './helpers.js';
 
 /** A ready-made disposable that logs its disposal. */
@@ -103,7 +103,7 @@ describe('component.add / delete / deleteAndLeak (the DisposableStore-shaped pat
     const manager = new ResourceManager();
     const component = manager.register('done');
     expect(() => component.add({} as never)).toThrow(/expected an object with a dispose\(\) method/);
-    expect(() => component.add(null as never)).toThrow(TypeError);
+    expect(() => component.add(null as never)).toThrow(InvalidArgumentError);
     await component.cleanup();
     const log: string[] = [];
     expect(() => component.add(disposable(log, 'late'))).toThrow(UseAfterCleanupError);

@@ -103,7 +103,7 @@ describe('/metrics', () => {
         },
       },
     );
-    manager._reportLeakEvent({ kind: 'untracked-handle', component: c, message: 'stray timer' });
+    manager.reportLeak({ kind: 'untracked-handle', component: c, message: 'stray timer' });
     let m = await scrape();
     expect(sampleValue(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' })).toBe(10);
     expect(sampleValue(m, 'steward_resources_tracked_total')).toBe(2);
