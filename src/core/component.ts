@@ -54,7 +54,7 @@ const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext
 
 const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
 
-/** The keys `track` accepts (checked on every call: a `for…in` over two or three keys). */
+/** The keys `track` accepts, for its messages (the hot-path check is `isTrackKey`, a switch). */
 const TRACK_KEYS: KeysOf<TrackOptions> = {
   type: true,
   size: true,
@@ -148,7 +148,7 @@ export class Component implements AsyncDisposable {
   ) {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
-    if (this._limit) manager._limitedComponents++;
+    if (this._limit) manager._limitsChanged(1);
     if (this._limit?.policy === 'evict') this._lru = new Map(); // a new subtree holds nothing yet
   }
 
@@ -252,7 +252,7 @@ export class Component implements AsyncDisposable {
     const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
     if (this.state === 'destroyed') return;
-    this.manager._limitedComponents += (next ? 1 : 0) - (this._limit ? 1 : 0);
+    this.manager._limitsChanged((next ? 1 : 0) - (this._limit ? 1 : 0));
     this._limit = next;
     if (next?.policy !== 'evict') this._lru = undefined;
     else this._lru ??= this.manager._subtreeLru(this);

@@ -820,6 +820,11 @@ export class ResourceManager implements AsyncDisposable {
     }
   }
 
+  /** @internal A component gained (1) or lost (-1) a memory limit. */
+  _limitsChanged(delta: number): void {
+    this._limitedComponents += delta;
+  }
+
   /** @internal A fresh resource id (ids are per manager, never reused). */
   _newResourceId(): number {
     return this.#nextId++;
@@ -827,7 +832,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Remove a destroyed component from the registry. */
   _forget(component: Component): void {
-    if (component._limit) this._limitedComponents--;
+    if (component._limit) this._limitsChanged(-1);
     if (this.#byId.get(component.id) === component) this.#byId.delete(component.id);
     const owner = component.owner;
     if (owner !== undefined) {

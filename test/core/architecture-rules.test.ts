@@ -174,6 +174,23 @@ describe('rule 3. Deadlines', () => {
     },
     GUARD_MS,
   );
+
+  it(
+    'every other timer Steward owns is unref’d: a periodic leak sweep never keeps a process alive',
+    async () => {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'fixtures/sweep-exits.ts')],
+        { cwd: join(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(0);
+      expect(stdout).toContain('main done');
+    },
+    GUARD_MS,
+  );
 });
 
 describe('rule 4. Idempotent', () => {
@@ -307,6 +324,33 @@ describe('rule 6. Memory accounting', () => {
     limited.track({}, { size: 100 });
     expect(evicted).toEqual(['b', 'c', 'a', 'd']);
     expect(events.map((e) => e.action)).toEqual(['evicted', 'warned']);
+  });
+
+  it('records tracked or touched by the evicted resources’ own disposers are left alone', () => {
+    const manager = new ResourceManager();
+    const limited = manager.register(anOwner(), 'limited', { memoryLimit: { bytes: 20, policy: 'evict' } });
+    const evicted: string[] = [];
+    const cache = (name: string): void => {
+      limited.track(
+        { name },
+        {
+          size: 10,
+          evictable: true,
+          dispose: (v) => {
+            evicted.push(v.name);
+            if (v.name === 'a') cache('made by a’s disposer'); // tracked during the eviction
+          },
+        },
+      );
+    };
+    cache('a');
+    cache('b');
+    cache('c'); // evicts a, whose disposer tracks a new record: that one is not evicted in turn
+    expect(evicted).toEqual(['a', 'b']);
+    expect(limited.resources().map((r) => (r.value as { name: string }).name)).toEqual([
+      'made by a’s disposer',
+      'c',
+    ]);
   });
 
   it('several limits are handled in order (component, ancestors, global), each against the bytes held after the previous one', () => {

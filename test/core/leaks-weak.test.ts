@@ -174,7 +174,7 @@ describe('leak checks', () => {
     }
   });
 
-  it('other layers report leaks through _reportLeakEvent', () => {
+  it('other layers report leaks through the public reportLeak()', () => {
     const manager = new ResourceManager();
     const component = manager.register(anOwner(), 'plugin');
     const seen: LeakEvent[] = [];
@@ -193,6 +193,22 @@ describe('leak checks', () => {
     });
     expect(seen).toHaveLength(1);
     expect(manager.stats().leaksDetected).toBe(1);
+  });
+
+  it('reportLeak() refuses a component of another manager or no component; counters() is a copy', () => {
+    const manager = new ResourceManager();
+    const foreign = new ResourceManager().register(anOwner(), 'elsewhere');
+    expect(() => manager.reportLeak({ kind: 'untracked-handle', component: foreign, message: 'x' })).toThrow(
+      /component "elsewhere" belongs to another manager/,
+    );
+    expect(() => manager.reportLeak({ kind: 'untracked-handle', message: 'x' } as never)).toThrow(
+      /expected \{ kind, component, message/,
+    );
+    const counters = manager.counters();
+    counters.leaksDetected = 99;
+    expect(manager.counters().leaksDetected).toBe(0);
+    manager.register(anOwner(), 'c').track({});
+    expect(manager.counters()).toMatchObject({ componentsRegistered: 1, resourcesTracked: 1 });
   });
 
   it('the sweep timer never keeps a process alive', async () => {
