@@ -6,13 +6,22 @@
  * are awaited one at a time, each within its timeout and all within the deadline; past the
  * deadline the remaining disposers are still called, but not awaited.
  */
+import { callEntry, countOut, entryNumber, entryRecord, sweepEntries } from './added.js';
+import { DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
-import { type Deadline, type Disposed, disposeRecord, tightenDeadline } from './disposal.js';
+import {
+  awaitDisposer,
+  type Deadline,
+  type Disposed,
+  disposeRecord,
+  tightenDeadline,
+  type Wait,
+} from './disposal.js';
 import { describe, InvalidArgumentError } from './errors.js';
 import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
 import { EARLY, RELEASED, type TrackedResource } from './resource.js';
-import { now } from './settle.js';
+import { isThenable, now } from './settle.js';
 import type { CleanupOptions } from './types.js';
 
 const CLEANUP_KEYS: KeysOf<CleanupOptions> = {
@@ -86,11 +95,20 @@ export async function runCleanup(
   const ms = parent?.ms ?? options?.deadlineMs ?? manager.cleanupDeadlineMs;
   const deadline: Deadline = { at: parent?.at ?? started + ms, ms, wake: undefined };
   running.set(component, deadline);
-  const wait = { timeoutMs: options?.disposerTimeoutMs ?? manager.disposerTimeoutMs, deadline };
+  const timeoutMs = options?.disposerTimeoutMs ?? manager.disposerTimeoutMs;
+  // One context serves consecutive synchronous disposers until one keeps it (see cancel.ts).
+  const why = reason ?? 'cleanup';
+  let shared = new DisposeContext(why, timeoutMs, deadline);
+  const context = (): DisposeContext =>
+    shared._claimed ? (shared = new DisposeContext(why, timeoutMs, deadline)) : shared;
+  const wait: Wait = { timeoutMs, deadline, context };
   const report = emptyReport(component.id, reason);
 
   if (manager._leakTracking) component._cleanedAt = new Error('cleanup started').stack;
+  const failed = component._state === 'failed';
   component._transition('cleaning');
+  // Work in flight hears it first; the sweep itself never listens to this signal.
+  component._cancel(reason, failed);
   const events = manager.events;
   if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
 
@@ -110,6 +128,26 @@ export async function runCleanup(
   const disposeOne = (r: TrackedResource): Promise<void> | undefined => {
     const outcome = disposeRecord(r, 'cleanup', 'cleanup', wait);
     if (outcome === false) return;
+    if (outcome instanceof Promise) return outcome.then((o) => note(r, o));
+    note(r, outcome);
+  };
+  // An object given to add(): its own dispose(), no context; a record only to report or await it.
+  const disposeEntry = (d: object): Promise<void> | undefined => {
+    let result: unknown;
+    try {
+      result = callEntry(d);
+    } catch (error) {
+      const r = entryRecord(component, d, entryNumber(component, d));
+      manager._reportFailure(component, r, error, 'cleanup');
+      note(r, { kind: 'failed', error });
+      return;
+    }
+    if (!isThenable(result)) {
+      report.released++;
+      return;
+    }
+    const r = entryRecord(component, d, entryNumber(component, d));
+    const outcome = awaitDisposer(component, r, result, 'cleanup', { timeoutMs, deadline });
     if (outcome instanceof Promise) return outcome.then((o) => note(r, o));
     note(r, outcome);
   };
@@ -133,17 +171,41 @@ export async function runCleanup(
     }
   }
 
-  if (component._hasPriorities) {
+  const added = component._added;
+  if (component._hasPriorities || (added !== undefined && added.size > 0)) {
     // Newest first, then a stable sort by priority keeps LIFO within a priority.
     // Priorities live in a side table: read each once, not once per comparison.
     const records: { record: TrackedResource; priority: number }[] = [];
     for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
-    records.sort((a, b) => b.priority - a.priority);
-    for (const { record } of records) {
+    if (component._hasPriorities) records.sort((a, b) => b.priority - a.priority);
+    // Objects given to add() have priority 0 and go where their number falls among the records,
+    // newest first: the sweep walks them from the end.
+    const entries =
+      added !== undefined && added.size > 0 ? sweepEntries(component, records.length > 0) : undefined;
+    let e = entries === undefined ? -1 : entries.objects.length - 1;
+    const entriesUntil = async (stop: ((seq: number) => boolean) | undefined): Promise<void> => {
+      // Counted out in one step before anything can observe the counts (an await, the end).
+      let out = 0;
+      for (; e >= 0 && !(stop !== undefined && stop(entries!.seqs![e]!)); e--) {
+        out++;
+        const pending = disposeEntry(entries!.objects[e]!);
+        if (pending) {
+          countOut(component, out);
+          out = 0;
+          await pending;
+        }
+      }
+      countOut(component, out);
+    };
+    for (const { record, priority } of records) {
+      if (entries !== undefined && priority <= 0)
+        await entriesUntil((seq) => priority === 0 && seq < record.id);
       if (record._flags & RELEASED) continue; // released by an earlier disposer
       const pending = disposeOne(record);
       if (pending) await pending;
     }
+    await entriesUntil(undefined);
+    added?.clear();
   } else {
     // The list only shrinks while cleaning (tracking is refused), so the tail is always next.
     for (let record = component._tail; record !== undefined; record = component._tail) {

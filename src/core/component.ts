@@ -3,6 +3,8 @@
  * tracked resources and cleanup callbacks in registration order, its children, its memory
  * figures and its lifecycle state. Created by `ResourceManager.register`.
  */
+import { addEntry, type DisposableLike, deleteAndLeakEntry, deleteEntry } from './added.js';
+import { CancelledError, cancelKind, type DisposerContext } from './cancel.js';
 import { cleanupOptionsError, joinCleanup, type ParentDeadline, runCleanup } from './cleanup.js';
 import { disposeRecord, disposeValue, releaseRecord } from './disposal.js';
 import { detectDisposer } from './disposer.js';
@@ -19,6 +21,7 @@ import type { ResourceManager } from './manager.js';
 import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption } from './options.js';
 import { type CleanupReport, hasProblems } from './report.js';
 import {
+  CleanupCallback,
   DETECTED,
   EARLY,
   EVICTABLE,
@@ -29,6 +32,7 @@ import {
   WEAK,
 } from './resource.js';
 import { acceptsResources, allowedTransitions, canTransition, isLifecycleState } from './state.js';
+import { startTask, type TaskOptions } from './task.js';
 import type { CleanupOptions, Disposer, LifecycleState, MemoryLimit, TrackOptions } from './types.js';
 
 /** A registered cleanup callback. Dispose the registration to unregister without running it. */
@@ -45,7 +49,8 @@ export interface CleanupCallbackOptions {
   readonly name?: string;
 }
 
-const ON_CLEANUP = { type: 'callback' } as const;
+/** The disposer of a cleanup callback: call it with the context. */
+const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
 
 const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
 
@@ -79,6 +84,10 @@ export class Component implements AsyncDisposable {
   _tail: TrackedResource | undefined = undefined;
   /** @internal number of linked records. */
   _count = 0;
+  /** @internal released records whose async disposer is still running (see `disposing`). */
+  _disposingCount = 0;
+  /** @internal their bytes. */
+  _disposingBytes = 0;
   /** @internal bytes of own resources. */
   _ownBytes = 0;
   /** @internal bytes of own resources and all descendants'. */
@@ -87,6 +96,8 @@ export class Component implements AsyncDisposable {
   _hasEarly = false;
   /** @internal whether any record has a non-zero priority (cleanup must sort). */
   _hasPriorities = false;
+  /** @internal objects given to `add()`, oldest first, each with its number (see added.ts). */
+  _added: Map<object, number> | undefined = undefined;
   /** @internal children in registration order. */
   _children: Set<Component> | undefined = undefined;
   /**
@@ -103,10 +114,18 @@ export class Component implements AsyncDisposable {
   _cleanup: Promise<CleanupReport> | undefined = undefined;
   /** @internal stack of the cleanup call, with leak tracking on. */
   _cleanedAt: string | undefined = undefined;
+  /** @internal a short stack of the `register` call, for the owner-collected warning. */
+  _registeredAt: string | undefined = undefined;
   /** @internal error given to fail(). */
   _error: unknown = undefined;
   /** @internal an owner held strongly (scopes, whose owner object is internal). */
   _anchor: object | undefined = undefined;
+  /** @internal the controller of `signal`, created on first read. */
+  _abort: AbortController | undefined = undefined;
+  /** @internal why `signal` aborts, set when cleanup starts (created only if somebody listens). */
+  _cancelled: CancelledError | undefined = undefined;
+  /** @internal cleanup has started (`_cancel` ran), with this reason, on a failed component or not. */
+  _cancelAt: { readonly reason: string | undefined; readonly failed: boolean } | undefined = undefined;
   /** Creation time, ms since the Unix epoch. */
   readonly createdAt = Date.now();
 
@@ -153,6 +172,15 @@ export class Component implements AsyncDisposable {
     return this._count;
   }
 
+  /**
+   * Resources released (or being cleaned up) whose async disposer has not settled yet, and the
+   * bytes they still hold: a hung disposal stays visible here until it settles or is abandoned
+   * at its timeout. Not counted in `resourceCount` or `ownBytes`.
+   */
+  get disposing(): { readonly count: number; readonly bytes: number } {
+    return { count: this._disposingCount, bytes: this._disposingBytes };
+  }
+
   /** Bytes of this component's own resources. */
   get ownBytes(): number {
     return this._ownBytes;
@@ -176,6 +204,37 @@ export class Component implements AsyncDisposable {
   /** Whether the component is cleaning up or destroyed. */
   get disposed(): boolean {
     return !acceptsResources(this._state);
+  }
+
+  /**
+   * Aborted when this component's cleanup starts (or its parent's, whose cleanup starts its
+   * own), with a {@link CancelledError} saying why: `cleanup`, `owner-collected`, `shutdown` or
+   * `failure`. Give it to work in flight (`fetch(url, { signal })`) so cleanup does not wait for
+   * it. Created on first read: a component that never reads it pays nothing. Read after cleanup
+   * started, it is already aborted.
+   */
+  get signal(): AbortSignal {
+    if (this._abort === undefined) {
+      this._abort = new AbortController();
+      const at = this._cancelAt;
+      if (at !== undefined || !acceptsResources(this._state)) {
+        this._cancelled = this._cancelReason(at?.reason, at?.failed ?? false);
+        this._abort.abort(this._cancelled);
+      }
+    }
+    return this._abort.signal;
+  }
+
+  /**
+   * Run `fn(signal)` as tracked async work of this component and return its promise. `signal`
+   * is the component's: cleanup aborts it first, then awaits the task within the disposer
+   * timeout (past it, the task is abandoned and reported as timed out). A task that rejects with
+   * anything but an abort is reported (`disposerFailed`, phase `task`) even if nobody awaits it.
+   * While it runs it is a resource of type `task`. Throws `UseAfterCleanupError` (and runs
+   * nothing) on a component that is cleaning up or destroyed.
+   */
+  task<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: TaskOptions): Promise<Awaited<T>> {
+    return startTask(this, fn, options);
   }
 
   /** Tracked resources, oldest first (a snapshot array). */
@@ -295,19 +354,107 @@ export class Component implements AsyncDisposable {
    * Register `fn` to run when this component is cleaned up. It obeys the same order as
    * resources (priority, then newest first). Its errors are reported like a disposer's.
    */
-  onCleanup(fn: () => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
+  onCleanup(
+    fn: (context: DisposerContext) => unknown,
+    options?: CleanupCallbackOptions,
+  ): CleanupRegistration {
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
-    checkOptions(options, 'onCleanup()', CALLBACK_KEYS, '{ priority, name }');
-    const record = this.track(fn, {
-      ...ON_CLEANUP,
-      dispose: () => fn(),
-      ...(options?.priority !== undefined ? { priority: options.priority } : {}),
-      ...(options?.name !== undefined ? { metadata: { name: options.name } } : {}),
-    });
-    const dispose = (): boolean => this._untrack(record);
-    return { dispose, [Symbol.dispose]: dispose };
+    let flags = 0;
+    let priority = 0;
+    let metadata: { name: string } | undefined;
+    if (options !== undefined) {
+      checkOptions(options, 'onCleanup()', CALLBACK_KEYS, '{ priority, name }');
+      priority = options.priority ?? 0;
+      if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+        throw new InvalidArgumentError(
+          `onCleanup(): options.priority must be a finite number (got ${describe(priority)}).`,
+        );
+      }
+      const name = options.name;
+      if (name !== undefined) {
+        if (typeof name !== 'string') {
+          throw new InvalidArgumentError(
+            `onCleanup(): options.name must be a string (got ${describe(name)}).`,
+          );
+        }
+        metadata = { name };
+      }
+      if (priority !== 0 || metadata !== undefined) flags |= EXTRAS;
+    }
+    if (!acceptsResources(this._state)) {
+      this.#disposeRejected(fn, callCallback, flags, 'callback');
+      throw new UseAfterCleanupError(this.id, this._state, 'register a cleanup callback in', this._cleanedAt);
+    }
+    // No option parsing, no closure, no wrapper: the record is the registration.
+    const manager = this.manager;
+    const record = new CleanupCallback(
+      manager._newResourceId(),
+      'callback',
+      0,
+      fn,
+      callCallback,
+      flags,
+      this,
+      manager._clock.now(),
+    );
+    if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
+    const tail = this._tail;
+    if (tail === undefined) this._head = record;
+    else {
+      tail._next = record;
+      record._prev = tail;
+    }
+    this._tail = record;
+    this._count++;
+    if (priority !== 0) this._hasPriorities = true;
+    manager._onTracked(this, record, fn);
+    return record;
+  }
+
+  /** This component's live resource with `id`, or undefined. O(1); see `ResourceManager.resource`. */
+  resource(id: number): TrackedResource | undefined {
+    const record = this.manager.resource(id);
+    return record?.component === this ? record : undefined;
+  }
+
+  /**
+   * Release this component's resource with `id` (the brief's `release_resource(component, id)`):
+   * its disposer runs as for `handle.release()`. Returns false when no live resource of this
+   * component has that id (already released, or another component's). O(1).
+   */
+  releaseResource(id: number): boolean {
+    const record = this.resource(id);
+    return record === undefined ? false : this._releaseSync(record, 'released');
+  }
+
+  /**
+   * DisposableStore's `add`: hold `d`, an object with its own `dispose()` (or `Symbol.dispose`),
+   * until cleanup, and return it. The light path for ready-made disposables: no handle, no
+   * record, no type or size — one map entry. Cleanup calls `d.dispose()` (no arguments) in the
+   * component's one order (newest first, with tracked resources, after higher priorities) and
+   * reports failures and timeouts like a tracked resource's (type `disposable`). Counted in
+   * `resourceCount` and the stats, not listed by `resources()`, no `tracked`/`released` events.
+   * Use `track()` for anything that needs a handle, a type, a size, a priority or events. Adding
+   * the same object twice keeps one entry. On a component cleaning up or destroyed, disposes `d`
+   * at once and throws `UseAfterCleanupError`; a value without a dispose method is an `InvalidArgumentError`.
+   */
+  add<D extends DisposableLike>(d: D): D {
+    return addEntry(this, d);
+  }
+
+  /**
+   * DisposableStore's `delete`: remove `d` (given to `add()`) and dispose it now. Returns false,
+   * disposing nothing, if `d` was not added here. A throwing `dispose()` is reported and rethrown.
+   */
+  delete(d: object): boolean {
+    return deleteEntry(this, d);
+  }
+
+  /** DisposableStore's `deleteAndLeak`: remove `d` without disposing it; the caller owns it again. */
+  deleteAndLeak(d: object): boolean {
+    return deleteAndLeakEntry(this, d);
   }
 
   /**
@@ -412,6 +559,26 @@ export class Component implements AsyncDisposable {
       joinCleanup(this, options, parent);
     }
     return this._cleanup;
+  }
+
+  /**
+   * @internal Cleanup started with `reason`: abort this component's signal and its
+   * descendants' (structured cancellation). `failed`: it had failed before cleanup.
+   */
+  _cancel(reason: string | undefined, failed: boolean): void {
+    if (this._cancelAt !== undefined) return;
+    this._cancelAt = { reason, failed };
+    if (this._abort !== undefined) {
+      this._cancelled = this._cancelReason(reason, failed);
+      this._abort.abort(this._cancelled);
+    }
+    if (this._children !== undefined)
+      for (const child of this._children) child._cancel(reason, child._state === 'failed');
+  }
+
+  /** @internal The reason `signal` aborts with. */
+  _cancelReason(reason: string | undefined, failed: boolean): CancelledError {
+    return new CancelledError(this.id, cancelKind(reason, failed), reason, this._error);
   }
 
   /** @internal Move to `state` and emit `stateChanged` (no legality check). */

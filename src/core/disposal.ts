@@ -6,13 +6,17 @@
  *
  * - a **detected** disposer (the value's own `close`, `kill`, `Symbol.dispose`…, flag
  *   `DETECTED`) is called with `this` = the value and no argument — its owner's polite default;
- *   an **explicit** `dispose` option is called with `this` = the value and the value;
+ *   an **explicit** `dispose` option is called with `this` = the value, the value and a
+ *   `DisposerContext` (cancel.ts) whose signal aborts when the wait below gives up on it;
+ * - while a promise it returned is pending, the record is counted as `disposing` (count and
+ *   bytes) — until it settles, or is abandoned when waited for;
  * - a throw, a rejection and a timeout are counted and emitted (`disposerFailed`,
  *   `disposerTimedOut`) here and nowhere else; a rejection after the wait is still reported
  *   (phase `late`), never lost. The caller gets the outcome, to rethrow or put in its report.
  *
  * A synchronous disposer costs no promise and no microtask.
  */
+import { DisposeContext, UNAWAITED } from './cancel.js';
 import type { Component } from './component.js';
 import { type DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { FailurePhase } from './events.js';
@@ -50,13 +54,29 @@ export interface Wait {
   readonly timeoutMs: number;
   /** The cleanup's deadline, if the disposal is part of one. */
   readonly deadline?: Deadline | undefined;
+  /** The context for an explicit disposer (the sweep's, reused while unclaimed); default: one per reason. */
+  readonly context?: (() => DisposeContext) | undefined;
 }
 
 const NO_WAIT: Wait = { timeoutMs: 0 };
 
 /** Call `disposer` for `value` the way its owner expects (see the file comment). */
-export function callDisposer(disposer: Disposer, value: unknown, detected: boolean): unknown {
-  return detected ? (disposer as (this: unknown) => unknown).call(value) : disposer.call(value, value);
+export function callDisposer(
+  disposer: Disposer,
+  value: unknown,
+  detected: boolean,
+  context: DisposeContext,
+): unknown {
+  return detected
+    ? (disposer as (this: unknown) => unknown).call(value)
+    : disposer.call(value, value, context);
+}
+
+/** The context of an explicit disposer called outside a cleanup sweep. */
+function contextFor(reason: ReleaseReason, wait: Wait): DisposeContext {
+  if (wait.context !== undefined) return wait.context();
+  if (wait.timeoutMs === 0) return reason === 'evicted' ? UNAWAITED.evicted : UNAWAITED.released;
+  return new DisposeContext(reason, wait.timeoutMs, wait.deadline); // releaseAsync(): awaited
 }
 
 /**
@@ -78,14 +98,18 @@ export function disposeRecord(
   const collected = (flags & WEAK) !== 0 && value === undefined;
   if (!component._unlink(record, collected ? 'collected' : reason)) return false;
   if (disposer === undefined || collected) return undefined;
+  const detected = (flags & DETECTED) !== 0;
+  const context = detected ? undefined : contextFor(reason, wait);
   let result: unknown;
   try {
-    result = callDisposer(disposer, value, (flags & DETECTED) !== 0);
+    result = detected
+      ? (disposer as (this: unknown) => unknown).call(value)
+      : disposer.call(value, value, context!);
   } catch (error) {
     return failed(component, record, error, phase);
   }
   if (!isThenable(result)) return undefined;
-  return awaitDisposer(component, record, result, phase, wait);
+  return awaitDisposer(component, record, result, phase, wait, context);
 }
 
 /**
@@ -114,7 +138,7 @@ export function disposeValue(
 ): void {
   if (disposer === undefined) return;
   try {
-    const result = callDisposer(disposer, value, detected);
+    const result = callDisposer(disposer, value, detected, UNAWAITED.refused);
     if (isThenable(result)) {
       reportRejection(result, (error) =>
         component.manager._reportFailure(component, undefined, error, 'late'),
@@ -149,24 +173,34 @@ function abandoned(
 
 /**
  * Wait for a disposer's promise within its timeout and the cleanup's deadline (whichever ends
- * first; the deadline may be tightened while waiting). The timer is ref'd on purpose: a process
- * must not exit in the middle of a bounded cleanup.
+ * first; the deadline may be tightened while waiting), counting the record as disposing
+ * meanwhile and aborting `context`'s signal if it gives up. The timer is ref'd on purpose: a
+ * process must not exit in the middle of a bounded cleanup.
  */
-function awaitDisposer(
+export function awaitDisposer(
   component: Component,
   record: TrackedResource,
   promise: PromiseLike<unknown>,
   phase: FailurePhase,
   wait: Wait,
+  context?: DisposeContext,
 ): Disposed | Promise<Disposed> {
-  const late = (error: unknown): void => component.manager._reportFailure(component, record, error, 'late');
+  const manager = component.manager;
+  const late = (error: unknown): void => manager._reportFailure(component, record, error, 'late');
   const { timeoutMs, deadline } = wait;
   const started = now();
-  if (timeoutMs === 0 || (deadline !== undefined && deadline.at <= started)) {
-    reportRejection(promise, late);
-    if (timeoutMs === 0) return undefined; // not awaited: `release()` of an async disposer
-    return abandoned(component, record, 0, 'cleanupDeadlineMs', deadline!.ms);
+  if (timeoutMs === 0) {
+    manager._watchDisposal(component, record, promise); // not awaited: `release()` of an async disposer
+    return undefined;
   }
+  if (deadline !== undefined && deadline.at <= started) {
+    reportRejection(promise, late);
+    const outcome = abandoned(component, record, 0, 'cleanupDeadlineMs', deadline.ms);
+    context?._abort(outcome.error);
+    return outcome;
+  }
+  context?._awaited();
+  manager._disposing(component, record, 1); // it still holds what it held until it settles
   return new Promise<Disposed>((resolve) => {
     let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -174,6 +208,8 @@ function awaitDisposer(
       done = true;
       clearTimeout(timer);
       if (deadline !== undefined && deadline.wake === arm) deadline.wake = undefined;
+      manager._disposing(component, record, -1);
+      if (outcome?.kind === 'abandoned') context?._abort(outcome.error);
       resolve(outcome);
     };
     // (Re-)arm the timer for whichever budget ends first; a timer that fires early re-arms.

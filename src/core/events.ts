@@ -10,9 +10,17 @@ import type { LifecycleState, MemoryPolicy } from './types.js';
 
 /**
  * Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, on a
- * value tracked after cleanup, or on a value `@trackResult` disposed because its tracking was refused.
+ * value tracked after cleanup, on a value `@trackResult` disposed because its tracking was refused,
+ * or `task`: a `component.task()` rejected on its own (not with an abort).
  */
-export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup' | 'refused';
+export type FailurePhase =
+  | 'release'
+  | 'cleanup'
+  | 'evict'
+  | 'late'
+  | 'use-after-cleanup'
+  | 'refused'
+  | 'task';
 
 /** Kinds of leak the core detects. */
 export type LeakKind =

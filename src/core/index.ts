@@ -3,7 +3,9 @@
  * @module steward
  */
 
+export type { DisposableLike } from './added.js';
 export { type Adopted, type AdoptOptions, type AdoptResult, adopt, adoptAll } from './adopt.js';
+export { type CancelKind, CancelledError, type DisposerContext } from './cancel.js';
 export type { CleanupCallbackOptions, CleanupRegistration } from './component.js';
 export { Component } from './component.js';
 export {
@@ -57,6 +59,7 @@ export type {
   TypeTotals,
 } from './snapshot.js';
 export { allowedTransitions, canTransition, isLifecycleState } from './state.js';
+export type { TaskOptions } from './task.js';
 export {
   BUILTIN_RESOURCE_TYPES,
   type BuiltinResourceType,

@@ -29,7 +29,7 @@ import {
   WEAK,
 } from './resource.js';
 import { ServiceRegistry } from './services.js';
-import { now, unrefTimer } from './settle.js';
+import { now, reportRejection, unrefTimer } from './settle.js';
 import {
   buildSnapshot,
   buildStats,
@@ -173,6 +173,12 @@ export class ResourceManager implements AsyncDisposable {
   _lruSeq = 0;
   /** @internal */
   _totalBytes = 0;
+  /** @internal live records by id, built on the first lookup by id and kept from then on. */
+  _index: Map<number, TrackedResource> | undefined = undefined;
+  /** @internal released records whose async disposer has not settled (see `disposing`). */
+  _disposingCount = 0;
+  /** @internal their bytes. */
+  _disposingBytes = 0;
   /** @internal live components that have a memory limit (none: `_admit` has nothing to do). */
   _limitedComponents = 0;
   /** @internal */
@@ -268,6 +274,15 @@ export class ResourceManager implements AsyncDisposable {
   }
 
   /**
+   * Resources whose async disposer is still running (or hung), and the bytes they hold: they
+   * left `activeResources` and `totalBytes` when their disposal started, and are counted here
+   * until the disposer settles or is abandoned at its timeout.
+   */
+  get disposing(): { readonly count: number; readonly bytes: number } {
+    return { count: this._disposingCount, bytes: this._disposingBytes };
+  }
+
+  /**
    * The counters kept on the hot path (a copy): components registered and destroyed, resources
    * tracked and released, disposer failures and timeouts, evictions, rejections, leaks. For
    * monitors and metrics exporters; `stats()` adds totals by type and component.
@@ -307,15 +322,37 @@ export class ResourceManager implements AsyncDisposable {
   }
 
   /**
-   * Register `owner` as a component with a unique `id`. The owner is held weakly: if it is
-   * garbage-collected without cleanup, its component is cleaned up anyway and a leak is
-   * reported. Registering the same owner again returns its component unless it is destroyed
+   * Register a component with a unique `id`: `register(id, options?)` for one the manager holds
+   * until it is cleaned up (the right choice for a module-level or long-lived component), or
+   * `register(owner, id, options?)` to tie it to an owner object (a tab, a panel, a plugin
+   * instance). The owner is held weakly: if it is garbage-collected without cleanup, its
+   * component is cleaned up anyway and a leak is reported (`leakDetected`; with no listener, a
+   * console warning naming the component and where it was registered). Beware the reverse: an
+   * owner its own tracked callbacks close over (`onCleanup(() => this.close())`) is never
+   * collected, so only cleanup ends it. Registering the same owner again returns its component unless it is destroyed
    * (the id must match) — also while it is cleaning up, when tracking into it throws.
    * Throws `InvalidArgumentError` on bad input (options checked as `track`'s are), and a
    * `StewardError` if `id` is taken by a live component;
    * nothing is registered then.
    */
-  register(owner: object, id: string, options: ComponentOptions = {}): Component {
+  register(id: string, options?: ComponentOptions): Component;
+  register(owner: object, id: string, options?: ComponentOptions): Component;
+  register(
+    ownerOrId: object | string,
+    idOrOptions?: string | ComponentOptions,
+    maybeOptions: ComponentOptions = {},
+  ): Component {
+    // Without an owner object: the manager holds the component until it is cleaned up.
+    const ownerless = typeof ownerOrId === 'string';
+    if (ownerless && typeof idOrOptions === 'string') {
+      throw new InvalidArgumentError(
+        `register(${describe(ownerOrId)}, ${describe(idOrOptions)}): owner must be an object (the plugin, tab or panel ` +
+          `that owns the resources), got ${describe(ownerOrId)}. Without an owner, call register(id, options?).`,
+      );
+    }
+    const owner = ownerless ? {} : ownerOrId;
+    const id = (ownerless ? ownerOrId : idOrOptions) as string;
+    const options = (ownerless ? (idOrOptions ?? {}) : maybeOptions) as ComponentOptions;
     checkOptions(
       options,
       `register(${JSON.stringify(id)})`,
@@ -386,7 +423,9 @@ export class ResourceManager implements AsyncDisposable {
       options.memoryLimit === undefined
         ? undefined
         : validateLimit(options.memoryLimit, `register("${id}"): memoryLimit`);
-    return this.#add(owner, id, type, parent, limit, options.metadata, state, false);
+    const component = this.#add(owner, id, type, parent, limit, options.metadata, state, ownerless);
+    if (ownerless) component._anchor = owner;
+    return component;
   }
 
   /**
@@ -408,7 +447,12 @@ export class ResourceManager implements AsyncDisposable {
     this.#byId.set(id, component);
     this.#byOwner.set(owner, component);
     ownerIndex.set(owner, component);
-    if (!anchored) this.#ownerRegistry.register(owner, component, component);
+    if (!anchored) {
+      this.#ownerRegistry.register(owner, component, component);
+      // Where it was registered, for the warning if its owner is collected (a short string:
+      // an Error kept unformatted would hold the frames' receivers — the owner among them).
+      if (this._stacks === undefined) component._registeredAt = registrationSite();
+    }
     if (parent) (parent._children ??= new Set()).add(component);
     if (this._stacks) this._stacks.set(component, new Error('registered here').stack ?? '');
     this._stats.componentsRegistered++;
@@ -425,6 +469,24 @@ export class ResourceManager implements AsyncDisposable {
   componentOf(owner: object): Component | undefined {
     const component = this.#byOwner.get(owner);
     return component && component.state !== 'destroyed' ? component : undefined;
+  }
+
+  /**
+   * The live resource with `id` (a `TrackedResource.id`), in any component, or undefined.
+   * O(1): the first lookup indexes the live resources once, later tracking keeps the index;
+   * an application that never looks up by id never builds it.
+   */
+  resource(id: number): TrackedResource | undefined {
+    if (typeof id !== 'number' || !Number.isInteger(id)) {
+      throw new InvalidArgumentError(`resource(): id must be an integer resource id (got ${describe(id)}).`);
+    }
+    let index = this._index;
+    if (index === undefined) {
+      index = this._index = new Map();
+      for (const component of this.#byId.values())
+        for (let r = component._head; r; r = r._next) index.set(r.id, r);
+    }
+    return index.get(id);
   }
 
   /** Live components, in registration order. */
@@ -480,7 +542,14 @@ export class ResourceManager implements AsyncDisposable {
             kind: 'long-lived',
             component,
             resource: r,
-            message: `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms).`,
+            message:
+              `${r.type} #${r.id} of "${component.id}" is ${wallNow - r.createdAt} ms old (limit ${this.#maxAgeMs} ms).` +
+              // An owned component: the owner cycle is the likely reason nobody cleaned it up.
+              (component._anchor === undefined
+                ? ' If its owner is done with it, note that a tracked callback, timer or listener that refers to the ' +
+                  'owner keeps the owner alive: it is then never garbage-collected and its component never cleaned ' +
+                  'up on its own. Call cleanup() when the owner is done.'
+                : ''),
             stack: r.stack,
           };
           found.push(this.#reportLeak(leak));
@@ -652,6 +721,7 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, size);
     this._stats.resourcesTracked++;
+    if (this._index !== undefined) this._index.set(record.id, record);
     const flags = record._flags;
     if (flags & EVICTABLE) {
       const seq = ++this._lruSeq;
@@ -671,6 +741,7 @@ export class ResourceManager implements AsyncDisposable {
     const size = record._size;
     if (size !== 0) this._account(component, -size);
     this._stats.resourcesReleased++;
+    if (this._index !== undefined) this._index.delete(record.id);
     const flags = record._flags;
     if (flags & EVICTABLE) {
       this._lru.delete(record);
@@ -678,6 +749,31 @@ export class ResourceManager implements AsyncDisposable {
     }
     if (flags & WEAK && reason !== 'collected') this.#weakRegistry?.unregister(record);
     if (this.events.has('released')) this.events.emit('released', { component, resource: record, reason });
+  }
+
+  /** @internal An async disposer of `record` started (`sign` 1) or settled or was abandoned (-1). */
+  _disposing(component: Component, record: TrackedResource, sign: 1 | -1): void {
+    const bytes = sign * record._size;
+    component._disposingCount += sign;
+    component._disposingBytes += bytes;
+    this._disposingCount += sign;
+    this._disposingBytes += bytes;
+  }
+
+  /** @internal Count `result` (a disposer nobody awaits) as disposing until it settles; report a rejection. */
+  _watchDisposal(component: Component, record: TrackedResource, result: PromiseLike<unknown>): void {
+    this._disposing(component, record, 1);
+    let counted = true;
+    const settled = (): void => {
+      if (counted) this._disposing(component, record, -1);
+      counted = false;
+    };
+    reportRejection(
+      Promise.resolve()
+        .then(() => result)
+        .finally(settled),
+      (error) => this._reportFailure(component, record, error, 'late'),
+    );
   }
 
   /** @internal Move an evictable record to the most-recently-used end. */
@@ -763,14 +859,16 @@ export class ResourceManager implements AsyncDisposable {
   }
 
   #ownerCollected(component: Component): LeakFinding {
-    const finding = this.#reportLeak({
-      kind: 'owner-collected',
-      component,
-      message:
-        `The owner of component "${component.id}" was garbage-collected but the component was never cleaned up; ` +
-        `cleaning up its ${component.resourceCount} resource(s) now. Call cleanup() when the owner goes away.`,
-      stack: this._stacks?.get(component),
-    });
+    const stack = this._stacks?.get(component) ?? component._registeredAt;
+    const message =
+      `The owner of component "${component.id}" was garbage-collected but the component was never cleaned up; ` +
+      `cleaning up its ${component.resourceCount} resource(s) now. Call cleanup() when the owner goes away, ` +
+      `or register it without an owner — manager.register("${component.id}") — to keep it until cleanup().`;
+    if (!this.events.has('leakDetected')) {
+      // Never silent: without a listener, say it once, with where the component was registered.
+      console.warn(`Steward: ${message}${stack ? `\nRegistered:\n${callerLines(stack)}` : ''}`);
+    }
+    const finding = this.#reportLeak({ kind: 'owner-collected', component, message, stack });
     if (acceptsResources(component.state)) {
       void component._startCleanup({ reason: 'owner-collected' }, undefined);
     }
@@ -827,6 +925,23 @@ export class ResourceManager implements AsyncDisposable {
       evictedBytes,
     });
   }
+}
+
+/** A short stack of the current call (V8 honours `stackTraceLimit`; elsewhere the engine's own). */
+function registrationSite(): string | undefined {
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = 8;
+  const stack = new Error('registered here').stack;
+  if (limit !== undefined) E.stackTraceLimit = limit;
+  return stack;
+}
+
+/** The frames of `stack` outside Steward's own files (all of them if that leaves none). */
+function callerLines(stack: string): string {
+  const frames = stack.split('\n').filter((l) => /^\s+at /.test(l));
+  const outside = frames.filter((l) => !/[\\/](src|dist)[\\/]core[\\/]/.test(l));
+  return (outside.length > 0 ? outside : frames).slice(0, 4).join('\n');
 }
 
 function isWithin(component: Component, ancestor: Component): boolean {

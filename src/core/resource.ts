@@ -186,6 +186,22 @@ export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable
   }
 }
 
+/**
+ * @internal A cleanup callback's record, which is also its registration: `dispose()` (and
+ * `using`) unregisters without running it.
+ */
+export class CleanupCallback extends TrackedResource {
+  /** Unregister without running. Returns false if it already ran or was removed. */
+  dispose(): boolean {
+    return this.component._untrack(this);
+  }
+
+  /** `using` support: unregister without running. */
+  override [Symbol.dispose](): void {
+    this.component._untrack(this);
+  }
+}
+
 /** JSON form of a tracked resource. */
 export interface ResourceInfo {
   id: number;

@@ -69,10 +69,12 @@ export interface MemoryLimit {
 
 /**
  * A function that releases a value. Given as `track`'s `dispose` option, it is called with
- * `this` = the value and the value as argument; a detected disposer (the value's own method) is
- * called with `this` = the value and no argument.
+ * `this` = the value, the value and a `DisposerContext` — the reason, and a signal and deadline
+ * for an async disposer to stop in time; a detected disposer (the value's own method) is called
+ * with `this` = the value and no argument. Wrap a function whose second parameter means
+ * something else (a `(handle) => closeIt(handle)` arrow, not such a function itself).
  */
-export type Disposer<T = unknown> = (value: T) => unknown;
+export type Disposer<T = unknown> = (value: T, context: import('./cancel.js').DisposerContext) => unknown;
 
 /** Options of `Component.track`. */
 export interface TrackOptions<T = unknown> {

@@ -160,6 +160,22 @@ export class MonitorMetrics {
       },
     });
     new Gauge({
+      name: `${p}resources_disposing`,
+      help: 'Resources whose async disposer is still running or hung (released, not yet settled).',
+      registers,
+      collect() {
+        this.set(self.#manager.disposing.count);
+      },
+    });
+    new Gauge({
+      name: `${p}disposing_bytes`,
+      help: 'Bytes still held by resources whose async disposer has not settled.',
+      registers,
+      collect() {
+        this.set(self.#manager.disposing.bytes);
+      },
+    });
+    new Gauge({
       name: `${p}memory_limit_bytes`,
       help: 'The global memory limit (absent when there is none).',
       registers,

@@ -426,3 +426,48 @@ describe('rule 9. Disposers are called as their owners expect', () => {
     expect(got).toBe(value);
   });
 });
+
+describe('rule 10. Cancellation without cancelling cleanup', () => {
+  it('the signal aborts before any disposer runs; a disposer’s own signal only at its own timeout', async () => {
+    const { manager, component } = setup({ disposerTimeoutMs: 60 });
+    const seen: string[] = [];
+    const own = component.signal;
+    component.track(
+      {},
+      { dispose: (_v, c) => new Promise<void>((r) => c.signal.addEventListener('abort', () => r())) },
+    );
+    component.onCleanup((c) => {
+      seen.push(`component ${own.aborted}, disposer ${c.signal.aborted}`);
+    });
+    const report = await component.cleanup({ force: true });
+    expect(seen).toEqual(['component true, disposer false']);
+    expect(report.abandoned).toHaveLength(1); // the hanging one, stopped by its signal at 60 ms
+    expect(manager.disposing.count).toBe(0);
+  });
+});
+
+describe('rule 11. Nothing in flight is invisible', () => {
+  it('a hung async disposal is counted as disposing until it is abandoned', async () => {
+    const { manager, component } = setup({ disposerTimeoutMs: 60 });
+    component.track({}, { size: 5, dispose: () => new Promise(() => {}) });
+    const run = component.cleanup({ force: true });
+    await Promise.resolve();
+    expect([manager.activeResources, manager.totalBytes]).toEqual([0, 0]);
+    expect(manager.stats().disposing).toEqual({ count: 1, bytes: 5 });
+    await run;
+    expect(manager.stats().disposing).toEqual({ count: 0, bytes: 0 });
+  });
+});
+
+describe('rule 12. Lookup by id costs nothing until used', () => {
+  it('no index before the first lookup; after it, tracking and release keep it', () => {
+    const { manager, component } = setup();
+    const a = component.track({});
+    expect(manager._index).toBeUndefined();
+    expect(manager.resource(a.id)).toBe(a);
+    const b = component.track({});
+    expect(component.resource(b.id)).toBe(b);
+    a.release();
+    expect(manager.resource(a.id)).toBeUndefined();
+  });
+});

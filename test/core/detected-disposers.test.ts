@@ -203,7 +203,10 @@ describe('detected disposers on real resources', () => {
     const explicit = { name: 'explicit' };
     component.track(explicit, {
       dispose(this: unknown, ...args: unknown[]) {
-        calls.push(['explicit', this === explicit && args[0] === explicit, args.length]);
+        // The value, then the DisposerContext (reason, signal, deadline).
+        const context = args[1] as { reason?: unknown; signal?: unknown } | undefined;
+        const ok = this === explicit && args[0] === explicit && context?.reason === 'cleanup';
+        calls.push(['explicit', ok && context?.signal instanceof AbortSignal, args.length]);
       },
     });
     await component.cleanup();
@@ -212,7 +215,7 @@ describe('detected disposers on real resources', () => {
         ...names.map((name) => [name, true, 0]),
         ['Symbol.dispose', true, 0],
         ['Symbol.asyncDispose', true, 0],
-        ['explicit', true, 1],
+        ['explicit', true, 2],
       ].sort(),
     );
   });
