@@ -165,7 +165,12 @@ export const runCommand: Command = {
       totals.abandoned += report?.abandoned.length ?? 0;
     });
     let leaks = 0;
-    manager.on('leakDetected', () => leaks++);
+    manager.on('leakDetected', (leak) => {
+      leaks++;
+      // The host logs the handles it attributes; other findings (an owner collected without
+      // cleanup) are printed here, naming whoever registered the component.
+      if (leak.kind !== 'untracked-handle') io.stderr(`leak (${leak.kind}): ${leak.message}\n`);
+    });
 
     const shutdown = installShutdown(
       {

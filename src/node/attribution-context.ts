@@ -6,10 +6,12 @@
  * turns on Node's own promise hooks (on Node ≥ 22.7 / 24 it uses AsyncContextFrame and is free).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Component, UseAfterCleanupError } from '../core/index.js';
+import { Component, ResourceManager, UseAfterCleanupError } from '../core/index.js';
 
 /** @internal The storage itself (read by the attribution hook). */
 export const componentStorage = new AsyncLocalStorage<Component>();
+// A component registered while a plugin's code runs was registered by that plugin (leak reports name it).
+ResourceManager._currentComponent = () => componentStorage.getStore();
 
 function checkComponent(component: unknown, where: string): asserts component is Component {
   if (!(component instanceof Component)) {
