@@ -28,5 +28,6 @@ export {
   type PluginState,
 } from './plugin-state.js';
 export { ChannelClosedError } from './rpc.js';
+export { UninspectableThrowError } from './thrown.js';
 export { TimeoutError } from './timeout.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';
