@@ -12,6 +12,7 @@
 import type { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LeakEvent, ResourceManager } from '../../src/core/index.js';
+import { attributedHandles, runInComponent } from '../../src/node/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
 import { collectGarbage } from '../core/helpers.js';
 import { findingsIn } from '../corpus/harness.js';
@@ -203,4 +204,22 @@ describe("Node's own handles", () => {
       expect((await run.exited).code).toBe(0);
     });
   }
+});
+
+describe('host operations asked for by plugin code', () => {
+  it("run as the host's: their timers are not attributed to the plugin that asked", async () => {
+    await fx.plugin('slow', {
+      code: `export default { activate() { return new Promise((resolve) => setTimeout(resolve, 300)); } };`,
+    });
+    const manager = new ResourceManager();
+    await using h = new PluginHost({ manager, dirs: [fx.dir], attribution: {}, log: () => {} });
+    await h.discover();
+    const admin = manager.register({}, 'admin', { type: 'plugin' });
+    const activating = runInComponent(admin, () => h.activate('slow'));
+    await eventually(() => h.get('slow')?.state === 'activating', 5000);
+    expect(attributedHandles(admin).map((x) => x.description)).toEqual([]);
+    await activating;
+    expect(h.get('slow')?.state).toBe('active');
+    await admin.cleanup();
+  });
 });
