@@ -33,7 +33,7 @@ describe.concurrent('corpus plugins, checked from outside', () => {
       it(`${mode === 'cli' ? 'steward run' : 'PluginHost'}: ${batch.map((e) => e.name).join(', ')}`, async () => {
         const run = await runBatch(batch, mode);
         expect(checkRun(batch, run), `host output:\n${run.output}`).toEqual([]);
-      });
+      }, 150_000); // the harness's own bounds (ready, exit, settle) add up to less
     }
   }
 });
