@@ -161,7 +161,7 @@ async function until(condition: () => boolean | Promise<boolean>, ms: number): P
   return condition();
 }
 
-/** The plugin states, from the monitor's snapshot (CLI) or from the embedded host's `list` answer. */
+/** The plugin states, from the monitor's snapshot (CLI) or from the embedded host's `list` answer (`stdout`: the host's stdout so far). */
 async function states(
   mode: Mode,
   child: ChildProcess,
@@ -212,7 +212,11 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
   const pid = child.pid!;
   running.add(child);
   let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  let stdout = ''; // alone too: the lines parsed from it are never cut by stderr output
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    stdout += chunk;
+  });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   child.stdin!.on('error', () => {});
   let exit: { code: number | null; signal: string | null } | undefined;
@@ -258,7 +262,7 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
     if (aliveAtCheck) {
       const port = /\[corpus-neighbour\] listening (\d+)/.exec(out)?.[1];
       neighbour = port === undefined ? 'never listened' : await ping(Number(port));
-      found = await states(mode, child, () => out).catch((error: unknown) => ({ error: String(error) }));
+      found = await states(mode, child, () => stdout).catch((error: unknown) => ({ error: String(error) }));
       collect();
       process.kill(pid, spec.signal ?? 'SIGTERM'); // the host's pid alone, as `kill` sends it
     }
