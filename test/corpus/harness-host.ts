@@ -245,9 +245,12 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
   const started = mode === 'cli' ? /^monitor: http/m : /^\{"type":"started"/m;
   const patterns = [...batch.flatMap((e) => e.spec.ready ?? []).map((p) => new RegExp(p, 'm'))];
   if (typeof spec.host === 'object') {
-    if (!(await until(() => exit !== undefined, READY_MS)))
-      timedOut = `did not exit on its own within ${READY_MS} ms`;
     collect();
+    if (!(await until(() => exit !== undefined, READY_MS))) {
+      timedOut = `did not exit on its own within ${READY_MS} ms`;
+      collect();
+      process.kill(pid, 'SIGKILL');
+    }
   } else {
     const ready = await until(
       () =>
