@@ -244,35 +244,26 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
   let found: Record<string, string> = {};
   const started = mode === 'cli' ? /^monitor: http/m : /^\{"type":"started"/m;
   const patterns = [...batch.flatMap((e) => e.spec.ready ?? []).map((p) => new RegExp(p, 'm'))];
-  if (typeof spec.host === 'object') {
+  const ready = await until(
+    () =>
+      exit !== undefined ||
+      [started, /\[corpus-neighbour\] listening/m, ...patterns].every((p) => p.test(out)),
+    READY_MS,
+  );
+  collect();
+  if (!ready)
+    timedOut = `not ready within ${READY_MS} ms: waiting for ${[started, ...patterns].filter((p) => !p.test(out)).join(', ')}`;
+  aliveAtCheck = exit === undefined && pidExists(pid);
+  if (aliveAtCheck) {
+    const port = /\[corpus-neighbour\] listening (\d+)/.exec(out)?.[1];
+    neighbour = port === undefined ? 'never listened' : await ping(Number(port));
+    found = await states(mode, child, () => stdout).catch((error: unknown) => ({ error: String(error) }));
     collect();
-    if (!(await until(() => exit !== undefined, READY_MS))) {
-      timedOut = `did not exit on its own within ${READY_MS} ms`;
-      collect();
-      process.kill(pid, 'SIGKILL');
-    }
-  } else {
-    const ready = await until(
-      () =>
-        exit !== undefined ||
-        [started, /\[corpus-neighbour\] listening/m, ...patterns].every((p) => p.test(out)),
-      READY_MS,
-    );
-    collect();
-    if (!ready)
-      timedOut = `not ready within ${READY_MS} ms: waiting for ${[started, ...patterns].filter((p) => !p.test(out)).join(', ')}`;
-    aliveAtCheck = exit === undefined && pidExists(pid);
-    if (aliveAtCheck) {
-      const port = /\[corpus-neighbour\] listening (\d+)/.exec(out)?.[1];
-      neighbour = port === undefined ? 'never listened' : await ping(Number(port));
-      found = await states(mode, child, () => stdout).catch((error: unknown) => ({ error: String(error) }));
-      collect();
-      process.kill(pid, spec.signal ?? 'SIGTERM'); // the host's pid alone, as `kill` sends it
-    }
-    if (!(await until(() => exit !== undefined, EXIT_MS))) {
-      timedOut = `${timedOut ?? ''} did not exit within ${EXIT_MS} ms of ${spec.signal ?? 'SIGTERM'}`.trim();
-      process.kill(pid, 'SIGKILL');
-    }
+    process.kill(pid, spec.signal ?? 'SIGTERM'); // the host's pid alone, as `kill` sends it
+  }
+  if (!(await until(() => exit !== undefined, EXIT_MS))) {
+    timedOut = `${timedOut ?? ''} did not exit within ${EXIT_MS} ms of ${spec.signal ?? 'SIGTERM'}`.trim();
+    process.kill(pid, 'SIGKILL');
   }
   await exited;
   collect();

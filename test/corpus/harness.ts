@@ -1,8 +1,8 @@
 /**
  * The corpus harness: finds the corpus entries (`test/corpus/<name>/expect.json` beside a
  * `plugins/` folder), groups them into host runs, and checks a run from outside — what a
- * third party running `steward run` would see: the host is alive (or exited with the right
- * code), its plugins are in the states the spec says, the neighbour plugin still answers, the
+ * third party running `steward run` would see: the host is alive, exits with the right code
+ * when signalled, its plugins are in the states the spec says, the neighbour plugin still answers, the
  * leak findings are exactly the spec's (no more, no fewer), every port is free and no process
  * of the run survives it. Running a host is in `harness-host.ts`.
  */
@@ -20,7 +20,7 @@ export type PluginStateName = 'active' | 'failed' | 'blocked' | 'inactive' | 'lo
 export interface CorpusSpec {
   /** One line: what the plugin does wrong (also its README line). */
   readonly what: string;
-  /** Run in a host of its own (it ends the host, needs node flags, or a signal other than SIGTERM). */
+  /** Run in a host of its own (it needs node flags, or a signal other than SIGTERM). */
   readonly solo?: boolean;
   /** Output patterns (regular expressions) to wait for before checking: the misbehaviour happened. */
   readonly ready?: readonly string[];
@@ -32,8 +32,6 @@ export interface CorpusSpec {
   readonly output?: readonly string[];
   /** Output patterns that must not appear. */
   readonly absent?: readonly string[];
-  /** `alive` (default): the host runs until signalled; `{ exit }`: it exits on its own with that code. */
-  readonly host?: 'alive' | { readonly exit: number };
   /** The signal sent to the host's pid alone (default SIGTERM). */
   readonly signal?: 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGKILL';
   /** Which hosts run it (default both): the real `steward run`, and `PluginHost` embedded in a program. */
@@ -67,7 +65,6 @@ const KEYS = new Set([
   'leaks',
   'output',
   'absent',
-  'host',
   'signal',
   'modes',
   'nodeArgs',
@@ -96,8 +93,6 @@ export function readSpec(file: string): CorpusSpec {
         fail(`pattern ${JSON.stringify(pattern)} is no regular expression: ${(error as Error).message}`);
       }
     }
-  if (typeof spec.host === 'object' && spec.solo !== true)
-    fail('a host that exits on its own must run "solo"');
   if ((spec.signal ?? 'SIGTERM') !== 'SIGTERM' && spec.solo !== true) fail('another signal needs "solo"');
   if (spec.nodeArgs !== undefined && spec.solo !== true) fail('"nodeArgs" needs "solo"');
   return spec;
@@ -187,21 +182,18 @@ function entryOf(component: string, batch: readonly CorpusEntry[]): CorpusEntry 
 export function checkRun(batch: readonly CorpusEntry[], run: HostRun): string[] {
   const problems: string[] = [];
   const { spec } = batch[0]!;
+  // Whatever the plugins did, the host runs until signalled, then exits as a signal asks.
   const expectedExit =
-    typeof spec.host === 'object'
-      ? { code: spec.host.exit, signal: null }
-      : spec.signal === 'SIGKILL'
-        ? { code: null, signal: 'SIGKILL' }
-        : { code: { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 }[spec.signal ?? 'SIGTERM'], signal: null };
+    spec.signal === 'SIGKILL'
+      ? { code: null, signal: 'SIGKILL' }
+      : { code: { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 }[spec.signal ?? 'SIGTERM'], signal: null };
   if (run.timedOut) problems.push(`host: ${run.timedOut}`);
   if (run.exit.code !== expectedExit.code || run.exit.signal !== expectedExit.signal)
     problems.push(`host exited with ${JSON.stringify(run.exit)}, expected ${JSON.stringify(expectedExit)}`);
-  if (typeof spec.host !== 'object') {
-    if (!run.aliveAtCheck) problems.push('host was not alive at check time');
-    if (run.neighbour !== 'pong') problems.push(`the neighbour plugin did not answer: ${run.neighbour}`);
-    if (run.states['corpus-neighbour'] !== 'active')
-      problems.push(`the neighbour plugin is ${run.states['corpus-neighbour']}, expected active`);
-  }
+  if (!run.aliveAtCheck) problems.push('host was not alive at check time');
+  if (run.neighbour !== 'pong') problems.push(`the neighbour plugin did not answer: ${run.neighbour}`);
+  if (run.states['corpus-neighbour'] !== 'active')
+    problems.push(`the neighbour plugin is ${run.states['corpus-neighbour']}, expected active`);
   for (const pid of run.survivors) problems.push(`process ${pid} of the run survived the host`);
   for (const port of run.busyPorts) problems.push(`port ${port} is still taken after the host exited`);
 
