@@ -8,6 +8,7 @@
  * `newListener` event: nothing of Node or of the emitter is patched.
  */
 import { EventEmitter } from 'node:events';
+import { types } from 'node:util';
 import type { Component, ResourceManager, ServiceToken } from '../core/index.js';
 import { componentStorage, runOutsideComponents } from './attribution-context.js';
 import { record } from './attribution-hook.js';
@@ -22,6 +23,20 @@ interface Watch {
 }
 const watches = new Map<EventEmitter, Watch>();
 
+/**
+ * Whether `value` is a Node EventEmitter — asked without running any of its code: a service
+ * may be a hostile Proxy whose `getPrototypeOf` trap throws.
+ */
+function isEmitter(value: unknown): boolean {
+  if (value === process) return true;
+  if (value === null || typeof value !== 'object' || types.isProxy(value)) return false;
+  try {
+    return value instanceof EventEmitter;
+  } catch {
+    return false;
+  }
+}
+
 function within(component: Component, ancestor: Component | undefined): boolean {
   for (let c: Component | undefined = component; c !== undefined; c = c.parent)
     if (c === ancestor) return true;
@@ -35,7 +50,7 @@ function within(component: Component, ancestor: Component | undefined): boolean 
  * Does nothing for a value that is not a Node EventEmitter.
  */
 export function watchListeners(emitter: unknown, label: string, owner?: Component): () => void {
-  if (!(emitter instanceof EventEmitter) && emitter !== process) return () => {};
+  if (!isEmitter(emitter)) return () => {};
   const target = emitter as EventEmitter;
   let watch = watches.get(target);
   if (watch === undefined) {
