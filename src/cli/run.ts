@@ -122,7 +122,7 @@ export const runCommand: Command = {
       { pluginHostControl },
       { startMonitor, startTelemetry },
       { disposeSync, installShutdown },
-      { PluginHost },
+      { PluginHost, formatLogLine },
     ] = await Promise.all([
       import('../core/index.js'),
       import('../monitor/host-control.js'),
@@ -140,10 +140,7 @@ export const runCommand: Command = {
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
-      log: (r) =>
-        io.stderr(
-          `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,
-        ),
+      log: (r) => io.stderr(`${formatLogLine(r)}\n`),
     } satisfies PluginHostOptions;
     let host: Host;
     try {

@@ -19,7 +19,15 @@ export {
   withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
-export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
+export {
+  consoleSink,
+  formatLogLine,
+  type LogLevel,
+  type LogRecord,
+  type LogSink,
+  logText,
+  type PluginLogger,
+} from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';
 export {

@@ -7,7 +7,7 @@
  */
 import { createInterface } from 'node:readline';
 import { ResourceManager } from '../../dist/core/index.js';
-import { PluginHost } from '../../dist/plugins/index.js';
+import { formatLogLine, PluginHost } from '../../dist/plugins/index.js';
 
 const dir = process.argv[2];
 const manager = new ResourceManager({ leakTracking: true });
@@ -19,10 +19,7 @@ const host = new PluginHost({
   manager,
   dirs: [dir],
   attribution: { reclaim: true, captureStacks: true },
-  log: (r) =>
-    write(
-      `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}`,
-    ),
+  log: (r) => write(formatLogLine(r)),
 });
 host.on('failed', ({ id, phase, error }) =>
   write(`  ✗ ${id} failed (${phase}): ${error instanceof Error ? error.message : String(error)}`),
