@@ -18,6 +18,7 @@
  * manager as `leakDetected` events of kind `untracked-handle`, and reclaimed with
  * `atCleanup: 'reclaim'`. Values the component tracked itself are never reported.
  */
+import { StewardTypeError } from '../core/errors.js';
 import type { Component, ResourceManager, Subscription } from '../core/index.js';
 import {
   acquireHook,
@@ -238,11 +239,11 @@ export interface Attribution extends Disposable {
  */
 export function enableAttribution(options: AttributionOptions = {}): Attribution {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('enableAttribution(options): options must be an object.');
+    throw new StewardTypeError('enableAttribution(options): options must be an object.');
   }
   const atCleanup = options.atCleanup ?? 'report';
   if (atCleanup !== 'report' && atCleanup !== 'reclaim' && atCleanup !== 'off') {
-    throw new TypeError(
+    throw new StewardTypeError(
       `enableAttribution(): atCleanup must be 'report', 'reclaim' or 'off' (got ${String(atCleanup)}).`,
     );
   }

@@ -19,6 +19,7 @@ export {
   withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export {
   consoleSink,
   formatLogLine,
