@@ -12,12 +12,13 @@ import { StewardError } from '../core/index.js';
 /** A plugin threw a value the host could not inspect. Code `STEWARD_PLUGIN_BAD_THROW`. */
 export class UninspectableThrowError extends StewardError {
   override name = 'UninspectableThrowError';
-  override readonly code = 'STEWARD_PLUGIN_BAD_THROW';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_BAD_THROW';
 }
 
 /** Read what the host reads of a thrown value; throws if any of it throws. */
 function inspectable(value: object): void {
-  if (types.isProxy(value)) throw new TypeError('a Proxy');
+  if (types.isProxy(value)) throw value; // caught below: only "it throws" matters
   const e = value as { name?: unknown; message?: unknown; stack?: unknown; cause?: unknown };
   void (value instanceof Error);
   void [e.name, e.message, e.stack, e.cause];
