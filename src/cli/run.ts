@@ -225,7 +225,7 @@ export const runCommand: Command = {
       { pluginHostControl },
       { startMonitor, startTelemetry },
       { disposeSync, installShutdown },
-      { PluginHost, pluginFrame },
+      { PluginHost, pluginFrame, formatLogLine },
     ] = await Promise.all([
       import('../core/index.js'),
       import('../monitor/host-control.js'),
@@ -245,10 +245,7 @@ export const runCommand: Command = {
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
       ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
-      log: (r) =>
-        io.stderr(
-          `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,
-        ),
+      log: (r) => io.stderr(`${formatLogLine(r)}\n`),
     } satisfies PluginHostOptions;
     let host: Host;
     try {
@@ -269,7 +266,12 @@ export const runCommand: Command = {
       totals.abandoned += report?.abandoned.length ?? 0;
     });
     let leaks = 0;
-    manager.on('leakDetected', () => leaks++);
+    manager.on('leakDetected', (leak) => {
+      leaks++;
+      // The host logs the handles it attributes; other findings (an owner collected without
+      // cleanup) are printed here, naming whoever registered the component.
+      if (leak.kind !== 'untracked-handle') io.stderr(`leak (${leak.kind}): ${leak.message}\n`);
+    });
 
     const shutdown = installShutdown(
       {

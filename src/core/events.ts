@@ -42,6 +42,10 @@ export interface LeakEvent {
   readonly message: string;
   readonly resource?: TrackedResource | undefined;
   readonly stack?: string | undefined;
+  /** `owner-collected`: whose code registered the component (`plugin "indexer"`), when known. */
+  readonly registeredBy?: string | undefined;
+  /** `owner-collected`: where it was registered (`file:line:column`), when leak tracking captured the stack. */
+  readonly registeredAt?: string | undefined;
 }
 
 /** Payload of `memoryThresholdExceeded`. */

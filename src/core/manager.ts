@@ -119,6 +119,40 @@ function timerMs(value: number | undefined, fallback: number, option: string): n
 /** Owner → component, across managers: lets decorators find the component of `this`. */
 const ownerIndex = new WeakMap<object, Component>();
 
+/**
+ * How a report names the code that registered `component`: the nearest plugin at or above the
+ * running component (`plugin "indexer"`), else the running component itself; nothing when no
+ * component's code was running, or when it registered itself.
+ */
+function registrar(running: Component | undefined, component: Component): string | undefined {
+  if (running === undefined || running === component) return undefined;
+  let named: Component = running;
+  for (let c: Component | undefined = running; c !== undefined; c = c.parent) {
+    if (c.type === 'plugin') {
+      named = c;
+      break;
+    }
+  }
+  return `${named.type} "${named.id}"`;
+}
+
+/**
+ * The `file:line:column` of the first frame of a `registered here` stack outside the core
+ * (whose own frames — register, scope, child — come first, all from one folder).
+ */
+function callerOf(stack: string): string | undefined {
+  const locations = stack
+    .split('\n')
+    .slice(1)
+    .map((line) => /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null && !m[1]!.startsWith('node:'));
+  const first = locations[0];
+  if (first === undefined) return undefined;
+  const coreDir = first[1]!.slice(0, first[1]!.lastIndexOf('/') + 1);
+  const caller = locations.find((m) => !m[1]!.startsWith(coreDir));
+  return caller === undefined ? undefined : `${caller[1]}:${caller[2]}:${caller[3]}`;
+}
+
 /** The live component registered for `owner` in any manager, if any. */
 export function componentOf(owner: object): Component | undefined {
   const component = ownerIndex.get(owner);
@@ -131,6 +165,11 @@ export function componentOf(owner: object): Component | undefined {
  * ResourceManager()` cleans everything up at the end of the block.
  */
 export class ResourceManager implements AsyncDisposable {
+  /**
+   * @internal The component whose code is running, if the Node layer knows it (handle
+   * attribution's async context): a component registered meanwhile was registered by it.
+   */
+  static _currentComponent: (() => Component | undefined) | undefined;
   /** Typed events. Subscribing returns a disposable subscription. */
   readonly events: Emitter<ManagerEvents>;
   /** Typed service registry. */
@@ -186,6 +225,8 @@ export class ResourceManager implements AsyncDisposable {
 
   readonly #byId = new Map<string, Component>();
   readonly #byOwner = new WeakMap<object, Component>();
+  /** Who registered a component: the plugin (or other component) whose code was running. */
+  readonly #registeredBy = new WeakMap<Component, string>();
   #weakRegistry: FinalizationRegistry<TrackedResource> | undefined;
   // An owner collected once cleanup has started is no leak: cleanup was asked for.
   readonly #ownerRegistry = new FinalizationRegistry<Component>((component) => {
@@ -455,6 +496,8 @@ export class ResourceManager implements AsyncDisposable {
     }
     if (parent) (parent._children ??= new Set()).add(component);
     if (this._stacks) this._stacks.set(component, new Error('registered here').stack ?? '');
+    const by = registrar(ResourceManager._currentComponent?.(), component);
+    if (by !== undefined) this.#registeredBy.set(component, by);
     this._stats.componentsRegistered++;
     if (this.events.has('registered')) this.events.emit('registered', { component });
     return component;
@@ -860,15 +903,28 @@ export class ResourceManager implements AsyncDisposable {
 
   #ownerCollected(component: Component): LeakFinding {
     const stack = this._stacks?.get(component) ?? component._registeredAt;
+    const registeredBy = this.#registeredBy.get(component);
+    const registeredAt = stack === undefined ? undefined : callerOf(stack);
+    const origin =
+      registeredBy === undefined && registeredAt === undefined
+        ? ''
+        : ` It was registered${registeredBy === undefined ? '' : ` by ${registeredBy}`}${registeredAt === undefined ? '' : ` at ${registeredAt}`}.`;
     const message =
       `The owner of component "${component.id}" was garbage-collected but the component was never cleaned up; ` +
-      `cleaning up its ${component.resourceCount} resource(s) now. Call cleanup() when the owner goes away, ` +
+      `cleaning up its ${component.resourceCount} resource(s) now.${origin} Call cleanup() when the owner goes away, ` +
       `or register it without an owner — manager.register("${component.id}") — to keep it until cleanup().`;
     if (!this.events.has('leakDetected')) {
       // Never silent: without a listener, say it once, with where the component was registered.
       console.warn(`Steward: ${message}${stack ? `\nRegistered:\n${callerLines(stack)}` : ''}`);
     }
-    const finding = this.#reportLeak({ kind: 'owner-collected', component, message, stack });
+    const finding = this.#reportLeak({
+      kind: 'owner-collected',
+      component,
+      message,
+      stack,
+      ...(registeredBy === undefined ? {} : { registeredBy }),
+      ...(registeredAt === undefined ? {} : { registeredAt }),
+    });
     if (acceptsResources(component.state)) {
       void component._startCleanup({ reason: 'owner-collected' }, undefined);
     }

@@ -7,10 +7,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StewardTypeError } from '../core/errors.js';
-import { Component, UseAfterCleanupError } from '../core/index.js';
+import { Component, ResourceManager, UseAfterCleanupError } from '../core/index.js';
 
 /** @internal The storage itself (read by the attribution hook). */
 export const componentStorage = new AsyncLocalStorage<Component>();
+// A component registered while a plugin's code runs was registered by that plugin (leak reports name it).
+ResourceManager._currentComponent = () => componentStorage.getStore();
 
 function checkComponent(component: unknown, where: string): asserts component is Component {
   if (!(component instanceof Component)) {

@@ -24,6 +24,7 @@ import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type CleanupReport, ResourceManager, StewardError } from '../core/index.js';
+import { runOutsideComponents } from './attribution-context.js';
 import { disposeSync } from './dispose-sync.js';
 
 /** Something that can be cleaned up at shutdown (the plugin host, or a custom aggregate). */
@@ -205,7 +206,11 @@ export function installShutdown(
     }
   };
 
-  const start = (reason: string, code: number): Promise<void> => {
+  // Outside any component: a shutdown set off from a plugin's code (its uncaught error, its
+  // signal) must not attribute the deadline timer and the cleanup's own handles to that plugin.
+  const start = (reason: string, code: number): Promise<void> =>
+    runOutsideComponents(() => startCleanup(reason, code));
+  const startCleanup = (reason: string, code: number): Promise<void> => {
     if (finished !== undefined) return finished;
     state = 'running';
     process.exitCode = code; // should the loop run dry meanwhile, the code is still right

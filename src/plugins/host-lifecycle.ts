@@ -74,7 +74,10 @@ export class PluginLifecycle {
         void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
       });
       loaded.events.on('access', (access) => this.#access(record, loaded, access));
-      await runtime.load();
+      // An import that never settles (a top-level await on nothing) fails the plugin in time,
+      // under its activation timeout, instead of holding every later host operation.
+      const loadMs = manifest.timeouts.activationMs ?? host.activationTimeoutMs ?? 10_000;
+      await runWithin(() => loaded.load(), loadMs, `import of plugin "${manifest.id}"`);
     } catch (error) {
       await runtime?.unload();
       this.#registry.fail(record, 'import', error, undefined);

@@ -12,7 +12,7 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
-import { type Attribution, enableAttribution } from '../node/index.js';
+import { type Attribution, enableAttribution, runOutsideComponents } from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
@@ -340,7 +340,10 @@ export class PluginHost implements AsyncDisposable {
         }),
       );
     }
-    const run = this.#queue.then(op, op);
+    // Outside any component: an operation a plugin's code asked for (through a service that
+    // hands out the host) runs as the host's, so its timers are never attributed to that plugin.
+    const outside = (): Promise<T> => runOutsideComponents(op);
+    const run = this.#queue.then(outside, outside);
     this.#queue = run.catch(() => undefined);
     return run;
   }

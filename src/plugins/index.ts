@@ -26,7 +26,15 @@ export {
 } from './health.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { PluginSyntaxError, pluginFrame } from './load-error.js';
-export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
+export {
+  consoleSink,
+  formatLogLine,
+  type LogLevel,
+  type LogRecord,
+  type LogSink,
+  logText,
+  type PluginLogger,
+} from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { type BudgetAction, type PluginBudget, parseDuration } from './manifest-budget.js';
 export { ManifestError } from './manifest-errors.js';
@@ -43,5 +51,6 @@ export {
   type PluginState,
 } from './plugin-state.js';
 export { ChannelClosedError } from './rpc.js';
+export { UninspectableThrowError } from './thrown.js';
 export { TimeoutError } from './timeout.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

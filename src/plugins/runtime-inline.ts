@@ -21,6 +21,7 @@ import type {
   RuntimeInit,
   RuntimeStats,
 } from './runtime.js';
+import { callSafely } from './thrown.js';
 
 const NO_STATS: RuntimeStats = Object.freeze({ heap: undefined });
 
@@ -50,11 +51,9 @@ export class InlineRuntime implements PluginRuntime {
   async load(): Promise<number> {
     const { manifest, generation } = this.#init;
     const started = performance.now();
-    const namespace = await importPlugin(
-      manifest.entry,
-      manifest.dir,
-      manifest.source === 'package',
-      generation,
+    const namespace = await callSafely(
+      () => importPlugin(manifest.entry, manifest.dir, manifest.source === 'package', generation),
+      `Plugin "${manifest.id}" (at import)`,
     );
     this.#instance = pluginFromModule(namespace, manifest.entry);
     return performance.now() - started;
@@ -138,6 +137,9 @@ export class InlineRuntime implements PluginRuntime {
    */
   #run<R>(fn: () => R): R {
     const component = this.#component;
-    return this.#init.attribution && component && !component.disposed ? runInComponent(component, fn) : fn();
+    const call = () => callSafely(fn, `Plugin "${this.#init.manifest.id}"`);
+    return this.#init.attribution && component && !component.disposed
+      ? runInComponent(component, call)
+      : call();
   }
 }
