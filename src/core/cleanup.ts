@@ -8,6 +8,7 @@
  */
 import type { Component } from './component.js';
 import { DisposerTimeoutError, describe } from './errors.js';
+import { safePush } from './intrinsics.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
 import { EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection, settleWithin } from './settle.js';
@@ -55,11 +56,11 @@ export async function runCleanup(
   if (events.has('cleanupStarted')) events.emit('cleanupStarted', { component, reason });
 
   const onFailure = (record: TrackedResource, error: unknown): void => {
-    report.failed.push({ componentId: component.id, resourceId: record.id, type: record.type, error });
+    safePush(report.failed, { componentId: component.id, resourceId: record.id, type: record.type, error });
     manager._reportFailure(component, record, error, 'cleanup');
   };
   const abandon = (record: TrackedResource, budget: number): void => {
-    report.abandoned.push({
+    safePush(report.abandoned, {
       componentId: component.id,
       resourceId: record.id,
       type: record.type,
@@ -117,7 +118,8 @@ export async function runCleanup(
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
   const early: TrackedResource[] = [];
-  if (component._hasEarly) for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) early.push(r);
+  if (component._hasEarly)
+    for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) safePush(early, r);
   for (const record of early) {
     if (record._flags & RELEASED) continue;
     const pending = disposeOne(record);
@@ -138,7 +140,7 @@ export async function runCleanup(
     // Newest first, then a stable sort by priority keeps LIFO within a priority.
     // Priorities live in a side table: read each once, not once per comparison.
     const records: { record: TrackedResource; priority: number }[] = [];
-    for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
+    for (let r = component._tail; r; r = r._prev) safePush(records, { record: r, priority: r.priority });
     records.sort((a, b) => b.priority - a.priority);
     for (const { record } of records) {
       if (record._flags & RELEASED) continue; // released by an earlier disposer
@@ -155,7 +157,7 @@ export async function runCleanup(
 
   component._transition('destroyed');
   manager._forget(component);
-  report.components.push(component.id);
+  safePush(report.components, component.id);
   report.durationMs = now() - started;
   if (events.has('cleanupFinished')) events.emit('cleanupFinished', { component, report });
   return report;

@@ -1,7 +1,9 @@
 /**
  * Waiting for a disposer's promise within a time budget, without ever leaving a rejection
- * unhandled. Platform-neutral: uses only the global `setTimeout`.
+ * unhandled. Platform-neutral: uses only the platform's `setTimeout`, as captured at import
+ * (intrinsics.ts), so a plugin that replaced the global cannot stop a cleanup deadline.
  */
+import { PromiseOriginal, safeClearTimeout, safeSetTimeout, safeThen } from './intrinsics.js';
 
 /** The outcome of waiting for a promise within a budget. */
 export type Settled =
@@ -31,9 +33,9 @@ export function settleWithin(
   ms: number,
   onLate: (error: unknown) => void,
 ): Promise<Settled> {
-  return new Promise<Settled>((resolve) => {
+  return new PromiseOriginal<Settled>((resolve) => {
     let done = false;
-    const timer = setTimeout(() => {
+    const timer = safeSetTimeout(() => {
       done = true;
       resolve(TIMEOUT);
     }, ms);
@@ -43,16 +45,18 @@ export function settleWithin(
         return;
       }
       done = true;
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       resolve({ kind: 'error', error });
     };
     try {
-      promise.then(() => {
+      const onOk = (): void => {
         if (done) return;
         done = true;
-        clearTimeout(timer);
+        safeClearTimeout(timer);
         resolve(OK);
-      }, fail);
+      };
+      if (promise instanceof PromiseOriginal) safeThen(promise, onOk, fail);
+      else promise.then(onOk, fail);
     } catch (error) {
       fail(error); // a thenable whose then() throws: a failed disposer, not a broken sweep
     }
@@ -62,7 +66,8 @@ export function settleWithin(
 /** Attach a rejection handler to a promise nobody will await, so its failure is reported, not lost. */
 export function reportRejection(promise: PromiseLike<unknown>, onError: (error: unknown) => void): void {
   try {
-    promise.then(undefined, onError);
+    if (promise instanceof PromiseOriginal) safeThen(promise, undefined, onError);
+    else promise.then(undefined, onError);
   } catch (error) {
     onError(error);
   }

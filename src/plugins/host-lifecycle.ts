@@ -6,8 +6,16 @@
  * here runs outside the host's queue: a crash reported by a runtime is queued first.
  */
 import { join } from 'node:path';
-import { type CleanupReport, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
+import {
+  type CleanupReport,
+  type Component,
+  type Emitter,
+  type ResourceManager,
+  StewardError,
+} from '../core/index.js';
+import { describeReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
 import type { PluginEvents } from './events.js';
+import type { HostContainment, PluginFaultError } from './host-containment.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
@@ -28,13 +36,20 @@ export interface LifecycleOptions {
   readonly enqueue: (op: () => Promise<void>, internal: boolean) => Promise<void>;
   /** Whether the host is disposed (no restart is scheduled then). */
   readonly disposed: () => boolean;
+  /** The host's fault containment, when error attribution is on. */
+  readonly containment: HostContainment | undefined;
 }
+
+/** How many errors of a plugin that already failed are logged before the rest are only counted. */
+const LATE_FAULTS_LOGGED = 3;
 
 /** The lifecycle steps of one host's plugins. */
 export class PluginLifecycle {
   readonly #o: LifecycleOptions;
   readonly #registry: PluginRegistry;
   readonly #restarts = new Set<NodeJS.Timeout>();
+  /** Faults seen per activation (the first one takes the plugin down; later ones are logged). */
+  readonly #faults = new WeakMap<PluginSession, number>();
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
@@ -69,6 +84,7 @@ export class PluginLifecycle {
       loaded.events.on('crashed', ({ error }) => {
         void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
       });
+      loaded.events.on('replacedGlobals', ({ names }) => this.#replacedGlobals(record, names));
       await runtime.load();
     } catch (error) {
       await runtime?.unload();
@@ -109,6 +125,7 @@ export class PluginLifecycle {
         ...(limit ? { memoryLimit: limit } : {}),
       });
       session = { component, controller: new AbortController(), metadata };
+      this.#o.containment?.adopt(component, record);
     } catch (error) {
       return this.#registry.fail(record, 'activate', error, await this.#retain(runtime));
     }
@@ -165,6 +182,7 @@ export class PluginLifecycle {
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
+    this.#restoreGlobalsOf(record);
     let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
     // A remote plugin's resources were released on its side: count them in the host's report
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
@@ -213,6 +231,79 @@ export class PluginLifecycle {
   teardownOrder(ids: readonly string[]): string[] {
     this.#registry.applyGraph();
     return this.#registry.teardownOrder(ids);
+  }
+
+  /**
+   * The plugin's code faulted outside its hooks (containment, called from the process's handler):
+   * the first fault of an activation takes the plugin down in the host's queue (dependents first,
+   * resources released, `failed` with phase `runtime`); later ones, and faults of code whose
+   * activation is over, are logged.
+   */
+  fault(record: PluginRecord, component: Component | undefined, error: PluginFaultError): void {
+    const status = record.status;
+    const current = isLive(status) && (component === undefined || status.session.component === component);
+    if (!current || status.state === 'deactivating') {
+      this.#logFault(record, error, `after its activation ended (${status.state})`);
+      return;
+    }
+    const session = status.session;
+    const seen = this.#faults.get(session) ?? 0;
+    this.#faults.set(session, seen + 1);
+    if (seen > 0) {
+      if (seen <= LATE_FAULTS_LOGGED) this.#logFault(record, error, 'while it was being taken down');
+      return;
+    }
+    const runtime = status.runtime;
+    void this.#o
+      .enqueue(async () => {
+        const now = record.status;
+        // Still this activation, and running (an activation in progress has ended by now).
+        if (!isLive(now) || now.session !== session || now.runtime !== runtime) {
+          if (!(now.state === 'failed' && now.error === error))
+            this.#logFault(record, error, `after its activation ended (${now.state})`);
+          return;
+        }
+        await this.#takeDown(record, 'runtime', error);
+      }, true)
+      .catch(() => undefined);
+  }
+
+  #logFault(record: PluginRecord, error: PluginFaultError, when: string): void {
+    const cause = error.cause instanceof Error ? error.cause.stack : undefined;
+    this.#o.log({
+      level: 'error',
+      plugin: record.manifest.id,
+      message: `${error.message} (${when})`,
+      args: cause ? [`\n${cause}`] : [],
+      time: Date.now(),
+    });
+  }
+
+  /**
+   * Plugin code replaced shared globals while its hook ran. Built-ins of the language
+   * (`Array.prototype.push`…) are put back at once — the host and every other plugin call them;
+   * host globals (`setTimeout`…) stay until the plugin's activation ends. Both are reported.
+   */
+  #replacedGlobals(record: PluginRecord, names: readonly string[]): void {
+    const id = record.manifest.id;
+    const restored = restoreGlobalsWhere({ group: 'builtin' });
+    const now = new Set(restored.map((r) => r.name));
+    for (const r of restored) this.#warn(r.by ?? 'steward', `replaced global ${describeReplacement(r)}`);
+    for (const name of names) {
+      if (!now.has(name))
+        this.#warn(id, `replaced global ${name}; it is put back when the plugin deactivates`);
+    }
+  }
+
+  /** Put back what the plugin replaced (its activation is over), and say so. */
+  #restoreGlobalsOf(record: PluginRecord): void {
+    const id = record.manifest.id;
+    for (const r of restoreGlobalsWhere({ by: id }))
+      this.#warn(id, `replaced global ${describeReplacement(r)}`);
+  }
+
+  #warn(plugin: string, message: string): void {
+    this.#o.log({ level: 'warn', plugin, message, args: [], time: Date.now() });
   }
 
   /** Cancel the restarts scheduled. */
@@ -273,6 +364,7 @@ export class PluginLifecycle {
     if (isLive(status)) status.session.controller.abort(error);
     const runtime = runtimeOf(status);
     const kept = runtime && (await this.#retain(runtime));
+    this.#restoreGlobalsOf(record);
     if (isLive(status)) await status.session.component.cleanup({ force: true, reason: phase });
     this.#registry.fail(record, phase, error, kept);
     for (const dependent of dependents) this.#registry.block(this.#registry.record(dependent), id);

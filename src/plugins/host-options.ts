@@ -39,6 +39,15 @@ export interface PluginHostOptions {
    */
   readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
   /**
+   * Contain inline plugins' faults (default true): an uncaught exception or unhandled rejection
+   * raised by a plugin's code, or its call to `process.exit()`/`abort()`/`kill(process.pid)`,
+   * fails that plugin (phase `runtime`) instead of ending the process, and globals it replaced
+   * are reported and put back. Inline code then runs in its component's async context (on Node
+   * 20 that turns on Node's promise hooks; see BENCHMARKS.md). `false`: plain calls, and a
+   * plugin's uncaught error is the process's, as without Steward.
+   */
+  readonly errorAttribution?: boolean;
+  /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
    * A host of compiled plugins can pass `[]`.
@@ -87,6 +96,11 @@ export interface StartSummary {
 
 /** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
 export function checkHostOptions(options: PluginHostOptions): void {
+  if (options.errorAttribution !== undefined && typeof options.errorAttribution !== 'boolean') {
+    throw new TypeError(
+      `new PluginHost(): errorAttribution must be true or false (got ${String(options.errorAttribution)}).`,
+    );
+  }
   for (const [name, value] of [
     ['activationTimeoutMs', options.activationTimeoutMs],
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],

@@ -11,11 +11,14 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import { addFaultClaimer } from '../node/containment.js';
+import { describeReplacement, type GlobalReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
 import { type Attribution, enableAttribution } from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
+import { HostContainment } from './host-containment.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -25,7 +28,7 @@ import {
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
-import { consoleSink } from './logger.js';
+import { consoleSink, type LogSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
@@ -50,6 +53,9 @@ export class PluginHost implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
+  readonly #sink: LogSink;
+  /** Removes the host's fault claimer (containment.ts), when error attribution is on. */
+  readonly #unclaim: (() => void) | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -57,6 +63,7 @@ export class PluginHost implements AsyncDisposable {
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     const sink = options.log ?? consoleSink();
+    this.#sink = sink;
     if (options.attribution) {
       this.#attribution = enableAttribution({
         manager: this.manager,
@@ -81,16 +88,26 @@ export class PluginHost implements AsyncDisposable {
       hostVersion: options.hostVersion,
       isolation: options.isolation,
     });
+    const containment =
+      options.errorAttribution === false
+        ? undefined
+        : new HostContainment({
+            registry: this.#registry,
+            onFault: (record, component, error) => this.#lifecycle.fault(record, component, error),
+            onRestored: (replacements) => this.#logReplacements(replacements),
+          });
     this.#lifecycle = new PluginLifecycle({
       registry: this.#registry,
       manager: this.manager,
       events: this.events,
       log: sink,
       host: options,
-      attribution: this.#attribution !== undefined,
+      attribution: this.#attribution !== undefined || containment !== undefined,
+      containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
     });
+    this.#unclaim = containment && addFaultClaimer(containment);
   }
 
   /** Subscribe to a plugin event; shorthand for `events.on`. */
@@ -281,6 +298,7 @@ export class PluginHost implements AsyncDisposable {
    */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
+      this.#restoreGlobals();
       for (const watcher of [...this.#watchers]) watcher.dispose();
       this.#lifecycle.dispose();
       await this.#exclusive(async () => {
@@ -294,6 +312,7 @@ export class PluginHost implements AsyncDisposable {
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
+      this.#unclaim?.();
     })();
     return this.#disposed;
   }
@@ -316,6 +335,33 @@ export class PluginHost implements AsyncDisposable {
     const run = this.#queue.then(op, op);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Before teardown (which runs Steward's code and every plugin's deactivate): put back the
+   * language built-ins anybody replaced, the host globals this host's plugins replaced, and those
+   * replaced outside any plugin hook (Steward cannot tell by whom: a plugin's timer, or the
+   * application) — no replacement made by a plugin of this host survives it.
+   */
+  #restoreGlobals(): void {
+    const restored = restoreGlobalsWhere({ group: 'builtin' });
+    for (const r of restoreGlobalsWhere({ onlyUnknown: true })) restored.push(r);
+    for (const record of this.#registry.records()) {
+      for (const r of restoreGlobalsWhere({ by: record.manifest.id })) restored.push(r);
+    }
+    this.#logReplacements(restored);
+  }
+
+  #logReplacements(replacements: readonly GlobalReplacement[]): void {
+    for (const r of replacements) {
+      this.#sink({
+        level: 'warn',
+        plugin: r.by ?? 'steward',
+        message: `replaced global ${describeReplacement(r)}`,
+        args: [],
+        time: Date.now(),
+      });
+    }
   }
 
   #info(id: string): PluginInfo {
