@@ -22,6 +22,7 @@ export {
   reclaim,
 } from './attribution.js';
 export {
+  asyncContextIsCheap,
   currentComponent,
   enterComponent,
   runInComponent,

@@ -42,11 +42,13 @@ export interface PluginHostOptions {
    * Contain inline plugins' faults (default true): an uncaught exception or unhandled rejection
    * raised by a plugin's code, or its call to `process.exit()`/`abort()`/`kill(process.pid)`,
    * fails that plugin (phase `runtime`) instead of ending the process, and globals it replaced
-   * are reported and put back. Inline code then runs in its component's async context (on Node
-   * 20 that turns on Node's promise hooks; see BENCHMARKS.md). `false`: plain calls, and a
-   * plugin's uncaught error is the process's, as without Steward.
+   * are reported and put back. Whose fault it is comes from the stack (the plugin's files) and,
+   * where that is cheap (Node ≥ 24) or handle `attribution` is on, from the async context the
+   * plugin's code runs in. `'context'`: use the async context on every Node (on Node 20 it turns
+   * on Node's promise hooks, which slows promise-heavy code several times: BENCHMARKS.md).
+   * `false`: off; a plugin's uncaught error is the process's, as without Steward.
    */
-  readonly errorAttribution?: boolean;
+  readonly errorAttribution?: boolean | 'context';
   /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
@@ -96,9 +98,10 @@ export interface StartSummary {
 
 /** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
 export function checkHostOptions(options: PluginHostOptions): void {
-  if (options.errorAttribution !== undefined && typeof options.errorAttribution !== 'boolean') {
+  const errors = options.errorAttribution;
+  if (errors !== undefined && typeof errors !== 'boolean' && errors !== 'context') {
     throw new TypeError(
-      `new PluginHost(): errorAttribution must be true or false (got ${String(options.errorAttribution)}).`,
+      `new PluginHost(): errorAttribution must be true, false or 'context' (got ${JSON.stringify(errors)}).`,
     );
   }
   for (const [name, value] of [

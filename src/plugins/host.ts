@@ -13,7 +13,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
 import { addFaultClaimer } from '../node/containment.js';
 import { describeReplacement, type GlobalReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
-import { type Attribution, enableAttribution } from '../node/index.js';
+import { type Attribution, asyncContextIsCheap, enableAttribution } from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
@@ -102,7 +102,11 @@ export class PluginHost implements AsyncDisposable {
       events: this.events,
       log: sink,
       host: options,
-      attribution: this.#attribution !== undefined || containment !== undefined,
+      // Plugin code runs in its component when something needs the context and it is affordable.
+      attribution:
+        this.#attribution !== undefined ||
+        (containment !== undefined &&
+          (options.errorAttribution === 'context' || asyncContextIsCheap())),
       containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
