@@ -209,6 +209,18 @@ describe('an inline plugin that fails ends that plugin, not the host', () => {
     if (pidExists(child)) process.kill(child, 'SIGKILL');
   });
 
+  it("errorAttribution 'context': a thrown non-Error, which no stack names, is the plugin's too", async () => {
+    const dir = pluginsFolder(['throws-a-string', 'neighbour-server']);
+    const run = startFixture('embedded-host.ts', [dir, 'context'], { CORPUS_DELAY_MS: '300' });
+    const { port, child } = await neighbour(run);
+    await run.waitFor(/^failed throws-a-string runtime STEWARD_PLUGIN_UNCAUGHT/, 'stdout');
+    expect(run.stderr()).toContain('uncaught exception: "a string, not an Error"');
+    expect(await get(port)).toBe('neighbour ok');
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    expect(await eventually(() => !pidExists(child), SETTLE_MS)).toBe(true);
+  });
+
   it('with errorAttribution: false a plugin error is the process error, as without Steward', async () => {
     const dir = pluginsFolder(['throws-from-timer']);
     const run = startFixture('embedded-host.ts', [dir, 'no-attribution'], { CORPUS_DELAY_MS: '300' });
