@@ -152,9 +152,6 @@ function render(r: FaultsResult): string {
 export const suite: BenchSuite = {
   id: 'plugin-faults',
   title: 'Plugins: fault containment (error attribution)',
-  async run(options) {
-    const result = await measure(options);
-    return { result, markdown: render(result) };
-  },
+  run: (options) => measure(options),
   render: (result) => render(result as FaultsResult),
 };
