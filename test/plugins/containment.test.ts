@@ -8,7 +8,7 @@
  * misbehaving plugin ends `failed` (phase `runtime`) with the file:line of its code; the
  * neighbour keeps answering; the host exits as asked, and no pid of the run survives.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -195,6 +195,49 @@ describe('an inline plugin that fails ends that plugin, not the host', () => {
     );
     expect(run.stderr()).toContain('stopped 2 plugin(s)');
     expect(await eventually(() => !pidExists(child), SETTLE_MS)).toBe(true);
+  });
+
+  it("PluginHost: the failed plugin's dependents are blocked", async () => {
+    const dir = pluginsFolder(['throws-from-timer', 'neighbour-server']);
+    const dependent = join(dir, 'needs-thrower');
+    mkdirSync(dependent);
+    writeFileSync(
+      join(dependent, 'package.json'),
+      JSON.stringify({
+        name: 'needs-thrower',
+        version: '1.0.0',
+        type: 'module',
+        main: 'index.js',
+        steward: { id: 'needs-thrower', dependencies: { 'throws-from-timer': '*' } },
+      }),
+    );
+    writeFileSync(join(dependent, 'index.js'), 'export default { activate() {} };\n');
+    const run = startFixture('embedded-host.ts', [dir], { CORPUS_DELAY_MS: '300' });
+    const { port } = await neighbour(run);
+    await run.waitFor(/^active .*needs-thrower/, 'stdout');
+    await run.waitFor(/^blocked needs-thrower by throws-from-timer/, 'stdout');
+    expect(run.stdout()).toMatch(/failed throws-from-timer runtime STEWARD_PLUGIN_UNCAUGHT/);
+    expect(await get(port)).toBe('neighbour ok');
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
+
+  it('PluginHost: host globals a plugin replaced in activate are put back when it unloads', async () => {
+    const dir = pluginsFolder(['patches-globals', 'neighbour-server']);
+    const run = startFixture('embedded-host.ts', [dir]);
+    const { port } = await neighbour(run);
+    await run.waitFor(/^active /, 'stdout');
+    expect(run.stderr()).toContain(
+      '[patches-globals] warn: replaced global Array.prototype.push, replaced by plugin "patches-globals": restored',
+    );
+    run.child.kill('SIGHUP');
+    await run.waitFor(/^unloaded patches-globals \(unloaded\); setTimeout is setTimeout$/, 'stdout');
+    expect(run.stderr()).toContain(
+      '[patches-globals] warn: replaced global globalThis.setTimeout, replaced by plugin "patches-globals": restored',
+    );
+    expect(await get(port)).toBe('neighbour ok');
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
   });
 
   it("an error that belongs to no plugin behaves as Node's default: printed, exit 1", async () => {
