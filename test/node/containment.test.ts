@@ -129,6 +129,22 @@ describe('the globals guard', () => {
   });
 });
 
+describe('the globals guard and a frozen holder', () => {
+  // Freezes JSON for the rest of this file's process (Vitest runs each file in its own fork).
+  it('reports what it cannot put back', () => {
+    const original = JSON.stringify;
+    detectGlobals(undefined);
+    JSON.stringify = ((...args: Parameters<typeof JSON.stringify>) =>
+      Reflect.apply(original, JSON, args)) as typeof JSON.stringify;
+    Object.freeze(JSON);
+    expect(detectGlobals('freezer')).toEqual(['JSON.stringify']);
+    expect(restoreGlobalsWhere({ by: 'freezer' })).toEqual([
+      { name: 'JSON.stringify', group: 'builtin', by: 'freezer', restored: false },
+    ]);
+    expect(JSON.stringify({ a: 1 })).toBe('{"a":1}');
+  });
+});
+
 describe("Steward's own built-ins on its cleanup path", () => {
   it('a replaced setTimeout and Array.prototype.push break neither a cleanup deadline nor a hook timeout', async () => {
     const setTimeoutBefore = globalThis.setTimeout;
