@@ -18,6 +18,7 @@
  * (a frozen holder does not) and says what it did. Only own slots that existed at import are
  * guarded: adding a method (a polyfill) is not replacing one.
  */
+import { runOutsideComponents } from './attribution-context.js';
 import { activeProcessGuard, isProcessGuard } from './containment.js';
 import { ORIGINAL_PROCESS_METHODS } from './intrinsics.js';
 
@@ -40,7 +41,10 @@ interface Slot {
   readonly group: GlobalGroup;
   readonly holder: object;
   readonly key: PropertyKey;
-  readonly original: PropertyDescriptor;
+  /** The value at import (own or inherited, as `holder[key]` read it). */
+  readonly original: unknown;
+  /** Its own descriptor at import; undefined when it was inherited (`process.on`). */
+  readonly descriptor: PropertyDescriptor | undefined;
   /** The value last seen (to attribute each change once). */
   seen: unknown;
   /** Who replaced it, once seen replaced. */
@@ -54,9 +58,9 @@ const ownNames = Object.getOwnPropertyNames;
 const ReflectApply = Reflect.apply;
 const ArrayPush = Array.prototype.push;
 
-function slotValue(descriptor: PropertyDescriptor | undefined): unknown {
-  if (descriptor === undefined) return undefined;
-  return 'value' in descriptor ? descriptor.value : descriptor.get;
+/** `holder[key]` now (a property read: no allocation, cheap enough to run around every hook). */
+function read(holder: object, key: PropertyKey): unknown {
+  return (holder as Record<PropertyKey, unknown>)[key];
 }
 
 const slots: Slot[] = [];
@@ -65,12 +69,22 @@ function guard(group: GlobalGroup, prefix: string, holder: object, keys?: readon
   const all: PropertyKey[] = keys ? [...keys] : ownNames(holder);
   if (!keys && Symbol.iterator in holder) all.push(Symbol.iterator);
   for (const key of all) {
-    const original = getOwn(holder, key);
-    if (original === undefined) continue;
-    const value = slotValue(original);
+    const descriptor = getOwn(holder, key);
+    if (descriptor !== undefined && !('value' in descriptor)) continue; // accessors are not methods
+    const value = read(holder, key);
     if (typeof value !== 'function' || key === 'constructor') continue;
     const name = `${prefix}.${typeof key === 'symbol' ? `[${key.description}]` : key}`;
-    slots.push({ name, group, holder, key, original, seen: value, by: undefined, replaced: false });
+    slots.push({
+      name,
+      group,
+      holder,
+      key,
+      original: value,
+      descriptor,
+      seen: value,
+      by: undefined,
+      replaced: false,
+    });
   }
 }
 
@@ -125,7 +139,7 @@ function isExpected(slot: Slot, value: unknown): boolean {
   if (slot.holder === process && PROCESS_GUARDED.has(slot.key)) {
     return value === ORIGINAL_PROCESS_METHODS[slot.key as 'exit' | 'kill' | 'abort'] || isProcessGuard(value);
   }
-  return value === slotValue(slot.original);
+  return value === slot.original;
 }
 
 /**
@@ -134,14 +148,15 @@ function isExpected(slot: Slot, value: unknown): boolean {
  * newly seen replaced. Cheap (a few hundred property reads); never throws.
  */
 export function detectGlobals(by: string | undefined): string[] {
+  markQuiet();
   const found: string[] = [];
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
     let value: unknown;
     try {
-      value = slotValue(getOwn(slot.holder, slot.key));
+      value = read(slot.holder, slot.key);
     } catch {
-      continue;
+      continue; // a hostile getter
     }
     if (value === slot.seen) continue;
     slot.seen = value;
@@ -155,6 +170,36 @@ export function detectGlobals(by: string | undefined): string[] {
     ReflectApply(ArrayPush, found, [slot.name]);
   }
   return found;
+}
+
+/** Whether no macrotask (timer, I/O callback, immediate) ran since the last `detectGlobals`. */
+let quiet = false;
+let marking = false;
+const setImmediateOriginal = globalThis.setImmediate;
+
+function markQuiet(): void {
+  quiet = true;
+  if (marking) return;
+  marking = true;
+  // Outside any component: this immediate is Steward's, never a plugin's leak.
+  const immediate = runOutsideComponents(() =>
+    ReflectApply(setImmediateOriginal, globalThis, [
+      () => {
+        quiet = false;
+        marking = false;
+      },
+    ]),
+  ) as { unref?: () => void };
+  immediate.unref?.();
+}
+
+/**
+ * `detectGlobals(undefined)` unless nothing but promise jobs ran since the last detection (then
+ * nothing outside a hook could have replaced a global, bar a promise job): the check before each
+ * hook, cheap when hooks run back to back (a host's start).
+ */
+export function detectGlobalsOutsideHooks(): string[] {
+  return quiet ? [] : detectGlobals(undefined);
 }
 
 /** Which slots `restoreGlobals` puts back. */
@@ -189,9 +234,16 @@ export function restoreGlobalsWhere(filter: RestoreFilter = {}): GlobalReplaceme
         slot.holder === process && PROCESS_GUARDED.has(slot.key)
           ? activeProcessGuard(slot.key as 'exit' | 'kill' | 'abort')
           : undefined;
-      const expected = guardNow === undefined ? slot.original : { ...slot.original, value: guardNow };
-      define(slot.holder, slot.key, expected);
-      restored = slotValue(getOwn(slot.holder, slot.key)) === slotValue(expected);
+      const value = guardNow ?? slot.original;
+      if (slot.descriptor !== undefined) define(slot.holder, slot.key, { ...slot.descriptor, value });
+      else {
+        // Inherited at import: drop the own property that shadows it (or, failing that, set one).
+        delete (slot.holder as Record<PropertyKey, unknown>)[slot.key];
+        if (read(slot.holder, slot.key) !== value) {
+          define(slot.holder, slot.key, { value, writable: true, configurable: true, enumerable: false });
+        }
+      }
+      restored = read(slot.holder, slot.key) === value;
     } catch {
       restored = false;
     }
@@ -200,7 +252,7 @@ export function restoreGlobalsWhere(filter: RestoreFilter = {}): GlobalReplaceme
     if (restored) {
       slot.replaced = false;
       slot.by = undefined;
-      slot.seen = slotValue(getOwn(slot.holder, slot.key));
+      slot.seen = read(slot.holder, slot.key);
     }
   }
   return out;

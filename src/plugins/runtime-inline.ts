@@ -6,7 +6,7 @@
  * attributed to its component.
  */
 import { type Component, Emitter, StewardError } from '../core/index.js';
-import { detectGlobals } from '../node/globals-guard.js';
+import { detectGlobals, detectGlobalsOutsideHooks } from '../node/globals-guard.js';
 import { runInComponent } from '../node/index.js';
 import { createPluginContext, type PluginContext } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
@@ -142,7 +142,7 @@ export class InlineRuntime implements PluginRuntime {
   }
 
   #noteGlobals(by: string | undefined): void {
-    const names = detectGlobals(by);
+    const names = by === undefined ? detectGlobalsOutsideHooks() : detectGlobals(by);
     if (names.length > 0) this.events.emit('replacedGlobals', { names: by === undefined ? [] : names });
   }
 }
