@@ -91,7 +91,13 @@ function guard(group: GlobalGroup, prefix: string, holder: object, keys?: readon
 guard('builtin', 'Array.prototype', Array.prototype);
 guard('builtin', 'Array', Array, ['from', 'of', 'isArray']);
 guard('builtin', 'Object', Object);
-guard('builtin', 'Object.prototype', Object.prototype);
+guard('builtin', 'Object.prototype', Object.prototype, [
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  'toString',
+  'valueOf',
+]);
 guard('builtin', 'Function.prototype', Function.prototype, ['call', 'apply', 'bind', 'toString']);
 guard('builtin', 'Promise', Promise);
 guard('builtin', 'Promise.prototype', Promise.prototype);
@@ -100,10 +106,28 @@ for (const [name, ctor] of [
   ['Set', Set],
   ['WeakMap', WeakMap],
   ['WeakSet', WeakSet],
-  ['String', String],
 ] as const) {
   guard('builtin', `${name}.prototype`, ctor.prototype);
 }
+// The string methods code (Steward's, Node's, a logger's) calls most; all 50 would double the check's cost.
+guard('builtin', 'String.prototype', String.prototype, [
+  'split',
+  'slice',
+  'substring',
+  'replace',
+  'replaceAll',
+  'startsWith',
+  'endsWith',
+  'includes',
+  'indexOf',
+  'trim',
+  'padStart',
+  'padEnd',
+  'toLowerCase',
+  'toUpperCase',
+  'match',
+  Symbol.iterator,
+]);
 guard('builtin', 'Reflect', Reflect);
 guard('builtin', 'JSON', JSON, ['parse', 'stringify']);
 guard('builtin', 'globalThis', globalThis, ['Promise', 'Array', 'Object', 'Map', 'Set', 'Reflect']);
@@ -219,7 +243,7 @@ export interface RestoreFilter {
  * what was replaced and whether each was restored. Uses only references captured at import.
  */
 export function restoreGlobalsWhere(filter: RestoreFilter = {}): GlobalReplacement[] {
-  detectGlobals(undefined);
+  detectGlobalsOutsideHooks();
   const out: GlobalReplacement[] = [];
   const includeUnknown = filter.unknown ?? filter.by === undefined;
   for (let i = 0; i < slots.length; i++) {
