@@ -21,8 +21,9 @@ import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Component, StewardError } from '../core/index.js';
 import type { Fault, FaultClaimer, FaultKind } from '../node/containment.js';
-import { type GlobalReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
+import { describeReplacement, type GlobalReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
+import type { LogSink } from './logger.js';
 
 const CODES: Record<FaultKind, string> = {
   uncaughtException: 'STEWARD_PLUGIN_UNCAUGHT',
@@ -190,6 +191,48 @@ export class HostContainment implements FaultClaimer {
     }
     return dirs;
   }
+}
+
+function warn(log: LogSink, plugin: string, message: string): void {
+  log({ level: 'warn', plugin, message, args: [], time: Date.now() });
+}
+
+/**
+ * Plugin `id`'s hook replaced the guarded globals `names` (or, with none, globals were found
+ * replaced before it ran). Built-ins of the language (`Array.prototype.push`…) are put back at
+ * once — the host and every other plugin call them; host globals (`setTimeout`…) stay until the
+ * plugin's activation ends. Both are reported to `log`.
+ */
+export function replacedGlobals(log: LogSink, id: string, names: readonly string[]): void {
+  const restored = restoreGlobalsWhere({ group: 'builtin' });
+  const now = new Set(restored.map((r) => r.name));
+  for (const r of restored) warn(log, r.by ?? 'steward', `replaced global ${describeReplacement(r)}`);
+  for (const name of names) {
+    if (!now.has(name)) warn(log, id, `replaced global ${name}; it is put back when the plugin deactivates`);
+  }
+}
+
+/** Report each replacement to `log` (under the plugin that made it, else `steward`). */
+export function logReplacements(log: LogSink, replacements: readonly GlobalReplacement[]): void {
+  for (const r of replacements) warn(log, r.by ?? 'steward', `replaced global ${describeReplacement(r)}`);
+}
+
+/**
+ * Before a host's teardown (which runs Steward's code and every plugin's deactivate): put back
+ * the language built-ins anybody replaced, the host globals the plugins `ids` replaced, and those
+ * replaced outside any plugin hook (Steward cannot tell by whom: a plugin's timer, or the
+ * application) — no replacement made by a plugin of this host survives it.
+ */
+export function restoreBeforeTeardown(log: LogSink, ids: readonly string[]): void {
+  const restored = restoreGlobalsWhere({ group: 'builtin' });
+  for (const r of restoreGlobalsWhere({ onlyUnknown: true })) restored.push(r);
+  for (const id of ids) for (const r of restoreGlobalsWhere({ by: id })) restored.push(r);
+  logReplacements(log, restored);
+}
+
+/** Plugin `id`'s activation is over: put back what it replaced, and report it to `log`. */
+export function restoreGlobalsOf(log: LogSink, id: string): void {
+  for (const r of restoreGlobalsWhere({ by: id })) warn(log, id, `replaced global ${describeReplacement(r)}`);
 }
 
 function inside(path: string, dir: string): boolean {

@@ -13,9 +13,13 @@ import {
   type ResourceManager,
   StewardError,
 } from '../core/index.js';
-import { describeReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
 import type { PluginEvents } from './events.js';
-import type { HostContainment, PluginFaultError } from './host-containment.js';
+import {
+  type HostContainment,
+  type PluginFaultError,
+  replacedGlobals,
+  restoreGlobalsOf,
+} from './host-containment.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
@@ -84,7 +88,7 @@ export class PluginLifecycle {
       loaded.events.on('crashed', ({ error }) => {
         void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
       });
-      loaded.events.on('replacedGlobals', ({ names }) => this.#replacedGlobals(record, names));
+      loaded.events.on('replacedGlobals', ({ names }) => replacedGlobals(this.#o.log, manifest.id, names));
       await runtime.load();
     } catch (error) {
       await runtime?.unload();
@@ -182,7 +186,7 @@ export class PluginLifecycle {
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
-    this.#restoreGlobalsOf(record);
+    restoreGlobalsOf(this.#o.log, id);
     let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
     // A remote plugin's resources were released on its side: count them in the host's report
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
@@ -279,33 +283,6 @@ export class PluginLifecycle {
     });
   }
 
-  /**
-   * Plugin code replaced shared globals while its hook ran. Built-ins of the language
-   * (`Array.prototype.push`…) are put back at once — the host and every other plugin call them;
-   * host globals (`setTimeout`…) stay until the plugin's activation ends. Both are reported.
-   */
-  #replacedGlobals(record: PluginRecord, names: readonly string[]): void {
-    const id = record.manifest.id;
-    const restored = restoreGlobalsWhere({ group: 'builtin' });
-    const now = new Set(restored.map((r) => r.name));
-    for (const r of restored) this.#warn(r.by ?? 'steward', `replaced global ${describeReplacement(r)}`);
-    for (const name of names) {
-      if (!now.has(name))
-        this.#warn(id, `replaced global ${name}; it is put back when the plugin deactivates`);
-    }
-  }
-
-  /** Put back what the plugin replaced (its activation is over), and say so. */
-  #restoreGlobalsOf(record: PluginRecord): void {
-    const id = record.manifest.id;
-    for (const r of restoreGlobalsWhere({ by: id }))
-      this.#warn(id, `replaced global ${describeReplacement(r)}`);
-  }
-
-  #warn(plugin: string, message: string): void {
-    this.#o.log({ level: 'warn', plugin, message, args: [], time: Date.now() });
-  }
-
   /** Cancel the restarts scheduled. */
   dispose(): void {
     for (const timer of this.#restarts) clearTimeout(timer);
@@ -364,7 +341,7 @@ export class PluginLifecycle {
     if (isLive(status)) status.session.controller.abort(error);
     const runtime = runtimeOf(status);
     const kept = runtime && (await this.#retain(runtime));
-    this.#restoreGlobalsOf(record);
+    restoreGlobalsOf(this.#o.log, id);
     if (isLive(status)) await status.session.component.cleanup({ force: true, reason: phase });
     this.#registry.fail(record, phase, error, kept);
     for (const dependent of dependents) this.#registry.block(this.#registry.record(dependent), id);

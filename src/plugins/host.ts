@@ -12,13 +12,12 @@
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
 import { addFaultClaimer } from '../node/containment.js';
-import { describeReplacement, type GlobalReplacement, restoreGlobalsWhere } from '../node/globals-guard.js';
 import { type Attribution, asyncContextIsCheap, enableAttribution } from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
-import { HostContainment } from './host-containment.js';
+import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -94,7 +93,7 @@ export class PluginHost implements AsyncDisposable {
         : new HostContainment({
             registry: this.#registry,
             onFault: (record, component, error) => this.#lifecycle.fault(record, component, error),
-            onRestored: (replacements) => this.#logReplacements(replacements),
+            onRestored: (replacements) => logReplacements(sink, replacements),
           });
     this.#lifecycle = new PluginLifecycle({
       registry: this.#registry,
@@ -105,8 +104,7 @@ export class PluginHost implements AsyncDisposable {
       // Plugin code runs in its component when something needs the context and it is affordable.
       attribution:
         this.#attribution !== undefined ||
-        (containment !== undefined &&
-          (options.errorAttribution === 'context' || asyncContextIsCheap())),
+        (containment !== undefined && (options.errorAttribution === 'context' || asyncContextIsCheap())),
       containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
@@ -302,7 +300,10 @@ export class PluginHost implements AsyncDisposable {
    */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
-      this.#restoreGlobals();
+      restoreBeforeTeardown(
+        this.#sink,
+        [...this.#registry.records()].map((r) => r.manifest.id),
+      );
       for (const watcher of [...this.#watchers]) watcher.dispose();
       this.#lifecycle.dispose();
       await this.#exclusive(async () => {
@@ -339,33 +340,6 @@ export class PluginHost implements AsyncDisposable {
     const run = this.#queue.then(op, op);
     this.#queue = run.catch(() => undefined);
     return run;
-  }
-
-  /**
-   * Before teardown (which runs Steward's code and every plugin's deactivate): put back the
-   * language built-ins anybody replaced, the host globals this host's plugins replaced, and those
-   * replaced outside any plugin hook (Steward cannot tell by whom: a plugin's timer, or the
-   * application) — no replacement made by a plugin of this host survives it.
-   */
-  #restoreGlobals(): void {
-    const restored = restoreGlobalsWhere({ group: 'builtin' });
-    for (const r of restoreGlobalsWhere({ onlyUnknown: true })) restored.push(r);
-    for (const record of this.#registry.records()) {
-      for (const r of restoreGlobalsWhere({ by: record.manifest.id })) restored.push(r);
-    }
-    this.#logReplacements(restored);
-  }
-
-  #logReplacements(replacements: readonly GlobalReplacement[]): void {
-    for (const r of replacements) {
-      this.#sink({
-        level: 'warn',
-        plugin: r.by ?? 'steward',
-        message: `replaced global ${describeReplacement(r)}`,
-        args: [],
-        time: Date.now(),
-      });
-    }
   }
 
   #info(id: string): PluginInfo {
