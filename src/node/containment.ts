@@ -18,7 +18,7 @@
  * `uncaughtException` listener is installed. Both are removed with the last claimer.
  */
 import { inspect } from 'node:util';
-import type { Component } from '../core/index.js';
+import { type Component, StewardTypeError } from '../core/index.js';
 import { componentStorage } from './attribution-context.js';
 import {
   ORIGINAL_PROCESS_METHODS,
@@ -191,7 +191,9 @@ function uninstall(): void {
  */
 export function addFaultClaimer(claimer: FaultClaimer): () => void {
   if (claimer === null || typeof claimer !== 'object' || typeof claimer.claim !== 'function') {
-    throw new TypeError('addFaultClaimer(claimer): claimer must be an object with a claim(fault) method.');
+    throw new StewardTypeError(
+      'addFaultClaimer(claimer): claimer must be an object with a claim(fault) method.',
+    );
   }
   if (claimers.size === 0) install();
   claimers.add(claimer);

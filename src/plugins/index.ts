@@ -20,6 +20,7 @@ export {
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { PluginFaultError } from './host-containment.js';
+export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';

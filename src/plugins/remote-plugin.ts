@@ -22,6 +22,7 @@ import {
   type PluginServices,
 } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
+import { explainLoadError } from './load-error.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
 import {
@@ -104,7 +105,9 @@ class RemotePlugin {
       this.#instance = pluginFromModule(await nativeImport(pathToFileURL(entry).href), entry);
       this.#send({ t: 'loaded', ms: performance.now() - started });
     } catch (error) {
-      this.#send({ t: 'load-failed', error: serializeError(error) });
+      const { dir, source } = this.#boot.manifest;
+      const explained = await explainLoadError(error, entry, source === 'package' ? dir : entry);
+      this.#send({ t: 'load-failed', error: serializeError(explained) });
     }
   }
 
