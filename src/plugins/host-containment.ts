@@ -25,14 +25,6 @@ import { describeReplacement, type GlobalReplacement, restoreGlobalsWhere } from
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
 
-const CODES: Record<FaultKind, string> = {
-  uncaughtException: 'STEWARD_PLUGIN_UNCAUGHT',
-  unhandledRejection: 'STEWARD_PLUGIN_UNHANDLED_REJECTION',
-  exit: 'STEWARD_PLUGIN_EXIT_PREVENTED',
-  abort: 'STEWARD_PLUGIN_EXIT_PREVENTED',
-  kill: 'STEWARD_PLUGIN_EXIT_PREVENTED',
-};
-
 function describeValue(value: unknown): string {
   if (value instanceof Error) return `${value.name}: ${value.message}`;
   try {
@@ -57,9 +49,11 @@ function what(fault: Fault): string {
 /**
  * The failure of a running inline plugin outside its hooks: an uncaught error, an unhandled
  * rejection, or an exit/abort/kill of the host that was prevented. `cause` is what was thrown.
- * Codes `STEWARD_PLUGIN_UNCAUGHT`, `STEWARD_PLUGIN_UNHANDLED_REJECTION`, `STEWARD_PLUGIN_EXIT_PREVENTED`.
+ * Code `STEWARD_PLUGIN_FAULT`; `kind` says which fault.
  */
 export class PluginFaultError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_FAULT';
   override name = 'PluginFaultError';
   constructor(
     /** The plugin. */
@@ -71,7 +65,7 @@ export class PluginFaultError extends StewardError {
     fault: Fault,
   ) {
     super(`Plugin "${plugin}"${location ? ` at ${location}` : ''}: ${what(fault)}`, {
-      code: CODES[kind],
+      code: PluginFaultError.code,
       ...(fault.kind === 'uncaughtException' || fault.kind === 'unhandledRejection'
         ? { cause: fault.error }
         : {}),
