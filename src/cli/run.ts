@@ -23,8 +23,11 @@ Options:
                             OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318);
                             needs the OpenTelemetry SDK installed (docs/monitor.md)
   --watch                   Reload a plugin when its files change
-  --isolation <mode>        Run every plugin "inline" or in a "worker" thread, whatever
-                            its manifest says
+  --isolation <mode>        Run every plugin "inline", in a "worker" thread or in a
+                            "process" of its own, whatever its manifest says
+  --permissions <mode>      "enforce" (default) the manifests' permissions, or "audit":
+                            refuse nothing and record every access in .steward/audit/
+                            (then \`steward permissions <plugin>\` prints the block to declare)
   --host-version <version>  The application version checked against manifests' host ranges
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
@@ -43,11 +46,15 @@ const OPTIONS = {
   otel: { type: 'boolean' },
   watch: { type: 'boolean' },
   isolation: { type: 'string' },
+  permissions: { type: 'string' },
   'host-version': { type: 'string' },
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
 } as const;
+
+/** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
+export const AUDIT_DIR = '.steward/audit';
 
 const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
 
@@ -183,8 +190,19 @@ export const runCommand: Command = {
       throw new UsageError('steward run: give at least one plugin folder, e.g. `steward run plugins/`.');
     }
     const isolation = values.isolation;
-    if (isolation !== undefined && isolation !== 'inline' && isolation !== 'worker') {
-      throw new UsageError(`steward run: --isolation must be "inline" or "worker" (got "${isolation}").`);
+    if (
+      isolation !== undefined &&
+      isolation !== 'inline' &&
+      isolation !== 'worker' &&
+      isolation !== 'process'
+    ) {
+      throw new UsageError(
+        `steward run: --isolation must be "inline", "worker" or "process" (got "${isolation}").`,
+      );
+    }
+    const permissions = values.permissions;
+    if (permissions !== undefined && permissions !== 'enforce' && permissions !== 'audit') {
+      throw new UsageError(`steward run: --permissions must be "enforce" or "audit" (got "${permissions}").`);
     }
     if (values.reclaim && !values.attribution) {
       throw new UsageError('steward run: --reclaim needs --attribution.');
@@ -212,6 +230,7 @@ export const runCommand: Command = {
       manager,
       dirs,
       ...(isolation ? { isolation } : {}),
+      ...(permissions ? { permissions } : {}),
       ...(values['host-version'] ? { hostVersion: values['host-version'] } : {}),
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
@@ -281,6 +300,20 @@ export const runCommand: Command = {
       const at = dir === undefined ? undefined : pluginFrame(error, dir);
       return at === undefined || (error instanceof Error && error.message.includes(at)) ? '' : ` (at ${at})`;
     });
+    if (permissions === 'audit') {
+      const [{ AuditRecorder }, { join }] = await Promise.all([
+        import('../plugins/permission-audit.js'),
+        import('node:path'),
+      ]);
+      const auditDir = join(process.cwd(), AUDIT_DIR);
+      const recorder = new AuditRecorder(auditDir);
+      host.on('access', ({ id, permission, resource }) => {
+        const dir = host.get(id)?.dir ?? process.cwd();
+        const storageDir = join(process.cwd(), '.steward', 'storage', id);
+        recorder.record(id, { dir, storageDir }, { permission, resource });
+      });
+      io.stderr(`audit mode: nothing is refused; accesses are recorded in ${auditDir}\n`);
+    }
     // Before the host is up (nothing served yet): release everything and leave no handler behind.
     const stopEarly = async (): Promise<void> => {
       shutdown.uninstall();

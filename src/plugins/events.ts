@@ -2,7 +2,9 @@
  * The host's typed events.
  */
 import type { CleanupReport } from '../core/index.js';
+import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
+import type { PermissionName } from './permissions.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
 
 /** Event name → payload of a `PluginHost`. */
@@ -16,4 +18,15 @@ export interface PluginEvents {
   blocked: { readonly id: string; readonly by: string; readonly reason: string };
   discoveryError: { readonly error: ManifestError | Error };
   reloaded: { readonly id: string; readonly ms: number; readonly plugins: readonly string[] };
+  /**
+   * A plugin was refused an access its manifest's permissions do not allow (`denied`), or, with
+   * `permissions: 'audit'`, made one (each distinct access once per activation).
+   */
+  access: {
+    readonly id: string;
+    readonly isolation: PluginIsolation;
+    readonly permission: PermissionName;
+    readonly resource: string;
+    readonly denied: boolean;
+  };
 }

@@ -24,6 +24,13 @@ export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';
+export type { PluginPermissions } from './manifest-permissions.js';
+export {
+  AccessDeniedError,
+  type PermissionAccess,
+  type PermissionMode,
+  type PermissionName,
+} from './permissions.js';
 export {
   IllegalPluginTransitionError,
   type PluginFailurePhase,
