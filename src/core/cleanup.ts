@@ -6,6 +6,7 @@
  * are awaited one at a time, each within its timeout and all within the deadline; past the
  * deadline the remaining disposers are still called, but not awaited.
  */
+
 import { callEntry, countOut, entryNumber, entryRecord, sweepEntries } from './added.js';
 import { DisposeContext } from './cancel.js';
 import type { Component } from './component.js';
@@ -18,6 +19,7 @@ import {
   type Wait,
 } from './disposal.js';
 import { describe, InvalidArgumentError } from './errors.js';
+import { safePush } from './intrinsics.js';
 import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
 import { EARLY, RELEASED, type TrackedResource } from './resource.js';
@@ -118,9 +120,9 @@ export async function runCleanup(
       return;
     }
     const where = { componentId: component.id, resourceId: r.id, type: r.type };
-    if (outcome.kind === 'failed') report.failed.push({ ...where, error: outcome.error });
+    if (outcome.kind === 'failed') safePush(report.failed, { ...where, error: outcome.error });
     else {
-      report.abandoned.push({ ...where, error: outcome.error });
+      safePush(report.abandoned, { ...where, error: outcome.error });
       if (outcome.error.budget === 'cleanupDeadlineMs') report.deadlineExceeded = true;
     }
   };
@@ -154,7 +156,8 @@ export async function runCleanup(
 
   // Services first: nobody may reach a service whose provider (or its children) is going away.
   const early: TrackedResource[] = [];
-  if (component._hasEarly) for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) early.push(r);
+  if (component._hasEarly)
+    for (let r = component._tail; r; r = r._prev) if (r._flags & EARLY) safePush(early, r);
   for (const record of early) {
     if (record._flags & RELEASED) continue;
     const pending = disposeOne(record);
@@ -176,7 +179,7 @@ export async function runCleanup(
     // Newest first, then a stable sort by priority keeps LIFO within a priority.
     // Priorities live in a side table: read each once, not once per comparison.
     const records: { record: TrackedResource; priority: number }[] = [];
-    for (let r = component._tail; r; r = r._prev) records.push({ record: r, priority: r.priority });
+    for (let r = component._tail; r; r = r._prev) safePush(records, { record: r, priority: r.priority });
     if (component._hasPriorities) records.sort((a, b) => b.priority - a.priority);
     // Objects given to add() have priority 0 and go where their number falls among the records,
     // newest first: the sweep walks them from the end.
@@ -217,7 +220,7 @@ export async function runCleanup(
   running.delete(component);
   component._transition('destroyed');
   manager._forget(component);
-  report.components.push(component.id);
+  safePush(report.components, component.id);
   report.durationMs = now() - started;
   if (events.has('cleanupFinished')) events.emit('cleanupFinished', { component, report });
   return report;

@@ -16,10 +16,12 @@
  *
  * A synchronous disposer costs no promise and no microtask.
  */
+
 import { DisposeContext, UNAWAITED } from './cancel.js';
 import type { Component } from './component.js';
 import { type DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { FailurePhase } from './events.js';
+import { PromiseOriginal, safeClearTimeout, safeSetTimeout, safeThen } from './intrinsics.js';
 import { DETECTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection } from './settle.js';
 import type { Disposer } from './types.js';
@@ -201,12 +203,12 @@ export function awaitDisposer(
   }
   context?._awaited();
   manager._disposing(component, record, 1); // it still holds what it held until it settles
-  return new Promise<Disposed>((resolve) => {
+  return new PromiseOriginal<Disposed>((resolve) => {
     let done = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const finish = (outcome: Disposed): void => {
       done = true;
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       if (deadline !== undefined && deadline.wake === arm) deadline.wake = undefined;
       manager._disposing(component, record, -1);
       if (outcome?.kind === 'abandoned') context?._abort(outcome.error);
@@ -215,13 +217,13 @@ export function awaitDisposer(
     // (Re-)arm the timer for whichever budget ends first; a timer that fires early re-arms.
     const arm = (): void => {
       if (done) return;
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       const t = now();
       const byTimeout = started + timeoutMs - t;
       const byDeadline = deadline === undefined ? Number.POSITIVE_INFINITY : deadline.at - t;
       const left = Math.min(byTimeout, byDeadline);
       if (left > 0) {
-        timer = setTimeout(arm, Math.ceil(left));
+        timer = safeSetTimeout(arm, Math.ceil(left));
         return;
       }
       const waited = Math.round(t - started);
@@ -238,9 +240,12 @@ export function awaitDisposer(
     if (deadline !== undefined) deadline.wake = arm;
     arm();
     try {
-      promise.then(() => {
+      const onOk = (): void => {
         if (!done) finish(undefined);
-      }, fail);
+      };
+      // A plugin may have replaced Promise.prototype.then: Steward's own promises use the original.
+      if (promise instanceof PromiseOriginal) safeThen(promise, onOk, fail);
+      else promise.then(onOk, fail);
     } catch (error) {
       fail(error); // a thenable whose then() throws: a failed disposer, not a broken sweep
     }

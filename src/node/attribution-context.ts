@@ -47,6 +47,20 @@ export function enterComponent(component: Component): void {
   componentStorage.enterWith(component);
 }
 
+/**
+ * Whether this Node carries async context in AsyncContextFrame (Node ≥ 24 by default; 22 with
+ * `--experimental-async-context-frame`): then running code in a component costs next to nothing.
+ * Otherwise (Node 20) the first `runInComponent` turns on Node's promise hooks, which slows every
+ * promise of the process (BENCHMARKS.md, plugins suite).
+ */
+export function asyncContextIsCheap(): boolean {
+  const major = Number(process.versions.node.split('.')[0]);
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (major >= 24) return !flags.includes('--no-async-context-frame');
+  if (major >= 22) return flags.includes('--experimental-async-context-frame');
+  return false;
+}
+
 /** The component whose code is running, if any. */
 export function currentComponent(): Component | undefined {
   return componentStorage.getStore();

@@ -22,12 +22,21 @@ export {
   reclaim,
 } from './attribution.js';
 export {
+  asyncContextIsCheap,
   currentComponent,
   enterComponent,
   runInComponent,
   runOutsideComponents,
 } from './attribution-context.js';
 export { type BrowserModules, browserModulesDir, loadBrowserModules } from './browser-modules.js';
+export {
+  addFaultClaimer,
+  claimFault,
+  type Fault,
+  type FaultClaimer,
+  type FaultKind,
+  isProcessGuard,
+} from './containment.js';
 export {
   CHANNEL_PREFIX,
   type DiagnosticsPublisher,
@@ -36,6 +45,15 @@ export {
 } from './diagnostics.js';
 export { disposeSync, type SyncDisposal } from './dispose-sync.js';
 export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
+export {
+  describeReplacement,
+  detectGlobals,
+  type GlobalGroup,
+  type GlobalReplacement,
+  type RestoreFilter,
+  restoreGlobals,
+  restoreGlobalsWhere,
+} from './globals-guard.js';
 export { Journal, type JournalOptions } from './journal.js';
 export {
   type DurableEntry,

@@ -21,6 +21,7 @@ import type {
   TrackOptions,
 } from '../core/index.js';
 import { StewardError } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginLogger } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 
@@ -309,9 +310,10 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    // Steward's own timer: a plugin that replaced setTimeout cannot keep its child alive.
+    const timer = safeSetTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       resolve();
     });
     child.kill('SIGTERM');

@@ -3,7 +3,7 @@
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
 
-import { StewardRangeError } from '../core/errors.js';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
 import type { HealthOptions, PluginHealthFigures } from './health.js';
@@ -50,6 +50,17 @@ export interface PluginHostOptions {
    * deactivated, and with `reclaim: true` close them. Off by default: it costs (docs/node-runtime.md).
    */
   readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
+  /**
+   * Contain inline plugins' faults (default true): an uncaught exception or unhandled rejection
+   * raised by a plugin's code, or its call to `process.exit()`/`abort()`/`kill(process.pid)`,
+   * fails that plugin (phase `runtime`) instead of ending the process, and globals it replaced
+   * are reported and put back. Whose fault it is comes from the stack (the plugin's files) and,
+   * where that is cheap (Node ≥ 24) or handle `attribution` is on, from the async context the
+   * plugin's code runs in. `'context'`: use the async context on every Node (on Node 20 it turns
+   * on Node's promise hooks, which slows promise-heavy code several times: BENCHMARKS.md).
+   * `false`: off; a plugin's uncaught error is the process's, as without Steward.
+   */
+  readonly errorAttribution?: boolean | 'context';
   /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
@@ -112,6 +123,12 @@ export interface StartSummary {
 
 /** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
 export function checkHostOptions(options: PluginHostOptions): void {
+  const errors = options.errorAttribution;
+  if (errors !== undefined && typeof errors !== 'boolean' && errors !== 'context') {
+    throw new StewardTypeError(
+      `new PluginHost(): errorAttribution must be true, false or 'context' (got ${JSON.stringify(errors)}).`,
+    );
+  }
   for (const [name, value] of [
     ['activationTimeoutMs', options.activationTimeoutMs],
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],

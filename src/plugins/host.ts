@@ -12,12 +12,19 @@
 
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
-import { type Attribution, enableAttribution, runOutsideComponents } from '../node/index.js';
+import { addFaultClaimer } from '../node/containment.js';
+import {
+  type Attribution,
+  asyncContextIsCheap,
+  enableAttribution,
+  runOutsideComponents,
+} from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
 import { PluginHealth } from './health.js';
+import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -27,7 +34,7 @@ import {
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
-import { consoleSink } from './logger.js';
+import { consoleSink, type LogSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
@@ -53,6 +60,9 @@ export class PluginHost implements AsyncDisposable {
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
   readonly #health: PluginHealth | undefined;
+  readonly #sink: LogSink;
+  /** Removes the host's fault claimer (containment.ts), when error attribution is on. */
+  readonly #unclaim: (() => void) | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -60,6 +70,7 @@ export class PluginHost implements AsyncDisposable {
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     const sink = options.log ?? consoleSink();
+    this.#sink = sink;
     if (options.attribution) {
       this.#attribution = enableAttribution({
         manager: this.manager,
@@ -84,16 +95,29 @@ export class PluginHost implements AsyncDisposable {
       hostVersion: options.hostVersion,
       isolation: options.isolation,
     });
+    const containment =
+      options.errorAttribution === false
+        ? undefined
+        : new HostContainment({
+            registry: this.#registry,
+            onFault: (record, component, error) => this.#lifecycle.fault(record, component, error),
+            onRestored: (replacements) => logReplacements(sink, replacements),
+          });
     this.#lifecycle = new PluginLifecycle({
       registry: this.#registry,
       manager: this.manager,
       events: this.events,
       log: sink,
       host: options,
-      attribution: this.#attribution !== undefined,
+      // Plugin code runs in its component when something needs the context and it is affordable.
+      attribution:
+        this.#attribution !== undefined ||
+        (containment !== undefined && (options.errorAttribution === 'context' || asyncContextIsCheap())),
+      containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
     });
+    this.#unclaim = containment && addFaultClaimer(containment);
     const registry = this.#registry;
     this.#health = options.health
       ? new PluginHealth({
@@ -306,6 +330,10 @@ export class PluginHost implements AsyncDisposable {
    */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
+      restoreBeforeTeardown(
+        this.#sink,
+        [...this.#registry.records()].map((r) => r.manifest.id),
+      );
       for (const watcher of [...this.#watchers]) watcher.dispose();
       const health = this.#health?.close();
       this.#lifecycle.dispose();
@@ -320,6 +348,7 @@ export class PluginHost implements AsyncDisposable {
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
+      this.#unclaim?.();
       await health;
     })();
     return this.#disposed;

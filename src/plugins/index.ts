@@ -25,6 +25,7 @@ export {
   type PluginHealthFigures,
 } from './health.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { PluginFaultError } from './host-containment.js';
 export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export {
   consoleSink,

@@ -109,6 +109,11 @@ export interface LoopFigures {
 export interface PluginRuntimeEvents {
   /** The runtime died on its own (uncaught error, out of memory, exit); emitted once. */
   crashed: { readonly error: Error };
+  /**
+   * Guarded globals were found replaced around a hook (inline): `names` are those the plugin's
+   * hook (or import) replaced; empty when they were found replaced before it ran, by other code.
+   */
+  replacedGlobals: { readonly names: readonly string[] };
   /** The plugin was refused an access (`denied`), or, in audit mode, made one. */
   access: PermissionAccess & { readonly denied: boolean };
 }
