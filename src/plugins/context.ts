@@ -3,7 +3,6 @@
  * something already tracked against the plugin's component, so a plugin written only against
  * `ctx` cannot leak: deactivation releases all of it.
  */
-import { type ChildProcess, type SpawnOptions, spawn as spawnChild } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { type FSWatcher, watch as fsWatch, type WatchOptions } from 'node:fs';
 import { type FileHandle, mkdir, open as openFile } from 'node:fs/promises';
@@ -19,6 +18,7 @@ import type {
   TrackOptions,
 } from '../core/index.js';
 import { StewardError } from '../core/index.js';
+import { type ChildGuard, type PluginChildren, pluginChildren } from './context-children.js';
 import type { PluginLogger } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 
@@ -32,8 +32,8 @@ export interface PluginServices {
   tryGet<T>(token: ServiceToken<T>): T | undefined;
 }
 
-/** The plugin's resource ledger. */
-export interface PluginContext {
+/** The plugin's resource ledger. Its child processes (`spawn`, `fork`, `exec`, `execFile`) are in context-children.ts. */
+export interface PluginContext extends PluginChildren {
   /** Plugin id. */
   readonly id: string;
   /** The validated manifest. */
@@ -66,12 +66,6 @@ export interface PluginContext {
     // Spelled out, not DOM's AddEventListenerOptions: the declarations must compile without lib "dom".
     options?: { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal },
   ): TrackedResource<() => void>;
-  /** Spawn a child process, killed at deactivation (SIGTERM, then SIGKILL after the grace period). */
-  spawn(
-    command: string,
-    args?: readonly string[],
-    options?: SpawnOptions & { killGraceMs?: number },
-  ): ChildProcess;
   /** Start a worker thread, terminated at deactivation. */
   worker(file: string | URL, options?: WorkerOptions): Worker;
   /** Track a server (net/http/https): closed, with its open connections destroyed, at deactivation. */
@@ -96,6 +90,8 @@ export interface ContextInit {
   readonly storageDir: string;
   /** Services implementation; default: the manager's registry with manifest checks. */
   readonly services?: PluginServices;
+  /** How child processes are journaled and guarded. Default: this thread's watchdog, no journal. */
+  readonly children?: ChildGuard;
 }
 
 /** Build the context of one activation. */
@@ -140,6 +136,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
     },
     track: (value, options) => component.track(value, options),
     onCleanup: (fn, options) => component.onCleanup(fn, options),
+    ...pluginChildren(component, init.children ?? { journal: () => undefined, watchdog: true }),
 
     setTimeout(fn, ms) {
       let handle: TrackedResource<NodeJS.Timeout> | undefined;
@@ -180,20 +177,6 @@ export function createPluginContext(init: ContextInit): PluginContext {
         off();
         throw error;
       }
-    },
-
-    spawn(command, args = [], options = {}) {
-      const { killGraceMs = 2000, ...spawnOptions } = options;
-      const child = spawnChild(command, [...args], spawnOptions);
-      // A refused track (cleaned-up component, memory limit) disposes the child: nothing escapes.
-      const handle = component.track(child, {
-        type: 'process',
-        dispose: (c) => stopChild(c, killGraceMs),
-        metadata: { command, pid: child.pid },
-      });
-      child.once('exit', untrackOnce(handle));
-      child.once('error', untrackOnce(handle));
-      return child;
     },
 
     worker(file, options) {
@@ -287,18 +270,4 @@ export function checkServiceDeclared(
         `in ${manifest.manifestPath} so the host can order activation and check providers.`,
     );
   }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
-function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { type CleanupReport, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
 import type { PluginEvents } from './events.js';
+import type { HostChildren } from './host-children.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
@@ -28,6 +29,8 @@ export interface LifecycleOptions {
   readonly enqueue: (op: () => Promise<void>, internal: boolean) => Promise<void>;
   /** Whether the host is disposed (no restart is scheduled then). */
   readonly disposed: () => boolean;
+  /** The journal and watchdog of plugins' child processes. */
+  readonly children: HostChildren;
 }
 
 /** The lifecycle steps of one host's plugins. */
@@ -64,6 +67,7 @@ export class PluginLifecycle {
         attribution: this.#o.attribution,
         statsIntervalMs: host.workerStatsIntervalMs || undefined,
         execArgv: host.workerExecArgv,
+        children: this.#o.children,
       });
       const loaded = runtime;
       loaded.events.on('crashed', ({ error }) => {
@@ -94,6 +98,8 @@ export class PluginLifecycle {
     if (missing !== undefined) return this.#registry.block(record, missing);
     const runtime = await this.load(record);
     if (!runtime) return;
+    // The watchdog listens before the first plugin can start a child.
+    await this.#o.children.prepare();
     const { manifest } = record;
     const metadata: Record<string, unknown> = {
       version: manifest.version,

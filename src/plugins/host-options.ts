@@ -44,6 +44,11 @@ export interface PluginHostOptions {
    * A host of compiled plugins can pass `[]`.
    */
   readonly workerExecArgv?: readonly string[];
+  /**
+   * The private folder where plugins' child processes are journaled, so the watchdog kills
+   * them if the host dies, even by SIGKILL. Default `<os.tmpdir()>/steward-plugins`.
+   */
+  readonly journalDir?: string;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */

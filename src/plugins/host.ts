@@ -11,11 +11,13 @@
  */
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import { guardAttributedChildren } from '../node/attribution-children.js';
 import { type Attribution, enableAttribution } from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
+import { HostChildren } from './host-children.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -50,6 +52,8 @@ export class PluginHost implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
+  readonly #unguardChildren: (() => void) | undefined;
+  readonly #children: HostChildren;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -57,7 +61,10 @@ export class PluginHost implements AsyncDisposable {
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     const sink = options.log ?? consoleSink();
+    this.#children = new HostChildren(options.journalDir, sink);
     if (options.attribution) {
+      // Children plugins start without ctx die with the host too (docs/plugins.md).
+      this.#unguardChildren = guardAttributedChildren();
       this.#attribution = enableAttribution({
         manager: this.manager,
         captureStacks: options.attribution.captureStacks ?? false,
@@ -90,6 +97,7 @@ export class PluginHost implements AsyncDisposable {
       attribution: this.#attribution !== undefined,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
+      children: this.#children,
     });
   }
 
@@ -294,6 +302,8 @@ export class PluginHost implements AsyncDisposable {
       }, true);
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
+      this.#unguardChildren?.();
+      this.#children.close();
     })();
     return this.#disposed;
   }

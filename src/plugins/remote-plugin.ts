@@ -21,7 +21,9 @@ import {
   type PluginContext,
   type PluginServices,
 } from './context.js';
+import type { ChildGuard } from './context-children.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
+import { lazyJournal, openChildJournal } from './host-children.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
 import {
@@ -73,6 +75,7 @@ class RemotePlugin {
   #component: Component | undefined;
   #ctx: PluginContext | undefined;
   #controller: AbortController | undefined;
+  #journal: ReturnType<typeof openChildJournal> | undefined;
 
   constructor(boot: RemoteBoot, channel: MessageChannelEnd) {
     this.#boot = boot;
@@ -154,6 +157,7 @@ class RemotePlugin {
       hostVersion: boot.hostVersion,
       storageDir: boot.storageDir,
       services: this.#services(new Set(request.available)),
+      children: this.#childGuard(),
     });
     this.#component = component;
     this.#controller = controller;
@@ -180,12 +184,30 @@ class RemotePlugin {
     const report = this.#component
       ? await this.#component.cleanup({ force: true, reason: 'deactivate' })
       : undefined;
+    this.#journal?.close(); // its children are released: the file goes
     this.#flush();
     // The cleanup is answered even when deactivate() threw: that is when its report matters most.
     return {
       cleanup: report && remoteCleanup(report),
       failure: failure === undefined ? undefined : serializeError(failure),
     };
+  }
+
+  /**
+   * Children of this thread: journaled (the host's watchdog reads the journal if the host dies,
+   * the host reads it if it ends this thread), never handed to a watchdog pipe of this thread.
+   */
+  #childGuard(): ChildGuard {
+    const where = this.#boot.children;
+    if (where === undefined) return { journal: () => undefined, watchdog: true };
+    const journal = lazyJournal(
+      () => {
+        this.#journal = openChildJournal(where.dir, where.label);
+        return this.#journal;
+      },
+      (message) => this.#send({ t: 'log', level: 'warn', message, args: [] }),
+    );
+    return { journal, watchdog: false };
   }
 
   /** Services as the plugin sees them: its own side's first, then the host's (as async proxies). */

@@ -69,6 +69,7 @@ export class InlineRuntime implements PluginRuntime {
       log: createLogger(manifest.id, log),
       hostVersion,
       storageDir,
+      ...(this.#init.children ? { children: this.#init.children.inline } : {}),
     });
     this.#component = component;
     this.#ctx = ctx;

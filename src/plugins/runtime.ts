@@ -18,6 +18,7 @@ import type {
   ServiceRegistry,
 } from '../core/index.js';
 import type { PluginContext } from './context.js';
+import type { HostChildren } from './host-children.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation, PluginManifest } from './manifest.js';
 import type { HeapFigures } from './remote-protocol.js';
@@ -51,6 +52,8 @@ export interface RuntimeInit {
   readonly statsIntervalMs: number | undefined;
   /** Node options of a runtime's own thread or process; default: the host's. */
   readonly execArgv: readonly string[] | undefined;
+  /** Where the plugin's child processes are journaled and guarded (default: the watchdog only). */
+  readonly children?: HostChildren;
 }
 
 /** One activation, as the host sets it up: the plugin's component, its signal, its metadata. */
