@@ -14,7 +14,10 @@ import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
-import { runWithin } from './timeout.js';
+import { runWithin, TimeoutError } from './timeout.js';
+
+/** Of a deactivation slot, what is kept for force-cleaning the component after the hook: a quarter, at most 250 ms. */
+const CLEANUP_RESERVE_MS = 250;
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -139,8 +142,12 @@ export class PluginLifecycle {
    * Deactivate one plugin (not its dependents) and end `loaded` or `unloaded` — or `failed`, when
    * its `deactivate` threw or timed out, or its runtime died meanwhile. Its resources are released
    * whatever happened. A plugin that is not running just moves to `unloaded` when asked.
+   *
+   * With `slotEndsAt` (a `performance.now()` time, from a shutdown deadline), the hook gets at
+   * most the slot minus a cleanup reserve: still running then, the plugin is abandoned — failed
+   * with `PluginAbandonedError`, its component force-cleaned within the slot, its worker ended.
    */
-  async deactivate(id: string, end: 'loaded' | 'unloaded'): Promise<void> {
+  async deactivate(id: string, end: 'loaded' | 'unloaded', slotEndsAt?: number): Promise<void> {
     const record = this.#registry.record(id);
     const status = record.status;
     if (!isLive(status) || !isRunning(status.state)) {
@@ -150,7 +157,10 @@ export class PluginLifecycle {
     const { runtime, session } = status;
     this.#registry.transition(record, { state: 'deactivating', runtime, session });
     const started = performance.now();
-    const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
+    const budgetMs = Math.max(1, slotMs - Math.min(slotMs / 4, CLEANUP_RESERVE_MS));
+    const timeoutMs = Math.min(ownMs, budgetMs);
     let failure: unknown;
     let inRuntime: RuntimeCleanupReport | undefined;
     session.controller.abort(
@@ -165,13 +175,21 @@ export class PluginLifecycle {
       inRuntime = outcome.cleanup;
       failure = outcome.failure;
     } catch (error) {
-      failure = error;
+      failure =
+        error instanceof TimeoutError && timeoutMs < ownMs
+          ? new PluginAbandonedError(id, Math.round(timeoutMs), error)
+          : error;
     }
     // A worker is ended whatever happened: that is what reclaims its memory.
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
-    let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
+    const cleanupMs = slotEndsAt === undefined ? undefined : Math.max(1, slotEndsAt - performance.now());
+    let report = await session.component.cleanup({
+      force: true,
+      reason: failure instanceof PluginAbandonedError ? 'abandoned at the shutdown deadline' : 'deactivate',
+      ...(cleanupMs === undefined ? {} : { deadlineMs: cleanupMs }),
+    });
     // A remote plugin's resources were released on its side: count them in the host's report
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
     if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);
@@ -315,4 +333,26 @@ function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupRepo
     abandoned: [...report.abandoned, ...inRuntime.abandoned],
     deadlineExceeded: report.deadlineExceeded || inRuntime.deadlineExceeded,
   };
+}
+
+/**
+ * A plugin's `deactivate` was still running when its share of the shutdown deadline ran out:
+ * the host stopped waiting, force-released its resources, ended its worker, and went on with
+ * the other plugins. Code `STEWARD_PLUGIN_ABANDONED`; `cause` is the timeout.
+ */
+export class PluginAbandonedError extends StewardError {
+  override name = 'PluginAbandonedError';
+  override readonly code = 'STEWARD_PLUGIN_ABANDONED';
+  constructor(
+    readonly plugin: string,
+    readonly afterMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `deactivate() of plugin "${plugin}" was still running after ${afterMs} ms, all the shutdown deadline left it; ` +
+        'the host abandoned it (its resources force-released, its worker ended) and went on with the others. ' +
+        'Make deactivate() finish sooner or honour ctx.signal, or give the shutdown a longer deadline.',
+      { cause },
+    );
+  }
 }

@@ -27,6 +27,7 @@ import {
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
+import { teardownConcurrently } from './host-teardown.js';
 import { consoleSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
@@ -221,7 +222,7 @@ export class PluginHost implements AsyncDisposable {
   deactivate(id: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       this.#registry.record(id);
-      for (const p of this.#lifecycle.teardownOrder([id])) await this.#lifecycle.deactivate(p, 'loaded');
+      await this.#teardown(this.#lifecycle.teardownOrder([id]), () => 'loaded');
       return this.#info(id);
     });
   }
@@ -230,9 +231,7 @@ export class PluginHost implements AsyncDisposable {
   unload(id: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       this.#registry.record(id);
-      for (const p of this.#lifecycle.teardownOrder([id])) {
-        await this.#lifecycle.deactivate(p, p === id ? 'unloaded' : 'loaded');
-      }
+      await this.#teardown(this.#lifecycle.teardownOrder([id]), (p) => (p === id ? 'unloaded' : 'loaded'));
       this.events.emit('unloaded', { id });
       return this.#info(id);
     });
@@ -284,10 +283,28 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /**
-   * Deactivate every plugin (dependents first), end every runtime that holds a thread of its
-   * own, stop watchers, and dispose the manager if the host created it. Idempotent.
+   * Deactivate every plugin (dependents first; plugins with no dependency path between them
+   * concurrently), end every runtime that holds a thread of its own, stop watchers, and dispose
+   * the manager if the host created it. Idempotent (a second call's options are ignored).
+   *
+   * With `deadlineMs` (a shutdown's deadline), teardown never stops half-way: a plugin whose
+   * `deactivate` is still running when its share of the deadline is over is abandoned — failed
+   * with `STEWARD_PLUGIN_ABANDONED`, its component force-cleaned, its worker ended — and the
+   * others go on; `dispose` then settles within about `deadlineMs`.
    */
-  dispose(): Promise<void> {
+  dispose(options: { readonly deadlineMs?: number } = {}): Promise<void> {
+    const deadlineMs = options?.deadlineMs;
+    if (
+      deadlineMs !== undefined &&
+      !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))
+    ) {
+      return Promise.reject(
+        new RangeError(
+          `PluginHost.dispose(): deadlineMs must be a finite number > 0 (got ${String(deadlineMs)}).`,
+        ),
+      );
+    }
+    const deadlineAt = deadlineMs === undefined ? undefined : performance.now() + deadlineMs;
     this.#disposed ??= (async () => {
       for (const watcher of [...this.#watchers]) watcher.dispose();
       this.#lifecycle.dispose();
@@ -297,10 +314,17 @@ export class PluginHost implements AsyncDisposable {
           const runtime = runtimeOf(r.status);
           if (isRunning(r.status.state) || (runtime && !runtime.reusable)) ids.add(r.manifest.id);
         }
-        for (const id of this.#lifecycle.teardownOrder([...ids]))
-          if (ids.has(id)) await this.#lifecycle.deactivate(id, 'unloaded');
+        const order = this.#lifecycle.teardownOrder([...ids]).filter((id) => ids.has(id));
+        await this.#teardown(order, () => 'unloaded', deadlineAt);
       }, true);
-      if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
+      if (this.#ownsManager) {
+        const left = deadlineAt === undefined ? undefined : Math.max(1, deadlineAt - performance.now());
+        await this.manager.dispose({
+          force: true,
+          reason: 'host disposed',
+          ...(left ? { deadlineMs: left } : {}),
+        });
+      }
       this.#attribution?.dispose();
       this.#unguardChildren?.();
       this.#children.close();
@@ -326,6 +350,20 @@ export class PluginHost implements AsyncDisposable {
     const run = this.#queue.then(op, op);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Deactivate `ids` (in teardown order): dependents first, unrelated plugins concurrently. */
+  #teardown(
+    ids: readonly string[],
+    end: (id: string) => 'loaded' | 'unloaded',
+    deadlineAt?: number,
+  ): Promise<void> {
+    return teardownConcurrently(
+      this.#registry.graph().graph,
+      ids,
+      (id, slotEndsAt) => this.#lifecycle.deactivate(id, end(id), slotEndsAt),
+      deadlineAt,
+    );
   }
 
   #info(id: string): PluginInfo {

@@ -6,6 +6,7 @@
 
 export { parseByteSize } from './byte-size.js';
 export type { PluginContext, PluginServices } from './context.js';
+export type { ChildGrace, ExecCallback, PluginChildren } from './context-children.js';
 export { definePlugin, PluginBase, type PluginDefinition } from './define.js';
 export { type DiscoveryOptions, type DiscoveryResult, discoverPlugins } from './discovery.js';
 export type { PluginEvents } from './events.js';
@@ -19,6 +20,7 @@ export {
   withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { PluginAbandonedError } from './host-lifecycle.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';
