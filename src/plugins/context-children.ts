@@ -55,11 +55,17 @@ export interface PluginChildren {
   /** `child_process.fork` (an IPC channel to a Node module), tracked. */
   fork(modulePath: string | URL, args?: readonly string[], options?: ForkOptions & ChildGrace): ChildProcess;
   /** `child_process.exec` (a shell command line), tracked; the callback gets its output. */
+  exec(command: string, callback: ExecCallback): ChildProcess;
+  /** `child_process.exec` (a shell command line), tracked; the callback gets its output. */
   exec(
     command: string,
     options?: ExecOptions & ChildGrace & { encoding?: BufferEncoding },
     callback?: ExecCallback,
   ): ChildProcess;
+  /** `child_process.execFile` (no shell), tracked; the callback gets its output. */
+  execFile(file: string, callback: ExecCallback): ChildProcess;
+  /** `child_process.execFile` with arguments, tracked; the callback gets its output. */
+  execFile(file: string, args: readonly string[], callback: ExecCallback): ChildProcess;
   /** `child_process.execFile` (no shell), tracked; the callback gets its output. */
   execFile(
     file: string,
@@ -201,21 +207,38 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       const child = forkChild(path, [...checkArgs(args, 'fork')], { ...forkOptions, detached: group });
       return adopt(child, group, killGraceMs);
     },
-    exec(command, options, callback) {
-      if (typeof options === 'function') return execFileLike('exec', command, [], {}, options, true);
-      return execFileLike('exec', command, [], options, callback, true);
+    exec(command: string, options?: unknown, callback?: ExecCallback) {
+      if (typeof options === 'function') {
+        return execFileLike('exec', command, [], {}, options as ExecCallback, true);
+      }
+      return execFileLike('exec', command, [], options as ExecOptionsOf<ExecOptions>, callback, true);
     },
-    execFile(file, args, options, callback) {
+    execFile(file: string, args?: unknown, options?: unknown, callback?: ExecCallback) {
       // Node's shapes: (file, callback), (file, options, callback), (file, args, callback).
-      if (typeof args === 'function') return execFileLike('execFile', file, [], {}, args, false);
+      if (typeof args === 'function')
+        return execFileLike('execFile', file, [], {}, args as ExecCallback, false);
       if (args !== undefined && !Array.isArray(args)) {
         const cb = typeof options === 'function' ? (options as ExecCallback) : callback;
         return execFileLike('execFile', file, [], args as ExecOptionsOf<ExecFileOptions>, cb, false);
       }
       if (typeof options === 'function') {
-        return execFileLike('execFile', file, args ?? [], {}, options as ExecCallback, false);
+        return execFileLike(
+          'execFile',
+          file,
+          (args ?? []) as readonly string[],
+          {},
+          options as ExecCallback,
+          false,
+        );
       }
-      return execFileLike('execFile', file, args ?? [], options, callback, false);
+      return execFileLike(
+        'execFile',
+        file,
+        checkArgs(args ?? [], 'execFile'),
+        options as ExecOptionsOf<ExecFileOptions> | undefined,
+        callback,
+        false,
+      );
     },
   };
 }
