@@ -11,6 +11,7 @@ import type { PluginEvents } from './events.js';
 import type { HostChildren } from './host-children.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
+import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
@@ -333,26 +334,4 @@ function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupRepo
     abandoned: [...report.abandoned, ...inRuntime.abandoned],
     deadlineExceeded: report.deadlineExceeded || inRuntime.deadlineExceeded,
   };
-}
-
-/**
- * A plugin's `deactivate` was still running when its share of the shutdown deadline ran out:
- * the host stopped waiting, force-released its resources, ended its worker, and went on with
- * the other plugins. Code `STEWARD_PLUGIN_ABANDONED`; `cause` is the timeout.
- */
-export class PluginAbandonedError extends StewardError {
-  override name = 'PluginAbandonedError';
-  override readonly code = 'STEWARD_PLUGIN_ABANDONED';
-  constructor(
-    readonly plugin: string,
-    readonly afterMs: number,
-    cause: unknown,
-  ) {
-    super(
-      `deactivate() of plugin "${plugin}" was still running after ${afterMs} ms, all the shutdown deadline left it; ` +
-        'the host abandoned it (its resources force-released, its worker ended) and went on with the others. ' +
-        'Make deactivate() finish sooner or honour ctx.signal, or give the shutdown a longer deadline.',
-      { cause },
-    );
-  }
 }

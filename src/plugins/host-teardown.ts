@@ -12,6 +12,7 @@
  * - One plugin's failure never stops the others: every step runs, then the first unexpected
  *   error (a bug of the host, not a plugin's failure) is rethrown.
  */
+import { StewardError } from '../core/index.js';
 import type { PluginGraph } from './graph.js';
 
 /** Deactivate one plugin, done by the end of `slotEndsAt` (performance.now() time) if given. */
@@ -70,4 +71,26 @@ export async function teardownConcurrently(
   };
   await Promise.all(ids.map((id) => run(id, new Set())));
   if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * A plugin's `deactivate` was still running when its share of the shutdown deadline ran out:
+ * the host stopped waiting, force-released its resources, ended its worker, and went on with
+ * the other plugins. Code `STEWARD_PLUGIN_ABANDONED`; `cause` is the timeout.
+ */
+export class PluginAbandonedError extends StewardError {
+  override name = 'PluginAbandonedError';
+  override readonly code = 'STEWARD_PLUGIN_ABANDONED';
+  constructor(
+    readonly plugin: string,
+    readonly afterMs: number,
+    cause: unknown,
+  ) {
+    super(
+      `deactivate() of plugin "${plugin}" was still running after ${afterMs} ms, all the shutdown deadline left it; ` +
+        'the host abandoned it (its resources force-released, its worker ended) and went on with the others. ' +
+        'Make deactivate() finish sooner or honour ctx.signal, or give the shutdown a longer deadline.',
+      { cause },
+    );
+  }
 }

@@ -20,7 +20,7 @@ export {
   withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
-export { PluginAbandonedError } from './host-lifecycle.js';
+export { PluginAbandonedError } from './host-teardown.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';

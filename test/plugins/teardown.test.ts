@@ -142,6 +142,33 @@ describe('PluginHost teardown', () => {
     expect(host.get('core')?.state).toBe('unloaded');
   });
 
+  it('an abandoned worker plugin is ended and the children its ctx started are killed, while the host lives on', async () => {
+    await fx.plugin('spinner', {
+      isolation: 'worker',
+      deactivationTimeoutMs: 60_000,
+      code: `
+export default {
+  activate(ctx) { globalThis.__unused = ctx.spawn('sleep', ['308'], { stdio: 'ignore' }).pid; ctx.log.info('child ' + globalThis.__unused); },
+  deactivate() { for (;;) {} },
+};`,
+    });
+    const lines: string[] = [];
+    const host = new PluginHost({
+      dirs: [fx.dir],
+      journalDir: join(scratch, 'journal'),
+      log: (r) => lines.push(r.message),
+    });
+    await host.start();
+    const pid = Number(lines.find((l) => l.startsWith('child '))!.split(' ')[1]);
+    expect(pidExists(pid)).toBe(true);
+    await host.dispose({ deadlineMs: 1000 });
+    expect(host.get('spinner')?.error).toMatch(/was still running after \d+ ms/);
+    expect(await eventually(() => !pidExists(pid), SETTLE_MS)).toBe(true);
+    expect(
+      lines.some((l) => l.includes(`killed 1 child process(es) its ended worker left running: ${pid}`)),
+    ).toBe(true);
+  });
+
   it('rejects a bad deadline with a RangeError naming it', async () => {
     const host = new PluginHost({ log: () => {} });
     await expect(host.dispose({ deadlineMs: -1 })).rejects.toThrow(/deadlineMs must be a finite number > 0/);
