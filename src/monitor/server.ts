@@ -10,7 +10,9 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { ResourceManager } from '../core/index.js';
+import { loadBrowserModules } from '../node/browser-modules.js';
 import * as api from './api.js';
 import { type Asset, loadAssets } from './assets.js';
 import {
@@ -76,7 +78,9 @@ export interface MonitorOptions {
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`);
+    throw new StewardRangeError(
+      `startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`,
+    );
   }
   return value;
 }
@@ -148,6 +152,8 @@ export function stopMonitor(server: MonitorServer): Promise<void> {
   return server.close();
 }
 
+/** Where the page loads Steward's own browser build (`steward` and `steward/dom`) from. */
+const BROWSER_BASE = '/steward/';
 /** Routes whose GET also accepts `?token=` (what a browser loads by URL). */
 const QUERY_TOKEN_PATHS = new Set(['/', '/index.html', '/api/events']);
 
@@ -161,30 +167,32 @@ export async function startMonitor(
 ): Promise<MonitorServer> {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) {
-    throw new TypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
+    throw new StewardTypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
   }
   const loopback = isLoopbackHost(host);
   if (!loopback && options.allowRemote !== true) {
-    throw new Error(
+    throw new StewardError(
       `startMonitor(): "${host}" is not a loopback address. The monitor can clean up components and reload ` +
         'plugins; exposing it beyond this machine needs { allowRemote: true, token } (and ideally a TLS proxy).',
+      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
     );
   }
   if (!loopback && options.token === undefined) {
-    throw new Error(
+    throw new StewardError(
       `startMonitor(): binding "${host}" needs an explicit token (at least ${MIN_TOKEN_LENGTH} characters).`,
+      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
     );
   }
   if (
     options.token !== undefined &&
     (typeof options.token !== 'string' || options.token.length < MIN_TOKEN_LENGTH)
   ) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `startMonitor(): token must be a string of at least ${MIN_TOKEN_LENGTH} characters.`,
     );
   }
   const port = integerOption(options.port, 0, 'port', 0);
-  if (port > 65535) throw new RangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
+  if (port > 65535) throw new StewardRangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
   const ev = options.events ?? {};
   const flushMs = integerOption(ev.flushMs, 150, 'events.flushMs', 1);
   const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
@@ -193,11 +201,13 @@ export async function startMonitor(
   const limits = edgeLimits(options.http);
   const required = options.readiness?.required;
   if (required !== undefined && (!Array.isArray(required) || required.some((id) => typeof id !== 'string'))) {
-    throw new TypeError('startMonitor(): readiness.required must be an array of plugin ids.');
+    throw new StewardTypeError('startMonitor(): readiness.required must be an array of plugin ids.');
   }
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
   const assets = await loadAssets();
+  // The dashboard manages its own views, stream and timers with steward/dom (served here).
+  const browser = await loadBrowserModules(BROWSER_BASE);
   const history = new MemoryHistory(manager, options.history);
   const metrics = new MonitorMetrics(manager, plugins, options.metrics);
   const processMonitor = new ProcessMonitor({ intervalMs: history.intervalMs, samples: history.capacity });
@@ -270,6 +280,14 @@ export async function startMonitor(
       const asset: Asset | undefined = assets.get(path.slice('/assets/'.length));
       if (asset === undefined || path === '/assets/index.html') throw new HttpError(404, `No asset ${path}.`);
       sendText(res, 200, asset.body, asset.contentType);
+      return;
+    }
+
+    if (method === 'GET' && path.startsWith(BROWSER_BASE)) {
+      const body = browser.files.get(path.slice(BROWSER_BASE.length));
+      if (body === undefined) throw new HttpError(404, `No Steward browser module at ${path}.`);
+      const type = path.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8';
+      sendText(res, 200, body, type);
       return;
     }
 
@@ -369,8 +387,9 @@ export async function startMonitor(
     metrics.close();
     processMonitor.close();
     leaks.close();
-    throw new Error(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
+    throw new StewardError(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
       cause: error,
+      code: 'STEWARD_MONITOR_LISTEN',
     });
   });
   boundPort = (server.address() as AddressInfo).port;

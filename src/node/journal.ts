@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { StewardError } from '../core/index.js';
 import { checkAppName, DEFAULT_APP, ensurePrivateDir, journalDir } from './journal-dir.js';
 import {
@@ -24,7 +25,7 @@ import {
   type JournalHeader,
   removeLine,
 } from './journal-format.js';
-import { processIdentity } from './process-identity.js';
+import { identityTag, processIdentity } from './process-identity.js';
 
 /** Options of `Journal.open`. */
 export interface JournalOptions {
@@ -47,7 +48,8 @@ const LABEL = /^[A-Za-z0-9_]{1,32}$/;
 
 /** The file-name prefix of this process's journals with `label` (see `JournalOptions.label`). */
 export function journalPrefix(label?: string): string {
-  return label === undefined ? `host-${process.pid}-` : `host-${process.pid}-${label}-`;
+  const own = `host-${process.pid}-i${identityTag(process.pid)}-`;
+  return label === undefined ? own : `${own}${label}-`;
 }
 
 /** File name suffix of journals. */
@@ -96,21 +98,22 @@ export class Journal {
    */
   static open(options: JournalOptions = {}): Journal {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('Journal.open(options): options must be an object.');
+      throw new StewardTypeError('Journal.open(options): options must be an object.');
     }
     const app = checkAppName(options.app ?? DEFAULT_APP, 'Journal.open()');
     const min = options.compactMinBytes;
     if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0)) {
-      throw new RangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
+      throw new StewardRangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
     }
     const label = options.label;
     if (label !== undefined && !(typeof label === 'string' && LABEL.test(label))) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `Journal.open(): label must be 1-32 letters, digits or "_" (got ${JSON.stringify(label)}).`,
       );
     }
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
+    // The pid and its identity tag: a journal torn before its header still says whose it was.
     const name = `${journalPrefix(label)}${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
     const journal = new Journal(dir, join(dir, name), app, options);
     journal.#fd = openSync(journal.path, 'ax', 0o600);
@@ -204,7 +207,9 @@ export class Journal {
 
   #checkOpen(what: string): void {
     if (this.#fd === undefined) {
-      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`);
+      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`, {
+        code: 'STEWARD_JOURNAL_CLOSED',
+      });
     }
   }
 }

@@ -13,6 +13,7 @@
  * first child starts leaves no window in which a SIGKILL orphans that child.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { StewardTypeError } from '../core/index.js';
 import { runOutsideComponents } from './attribution-context.js';
 import { WATCHDOG_SOURCE } from './watchdog-script.js';
 
@@ -78,7 +79,7 @@ export class ChildWatchdog {
    */
   guardJournals(dir: string): void {
     if (typeof dir !== 'string' || dir.length === 0 || /[\n\r]/.test(dir)) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `guardJournals(dir): dir must be a non-empty path on one line (got ${JSON.stringify(dir)}).`,
       );
     }

@@ -24,7 +24,7 @@ import {
   spawn as spawnChild,
 } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Component, UseAfterCleanupError } from '../core/index.js';
+import { type Component, StewardRangeError, StewardTypeError, UseAfterCleanupError } from '../core/index.js';
 import type { Journal } from '../node/journal.js';
 import { trackChild } from '../node/spawn.js';
 
@@ -78,14 +78,14 @@ export interface PluginChildren {
 function grace(options: ChildGrace | undefined, where: string): number {
   const ms = options?.killGraceMs ?? 2000;
   if (!(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0)) {
-    throw new RangeError(`ctx.${where}(): killGraceMs must be a number >= 0 (got ${String(ms)}).`);
+    throw new StewardRangeError(`ctx.${where}(): killGraceMs must be a number >= 0 (got ${String(ms)}).`);
   }
   return ms;
 }
 
 function checkArgs(args: unknown, where: string): readonly string[] {
   if (!Array.isArray(args)) {
-    throw new TypeError(`ctx.${where}(): args must be an array of strings (got ${typeof args}).`);
+    throw new StewardTypeError(`ctx.${where}(): args must be an array of strings (got ${typeof args}).`);
   }
   return args as readonly string[];
 }

@@ -2,6 +2,8 @@
  * What a `PluginHost` is configured with and what it tells: its options (checked up front), the
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
+
+import { StewardRangeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
 import type { LogSink } from './logger.js';
@@ -97,11 +99,13 @@ export function checkHostOptions(options: PluginHostOptions): void {
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],
   ] as const) {
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
-      throw new RangeError(`new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`);
+      throw new StewardRangeError(
+        `new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`,
+      );
     }
   }
   if (options.hostVersion !== undefined && validVersion(options.hostVersion) === undefined) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `new PluginHost(): hostVersion must be a semver version such as "1.4.0" (got ${JSON.stringify(options.hostVersion)}).`,
     );
   }

@@ -10,7 +10,13 @@
  * is a runtime's business (runtime.ts).
  */
 import { resolve as resolvePath } from 'node:path';
-import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import {
+  Emitter,
+  ResourceManager,
+  StewardError,
+  StewardRangeError,
+  type Subscription,
+} from '../core/index.js';
 import { guardAttributedChildren } from '../node/attribution-children.js';
 import { type Attribution, enableAttribution } from '../node/index.js';
 import type { PluginContext } from './context.js';
@@ -299,7 +305,7 @@ export class PluginHost implements AsyncDisposable {
       !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))
     ) {
       return Promise.reject(
-        new RangeError(
+        new StewardRangeError(
           `PluginHost.dispose(): deadlineMs must be a finite number > 0 (got ${String(deadlineMs)}).`,
         ),
       );

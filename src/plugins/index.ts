@@ -21,6 +21,7 @@ export {
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { PluginAbandonedError } from './host-teardown.js';
+export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';

@@ -24,6 +24,7 @@ import {
 import type { ChildGuard } from './context-children.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
 import { lazyJournal, openChildJournal } from './host-children.js';
+import { explainLoadError } from './load-error.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
 import {
@@ -107,7 +108,9 @@ class RemotePlugin {
       this.#instance = pluginFromModule(await nativeImport(pathToFileURL(entry).href), entry);
       this.#send({ t: 'loaded', ms: performance.now() - started });
     } catch (error) {
-      this.#send({ t: 'load-failed', error: serializeError(error) });
+      const { dir, source } = this.#boot.manifest;
+      const explained = await explainLoadError(error, entry, source === 'package' ? dir : entry);
+      this.#send({ t: 'load-failed', error: serializeError(explained) });
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 
 let gcFunction: (() => void) | undefined;
 
@@ -55,13 +56,13 @@ export function expectCollected(
 ): Promise<void> {
   if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
     return Promise.reject(
-      new TypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`),
+      new StewardTypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`),
     );
   }
   const timeoutMs = options.timeoutMs ?? 2000;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     return Promise.reject(
-      new RangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`),
+      new StewardRangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`),
     );
   }
   return waitUntilCollected(weakRefTo(target), timeoutMs, options);
@@ -90,9 +91,10 @@ async function waitUntilCollected(
     );
     snapshot = ` Heap snapshot: ${file} (open it in Chrome DevTools, Memory tab, and look at the retainers).`;
   }
-  throw new Error(
+  throw new StewardError(
     `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
       `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
       `a timer or closure, a service; release it on unload.${snapshot}`,
+    { code: 'STEWARD_NOT_COLLECTED' },
   );
 }

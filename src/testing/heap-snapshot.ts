@@ -3,6 +3,7 @@
  * write it) far enough to answer "what keeps this object alive": the shortest path of strong
  * edges from the snapshot's root to it, as memlab and DevTools' Retainers panel show.
  */
+import { StewardTypeError } from '../core/errors.js';
 
 /** The parts of a `.heapsnapshot` this module reads. */
 export interface HeapSnapshotJson {
@@ -55,7 +56,7 @@ export class HeapSnapshot {
     const edgeCount = meta.node_fields.indexOf('edge_count');
     const id = meta.node_fields.indexOf('id');
     if (edgeCount < 0 || id < 0 || meta.edge_fields.indexOf('to_node') !== 2) {
-      throw new TypeError(
+      throw new StewardTypeError(
         'HeapSnapshot: not a V8 heap snapshot (node_fields lack edge_count/id, or an unknown edge layout).',
       );
     }

@@ -106,7 +106,7 @@ describe('the child watchdog', () => {
     expect(childWatchdog().journalDirs()).toContain(journalDir);
     // The journal directory stays readable for the watchdog: a journal there is plain JSONL.
     const journal = Journal.open({ dir: journalDir, label: 'w1', fsync: false });
-    expect(journal.path).toMatch(new RegExp(`host-${process.pid}-w1-[^/]+\\.jsonl$`));
+    expect(journal.path).toMatch(new RegExp(`host-${process.pid}-i[^-]+-w1-[^/]+\\.jsonl$`));
     expect(readFileSync(journal.path, 'utf8')).toMatch(/"op":"host"/);
     journal.close();
     expect(() => Journal.open({ dir: journalDir, label: 'bad label' })).toThrow(/label must be 1-32/);
