@@ -153,6 +153,7 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
     const collect = (into: Buffer[], name: string) => (chunk: Buffer) => {
       bytes += chunk.length;
       if (bytes > maxBuffer && failure === undefined) {
+        // steward-allow-plain-error: Node's own error for this (execFile's contract), not Steward's
         failure = Object.assign(new RangeError(`${name} maxBuffer length exceeded`), {
           code: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER',
         });
@@ -175,6 +176,7 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       let result: ExecException | null = null;
       const problem = error ?? failure;
       if (problem !== undefined || code !== 0) {
+        // steward-allow-plain-error: Node's exec error shape (code, signal, cmd), as execFile builds it
         const base = problem ?? new Error(`Command failed: ${cmd}${stderr ? `\n${stderr}` : ''}`);
         result = Object.assign(base, {
           cmd,

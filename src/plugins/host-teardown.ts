@@ -80,7 +80,8 @@ export async function teardownConcurrently(
  */
 export class PluginAbandonedError extends StewardError {
   override name = 'PluginAbandonedError';
-  override readonly code = 'STEWARD_PLUGIN_ABANDONED';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_ABANDONED';
   constructor(
     readonly plugin: string,
     readonly afterMs: number,
@@ -90,7 +91,7 @@ export class PluginAbandonedError extends StewardError {
       `deactivate() of plugin "${plugin}" was still running after ${afterMs} ms, all the shutdown deadline left it; ` +
         'the host abandoned it (its resources force-released, its worker ended) and went on with the others. ' +
         'Make deactivate() finish sooner or honour ctx.signal, or give the shutdown a longer deadline.',
-      { cause },
+      { cause, code: PluginAbandonedError.code },
     );
   }
 }
