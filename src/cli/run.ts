@@ -23,12 +23,18 @@ Options:
                             OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318);
                             needs the OpenTelemetry SDK installed (docs/monitor.md)
   --watch                   Reload a plugin when its files change
-  --isolation <mode>        Run every plugin "inline" or in a "worker" thread, whatever
-                            its manifest says
+  --isolation <mode>        Run every plugin "inline", in a "worker" thread or in a
+                            "process" of its own, whatever its manifest says
+  --permissions <mode>      "enforce" (default) the manifests' permissions, or "audit":
+                            refuse nothing and record every access in .steward/audit/
+                            (then \`steward permissions <plugin>\` prints the block to declare)
   --host-version <version>  The application version checked against manifests' host ranges
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
+  --block-threshold <ms>    Say which plugin blocks the event loop once it is stuck this
+                            long (default 3000; the watchdog samples it from its own thread)
+  --no-health               Do not watch plugins' health (no watchdog thread, no budgets)
   -h, --help                Show this help
 
 In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
@@ -43,11 +49,17 @@ const OPTIONS = {
   otel: { type: 'boolean' },
   watch: { type: 'boolean' },
   isolation: { type: 'string' },
+  permissions: { type: 'string' },
   'host-version': { type: 'string' },
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
+  'block-threshold': { type: 'string' },
+  'no-health': { type: 'boolean' },
 } as const;
+
+/** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
+export const AUDIT_DIR = '.steward/audit';
 
 const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
 
@@ -183,14 +195,29 @@ export const runCommand: Command = {
       throw new UsageError('steward run: give at least one plugin folder, e.g. `steward run plugins/`.');
     }
     const isolation = values.isolation;
-    if (isolation !== undefined && isolation !== 'inline' && isolation !== 'worker') {
-      throw new UsageError(`steward run: --isolation must be "inline" or "worker" (got "${isolation}").`);
+    if (
+      isolation !== undefined &&
+      isolation !== 'inline' &&
+      isolation !== 'worker' &&
+      isolation !== 'process'
+    ) {
+      throw new UsageError(
+        `steward run: --isolation must be "inline", "worker" or "process" (got "${isolation}").`,
+      );
+    }
+    const permissions = values.permissions;
+    if (permissions !== undefined && permissions !== 'enforce' && permissions !== 'audit') {
+      throw new UsageError(`steward run: --permissions must be "enforce" or "audit" (got "${permissions}").`);
     }
     if (values.reclaim && !values.attribution) {
       throw new UsageError('steward run: --reclaim needs --attribution.');
     }
     const port = number(values.monitor, 'monitor', 0, 65535);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
+    if (values['no-health'] && values['block-threshold'] !== undefined) {
+      throw new UsageError('steward run: --block-threshold needs the health watch; drop --no-health.');
+    }
     await checkFolders(dirs);
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
@@ -198,7 +225,7 @@ export const runCommand: Command = {
       { pluginHostControl },
       { startMonitor, startTelemetry },
       { disposeSync, installShutdown },
-      { PluginHost, pluginFrame },
+      { PluginHost, pluginFrame, formatLogLine },
     ] = await Promise.all([
       import('../core/index.js'),
       import('../monitor/host-control.js'),
@@ -212,20 +239,19 @@ export const runCommand: Command = {
       manager,
       dirs,
       ...(isolation ? { isolation } : {}),
+      ...(permissions ? { permissions } : {}),
       ...(values['host-version'] ? { hostVersion: values['host-version'] } : {}),
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
-      log: (r) =>
-        io.stderr(
-          `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,
-        ),
+      ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
+      log: (r) => io.stderr(`${formatLogLine(r)}\n`),
     } satisfies PluginHostOptions;
     let host: Host;
     try {
       host = new PluginHost(hostOptions);
     } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError)
+      if (error instanceof RangeError || error instanceof TypeError || isInvalidArgument(error))
         throw new UsageError(`steward run: ${error.message}`);
       throw error;
     }
@@ -240,7 +266,12 @@ export const runCommand: Command = {
       totals.abandoned += report?.abandoned.length ?? 0;
     });
     let leaks = 0;
-    manager.on('leakDetected', () => leaks++);
+    manager.on('leakDetected', (leak) => {
+      leaks++;
+      // The host logs the handles it attributes; other findings (an owner collected without
+      // cleanup) are printed here, naming whoever registered the component.
+      if (leak.kind !== 'untracked-handle') io.stderr(`leak (${leak.kind}): ${leak.message}\n`);
+    });
     let abandonedPlugins = 0;
     host.on('failed', ({ error }) => {
       if ((error as { code?: unknown } | undefined)?.code === 'STEWARD_PLUGIN_ABANDONED') abandonedPlugins++;
@@ -290,6 +321,20 @@ export const runCommand: Command = {
       const at = dir === undefined ? undefined : pluginFrame(error, dir);
       return at === undefined || (error instanceof Error && error.message.includes(at)) ? '' : ` (at ${at})`;
     });
+    if (permissions === 'audit') {
+      const [{ AuditRecorder }, { join }] = await Promise.all([
+        import('../plugins/permission-audit.js'),
+        import('node:path'),
+      ]);
+      const auditDir = join(process.cwd(), AUDIT_DIR);
+      const recorder = new AuditRecorder(auditDir);
+      host.on('access', ({ id, permission, resource }) => {
+        const dir = host.get(id)?.dir ?? process.cwd();
+        const storageDir = join(process.cwd(), '.steward', 'storage', id);
+        recorder.record(id, { dir, storageDir }, { permission, resource });
+      });
+      io.stderr(`audit mode: nothing is refused; accesses are recorded in ${auditDir}\n`);
+    }
     // Before the host is up (nothing served yet): release everything and leave no handler behind.
     const stopEarly = async (): Promise<void> => {
       shutdown.uninstall();
@@ -357,3 +402,13 @@ export const runCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
+function isInvalidArgument(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'STEWARD_INVALID_ARGUMENT' ||
+    code === 'STEWARD_BAD_ARGUMENT' ||
+    code === 'STEWARD_UNKNOWN_OPTION'
+  );
+}

@@ -39,6 +39,15 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.memoryLimit !== undefined) out.memoryLimit = p.memoryLimit;
     if (p.heapUsed !== undefined) out.heapUsed = p.heapUsed;
     if (p.heapLimit !== undefined) out.heapLimit = p.heapLimit;
+    if (p.health !== undefined) {
+      const h = p.health;
+      out.health = {
+        responsive: h.responsive,
+        ...(h.elu !== undefined && { elu: h.elu }),
+        ...(h.heapUsed !== undefined && { heapUsed: h.heapUsed }),
+        ...(h.longestBlockMs !== undefined && { longestBlockMs: h.longestBlockMs }),
+      };
+    }
     const at = since.get(p.id);
     if (at !== undefined) out.since = at;
     return out;
@@ -67,6 +76,9 @@ export function pluginHostControl(host: PluginHost): PluginControl {
           emit({ type: 'reloaded', id, state: host.get(id)?.state ?? 'unknown' }),
         ),
         host.on('failed', ({ id }) => emit({ type: 'failed', id, state: 'failed' })),
+        host.on('access', ({ id, permission, resource, denied }) => {
+          if (denied) emit({ type: 'permissionDenied', id, detail: { permission, resource } });
+        }),
       ];
       const dispose = (): void => {
         for (const s of subscriptions) s.dispose();

@@ -23,12 +23,21 @@ export {
 } from './attribution.js';
 export { guardAttributedChildren } from './attribution-children.js';
 export {
+  asyncContextIsCheap,
   currentComponent,
   enterComponent,
   runInComponent,
   runOutsideComponents,
 } from './attribution-context.js';
 export { type BrowserModules, browserModulesDir, loadBrowserModules } from './browser-modules.js';
+export {
+  addFaultClaimer,
+  claimFault,
+  type Fault,
+  type FaultClaimer,
+  type FaultKind,
+  isProcessGuard,
+} from './containment.js';
 export {
   CHANNEL_PREFIX,
   type DiagnosticsPublisher,
@@ -37,6 +46,15 @@ export {
 } from './diagnostics.js';
 export { disposeSync, type SyncDisposal } from './dispose-sync.js';
 export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
+export {
+  describeReplacement,
+  detectGlobals,
+  type GlobalGroup,
+  type GlobalReplacement,
+  type RestoreFilter,
+  restoreGlobals,
+  restoreGlobalsWhere,
+} from './globals-guard.js';
 export { Journal, type JournalOptions } from './journal.js';
 export {
   type DurableEntry,
@@ -46,7 +64,23 @@ export {
 } from './journal-format.js';
 export { type ReclaimedChildren, reclaimJournaledChildren } from './journal-reclaim.js';
 export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
+export {
+  type LoopBlock,
+  type LoopBlockEnd,
+  type LoopWatchdog,
+  type LoopWatchdogOptions,
+  watchEventLoop,
+} from './loop-watchdog.js';
 export { pidExists, processIdentity, processLiveness } from './process-identity.js';
+export {
+  type BlameRoot,
+  type BlameShare,
+  blameProfile,
+  type CpuProfile,
+  type CpuProfileNode,
+  type HotSpot,
+  type ProfileBlame,
+} from './profile-blame.js';
 export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
 export {
   installShutdown,

@@ -25,6 +25,7 @@ import {
 } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Component, StewardRangeError, StewardTypeError, UseAfterCleanupError } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { Journal } from '../node/journal.js';
 import { trackChild } from '../node/spawn.js';
 
@@ -164,13 +165,13 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
     };
     child.stdout?.on('data', collect(out, 'stdout'));
     child.stderr?.on('data', collect(err, 'stderr'));
-    const timer = timeout > 0 ? setTimeout(kill, timeout) : undefined;
+    const timer = timeout > 0 ? safeSetTimeout(kill, timeout) : undefined;
     const cmd = [file, ...args].join(' ');
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null, error?: Error): void => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       const stdout = Buffer.concat(out).toString(encoding);
       const stderr = Buffer.concat(err).toString(encoding);
       let result: ExecException | null = null;

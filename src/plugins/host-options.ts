@@ -3,12 +3,14 @@
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
 
-import { StewardRangeError } from '../core/errors.js';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
+import type { HealthOptions, PluginHealthFigures } from './health.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
+import type { PermissionMode } from './permissions.js';
 import type { PluginState } from './plugin-state.js';
 import { validVersion } from './versions.js';
 
@@ -32,7 +34,15 @@ export interface PluginHostOptions {
   readonly memoryPolicy?: MemoryPolicy;
   /** Run every plugin with this isolation, whatever its manifest says. */
   readonly isolation?: PluginIsolation;
-  /** How often worker plugins report their heap figures, ms. Default 1000. */
+  /**
+   * `enforce` (default): a manifest's `permissions` are enforced (process plugins by Node's
+   * permission model, inline and worker ones at the `ctx` level). `audit`: nothing is refused and
+   * every access is told as an `access` event (see `steward run --permissions=audit`).
+   */
+  readonly permissions?: PermissionMode;
+  /** Folders (besides the plugin's own and its storage) that manifests may name absolute paths in. */
+  readonly permissionRoots?: readonly string[];
+  /** How often worker and process plugins report their heap figures, ms. Default 1000. */
   readonly workerStatsIntervalMs?: number;
   /**
    * Attribute the handles inline plugins' code creates without tracking them (timers, sockets,
@@ -40,6 +50,17 @@ export interface PluginHostOptions {
    * deactivated, and with `reclaim: true` close them. Off by default: it costs (docs/node-runtime.md).
    */
   readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
+  /**
+   * Contain inline plugins' faults (default true): an uncaught exception or unhandled rejection
+   * raised by a plugin's code, or its call to `process.exit()`/`abort()`/`kill(process.pid)`,
+   * fails that plugin (phase `runtime`) instead of ending the process, and globals it replaced
+   * are reported and put back. Whose fault it is comes from the stack (the plugin's files) and,
+   * where that is cheap (Node ≥ 24) or handle `attribution` is on, from the async context the
+   * plugin's code runs in. `'context'`: use the async context on every Node (on Node 20 it turns
+   * on Node's promise hooks, which slows promise-heavy code several times: BENCHMARKS.md).
+   * `false`: off; a plugin's uncaught error is the process's, as without Steward.
+   */
+  readonly errorAttribution?: boolean | 'context';
   /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
@@ -51,6 +72,13 @@ export interface PluginHostOptions {
    * them if the host dies, even by SIGKILL. Default `<os.tmpdir()>/steward-plugins`.
    */
   readonly journalDir?: string;
+  /**
+   * Watch plugins' health (docs/plugins.md, "Health"): a watchdog thread blames whoever blocks the
+   * host's event loop, worker plugins' ELU and heap are read from the host's side, unresponsive
+   * workers are flagged, manifests' budgets are enforced. Off by default (it starts a thread);
+   * `steward run` turns it on.
+   */
+  readonly health?: boolean | HealthOptions;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */
@@ -74,14 +102,20 @@ export interface PluginInfo {
   resources: number;
   bytes: number;
   memoryLimit: number | undefined;
-  /** Worker plugins: the worker's V8 heap figures (used and limit), bytes. */
+  /** Worker and process plugins: their V8 heap figures (used and limit), bytes. */
   heapUsed: number | undefined;
   heapLimit: number | undefined;
-  /** Worker plugins: restarts after crashes so far. */
+  /** Process plugins: the pid, resident memory (bytes) and CPU time used (ms) of their process. */
+  pid: number | undefined;
+  rss: number | undefined;
+  cpuMs: number | undefined;
+  /** Worker and process plugins: restarts after crashes so far. */
   restarts: number;
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;
+  /** Health figures, when the host watches health and has seen the plugin run. */
+  health?: PluginHealthFigures;
 }
 
 /** Result of `start()`: what ended in which state. */
@@ -94,6 +128,12 @@ export interface StartSummary {
 
 /** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
 export function checkHostOptions(options: PluginHostOptions): void {
+  const errors = options.errorAttribution;
+  if (errors !== undefined && typeof errors !== 'boolean' && errors !== 'context') {
+    throw new StewardTypeError(
+      `new PluginHost(): errorAttribution must be true, false or 'context' (got ${JSON.stringify(errors)}).`,
+    );
+  }
   for (const [name, value] of [
     ['activationTimeoutMs', options.activationTimeoutMs],
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],

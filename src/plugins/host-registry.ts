@@ -214,7 +214,8 @@ export class PluginRegistry {
   info(record: PluginRecord): PluginInfo {
     const { manifest, status } = record;
     const component = isLive(status) ? status.session.component : undefined;
-    const heap = runtimeOf(status)?.stats().heap;
+    const stats = runtimeOf(status)?.stats();
+    const heap = stats?.heap;
     return {
       id: manifest.id,
       name: manifest.name,
@@ -234,6 +235,9 @@ export class PluginRegistry {
       memoryLimit: manifest.memoryLimitBytes,
       heapUsed: heap?.used,
       heapLimit: heap?.limit,
+      pid: stats?.process?.pid,
+      rss: stats?.process?.rss,
+      cpuMs: stats?.process === undefined ? undefined : Math.round(stats.process.cpuMs),
       restarts: record.restarts,
       error: status.state === 'failed' || status.state === 'blocked' ? errorText(status.error) : undefined,
       blockedBy: status.state === 'blocked' ? status.by : undefined,

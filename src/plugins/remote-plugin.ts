@@ -1,6 +1,6 @@
 /**
  * The plugin's side of a remote runtime: runs in the plugin's own thread and heap
- * (worker-entry.ts), over any message channel. It imports the plugin, gives it the same `ctx`
+ * (worker-entry.ts) or process (process-entry.ts), over any message channel. It imports the plugin, gives it the same `ctx`
  * ledger as inline plugins (backed by a ResourceManager of its own), mirrors every tracked
  * resource and the heap figures to the host, and answers the host's lifecycle and service
  * requests. The host ends the thread after deactivation.
@@ -27,12 +27,15 @@ import { lazyJournal, openChildJournal } from './host-children.js';
 import { explainLoadError } from './load-error.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
+import { PermissionGuard } from './permission-guard.js';
+import type { PermissionAccess } from './permissions.js';
 import {
   type ActivateRequest,
   type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
   type MessageChannelEnd,
+  type ProcessFigures,
   type RemoteBoot,
   type RemoteCleanup,
   type RemoteEvent,
@@ -44,6 +47,17 @@ import { callService, RpcEndpoint, remoteService, serializeError } from './rpc.j
 export interface RemotePluginHandle {
   /** Stop the side's own timers (heap figures, batching), when its channel closed. */
   stop(): void;
+}
+
+/** Tell the host about an access the plugin was refused (or, in audit mode, made). */
+export function sendAccess(channel: MessageChannelEnd, access: PermissionAccess, denied: boolean): void {
+  const event: RemoteEvent = {
+    t: 'access',
+    permission: access.permission,
+    resource: access.resource,
+    denied,
+  };
+  channel.send(event);
 }
 
 /**
@@ -152,7 +166,7 @@ class RemotePlugin {
       ...(boot.memoryLimit ? { memoryLimit: boot.memoryLimit } : {}),
     });
     const controller = new AbortController();
-    const ctx = createPluginContext({
+    let ctx = createPluginContext({
       manifest: boot.manifest,
       component,
       controller,
@@ -162,6 +176,15 @@ class RemotePlugin {
       services: this.#services(new Set(request.available)),
       children: this.#childGuard(),
     });
+    if (boot.guardContext) {
+      ctx = new PermissionGuard({
+        plugin: boot.manifest.id,
+        granted: boot.permissions,
+        mode: boot.permissionMode,
+        storageDir: boot.storageDir,
+        report: (access, denied) => sendAccess(this.#channel, access, denied),
+      }).wrap(ctx);
+    }
     this.#component = component;
     this.#controller = controller;
     this.#ctx = ctx;
@@ -275,8 +298,18 @@ class RemotePlugin {
     this.#flushTimer = undefined;
     const changes = this.#changes;
     this.#changes = [];
-    this.#send({ t: 'sync', changes, heap: heap() });
+    this.#send({
+      t: 'sync',
+      changes,
+      heap: heap(),
+      ...(this.#boot.processFigures ? { process: processFigures() } : {}),
+    });
   }
+}
+
+function processFigures(): ProcessFigures {
+  const cpu = process.cpuUsage();
+  return { pid: process.pid, rss: process.memoryUsage.rss(), cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function heap(): HeapFigures {

@@ -25,6 +25,9 @@ export interface SerializedError {
   readonly message: string;
   readonly stack?: string | undefined;
   readonly code?: string | undefined;
+  /** Of an `ERR_ACCESS_DENIED`: the permission and resource Node names. */
+  readonly permission?: string | undefined;
+  readonly resource?: string | undefined;
 }
 
 /** The other side of the channel is gone (worker exited, plugin unloaded). Code `STEWARD_CHANNEL_CLOSED`. */
@@ -42,6 +45,7 @@ export function serializeError(error: unknown): SerializedError {
       message: error.message,
       stack: error.stack,
       code: (error as { code?: string }).code,
+      ...accessFields(error),
     };
   }
   return { name: 'Error', message: String(error) };
@@ -54,7 +58,15 @@ export function deserializeError(e: SerializedError): Error {
   error.name = e.name;
   if (e.stack) error.stack = e.stack;
   if (e.code) (error as { code?: string }).code = e.code;
+  if (e.permission !== undefined) Object.assign(error, { permission: e.permission, resource: e.resource });
   return error;
+}
+
+function accessFields(error: Error): { permission?: string; resource?: string } {
+  const { permission, resource } = error as { permission?: unknown; resource?: unknown };
+  return typeof permission === 'string'
+    ? { permission, resource: typeof resource === 'string' ? resource : '' }
+    : {};
 }
 
 /** Handles requests from the other side: `name` (a service or `@lifecycle`), `member`, `args`. */

@@ -9,11 +9,13 @@
 import { Emitter, type ServiceRegistration, tokenFor } from '../core/index.js';
 import type { LogLevel } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
+import { deniedAccess } from './permissions.js';
 import { ResourceMirror } from './remote-mirror.js';
 import {
   type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
+  type ProcessFigures,
   type RemoteBoot,
   type RemoteDisposalProblem,
   type RemoteEvent,
@@ -21,6 +23,7 @@ import {
 import { ChannelClosedError, callService, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
 import type {
   DeactivateOutcome,
+  LoopFigures,
   PluginRuntime,
   PluginRuntimeEvents,
   PluginSession,
@@ -43,6 +46,11 @@ export interface TransportEvents {
 export interface RuntimeTransport {
   /** Send a message to the plugin's side; throws when it cannot be cloned. */
   send(message: unknown): void;
+  /**
+   * The event-loop figures of the plugin's thread, read from the host's side (so they stay true
+   * while the plugin's thread is stuck), when the transport can read them.
+   */
+  loop?(): LoopFigures | undefined;
   /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
@@ -72,6 +80,9 @@ export class RemoteRuntime implements PluginRuntime {
   #settleLoad!: (outcome: { ms: number } | { error: Error }) => void;
   #session: PluginSession | undefined;
   #heap: HeapFigures | undefined;
+  /** When the plugin's side last sent anything (its stats come every `statsIntervalMs`). */
+  #heardAt = Date.now();
+  #process: ProcessFigures | undefined;
   #ending = false;
   #crashError: Error | undefined;
   readonly #children: RemoteBoot['children'];
@@ -94,6 +105,11 @@ export class RemoteRuntime implements PluginRuntime {
       memoryLimit: init.memoryLimit,
       statsIntervalMs: init.statsIntervalMs ?? 1000,
       ...optionalChildren(init),
+      permissions: init.permissions,
+      permissionMode: init.permissionMode,
+      // The process tier is enforced by Node's permission model; audit mode refuses nothing anywhere.
+      guardContext: isolation !== 'process' || init.permissionMode === 'audit',
+      processFigures: isolation === 'process',
     };
     this.#children = boot.children;
     this.#transport = connect(init, boot, {
@@ -160,19 +176,36 @@ export class RemoteRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { heap: this.#heap };
+    return {
+      heap: this.#heap,
+      process: this.#process,
+      loop: this.#transport.loop?.(),
+      heardAt: this.#heardAt,
+    };
   }
 
   #receive(raw: unknown): void {
     if (this.#rpc.receive(raw)) return;
+    this.#heardAt = Date.now();
     const message = raw as RemoteEvent;
     const id = this.#init.manifest.id;
     switch (message.t) {
       case 'loaded':
         this.#settleLoad({ ms: message.ms });
         break;
-      case 'load-failed':
-        this.#settleLoad({ error: deserializeError(message.error) });
+      case 'load-failed': {
+        const error = deserializeError(message.error);
+        const denied = deniedAccess(error);
+        if (denied) this.events.emit('access', { ...denied, denied: true });
+        this.#settleLoad({ error });
+        break;
+      }
+      case 'access':
+        this.events.emit('access', {
+          permission: message.permission,
+          resource: message.resource,
+          denied: message.denied,
+        });
         break;
       case 'sync':
         this.#sync(message);
@@ -207,10 +240,15 @@ export class RemoteRuntime implements PluginRuntime {
 
   #sync(message: Extract<RemoteEvent, { t: 'sync' }>): void {
     this.#heap = message.heap;
+    if (message.process) this.#process = message.process;
     const session = this.#session;
     if (!session) return;
     session.metadata.heapUsed = message.heap.used;
     session.metadata.heapLimit = message.heap.limit;
+    if (message.process) {
+      session.metadata.rss = message.process.rss;
+      session.metadata.cpuMs = Math.round(message.process.cpuMs);
+    }
     if (session.component.disposed) return;
     for (const change of message.changes) {
       // The plugin's side enforced its own limit already; a host limit refusing a mirror (a global
@@ -218,7 +256,10 @@ export class RemoteRuntime implements PluginRuntime {
       try {
         this.#mirror.apply(session.component, change);
       } catch (error) {
-        this.#log('warn', `the host could not mirror a worker resource: ${(error as Error).message}`);
+        this.#log(
+          'warn',
+          `the host could not mirror a ${this.isolation} resource: ${(error as Error).message}`,
+        );
       }
     }
   }

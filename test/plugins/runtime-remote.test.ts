@@ -69,12 +69,14 @@ async function runtimeFor(code: string, transport: TransportFactory): Promise<Re
     attribution: false,
     statsIntervalMs: 50,
     execArgv: undefined,
+    permissions: undefined,
+    permissionMode: 'enforce',
   };
   return new RemoteRuntime(init, 'worker', transport);
 }
 
 function session(): PluginSession {
-  return { component: manager.register({}, 'remote'), controller: new AbortController(), metadata: {} };
+  return { component: manager.register('remote'), controller: new AbortController(), metadata: {} };
 }
 
 const PLUGIN = `import { tokenFor } from 'steward';
