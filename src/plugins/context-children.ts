@@ -39,6 +39,11 @@ export interface ChildGuard {
    * journal instead (a watchdog of its own would cost a process per worker).
    */
   readonly watchdog: boolean;
+  /**
+   * Runs Steward's own bookkeeping of a child (the journal, the child's identity from `/proc`):
+   * in a plugin process, with the audit hooks silent, so it is not taken for the plugin's access.
+   */
+  readonly quiet?: <R>(fn: () => R) => R;
 }
 
 /** Extra option of every `ctx` child: how long release waits after SIGTERM before SIGKILL, ms. Default 2000. */
@@ -100,15 +105,18 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       throw new UseAfterCleanupError(component.id, component.state, what, component._cleanedAt);
     }
   };
+  const quiet = guard.quiet ?? (<R>(fn: () => R): R => fn());
   const adopt = (child: ChildProcess, group: boolean, killGraceMs: number): ChildProcess => {
-    const journal = guard.journal();
-    const handle = trackChild(component, child, {
-      group,
-      // Without a journal, this thread's own watchdog is the guard.
-      watchdog: guard.watchdog || journal === undefined,
-      killTimeoutMs: killGraceMs,
-      ...optional('journal', journal),
-      metadata: { command: child.spawnfile, pid: child.pid },
+    const handle = quiet(() => {
+      const journal = guard.journal();
+      return trackChild(component, child, {
+        group,
+        // Without a journal, this thread's own watchdog is the guard.
+        watchdog: guard.watchdog || journal === undefined,
+        killTimeoutMs: killGraceMs,
+        ...optional('journal', journal),
+        metadata: { command: child.spawnfile, pid: child.pid },
+      });
     });
     // A child that ends by itself leaves the ledger by itself.
     const leave = (): void => void handle.untrackAndLeak();

@@ -15,6 +15,7 @@ import {
   ServiceNotFoundError,
   StewardError,
 } from '../core/index.js';
+import { withoutHooks } from './access-hooks.js';
 import {
   checkServiceDeclared,
   createPluginContext,
@@ -228,12 +229,12 @@ class RemotePlugin {
     if (where === undefined) return { journal: () => undefined, watchdog: true };
     const journal = lazyJournal(
       () => {
-        this.#journal = openChildJournal(where.dir, where.label);
+        this.#journal = quietJournal(openChildJournal(where.dir, where.label));
         return this.#journal;
       },
       (message) => this.#send({ t: 'log', level: 'warn', message, args: [] }),
     );
-    return { journal, watchdog: false };
+    return { journal, watchdog: false, quiet: withoutHooks };
   }
 
   /** Services as the plugin sees them: its own side's first, then the host's (as async proxies). */
@@ -336,4 +337,21 @@ function remoteCleanup(report: CleanupReport): RemoteCleanup {
     abandoned: report.abandoned.map(problem),
     deadlineExceeded: report.deadlineExceeded,
   };
+}
+
+type ChildJournal = ReturnType<typeof openChildJournal>;
+
+/**
+ * `journal` with every method run with the audit hooks silent: its writes (also those made when a
+ * child exits, or at cleanup) are Steward's bookkeeping, not the plugin's file access.
+ */
+function quietJournal(journal: ChildJournal): ChildJournal {
+  return new Proxy(journal, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        withoutHooks(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
 }
