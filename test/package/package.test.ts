@@ -24,7 +24,8 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 const ALLOWED_TOP = new Set(['dist', 'src', 'cjs', 'LICENSE', 'README.md', 'package.json']);
 /** No file of the package above this size (the largest today, src/plugins/manifest.ts, is ~45 kB). */
 const MAX_FILE_BYTES = 100 * 1024;
-const MAX_UNPACKED_BYTES = 3 * 2 ** 20;
+/** The whole package unpacked: src, dist with source maps and declarations, cjs (3.1 MB at health, process isolation and containment). */
+const MAX_UNPACKED_BYTES = 4 * 2 ** 20;
 
 let tarball: Tarball;
 let app: string;

@@ -108,7 +108,7 @@ describe('no child of a plugin outlives its host, even killed with SIGKILL right
 
   it('with --attribution, children a plugin started without ctx die with the host; one detached and unref’d on purpose lives', async () => {
     const pids = join(temp(), 'pids');
-    const host = startFixture(CLI, ['run', join(CORPUS, 'spawns-and-forgets/plugins'), '--attribution'], {
+    const host = startFixture(CLI, ['run', join(CORPUS, 'untracked-children/plugins'), '--attribution'], {
       CORPUS_PIDS: pids,
     });
     expect(await eventually(() => readPids(pids).length === 3, 60_000)).toBe(true);
