@@ -36,6 +36,14 @@ export {
 } from './diagnostics.js';
 export { disposeSync, type SyncDisposal } from './dispose-sync.js';
 export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
+export { forceGc, nextMacrotask } from './gc.js';
+export { parseHeapSnapshot, readHeapSnapshot } from './heap-reader.js';
+export {
+  formatRetainerPath,
+  HeapSnapshot,
+  type HeapSnapshotJson,
+  type RetainerHop,
+} from './heap-snapshot.js';
 export { Journal, type JournalOptions } from './journal.js';
 export {
   type DurableEntry,
@@ -43,9 +51,18 @@ export {
   type JournalHeader,
   readJournal,
 } from './journal-format.js';
+export {
+  declarationLine,
+  type ExplainOptions,
+  explainRetained,
+  type ProbeInfo,
+  type RetainedFinding,
+  type UnloadedCode,
+} from './leak-forensics.js';
 export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
 export { pidExists, processIdentity, processLiveness } from './process-identity.js';
 export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
+export { pathTo, type RetainerIndex, retainedBytes, retainerIndex } from './retainer-graph.js';
 export {
   installShutdown,
   managerShutdownTarget,

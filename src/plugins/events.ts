@@ -4,6 +4,7 @@
 import type { CleanupReport } from '../core/index.js';
 import type { ManifestError } from './manifest-errors.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
+import type { UnloadVerdict } from './unload-verifier.js';
 
 /** Event name → payload of a `PluginHost`. */
 export interface PluginEvents {
@@ -16,4 +17,6 @@ export interface PluginEvents {
   blocked: { readonly id: string; readonly by: string; readonly reason: string };
   discoveryError: { readonly error: ManifestError | Error };
   reloaded: { readonly id: string; readonly ms: number; readonly plugins: readonly string[] };
+  /** A batch of unloads was verified (`verifyUnload`): what was still reachable, and why. */
+  unloadVerified: UnloadVerdict;
 }

@@ -6,7 +6,13 @@
  * here runs outside the host's queue: a crash reported by a runtime is queued first.
  */
 import { join } from 'node:path';
-import { type CleanupReport, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
+import {
+  type CleanupReport,
+  type Component,
+  type Emitter,
+  type ResourceManager,
+  StewardError,
+} from '../core/index.js';
 import type { PluginEvents } from './events.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
@@ -14,6 +20,7 @@ import type { LogSink } from './logger.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin } from './timeout.js';
+import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -28,6 +35,8 @@ export interface LifecycleOptions {
   readonly enqueue: (op: () => Promise<void>, internal: boolean) => Promise<void>;
   /** Whether the host is disposed (no restart is scheduled then). */
   readonly disposed: () => boolean;
+  /** Unload verification, when on. */
+  readonly verifier: UnloadVerifier | undefined;
 }
 
 /** The lifecycle steps of one host's plugins. */
@@ -144,6 +153,16 @@ export class PluginLifecycle {
     const { runtime, session } = status;
     this.#registry.transition(record, { state: 'deactivating', runtime, session });
     const started = performance.now();
+    let watch: Omit<UnloadWatch, 'unloaded'> | undefined =
+      this.#o.verifier && runtime.isolation === 'inline'
+        ? {
+            manifest: record.manifest,
+            generation: record.generation,
+            component: session.component,
+            ctx: runtime.context,
+            disposed: disposable(session.component),
+          }
+        : undefined;
     const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
     let failure: unknown;
     let inRuntime: RuntimeCleanupReport | undefined;
@@ -170,6 +189,8 @@ export class PluginLifecycle {
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
     if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);
     record.deactivateMs = performance.now() - started;
+    if (watch) this.#o.verifier?.watch({ ...watch, unloaded: end === 'unloaded' });
+    watch = undefined;
     this.#o.events.emit('deactivated', { id, ms: record.deactivateMs, report });
     // A runtime that died on its own before or during deactivate() failed by crashing (no
     // restart: it was being taken down anyway).
@@ -300,6 +321,26 @@ export class PluginLifecycle {
 }
 
 /** The host-side report of a deactivation with what the runtime's own cleanup did added. */
+/** Resource types whose value ends asynchronously after disposal (a process, a worker): not probed. */
+const ENDS_LATER = new Set(['process', 'worker', 'child-process']);
+
+/** With leak tracking on: the objects tracked in `component`, to check they are collected after cleanup. */
+function disposable(component: Component): UnloadWatch['disposed'] {
+  if (!component.manager._leakTracking) return undefined;
+  const out: Array<{ value: object; what: string; stack?: string | undefined }> = [];
+  for (const r of component.resources()) {
+    const value = r.value;
+    if (
+      value === null ||
+      (typeof value !== 'object' && typeof value !== 'function') ||
+      ENDS_LATER.has(r.type)
+    )
+      continue;
+    out.push({ value, what: `${r.type} #${r.id}`, stack: r.stack });
+  }
+  return out;
+}
+
 function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupReport): CleanupReport {
   return {
     ...report,

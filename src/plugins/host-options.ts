@@ -8,6 +8,7 @@ import type { LogSink } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import type { PluginState } from './plugin-state.js';
+import type { UnloadVerificationOptions } from './unload-verifier.js';
 import { validVersion } from './versions.js';
 
 /** Options of `new PluginHost()`. */
@@ -44,6 +45,14 @@ export interface PluginHostOptions {
    * A host of compiled plugins can pass `[]`.
    */
   readonly workerExecArgv?: readonly string[];
+  /**
+   * Verify every deactivation, unload and reload of an inline plugin: its `ctx` and the values
+   * its cleanup disposed must be garbage-collectable, and (with a heap snapshot) none of its
+   * closures or module caches may still be reachable — else `leakDetected` (kind
+   * `retained-after-unload` / `disposed-but-reachable`) with the retainer path (docs/leaks.md).
+   * Never blocks or fails an unload. Off by default; on under `steward run` and `steward/testing`.
+   */
+  readonly verifyUnload?: boolean | UnloadVerificationOptions;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */

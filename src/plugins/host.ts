@@ -29,6 +29,7 @@ import { consoleSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
+import { type UnloadVerdict, UnloadVerifier, unloadVerificationDefault } from './unload-verifier.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
 
 export type { PluginHostOptions, PluginInfo, StartSummary } from './host-options.js';
@@ -50,6 +51,7 @@ export class PluginHost implements AsyncDisposable {
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
+  readonly #verifier: UnloadVerifier | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -75,6 +77,10 @@ export class PluginHost implements AsyncDisposable {
         },
       });
     }
+    const verify = options.verifyUnload ?? unloadVerificationDefault();
+    this.#verifier = verify
+      ? new UnloadVerifier(this.manager, this.events, verify === true ? {} : verify)
+      : undefined;
     this.#registry = new PluginRegistry({
       events: this.events,
       log: sink,
@@ -90,6 +96,7 @@ export class PluginHost implements AsyncDisposable {
       attribution: this.#attribution !== undefined,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
+      verifier: this.#verifier,
     });
   }
 
@@ -276,6 +283,15 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /**
+   * Run the unload verification queued so far now (`verifyUnload`), and resolve with its
+   * verdicts: what of the plugins deactivated, unloaded or reloaded since is still reachable,
+   * with retainer paths. Resolves with `[]` when verification is off. Never rejects.
+   */
+  verifyUnloads(): Promise<UnloadVerdict[]> {
+    return this.#verifier ? this.#verifier.flush() : Promise.resolve([]);
+  }
+
+  /**
    * Deactivate every plugin (dependents first), end every runtime that holds a thread of its
    * own, stop watchers, and dispose the manager if the host created it. Idempotent.
    */
@@ -292,6 +308,7 @@ export class PluginHost implements AsyncDisposable {
         for (const id of this.#lifecycle.teardownOrder([...ids]))
           if (ids.has(id)) await this.#lifecycle.deactivate(id, 'unloaded');
       }, true);
+      this.#verifier?.close();
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
     })();

@@ -29,4 +29,11 @@ export {
 } from './plugin-state.js';
 export { ChannelClosedError } from './rpc.js';
 export { TimeoutError } from './timeout.js';
+export {
+  setUnloadVerificationDefault,
+  type UnloadFinding,
+  type UnloadVerdict,
+  type UnloadVerificationOptions,
+  unloadVerificationDefault,
+} from './unload-verifier.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

@@ -4,23 +4,10 @@
  * component's owner, a closed panel) is still alive. Uses the `gc()` of `--expose-gc`, or
  * turns it on at run time (`v8.setFlagsFromString('--expose-gc')` + a fresh context).
  */
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { writeHeapSnapshot } from 'node:v8';
+import { forceGc } from '../node/gc.js';
 
-let gcFunction: (() => void) | undefined;
-
-/** Run a full, synchronous garbage collection. */
-export function forceGc(): void {
-  if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (typeof exposed === 'function') gcFunction = exposed;
-    else {
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-    }
-  }
-  gcFunction();
-}
+export { forceGc };
 
 /** Options of `expectCollected`. */
 export interface ExpectCollectedOptions {
