@@ -5,7 +5,7 @@
  * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
  */
 import type { MonitorServer, Telemetry } from '../monitor/index.js';
-import type { PluginHost as Host, PluginHostOptions, PluginInfo } from '../plugins/index.js';
+import type { PluginHost as Host, PluginHostOptions, PluginInfo, UnloadFinding } from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
 import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
@@ -29,6 +29,10 @@ Options:
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
+  --verify-unload <mode>    After each unload or reload of an inline plugin, check nothing of
+                            it is still reachable and print what is, with its retainer path:
+                            "always" (default; a heap snapshot per batch of unloads),
+                            "retained" (a snapshot only when ctx survived), "off"
   -h, --help                Show this help
 
 In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
@@ -47,6 +51,7 @@ const OPTIONS = {
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
+  'verify-unload': { type: 'string' },
 } as const;
 
 const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
@@ -83,6 +88,26 @@ function progress(host: Host, io: CommandIO): void {
   );
   host.on('unloaded', ({ id }) => io.stderr(`  ○ unloaded ${id}\n`));
   host.on('discoveryError', ({ error }) => io.stderr(`  ✗ ${error.message}\n`));
+  host.on('unloadVerified', ({ findings, error }) => {
+    for (const f of findings) io.stderr(formatUnloadFinding(f));
+    if (error && findings.length === 0) io.stderr(`  ⚠ unload verification: ${error}\n`);
+  });
+}
+
+/** A finding as `steward run` prints it: the message, the path one hop a line, where it was created. */
+export function formatUnloadFinding(f: UnloadFinding): string {
+  const lines = [`  ⚠ leak (${f.kind}): ${f.message}`];
+  if (f.path) lines.push('      retained by:', ...f.path.map((hop) => `        ${hop}`));
+  if (f.site && !f.site.includes('\n')) lines.push(`      created at ${f.site}`);
+  const stack = f.stack ?? (f.site?.includes('\n') ? f.site : undefined);
+  if (stack) {
+    const frames = stack
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l) && !/[/\\](src|dist)[/\\](core|plugins|node)[/\\]/.test(l));
+    if (frames.length > 0)
+      lines.push('      creation stack:', ...frames.slice(0, 6).map((l) => `        ${l.trim()}`));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function number(value: string | undefined, name: string, min: number): number | undefined {
@@ -114,6 +139,12 @@ export const runCommand: Command = {
     if (values.reclaim && !values.attribution) {
       throw new UsageError('steward run: --reclaim needs --attribution.');
     }
+    const verify = values['verify-unload'] ?? 'always';
+    if (verify !== 'always' && verify !== 'retained' && verify !== 'off') {
+      throw new UsageError(
+        `steward run: --verify-unload must be "always", "retained" or "off" (got "${verify}").`,
+      );
+    }
     const port = number(values.monitor, 'monitor', 0);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
@@ -140,6 +171,7 @@ export const runCommand: Command = {
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
+      verifyUnload: verify === 'off' ? false : { snapshot: verify },
       log: (r) =>
         io.stderr(
           `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,

@@ -204,7 +204,18 @@ export class UnloadVerifier {
     this.#pending = [];
     this.#running = this.#verify(batch).then(
       (v) => [v],
-      () => [],
+      (e: unknown) => {
+        // Never an unhandled rejection, never silent: the verdict says what went wrong.
+        const verdict: UnloadVerdict = {
+          plugins: batch.map((p) => p.watch.manifest.id),
+          findings: [],
+          gcMs: 0,
+          snapshotMs: 0,
+          error: `unload verification failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        };
+        if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
+        return [verdict];
+      },
     );
     void this.#running.then(() => {
       this.#running = undefined;

@@ -129,3 +129,50 @@ describe('unload verification', () => {
     }, 60_000);
   }
 });
+
+describe('unload verification when no snapshot can be taken', () => {
+  it('reports why, still reports what survived, and the unload completes', async () => {
+    await using fixtures = await PluginFixtures.create();
+    await cp(join(corpus, 'leaks-process-listener'), join(fixtures.dir, 'leaks-process-listener'), {
+      recursive: true,
+    });
+    await using host = new PluginHost({
+      dirs: [fixtures.dir],
+      // A folder that does not exist: the snapshot cannot be written there.
+      verifyUnload: { snapshotDir: join(fixtures.root, 'missing', 'folder') },
+      log: () => {},
+    });
+    await host.start();
+    try {
+      const info = await host.unload('leaks-process-listener');
+      expect(info.state).toBe('unloaded');
+      const [verdict] = await host.verifyUnloads();
+      expect(verdict!.error).toMatch(/could not be written to .*missing.*snapshotDir/);
+      expect(verdict!.findings).toHaveLength(1);
+      expect(verdict!.findings[0]!).toMatchObject({
+        kind: 'retained-after-unload',
+        plugin: 'leaks-process-listener',
+        object: 'the plugin context (ctx)',
+        path: undefined,
+      });
+      expect(verdict!.findings[0]!.message).toMatch(/still reachable after 3 full collections/);
+    } finally {
+      for (const l of process.listeners('SIGUSR2')) if (l.name === 'onSignal') process.off('SIGUSR2', l);
+    }
+  }, 60_000);
+
+  it('skips the snapshot of a heap above maxHeapBytes, saying so', async () => {
+    await using fixtures = await PluginFixtures.create();
+    await fixtures.plugin('small', { code: 'export default { activate() {} };' });
+    await using host = new PluginHost({
+      dirs: [fixtures.dir],
+      verifyUnload: { maxHeapBytes: 1024 },
+      log: () => {},
+    });
+    await host.start();
+    await host.unload('small');
+    const [verdict] = await host.verifyUnloads();
+    expect(verdict!.error).toMatch(/above verifyUnload\.maxHeapBytes \(0 MiB\)/);
+    expect(verdict!.findings).toEqual([]);
+  }, 60_000);
+});
