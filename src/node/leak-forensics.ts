@@ -350,8 +350,10 @@ function edgeLabel(snapshot: HeapSnapshot, edge: number): string {
 
 function nodeLabel(snapshot: HeapSnapshot, node: number, scan: Scan): string {
   const owned = scan.owned.get(node);
-  if (owned)
-    return `${owned.label}${owned.site && !owned.site.includes('\n') ? ` (${owned.site})` : ''} [${owned.key}]`;
+  if (owned) {
+    const site = owned.site && !owned.site.includes('\n') ? ` (${owned.site})` : '';
+    return `${owned.label}${site}${owned.key ? ` [${owned.key}]` : ''}`;
+  }
   const type = snapshot.nodeType(node);
   const name = snapshot.nodeName(node);
   if (type === 'closure') {

@@ -13,20 +13,13 @@
  * reloading many plugins pays per batch, not per plugin; a snapshot that cannot be written, or
  * a heap above `maxHeapBytes`, is reported (`unloadVerified.error`) and the probes' verdicts still are.
  */
-import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
-import { readHeapSnapshot } from '../node/heap-reader.js';
-import {
-  explainRetained,
-  type ProbeInfo,
-  type RetainedFinding,
-  type UnloadedCode,
-} from '../node/leak-forensics.js';
+import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
+import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
 import type { PluginEvents } from './events.js';
 import type { PluginManifest } from './manifest.js';
 
@@ -89,16 +82,6 @@ export interface UnloadFinding {
   readonly stack: string | undefined;
   readonly count: number;
   readonly retainedBytes: number | undefined;
-}
-
-/** The probes: WeakRefs the snapshot can find by constructor name and label. */
-class StewardUnloadProbe extends WeakRef<object> {
-  constructor(
-    target: object,
-    readonly label: string,
-  ) {
-    super(target);
-  }
 }
 
 interface Pending {
@@ -247,7 +230,7 @@ export class UnloadVerifier {
       try {
         found = await this.#analyse(batch);
       } catch (e) {
-        error = `no retainer paths: ${(e as Error).message}`;
+        error = `no retainer paths: ${(e as Error).message.replace('maxHeapBytes', 'verifyUnload.maxHeapBytes').replace('(snapshotDir)', '(verifyUnload.snapshotDir)')}`;
       }
       snapshotMs = performance.now() - t;
     }
@@ -263,32 +246,19 @@ export class UnloadVerifier {
     return verdict;
   }
 
-  async #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
-    const used = getHeapStatistics().used_heap_size;
-    if (used > this.#o.maxHeapBytes) {
-      throw new Error(
-        `the heap in use (${mib(used)}) is above verifyUnload.maxHeapBytes (${mib(this.#o.maxHeapBytes)}); raise it to take the snapshot anyway`,
-      );
-    }
-    const file = join(this.#o.snapshotDir, `steward-unload-${process.pid}-${Date.now()}.heapsnapshot`);
-    try {
-      try {
-        writeHeapSnapshot(file);
-      } catch (e) {
-        throw new Error(
-          `the heap snapshot could not be written to ${file} (${(e as Error).message}); set verifyUnload.snapshotDir to a writable folder`,
-        );
-      }
-      const snapshot = await readHeapSnapshot(file);
-      const probes = new Map<string, ProbeInfo>();
-      for (const p of batch) for (const { probe, info } of p.probes) probes.set(probe.label, info);
-      const codes = batch
-        .filter((p) => p.watch.unloaded)
-        .map((p) => codeOf(p.watch.manifest, p.watch.generation));
-      return explainRetained(snapshot, { codes, probes, display: displayUrl });
-    } finally {
-      rmSync(file, { force: true });
-    }
+  #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
+    const probes = new Map<string, ProbeInfo>();
+    for (const p of batch) for (const { probe, info } of p.probes) probes.set(probe.label, info);
+    const codes = batch
+      .filter((p) => p.watch.unloaded)
+      .map((p) => codeOf(p.watch.manifest, p.watch.generation));
+    return captureAndExplain({
+      codes,
+      probes,
+      display: displayUrl,
+      dir: this.#o.snapshotDir,
+      maxHeapBytes: this.#o.maxHeapBytes,
+    });
   }
 
   #report(
@@ -384,10 +354,6 @@ function displayUrl(url: string, cwd = process.cwd()): string {
   const path = decodeURIComponent(new URL(url).pathname);
   const rel = relative(cwd, path);
   return rel.startsWith('..') ? path : rel;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
 function formatBytes(bytes: number): string {

@@ -6,6 +6,7 @@
  */
 import { writeHeapSnapshot } from 'node:v8';
 import { forceGc } from '../node/gc.js';
+import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 
 export { forceGc };
 
@@ -17,6 +18,11 @@ export interface ExpectCollectedOptions {
   readonly label?: string;
   /** On failure, write a heap snapshot into this directory and name it in the message. */
   readonly snapshotDir?: string;
+  /**
+   * On failure, find what keeps it alive (a heap snapshot to a temporary file, removed) and put
+   * the shortest retainer path from the GC roots in the message. Default true.
+   */
+  readonly retainers?: boolean;
 }
 
 /**
@@ -70,6 +76,7 @@ async function waitUntilCollected(
     await tick();
     if (ref.deref() === undefined) return;
   } while (Date.now() - started < timeoutMs);
+  const why = options.retainers === false ? '' : await retainerText(ref, label);
   let snapshot = '';
   if (options.snapshotDir !== undefined) {
     const file = writeHeapSnapshot(
@@ -80,6 +87,26 @@ async function waitUntilCollected(
   throw new Error(
     `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
       `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
-      `a timer or closure, a service; release it on unload.${snapshot}`,
+      `a timer or closure, a service; release it on unload.${why}${snapshot}`,
   );
+}
+
+/** " Retained by:" and the path, one hop a line; or why it could not be found. */
+async function retainerText(ref: WeakRef<object>, label: string): Promise<string> {
+  const target = ref.deref();
+  if (target === undefined) return '';
+  const probe = new StewardUnloadProbe(target, 'expect-collected');
+  await tick(); // a new job: the deref above no longer keeps the target alive
+  try {
+    const [finding] = await captureAndExplain({
+      codes: [],
+      probes: new Map([['expect-collected', { key: '', what: label }]]),
+    });
+    if (!finding) return '';
+    return `\nRetained by (shortest path from a GC root):\n${finding.path.map((hop) => `  ${hop}`).join('\n')}\n`;
+  } catch (error) {
+    return ` (No retainer path: ${(error as Error).message}.)`;
+  } finally {
+    void probe;
+  }
 }
