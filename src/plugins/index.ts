@@ -30,6 +30,8 @@ export {
 export { ChannelClosedError } from './rpc.js';
 export { TimeoutError } from './timeout.js';
 export {
+  flushUnloadVerifications,
+  onUnloadVerdict,
   setUnloadVerificationDefault,
   type UnloadFinding,
   type UnloadVerdict,

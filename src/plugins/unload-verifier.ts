@@ -105,6 +105,28 @@ export function setUnloadVerificationDefault(value: boolean | UnloadVerification
   (globalThis as Record<symbol, unknown>)[DEFAULT] = value;
 }
 
+const LIVE = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.live')] ??=
+  new Set()) as Set<WeakRef<UnloadVerifier>>;
+const SINKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.sinks')] ??=
+  new Set()) as Set<(verdict: UnloadVerdict) => void>;
+
+/** Call `listener` with the verdict of every unload verification in this process; returns the unsubscribe. */
+export function onUnloadVerdict(listener: (verdict: UnloadVerdict) => void): () => void {
+  SINKS.add(listener);
+  return () => SINKS.delete(listener);
+}
+
+/** Run every host's queued unload verification now (test helpers call it at the end of a test). */
+export async function flushUnloadVerifications(): Promise<UnloadVerdict[]> {
+  const out: UnloadVerdict[] = [];
+  for (const ref of [...LIVE]) {
+    const verifier = ref.deref();
+    if (verifier === undefined) LIVE.delete(ref);
+    else out.push(...(await verifier.flush()));
+  }
+  return out;
+}
+
 /** The process-wide default of `verifyUnload` (see {@link setUnloadVerificationDefault}). */
 export function unloadVerificationDefault(): boolean | UnloadVerificationOptions | undefined {
   return (globalThis as Record<symbol, unknown>)[DEFAULT] as boolean | UnloadVerificationOptions | undefined;
@@ -116,6 +138,7 @@ export class UnloadVerifier {
   readonly #manager: ResourceManager;
   readonly #events: Emitter<PluginEvents>;
   #pending: Pending[] = [];
+  readonly #ref = new WeakRef(this);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<UnloadVerdict[]> | undefined;
 
@@ -133,6 +156,7 @@ export class UnloadVerifier {
       snapshotDir: options.snapshotDir ?? tmpdir(),
       maxHeapBytes: options.maxHeapBytes ?? 2 ** 30,
     };
+    LIVE.add(this.#ref);
   }
 
   /** Queue an unload for verification (returns at once). */
@@ -168,6 +192,7 @@ export class UnloadVerifier {
 
   /** Stop: drop what is queued (the host is going away). */
   close(): void {
+    LIVE.delete(this.#ref);
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = [];
@@ -196,7 +221,7 @@ export class UnloadVerifier {
           snapshotMs: 0,
           error: `unload verification failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
         };
-        if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
+        this.#emit(verdict);
         return [verdict];
       },
     );
@@ -242,8 +267,19 @@ export class UnloadVerifier {
       snapshotMs,
       error,
     };
-    if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
+    this.#emit(verdict);
     return verdict;
+  }
+
+  #emit(verdict: UnloadVerdict): void {
+    if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
+    for (const sink of [...SINKS]) {
+      try {
+        sink(verdict);
+      } catch {
+        // A listener's failure is its own; the verdict reached the others.
+      }
+    }
   }
 
   #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
