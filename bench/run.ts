@@ -35,6 +35,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   core: async () => (await import('./core.bench.js')).suite,
   dom: async () => (await import('./dom.bench.js')).suite,
   monitor: async () => (await import('./monitor.bench.js')).suite,
+  leaks: async () => (await import('./leaks.bench.js')).suite,
 };
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

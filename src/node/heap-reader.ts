@@ -7,9 +7,72 @@
  */
 import { createReadStream } from 'node:fs';
 import { StewardError } from '../core/index.js';
-import { HeapSnapshot, type HeapSnapshotJson } from './heap-snapshot.js';
+import { HeapSnapshot, type HeapSnapshotJson, type StringTable } from './heap-snapshot.js';
 
 type Meta = HeapSnapshotJson['snapshot']['meta'];
+
+/** A growable byte buffer. */
+class Bytes {
+  data = new Uint8Array(1 << 16);
+  length = 0;
+  push(byte: number): void {
+    if (this.length === this.data.length) {
+      const next = new Uint8Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = byte;
+  }
+}
+
+/**
+ * The snapshot's strings as their UTF-8 bytes (JSON escapes kept) and offsets, decoded on
+ * demand and cached: a snapshot's hundreds of thousands of strings are never all JS strings.
+ */
+class LazyStrings implements StringTable {
+  readonly #bytes: Uint8Array;
+  readonly #offsets: Uint32Array;
+  readonly #escaped: Uint8Array;
+  readonly #cache = new Map<number, string>();
+  readonly #decoder = new TextDecoder();
+  constructor(bytes: Uint8Array, offsets: Uint32Array, escaped: Uint8Array) {
+    this.#bytes = bytes;
+    this.#offsets = offsets;
+    this.#escaped = escaped;
+  }
+  get length(): number {
+    return this.#offsets.length - 1;
+  }
+  get(index: number): string | undefined {
+    if (!(index >= 0 && index < this.length)) return undefined;
+    let s = this.#cache.get(index);
+    if (s === undefined) {
+      const text = this.#decoder.decode(
+        this.#bytes.subarray(this.#offsets[index]!, this.#offsets[index + 1]!),
+      );
+      s = this.#escaped[index] ? (JSON.parse(`"${text}"`) as string) : text;
+      if (this.#cache.size < 100_000) this.#cache.set(index, s);
+    }
+    return s;
+  }
+  indexOf(value: string): number {
+    const want = Buffer.from(JSON.stringify(value).slice(1, -1));
+    const bytes = this.#bytes;
+    for (let i = 0; i < this.length; i++) {
+      const start = this.#offsets[i]!;
+      if (this.#offsets[i + 1]! - start !== want.length) continue;
+      let same = true;
+      for (let j = 0; j < want.length; j++) {
+        if (bytes[start + j] !== want[j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return i;
+    }
+    return -1;
+  }
+}
 
 /** A growable Uint32Array. */
 class U32 {
@@ -55,11 +118,10 @@ class SnapshotParser {
   #inString = false;
   #escaped = false;
   #hadEscape = false;
-  #bytes = new Uint8Array(1024);
-  #byteLength = 0;
-  readonly #decoder = new TextDecoder();
+  readonly #stringBytes = new Bytes();
+  readonly #offsets = new U32(1 << 16);
+  readonly #escapes = new Bytes();
   readonly #arrays: Record<string, Uint32Array> = {};
-  readonly #strings: string[] = [];
 
   push(chunk: Buffer): void {
     if (this.#mode === 'header') {
@@ -182,14 +244,15 @@ class SnapshotParser {
 
   #scanStrings(chunk: Buffer, from: number): number {
     const n = chunk.length;
+    const bytes = this.#stringBytes;
     let i = from;
     for (; i < n; i++) {
       const c = chunk[i]!;
       if (!this.#inString) {
         if (c === QUOTE) {
           this.#inString = true;
-          this.#byteLength = 0;
           this.#hadEscape = false;
+          this.#offsets.push(bytes.length);
         } else if (c === CLOSE) {
           this.#mode = 'key';
           return i + 1;
@@ -202,17 +265,10 @@ class SnapshotParser {
         this.#hadEscape = true;
       } else if (c === QUOTE) {
         this.#inString = false;
-        const bytes = this.#bytes.subarray(0, this.#byteLength);
-        const text = this.#decoder.decode(bytes);
-        this.#strings.push(this.#hadEscape ? (JSON.parse(`"${text}"`) as string) : text);
+        this.#escapes.push(this.#hadEscape ? 1 : 0);
         continue;
       }
-      if (this.#byteLength === this.#bytes.length) {
-        const next = new Uint8Array(this.#bytes.length * 2);
-        next.set(this.#bytes);
-        this.#bytes = next;
-      }
-      this.#bytes[this.#byteLength++] = c;
+      bytes.push(c);
     }
     return i;
   }
@@ -225,7 +281,11 @@ class SnapshotParser {
       snapshot: { meta },
       nodes,
       edges,
-      strings: this.#strings,
+      strings: new LazyStrings(
+        this.#stringBytes.data.subarray(0, this.#stringBytes.length),
+        (this.#offsets.push(this.#stringBytes.length), this.#offsets.done()),
+        this.#escapes.data.subarray(0, this.#escapes.length),
+      ),
       ...(locations ? { locations } : {}),
     });
   }

@@ -19,8 +19,17 @@ export interface HeapSnapshotJson {
   };
   readonly nodes: ArrayLike<number>;
   readonly edges: ArrayLike<number>;
-  readonly strings: readonly string[];
+  /** The strings table: an array (parsed JSON) or a lazily decoded table (the streaming reader). */
+  readonly strings: readonly string[] | StringTable;
   readonly locations?: ArrayLike<number>;
+}
+
+/** A strings table that decodes on demand (the streaming reader keeps the bytes, not JS strings). */
+export interface StringTable {
+  readonly length: number;
+  get(index: number): string | undefined;
+  /** The index of `value` in the table, or -1 (compares bytes; decodes nothing). */
+  indexOf(value: string): number;
 }
 
 /** One step of a retainer path: the edge taken (from the previous object) and the object reached. */
@@ -113,7 +122,36 @@ export class HeapSnapshot {
 
   /** Node name: constructor or function name, a string's value, a script's URL. */
   nodeName(index: number): string {
-    return this.#s.strings[this.#s.nodes[index * this.#nodeFields + 1]!] ?? '';
+    return this.string(this.#s.nodes[index * this.#nodeFields + 1]!) ?? '';
+  }
+
+  /** String number `index` of the snapshot's table. */
+  string(index: number): string | undefined {
+    const table = this.#s.strings;
+    return Array.isArray(table) ? (table as readonly string[])[index] : (table as StringTable).get(index);
+  }
+
+  /** The table index of `value` (to compare names by number in a walk over every node), or -1. */
+  stringIndex(value: string): number {
+    const table = this.#s.strings;
+    return Array.isArray(table)
+      ? (table as readonly string[]).indexOf(value)
+      : (table as StringTable).indexOf(value);
+  }
+
+  /** The table index of node `index`'s name. */
+  nameIndex(index: number): number {
+    return this.#s.nodes[index * this.#nodeFields + 1]!;
+  }
+
+  /** The raw type number of node `index` (see {@link typeIndex}). */
+  typeNumber(index: number): number {
+    return this.#s.nodes[index * this.#nodeFields]!;
+  }
+
+  /** The number of node type `name` (`closure`, `object`…), or -1. */
+  typeIndex(name: string): number {
+    return this.#s.snapshot.meta.node_types[0].indexOf(name);
   }
 
   /** Node's own size in bytes. */
@@ -130,7 +168,7 @@ export class HeapSnapshot {
   edgeName(edge: number): string | number {
     const type = this.edgeType(edge);
     const raw = this.#s.edges[edge + 1]!;
-    return type === 'element' || type === 'hidden' ? raw : (this.#s.strings[raw] ?? raw);
+    return type === 'element' || type === 'hidden' ? raw : (this.string(raw) ?? raw);
   }
 
   /** Node index an edge points to. */
@@ -175,15 +213,15 @@ export class HeapSnapshot {
   }
 
   #hop(edge: number, node: number): RetainerHop {
-    const { snapshot, edges, strings, nodes } = this.#s;
+    const { snapshot, edges, nodes } = this.#s;
     const edgeType = snapshot.meta.edge_types[0][edges[edge]!] ?? 'unknown';
     const rawName = edges[edge + 1]!;
     const location = this.#locations.get(node);
     return {
       edge: edgeType,
-      edgeName: edgeType === 'element' || edgeType === 'hidden' ? rawName : (strings[rawName] ?? rawName),
+      edgeName: edgeType === 'element' || edgeType === 'hidden' ? rawName : (this.string(rawName) ?? rawName),
       type: snapshot.meta.node_types[0][nodes[node * this.#nodeFields]!] ?? 'unknown',
-      name: strings[nodes[node * this.#nodeFields + 1]!] ?? '',
+      name: this.string(nodes[node * this.#nodeFields + 1]!) ?? '',
       ...(location ? { location } : {}),
     };
   }

@@ -152,67 +152,106 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
   const display = new Map<number, string>();
   const sources = new Map<number, string>();
   const modules = new Map<number, string>();
-  const probeClass = options.probeClass ?? 'StewardUnloadProbe';
   const codeOf = (url: string) => options.codes.find((c) => c.matches(url));
-  const edgesOf = function* (node: number) {
-    const end = snapshot.edgeStart(node + 1);
-    for (let e = snapshot.edgeStart(node); e < end; e += snapshot.fields.edge) yield e;
+  // Names and types compared by number: a walk over every node decodes no string.
+  const str = (s: string) => snapshot.stringIndex(s);
+  const T = {
+    object: snapshot.typeIndex('object'),
+    code: snapshot.typeIndex('code'),
+    closure: snapshot.typeIndex('closure'),
+    native: snapshot.typeIndex('native'),
+    synthetic: snapshot.typeIndex('synthetic'),
   };
-  const child = (node: number, type: string, name: string | number) => {
-    for (const e of edgesOf(node)) {
-      if (snapshot.edgeType(e) === type && snapshot.edgeName(e) === name) return snapshot.edgeTarget(e);
+  const S = {
+    wrap: str('ModuleWrap'),
+    stack: str('(Stack roots)'),
+    stm: str('system / SourceTextModule'),
+    nativeWrap: str('Node / ModuleWrap'),
+    probe: str(options.probeClass ?? 'StewardUnloadProbe'),
+    module: str('Module'),
+    url: str('url'),
+    source: str('source'),
+    script: str('script_or_debug_info'),
+    shared: str('shared'),
+    context: str('context'),
+    toJs: str('native_to_javascript'),
+    label: str('label'),
+    target: str('target'),
+  };
+  const { edges } = snapshot.raw;
+  const edgeTypes = snapshot.raw.snapshot.meta.edge_types[0];
+  const E = {
+    property: edgeTypes.indexOf('property'),
+    internal: edgeTypes.indexOf('internal'),
+    hidden: edgeTypes.indexOf('hidden'),
+    weak: edgeTypes.indexOf('weak'),
+  };
+  const ef = snapshot.fields.edge;
+  const child = (node: number, type: number, name: number) => {
+    if (name < 0 && type !== E.hidden) return undefined;
+    const end = snapshot.edgeStart(node + 1);
+    for (let e = snapshot.edgeStart(node); e < end; e += ef) {
+      if (edges[e] === type && edges[e + 1] === name) return snapshot.edgeTarget(e);
     }
     return undefined;
   };
-  // Pass 1: module records of the unloaded code (cut), their namespaces (owned), their scripts.
+  // Pass 1: module records of the unloaded code (cut), their namespaces (owned); the scripts.
+  const scripts = new Set<number>();
   for (let n = 0; n < count; n++) {
-    const name = snapshot.nodeName(n);
-    const type = snapshot.nodeType(n);
+    const type = snapshot.typeNumber(n);
+    const name = snapshot.nameIndex(n);
     // The stack at snapshot time is the analysing code's own: not a holder.
-    if (type === 'synthetic' && name === '(Stack roots)') cut[n] = 1;
-    else if (type === 'object' && name === 'ModuleWrap') {
-      const urlNode = child(n, 'property', 'url');
+    if (type === T.synthetic && name === S.stack) cut[n] = 1;
+    else if (type === T.object && name === S.wrap) {
+      const urlNode = child(n, E.property, S.url);
       const url = urlNode === undefined ? '' : snapshot.nodeName(urlNode);
       if (url) modules.set(n, options.display ? options.display(url) : url);
       const code = url ? codeOf(url) : undefined;
       if (!code) continue;
       cut[n] = 1;
-      for (const e of edgesOf(n)) {
+      const end = snapshot.edgeStart(n + 1);
+      for (let e = snapshot.edgeStart(n); e < end; e += ef) {
         const to = snapshot.edgeTarget(e);
-        if (snapshot.nodeName(to) !== 'system / SourceTextModule') continue;
+        if (snapshot.nameIndex(to) !== S.stm) continue;
         cut[to] = 1;
-        const ns = child(to, 'hidden', 1);
-        if (ns !== undefined && snapshot.nodeName(ns) === 'Module') {
+        const ns = child(to, E.hidden, 1);
+        if (ns !== undefined && snapshot.nameIndex(ns) === S.module) {
           owned.set(ns, { key: code.key, label: `module "${shown(code, url)}"`, site: shown(code, url) });
         }
       }
-    } else if (type === 'code' && name.startsWith('file:')) {
-      const code = codeOf(name);
-      if (!code) continue;
-      scriptKey.set(n, code);
-      scriptUrl.set(n, name);
-      display.set(n, shown(code, name));
-      const source = child(n, 'internal', 'source');
-      if (source !== undefined) sources.set(n, snapshot.nodeName(source));
+    } else if (type === T.code) {
+      const script = child(n, E.internal, S.script);
+      if (script !== undefined) scripts.add(script);
     }
   }
-  // Pass 2: the natives behind cut module records; the code's closures and their variables; probes.
+  for (const n of scripts) {
+    const name = snapshot.nodeName(n);
+    const code = name.startsWith('file:') ? codeOf(name) : undefined;
+    if (!code) continue;
+    scriptKey.set(n, code);
+    scriptUrl.set(n, name);
+    display.set(n, shown(code, name));
+    const source = child(n, E.internal, S.source);
+    if (source !== undefined) sources.set(n, snapshot.nodeName(source));
+  }
+  // Pass 2: the natives behind cut module records; the functions (SFIs) of the code's scripts.
   const sfiScript = new Map<number, number>();
   for (let n = 0; n < count; n++) {
-    const type = snapshot.nodeType(n);
-    if (type === 'native' && snapshot.nodeName(n) === 'Node / ModuleWrap') {
-      const js = child(n, 'internal', 'native_to_javascript');
+    const type = snapshot.typeNumber(n);
+    if (type === T.native && snapshot.nameIndex(n) === S.nativeWrap) {
+      const js = child(n, E.internal, S.toJs);
       if (js !== undefined && cut[js]) cut[n] = 1;
-    } else if (type === 'code') {
-      const script = child(n, 'internal', 'script_or_debug_info');
+    } else if (type === T.code && scriptKey.size > 0) {
+      const script = child(n, E.internal, S.script);
       if (script !== undefined && scriptKey.has(script)) sfiScript.set(n, script);
     }
   }
+  // Pass 3: the code's closures and their variables; the probes.
   const probeTargets: Array<[number, string]> = [];
   for (let n = 0; n < count; n++) {
-    const type = snapshot.nodeType(n);
-    if (type === 'closure') {
-      const sfi = child(n, 'internal', 'shared');
+    const type = snapshot.typeNumber(n);
+    if (type === T.closure && sfiScript.size > 0) {
+      const sfi = child(n, E.internal, S.shared);
       const script = sfi === undefined ? undefined : sfiScript.get(sfi);
       if (script === undefined) continue;
       const code = scriptKey.get(script)!;
@@ -223,12 +262,12 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
         label: `function ${snapshot.nodeName(n) || '(anonymous)'}`,
         site: where,
       });
-      const context = child(n, 'internal', 'context');
+      const context = child(n, E.internal, S.context);
       if (context !== undefined)
         ownVariables(snapshot, context, code, display.get(script)!, sources.get(script), owned);
-    } else if (type === 'object' && snapshot.nodeName(n) === probeClass) {
-      const labelNode = child(n, 'property', 'label');
-      const target = child(n, 'weak', 'target');
+    } else if (type === T.object && snapshot.nameIndex(n) === S.probe) {
+      const labelNode = child(n, E.property, S.label);
+      const target = child(n, E.weak, S.target);
       if (labelNode !== undefined && target !== undefined)
         probeTargets.push([target, snapshot.nodeName(labelNode)]);
     }

@@ -55,7 +55,7 @@ export function pathTo(index: RetainerIndex, node: number): number[] | undefined
 
 /**
  * Bytes that `nodes` keep alive: reachable now, unreachable once they are cut too. One
- * breadth-first walk per call.
+ * breadth-first walk per call, with a visited bitmap and a queue only (no paths kept).
  */
 export function retainedBytes(
   snapshot: HeapSnapshot,
@@ -63,7 +63,30 @@ export function retainedBytes(
   cut: Uint8Array,
   nodes: readonly number[],
 ): number {
-  const more = cut.slice();
-  for (const n of nodes) more[n] = 1;
-  return base.reachableBytes - retainerIndex(snapshot, more).reachableBytes;
+  const count = snapshot.size;
+  const { edges, snapshot: header } = snapshot.raw;
+  const weak = header.meta.edge_types[0].indexOf('weak');
+  const nodeFields = snapshot.fields.node;
+  const edgeFields = snapshot.fields.edge;
+  const seen = cut.slice();
+  for (const n of nodes) seen[n] = 1;
+  const queue = new Uint32Array(count);
+  let head = 0;
+  let tail = 0;
+  let bytes = 0;
+  queue[tail++] = 0;
+  seen[0] = 1;
+  while (head < tail) {
+    const from = queue[head++]!;
+    bytes += snapshot.selfSize(from);
+    const end = snapshot.edgeStart(from + 1);
+    for (let e = snapshot.edgeStart(from); e < end; e += edgeFields) {
+      if (edges[e] === weak) continue;
+      const to = edges[e + 2]! / nodeFields;
+      if (seen[to] !== 0) continue;
+      seen[to] = 1;
+      queue[tail++] = to;
+    }
+  }
+  return base.reachableBytes - bytes;
 }

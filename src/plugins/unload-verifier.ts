@@ -31,7 +31,7 @@ export interface UnloadVerificationOptions {
    * object survived; the cheap mode), `never` (findings without paths). Default `always`.
    */
   readonly snapshot?: 'always' | 'retained' | 'never';
-  /** Full collections before judging. Default 3. */
+  /** At most this many full collections before judging (fewer when everything is gone sooner). Default 3. */
   readonly gcCycles?: number;
   /** Unloads within this many ms share one batch. Default 20. */
   readonly batchMs?: number;
@@ -233,14 +233,18 @@ export class UnloadVerifier {
 
   async #verify(batch: Pending[]): Promise<UnloadVerdict> {
     const started = performance.now();
+    // One collection is enough when everything went; more only while something survives
+    // (what a finalizer or a weak callback releases needs a later cycle).
+    let alive = new Set<string>();
     for (let i = 0; i < this.#o.gcCycles; i++) {
       await nextMacrotask();
       forceGc();
+      await nextMacrotask();
+      alive = new Set();
+      for (const p of batch)
+        for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
+      if (alive.size === 0) break;
     }
-    await nextMacrotask();
-    const alive = new Set<string>();
-    for (const p of batch)
-      for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
     const gcMs = performance.now() - started;
     const wanted =
       this.#o.snapshot === 'always'
