@@ -176,3 +176,31 @@ describe('unload verification when no snapshot can be taken', () => {
     expect(verdict!.findings).toEqual([]);
   }, 60_000);
 });
+
+describe('unload verification batches', () => {
+  it('verifies unloads close together in one batch: one set of collections, one snapshot', async () => {
+    await using fixtures = await PluginFixtures.create();
+    for (const id of ['a', 'b', 'c']) await fixtures.plugin(id, { code: CLEAN });
+    await using host = new PluginHost({
+      dirs: [fixtures.dir],
+      verifyUnload: { batchMs: 60_000 },
+      log: () => {},
+    });
+    await host.start();
+    for (const id of ['a', 'b', 'c']) await host.unload(id);
+    const verdicts = await host.verifyUnloads();
+    expect(verdicts).toHaveLength(1);
+    expect([...verdicts[0]!.plugins].sort()).toEqual(['a', 'b', 'c']);
+    expect(verdicts[0]!.findings).toEqual([]);
+    expect(verdicts[0]!.snapshotMs).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('is off unless asked for (or a process-wide default is set)', async () => {
+    await using fixtures = await PluginFixtures.create();
+    await fixtures.plugin('a', { code: CLEAN });
+    await using host = new PluginHost({ dirs: [fixtures.dir], log: () => {} });
+    await host.start();
+    await host.unload('a');
+    expect(await host.verifyUnloads()).toEqual([]);
+  }, 60_000);
+});
