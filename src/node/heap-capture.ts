@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { StewardError } from '../core/index.js';
 import { readHeapSnapshot } from './heap-reader.js';
-import { type ExplainOptions, explainRetained, type RetainedFinding } from './leak-forensics.js';
+import {
+  type ExplainOptions,
+  explainRetained,
+  measureRetained,
+  type RetainedFinding,
+  type RetainedMemory,
+  type UnloadedCode,
+} from './leak-forensics.js';
 
 /** A weak mark on an object to explain; `label` ties it to its {@link ExplainOptions.probes} entry. */
 export class StewardUnloadProbe extends WeakRef<object> {
@@ -37,7 +44,22 @@ export interface CaptureOptions extends ExplainOptions {
  * job ends). Rejects with a `StewardError` (`STEWARD_HEAP_SNAPSHOT_FAILED`) naming the folder
  * when the snapshot cannot be written, or the limit when the heap is too large.
  */
-export async function captureAndExplain(options: CaptureOptions): Promise<RetainedFinding[]> {
+export function captureAndExplain(options: CaptureOptions): Promise<RetainedFinding[]> {
+  return withSnapshot(options, (snapshot) => explainRetained(snapshot, options));
+}
+
+/** Snapshot the heap and measure the bytes each of `codes` retains (`measureRetained`). Rejects as {@link captureAndExplain}. */
+export function captureAndMeasure(
+  codes: readonly UnloadedCode[],
+  options: Pick<CaptureOptions, 'dir' | 'maxHeapBytes'> = {},
+): Promise<Map<string, RetainedMemory>> {
+  return withSnapshot(options, (snapshot) => measureRetained(snapshot, codes));
+}
+
+async function withSnapshot<T>(
+  options: Pick<CaptureOptions, 'dir' | 'maxHeapBytes'>,
+  analyse: (snapshot: Awaited<ReturnType<typeof readHeapSnapshot>>) => T,
+): Promise<T> {
   const limit = options.maxHeapBytes ?? 2 ** 30;
   const used = getHeapStatistics().used_heap_size;
   if (used > limit) {
@@ -56,7 +78,7 @@ export async function captureAndExplain(options: CaptureOptions): Promise<Retain
         { code: 'STEWARD_HEAP_SNAPSHOT_FAILED' },
       );
     }
-    return explainRetained(await readHeapSnapshot(file), options);
+    return analyse(await readHeapSnapshot(file));
   } finally {
     rmSync(file, { force: true });
   }

@@ -81,6 +81,13 @@ export interface PluginInfo {
   heapLimit: number | undefined;
   /** Worker plugins: restarts after crashes so far. */
   restarts: number;
+  /**
+   * Inline plugins: bytes the plugin's code retains (its closures, module state and what they
+   * hold), as of the last `host.measureMemory()` of this generation (it takes a heap snapshot).
+   */
+  retainedBytes: number | undefined;
+  /** When `retainedBytes` was measured, ms since the Unix epoch. */
+  retainedAt: number | undefined;
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;

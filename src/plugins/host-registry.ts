@@ -37,6 +37,8 @@ export interface PluginRecord {
   loadMs: number | undefined;
   activateMs: number | undefined;
   deactivateMs: number | undefined;
+  /** Inline plugins: bytes its code's objects retained at the last `measureMemory()`, and when. */
+  retained?: { readonly bytes: number; readonly at: number; readonly generation: number } | undefined;
 }
 
 /** The graph of the known plugins, with what activation needs of it. */
@@ -235,6 +237,8 @@ export class PluginRegistry {
       heapUsed: heap?.used,
       heapLimit: heap?.limit,
       restarts: record.restarts,
+      retainedBytes: record.retained?.generation === record.generation ? record.retained.bytes : undefined,
+      retainedAt: record.retained?.generation === record.generation ? record.retained.at : undefined,
       error: status.state === 'failed' || status.state === 'blocked' ? errorText(status.error) : undefined,
       blockedBy: status.state === 'blocked' ? status.by : undefined,
     };

@@ -101,6 +101,7 @@ const actions = createActions({
   },
 });
 $('leak-check').addEventListener('click', () => actions.leakCheck());
+$('measure-memory').addEventListener('click', () => actions.measureMemory());
 
 // ---- rendering ------------------------------------------------------------------------------
 const selectComponent = (id) => {
@@ -136,6 +137,8 @@ function render() {
   if (!snap) return;
   document.body.classList.toggle('is-offline', offline());
   $('leak-check').disabled = offline();
+  $('measure-memory').disabled = offline();
+  $('measure-memory').hidden = !(snap.plugins ?? []).some((p) => p.isolation === 'inline');
   const elapsed = offline() ? 0 : Date.now() - store.receivedAt;
   const s = snap.stats;
   const sum = renderStatus($('status'), snap, (tab) => showTab(tab));
