@@ -12,6 +12,7 @@ export {
   detachedElements,
   expectNoDetachedElements,
 } from './detached.js';
+export { expectNoGrowth, type GrowthOptions, type GrowthReport } from './growth.js';
 export {
   formatRetainerPath,
   HeapSnapshot,
