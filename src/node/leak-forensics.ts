@@ -212,7 +212,9 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
     module: str('Module'),
     url: str('url'),
     source: str('source'),
+    // V8 ≤ 12 names a function's script edge `script_or_debug_info`; V8 13 (Node 24) `script`.
     script: str('script_or_debug_info'),
+    script13: str('script'),
     shared: str('shared'),
     context: str('context'),
     toJs: str('native_to_javascript'),
@@ -264,7 +266,7 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
         }
       }
     } else if (type === T.code) {
-      const script = child(n, E.internal, S.script);
+      const script = child(n, E.internal, S.script) ?? child(n, E.internal, S.script13);
       if (script !== undefined) scripts.add(script);
     }
   }
@@ -286,7 +288,7 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
       const js = child(n, E.internal, S.toJs);
       if (js !== undefined && cut[js]) cut[n] = 1;
     } else if (type === T.code && scriptKey.size > 0) {
-      const script = child(n, E.internal, S.script);
+      const script = child(n, E.internal, S.script) ?? child(n, E.internal, S.script13);
       if (script !== undefined && scriptKey.has(script)) sfiScript.set(n, script);
     }
   }
