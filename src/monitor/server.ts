@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResourceManager } from '../core/index.js';
+import { loadBrowserModules } from '../node/browser-modules.js';
 import * as api from './api.js';
 import { type Asset, loadAssets } from './assets.js';
 import {
@@ -148,6 +149,8 @@ export function stopMonitor(server: MonitorServer): Promise<void> {
   return server.close();
 }
 
+/** Where the page loads Steward's own browser build (`steward` and `steward/dom`) from. */
+const BROWSER_BASE = '/steward/';
 /** Routes whose GET also accepts `?token=` (what a browser loads by URL). */
 const QUERY_TOKEN_PATHS = new Set(['/', '/index.html', '/api/events']);
 
@@ -198,6 +201,8 @@ export async function startMonitor(
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
   const assets = await loadAssets();
+  // The dashboard manages its own views, stream and timers with steward/dom (served here).
+  const browser = await loadBrowserModules(BROWSER_BASE);
   const history = new MemoryHistory(manager, options.history);
   const metrics = new MonitorMetrics(manager, plugins, options.metrics);
   const processMonitor = new ProcessMonitor({ intervalMs: history.intervalMs, samples: history.capacity });
@@ -270,6 +275,14 @@ export async function startMonitor(
       const asset: Asset | undefined = assets.get(path.slice('/assets/'.length));
       if (asset === undefined || path === '/assets/index.html') throw new HttpError(404, `No asset ${path}.`);
       sendText(res, 200, asset.body, asset.contentType);
+      return;
+    }
+
+    if (method === 'GET' && path.startsWith(BROWSER_BASE)) {
+      const body = browser.files.get(path.slice(BROWSER_BASE.length));
+      if (body === undefined) throw new HttpError(404, `No Steward browser module at ${path}.`);
+      const type = path.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8';
+      sendText(res, 200, body, type);
       return;
     }
 

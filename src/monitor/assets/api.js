@@ -49,15 +49,17 @@ export function seg(id) {
 }
 
 /**
- * Open the live event stream. `onBatch(events)` gets each batch; `onStatus('live'|'reconnecting')`
- * tells the connection state. EventSource reconnects by itself.
+ * Open the live event stream, owned by `ledger` (a steward/dom ledger: cleaning it up closes the
+ * stream and removes its listeners). `onBatch(events)` gets each batch;
+ * `onStatus('live'|'reconnecting'|'closed')` tells the connection state. EventSource reconnects
+ * by itself.
  */
-export function openStream(onBatch, onStatus) {
-  const source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
-  source.addEventListener('open', () => onStatus('live'));
-  source.addEventListener('error', () =>
+export function openStream(ledger, onBatch, onStatus) {
+  const source = ledger.eventSource(`/api/events?token=${encodeURIComponent(token)}`);
+  ledger.listen(source, 'open', () => onStatus('live'));
+  ledger.listen(source, 'error', () =>
     onStatus(source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'),
   );
-  source.addEventListener('batch', (message) => onBatch(JSON.parse(message.data)));
+  ledger.listen(source, 'batch', (message) => onBatch(JSON.parse(message.data)));
   return source;
 }

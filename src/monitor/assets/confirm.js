@@ -1,4 +1,5 @@
 // Confirmation before every action: a modal <dialog> (focus trapped, Escape cancels).
+import { page } from './ledger.js';
 
 const dialog = () => document.getElementById('confirm');
 
@@ -37,8 +38,8 @@ export function toast(message, kind = 'ok') {
   el.textContent = message;
   el.dataset.kind = kind;
   el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(
+  toastTimer?.release();
+  toastTimer = page.setTimeout(
     () => {
       el.hidden = true;
     },

@@ -1,7 +1,9 @@
 // Steward monitor dashboard: loads the snapshot, keeps it fresh from the live event stream
 // (and a slow poll for ages, resizes and process figures), and wires the header, tabs, views
 // and actions. When the monitor cannot be reached the page says so, marks the data as stale,
-// disables every action and keeps trying (or reconnects at once on request).
+// disables every action and keeps trying (or reconnects at once on request). Its own listeners,
+// stream and timers are owned with steward/dom (ledger.js): the page, the stream and the view on
+// screen are components, so a view's listeners and polling go when another view is shown.
 import { createActions } from './actions.js';
 import { getJson, openStream, seg } from './api.js';
 import { memoryChart } from './chart.js';
@@ -9,6 +11,7 @@ import { componentsTable } from './components-view.js';
 import { renderDetails } from './details-view.js';
 import { clock, EVENT_TYPES } from './format.js';
 import { renderLeaks } from './leaks-view.js';
+import { page, streamLedger, viewLedger } from './ledger.js';
 import { renderPlugins } from './plugins-view.js';
 import { renderProcess } from './process-view.js';
 import { fillSelect, renderResourceList, renderTypes } from './resources-view.js';
@@ -24,6 +27,7 @@ const store = {
   receivedAt: 0,
   selected: undefined,
   tab: 'components',
+  view: undefined,
   events: [],
   lastSeq: 0,
   history: new Map(),
@@ -45,13 +49,12 @@ function showTab(name, focus = false) {
     if (on && focus) tab.focus();
     $(tab.getAttribute('aria-controls')).hidden = !on;
   }
+  openView(name);
   render();
-  if (name === 'leaks') loadLeaks();
-  if (name === 'process') loadProcess();
 }
 for (const tab of document.querySelectorAll('[role=tab]')) {
-  tab.addEventListener('click', () => showTab(tab.id.slice(4)));
-  tab.addEventListener('keydown', (event) => {
+  page.listen(tab, 'click', () => showTab(tab.id.slice(4)));
+  page.listen(tab, 'keydown', (event) => {
     const list = tabs();
     const i = list.indexOf(tab);
     const next = {
@@ -100,8 +103,8 @@ const actions = createActions({
     showTab(tab);
   },
 });
-$('leak-check').addEventListener('click', () => actions.leakCheck());
-$('measure-memory').addEventListener('click', () => actions.measureMemory());
+page.listen($('leak-check'), 'click', () => actions.leakCheck());
+page.listen($('measure-memory'), 'click', () => actions.measureMemory());
 
 // ---- rendering ------------------------------------------------------------------------------
 const selectComponent = (id) => {
@@ -209,9 +212,8 @@ function setOffline(reason) {
   setConnection('offline');
   render();
 }
-$('reconnect').addEventListener('click', () => {
-  stream.close();
-  stream = connectStream();
+page.listen($('reconnect'), 'click', () => {
+  connectStream();
   refresh();
 });
 
@@ -232,7 +234,6 @@ async function refresh() {
       if (store.selected && store.tab === 'components' && component(store.selected))
         loadHistory(store.selected);
       if (store.tab === 'leaks' || store.snapshot.leaks.total !== store.leaks.total) loadLeaks();
-      if (store.tab === 'process') loadProcess();
     } catch (error) {
       if (error.status === 0 || error.status === 401) setOffline(error.message);
     }
@@ -248,7 +249,7 @@ async function refresh() {
 let refreshTimer;
 function scheduleRefresh() {
   if (refreshTimer !== undefined) return;
-  refreshTimer = setTimeout(() => {
+  refreshTimer = page.setTimeout(() => {
     refreshTimer = undefined;
     refresh();
   }, 200);
@@ -326,21 +327,39 @@ async function loadResources() {
   }
 }
 
-$('resource-component').addEventListener('change', (e) => {
-  store.resourceComponent = e.target.value;
-  store.resourceType = '';
-  loadResources();
-});
-$('resource-type').addEventListener('change', (e) => {
-  store.resourceType = e.target.value;
-  loadResources();
-});
-$('chart-component').addEventListener('change', loadChart);
-$('leak-kind').addEventListener('change', render);
-fillSelect($('log-type'), [['', 'all events'], ...EVENT_TYPES.map((t) => [t, t])]);
-for (const id of ['log-type', 'log-filter']) {
-  $(id).addEventListener('input', showLog);
+// ---- views: what each one listens to and polls lives while it is on screen -----------------
+const VIEWS = {
+  resources(ledger) {
+    ledger.listen($('resource-component'), 'change', (e) => {
+      store.resourceComponent = e.target.value;
+      store.resourceType = '';
+      loadResources();
+    });
+    ledger.listen($('resource-type'), 'change', (e) => {
+      store.resourceType = e.target.value;
+      loadResources();
+    });
+  },
+  statistics(ledger) {
+    ledger.listen($('chart-component'), 'change', loadChart);
+    for (const id of ['log-type', 'log-filter']) ledger.listen($(id), 'input', showLog);
+  },
+  leaks(ledger) {
+    ledger.listen($('leak-kind'), 'change', render);
+    loadLeaks();
+  },
+  process(ledger) {
+    ledger.setInterval(loadProcess, POLL_MS);
+    loadProcess();
+  },
+};
+function openView(name) {
+  const fresh = store.view !== name;
+  store.view = name;
+  const ledger = viewLedger(name);
+  if (fresh) VIEWS[name]?.(ledger);
 }
+fillSelect($('log-type'), [['', 'all events'], ...EVENT_TYPES.map((t) => [t, t])]);
 
 // ---- live events ---------------------------------------------------------------------------
 function setConnection(state) {
@@ -364,7 +383,7 @@ function onBatch(batch) {
 }
 
 function connectStream() {
-  return openStream(onBatch, (state) => {
+  openStream(streamLedger(), onBatch, (state) => {
     if (state === 'live') {
       setConnection('live');
       if (offline()) refresh();
@@ -373,6 +392,7 @@ function connectStream() {
     if (state !== 'live') refresh();
   });
 }
-let stream = connectStream();
-setInterval(refresh, POLL_MS);
+openView(store.tab);
+connectStream();
+page.setInterval(refresh, POLL_MS);
 refresh();
