@@ -40,7 +40,7 @@ export interface LeakEvent {
   readonly retainedBytes?: number | undefined;
   /** Leak forensics: the plugin owning the first plugin object on the path. */
   readonly plugin?: string | undefined;
-  /** Leak forensics: the host object holding it (`process._events.SIGUSR2`). */
+  /** Leak forensics: the host object holding it (`emitter._events.change`). */
   readonly holder?: string | undefined;
   /** Leak forensics: how many objects with the same path shape this finding stands for. */
   readonly count?: number | undefined;
