@@ -6,13 +6,19 @@
  * - one activate/deactivate cycle of an already-imported inline plugin (target < 1 ms);
  * - a dependency chain of 1,000 plugins activated and torn down in order;
  * - graph resolution of chains of 1k / 10k / 100k plugins (linear in plugins + edges);
- * - a worker plugin's load + activate + deactivate + unload (target < 50 ms);
- * - 1,000 reloads of a worker plugin and of an inline plugin: host heap and RSS growth
- *   (target < 1 MB for workers; inline reloads keep every module copy, reported side by side).
+ * - a worker plugin's load + activate + deactivate + unload (target < 50 ms), and a process
+ *   plugin's (target ≤ 150 ms; issue #15), measured side by side;
+ * - a service call round trip host → plugin → host, worker and process (target ≤ 100 µs median
+ *   for process);
+ * - 1,000 reloads of a worker plugin, a process plugin and an inline plugin: host heap and RSS
+ *   growth (target < 1 MB heap for workers and processes, < 10 MB RSS for processes; inline
+ *   reloads keep every module copy, reported side by side).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tokenFor } from '../src/core/index.js';
 import { PluginHost, resolvePluginGraph } from '../src/plugins/index.js';
 import {
   type BenchSuite,
@@ -34,10 +40,22 @@ export default {
   },
 };`;
 
+/** A plugin serving one service: the round-trip benchmark's other side. */
+const ECHO_CODE = `
+import { tokenFor } from 'steward';
+const token = tokenFor('echo');
+export default {
+  activate(ctx) {
+    ctx.services.provide(token, { echo: (x) => x });
+  },
+};`;
+
+type Remote = 'worker' | 'process';
+
 async function writePlugins(
   root: string,
   count: number,
-  options: { resources: number; chain?: boolean; isolation?: 'worker' },
+  options: { resources: number; chain?: boolean; isolation?: Remote; echo?: boolean },
 ): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
@@ -45,23 +63,35 @@ async function writePlugins(
       const dir = join(root, id);
       await mkdir(dir, { recursive: true });
       const dependencies = options.chain && i > 0 ? { [`p${String(i - 1).padStart(5, '0')}`]: '*' } : {};
-      const steward = { id, dependencies, ...(options.isolation ? { isolation: options.isolation } : {}) };
+      const steward = {
+        id,
+        dependencies,
+        ...(options.isolation ? { isolation: options.isolation } : {}),
+        ...(options.echo ? { provides: ['echo'] } : {}),
+      };
       await writeFile(
         join(dir, 'package.json'),
         JSON.stringify({ name: id, version: '1.0.0', type: 'module', main: 'index.js', steward }),
       );
-      await writeFile(join(dir, 'index.js'), PLUGIN_CODE(options.resources));
+      await writeFile(join(dir, 'index.js'), options.echo ? ECHO_CODE : PLUGIN_CODE(options.resources));
     }),
   );
 }
 
 async function withPlugins<T>(
   count: number,
-  options: { resources: number; chain?: boolean; isolation?: 'worker' },
+  options: { resources: number; chain?: boolean; isolation?: Remote; echo?: boolean },
   fn: (dir: string, root: string) => Promise<T>,
 ): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'steward-bench-'));
   try {
+    // Plugins import 'steward' as from an installed package.
+    await mkdir(join(root, 'node_modules'));
+    await symlink(
+      fileURLToPath(new URL('..', import.meta.url)),
+      join(root, 'node_modules', 'steward'),
+      'dir',
+    );
     await writePlugins(join(root, 'plugins'), count, options);
     return await fn(join(root, 'plugins'), root);
   } finally {
@@ -161,9 +191,9 @@ export const tasks = {
     return out;
   },
 
-  /** Worker plugin: load + activate + deactivate + unload, per cycle. */
-  async workerCycle(p: { cycles: number }): Promise<{ msPerCycle: number[] }> {
-    return withPlugins(1, { resources: 10, isolation: 'worker' }, async (dir, root) => {
+  /** Worker or process plugin: load + activate + deactivate + unload, per cycle. */
+  async remoteCycle(p: { cycles: number; isolation: Remote }): Promise<{ msPerCycle: number[] }> {
+    return withPlugins(1, { resources: 10, isolation: p.isolation }, async (dir, root) => {
       const host = new PluginHost({
         dirs: [dir],
         log: quiet,
@@ -177,7 +207,7 @@ export const tasks = {
         const t = performance.now();
         const info = await host.activate(id);
         if (info.state !== 'active' || info.resources !== 10)
-          throw new Error(`worker plugin ${info.state}: ${info.error}`);
+          throw new Error(`${p.isolation} plugin ${info.state}: ${info.error}`);
         await host.unload(id);
         if (i >= 3) msPerCycle.push(performance.now() - t);
       }
@@ -186,11 +216,34 @@ export const tasks = {
     });
   },
 
+  /** A service call host → plugin → host, µs per call. */
+  async roundTrip(p: { calls: number; isolation: Remote }): Promise<{ usPerCall: number[] }> {
+    return withPlugins(1, { resources: 0, isolation: p.isolation, echo: true }, async (dir, root) => {
+      const host = new PluginHost({
+        dirs: [dir],
+        log: quiet,
+        storageDir: join(root, 'storage'),
+        workerExecArgv,
+      });
+      await host.start();
+      const echo = host.manager.services.get(tokenFor<{ echo(x: number): Promise<number> }>('echo'));
+      for (let i = 0; i < 1000; i++) await echo.echo(i); // warm up
+      const usPerCall: number[] = [];
+      for (let i = 0; i < p.calls; i++) {
+        const t = performance.now();
+        if ((await echo.echo(i)) !== i) throw new Error('echo answered wrong');
+        usPerCall.push((performance.now() - t) * 1000);
+      }
+      await host.dispose();
+      return { usPerCall };
+    });
+  },
+
   /** Reload a plugin `cycles` times; host heap and RSS growth after full GC. */
-  async reloads(p: { cycles: number; isolation: 'worker' | 'inline' }): Promise<GrowthResult> {
+  async reloads(p: { cycles: number; isolation: Remote | 'inline' }): Promise<GrowthResult> {
     return withPlugins(
       1,
-      { resources: 10, ...(p.isolation === 'worker' ? { isolation: 'worker' as const } : {}) },
+      { resources: 10, ...(p.isolation !== 'inline' ? { isolation: p.isolation } : {}) },
       async (dir, root) => {
         const host = new PluginHost({
           dirs: [dir],
@@ -237,7 +290,9 @@ interface PluginsResult {
   cycle: Summary;
   graph: Array<{ n: number; ms: number; nsPerNode: number }>;
   worker: Summary;
-  reloads: { worker: GrowthResult; inline: GrowthResult };
+  process: Summary;
+  calls: { worker: Summary; process: Summary };
+  reloads: { worker: GrowthResult; process: GrowthResult; inline: GrowthResult };
 }
 
 async function measure(options: RunOptions): Promise<PluginsResult> {
@@ -266,8 +321,33 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
     sizes: q ? [1000, 10_000] : [1000, 10_000, 100_000],
   });
   log(options, 'workers: load + activate + deactivate + unload');
-  const worker = await runChild<{ msPerCycle: number[] }>(MODULE, 'workerCycle', { cycles: q ? 10 : 50 });
+  const worker = await runChild<{ msPerCycle: number[] }>(MODULE, 'remoteCycle', {
+    cycles: q ? 10 : 50,
+    isolation: 'worker',
+  });
+  log(options, 'processes: load + activate + deactivate + unload');
+  const proc = await runChild<{ msPerCycle: number[] }>(MODULE, 'remoteCycle', {
+    cycles: q ? 10 : 50,
+    isolation: 'process',
+  });
+  log(options, 'service call round trips: worker, process');
+  const calls = q ? 2000 : 20_000;
+  const workerCall = await runChild<{ usPerCall: number[] }>(MODULE, 'roundTrip', {
+    calls,
+    isolation: 'worker',
+  });
+  const processCall = await runChild<{ usPerCall: number[] }>(MODULE, 'roundTrip', {
+    calls,
+    isolation: 'process',
+  });
   const cycles = q ? 100 : 1000;
+  log(options, `processes: ${cycles} reloads`);
+  const processReloads = await runChild<GrowthResult>(
+    MODULE,
+    'reloads',
+    { cycles, isolation: 'process' },
+    { timeoutMs: 1_200_000 },
+  );
   log(options, `workers: ${cycles} reloads`);
   const workerReloads = await runChild<GrowthResult>(
     MODULE,
@@ -293,7 +373,9 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
     cycle: summarize(cycle.usPerCycle),
     graph,
     worker: summarize(worker.msPerCycle),
-    reloads: { worker: workerReloads, inline: inlineReloads },
+    process: summarize(proc.msPerCycle),
+    calls: { worker: summarize(workerCall.usPerCall), process: summarize(processCall.usPerCall) },
+    reloads: { worker: workerReloads, process: processReloads, inline: inlineReloads },
   };
 }
 
@@ -343,6 +425,19 @@ function render(r: PluginsResult): string {
           '',
           `< 50 ms: ${r.worker.median < 50 ? 'met' : 'missed'}`,
         ],
+        [
+          'process plugin: load + activate + deactivate + unload',
+          ms(r.process.median),
+          `${(r.process.median / r.worker.median).toFixed(2)}× worker`,
+          `≤ 150 ms: ${r.process.median <= 150 ? 'met' : 'missed'}`,
+        ],
+        ['service call round trip, worker plugin', us(r.calls.worker.median), '', ''],
+        [
+          'service call round trip, process plugin',
+          us(r.calls.process.median),
+          `${(r.calls.process.median / r.calls.worker.median).toFixed(2)}× worker`,
+          `≤ 100 µs: ${r.calls.process.median <= 100 ? 'met' : 'missed'}`,
+        ],
       ],
       'lrrl',
     ),
@@ -364,7 +459,16 @@ function render(r: PluginsResult): string {
           ms(r.reloads.worker.msPerCycle),
           kb(r.reloads.worker.heapGrowthBytes),
           kb(r.reloads.worker.rssGrowthBytes),
-          `< 1 MB: ${r.reloads.worker.heapGrowthBytes < 2 ** 20 ? 'met' : 'missed'}`,
+          `< 1 MB heap: ${r.reloads.worker.heapGrowthBytes < 2 ** 20 ? 'met' : 'missed'} (RSS reported)`,
+        ],
+        [
+          'process',
+          ms(r.reloads.process.msPerCycle),
+          kb(r.reloads.process.heapGrowthBytes),
+          kb(r.reloads.process.rssGrowthBytes),
+          `< 1 MB heap: ${r.reloads.process.heapGrowthBytes < 2 ** 20 ? 'met' : 'missed'}; < 10 MB RSS: ${
+            r.reloads.process.rssGrowthBytes < 10 * 2 ** 20 ? 'met' : 'missed'
+          }`,
         ],
         [
           'inline',
@@ -383,7 +487,7 @@ function render(r: PluginsResult): string {
 /** Registered in bench/run.ts. */
 export const suite: BenchSuite = {
   id: 'plugins',
-  title: 'Plugins and worker isolation',
+  title: 'Plugins, worker and process isolation',
   async run(options) {
     const result = await measure(options);
     return { result, markdown: render(result) };

@@ -3,6 +3,7 @@
  * strict options (an unknown option is a usage error naming it), and usage errors that exit 2.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { StewardError } from '../core/errors.js';
 
 /** Where a command writes and what it reads from its environment. */
 export interface CommandIO {
@@ -28,9 +29,14 @@ export interface Command {
 /** Exit codes: success, failure of the operation, wrong usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/** Wrong usage of a command (exit code 2); the message says what is wrong and how to fix it. */
-export class UsageError extends Error {
+/**
+ * Wrong usage of a command (exit code 2); the message says what is wrong and how to fix it.
+ * Code `STEWARD_USAGE`.
+ */
+export class UsageError extends StewardError {
   override name = 'UsageError';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_USAGE';
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

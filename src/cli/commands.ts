@@ -6,6 +6,7 @@
 import type { Command } from './command.js';
 import { inspectCommand } from './inspect.js';
 import { newCommand } from './new.js';
+import { permissionsCommand } from './permissions.js';
 import { recoverCommand } from './recover.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -16,5 +17,6 @@ export const COMMANDS: readonly Command[] = [
   newCommand,
   inspectCommand,
   validateCommand,
+  permissionsCommand,
   recoverCommand,
 ];

@@ -3,6 +3,7 @@
  * `?token=`, `--token`, or `STEWARD_MONITOR_TOKEN`), calls the API with `fetch` and turns every
  * failure into a message that says what to do.
  */
+import { StewardError } from '../core/errors.js';
 import { UsageError } from './command.js';
 
 /** Where the monitor is and how to authenticate. */
@@ -39,9 +40,11 @@ export function monitorTarget(
   return { origin: parsed.origin, token };
 }
 
-/** A failure talking to the monitor (exit code 1). */
-export class MonitorRequestError extends Error {
+/** A failure talking to the monitor (exit code 1). Code `STEWARD_MONITOR_REQUEST`. */
+export class MonitorRequestError extends StewardError {
   override name = 'MonitorRequestError';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_MONITOR_REQUEST';
 }
 
 /** GET `path` from the monitor as JSON, within `timeoutMs`. Throws MonitorRequestError. */

@@ -20,8 +20,12 @@ Options:
   --json            Print the report as JSON
   -h, --help        Show this help
 
+An entry of the folder that cannot be read as a journal (a folder where a journal
+should be, a file this user may not read) is reported and left alone; the others are
+recovered all the same.
+
 Exit codes: 0 done (also when there was nothing to do), 1 some entries could not be
-reclaimed (their journals are kept for another try), 2 wrong usage.`;
+reclaimed (their journals are kept for another try) or read, 2 wrong usage.`;
 
 const OPTIONS = {
   app: { type: 'string' },
@@ -71,8 +75,9 @@ export const recoverCommand: Command = {
       for (const s of report.skipped)
         io.stdout(`  skipped ${s.entry.kind} ${JSON.stringify(s.entry)}: ${s.reason}\n`);
       for (const e of report.errors) io.stdout(`  ✗ ${e.journal}: ${e.error}\n`);
-      if (report.journals === 0) io.stdout('nothing to recover\n');
+      for (const u of report.unreadable) io.stdout(`  ✗ ${u.path} ${u.reason}\n`);
+      if (report.journals === 0 && report.unreadable.length === 0) io.stdout('nothing to recover\n');
     }
-    return report.errors.length === 0 ? EXIT.ok : EXIT.failure;
+    return report.errors.length === 0 && report.unreadable.length === 0 ? EXIT.ok : EXIT.failure;
   },
 };

@@ -23,8 +23,11 @@ Options:
                             OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318);
                             needs the OpenTelemetry SDK installed (docs/monitor.md)
   --watch                   Reload a plugin when its files change
-  --isolation <mode>        Run every plugin "inline" or in a "worker" thread, whatever
-                            its manifest says
+  --isolation <mode>        Run every plugin "inline", in a "worker" thread or in a
+                            "process" of its own, whatever its manifest says
+  --permissions <mode>      "enforce" (default) the manifests' permissions, or "audit":
+                            refuse nothing and record every access in .steward/audit/
+                            (then \`steward permissions <plugin>\` prints the block to declare)
   --host-version <version>  The application version checked against manifests' host ranges
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
@@ -47,12 +50,16 @@ const OPTIONS = {
   otel: { type: 'boolean' },
   watch: { type: 'boolean' },
   isolation: { type: 'string' },
+  permissions: { type: 'string' },
   'host-version': { type: 'string' },
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
   'verify-unload': { type: 'string' },
 } as const;
+
+/** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
+export const AUDIT_DIR = '.steward/audit';
 
 const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
 
@@ -74,24 +81,43 @@ function statusTable(plugins: readonly PluginInfo[]): string {
   ]);
 }
 
-/** Live progress lines from the host's events. */
-function progress(host: Host, io: CommandIO): void {
+/** Live progress lines from the host's events. Resolves `rejected` to the manifests rejected. */
+function progress(
+  host: Host,
+  io: CommandIO,
+  where: (id: string, error: unknown) => string,
+): { rejected: number } {
+  const counts = { rejected: 0 };
   host.on('activated', ({ id, ms }) => io.stderr(`  ✓ ${id} active (${ms.toFixed(1)} ms)\n`));
   host.on('failed', ({ id, phase, error }) =>
-    io.stderr(`  ✗ ${id} failed (${phase}): ${error instanceof Error ? error.message : String(error)}\n`),
-  );
-  host.on('blocked', ({ id, reason }) => io.stderr(`  • ${id} blocked: ${reason}\n`));
-  host.on('reloaded', ({ id, ms, plugins }) =>
     io.stderr(
-      `  ↻ reloaded ${id}${plugins.length > 1 ? ` with ${plugins.slice(1).join(', ')}` : ''} (${ms.toFixed(0)} ms)\n`,
+      `  ✗ ${id} failed (${phase}): ${error instanceof Error ? error.message : String(error)}${where(id, error)}\n`,
     ),
   );
+  host.on('blocked', ({ id, reason }) => io.stderr(`  • ${id} blocked: ${reason}\n`));
+  host.on('reloaded', ({ id, ms, plugins }) => {
+    // The host ends a reload that failed too: say so, never "reloaded".
+    const state = host.get(id)?.state;
+    if (state !== 'active' && state !== 'paused') {
+      io.stderr(
+        `  ✗ reload of ${id} failed: it is ${state ?? 'gone'}; fix it and save again, or reload it\n`,
+      );
+      return;
+    }
+    io.stderr(
+      `  ↻ reloaded ${id}${plugins.length > 1 ? ` with ${plugins.slice(1).join(', ')}` : ''} (${ms.toFixed(0)} ms)\n`,
+    );
+  });
   host.on('unloaded', ({ id }) => io.stderr(`  ○ unloaded ${id}\n`));
-  host.on('discoveryError', ({ error }) => io.stderr(`  ✗ ${error.message}\n`));
+  host.on('discoveryError', ({ error }) => {
+    counts.rejected++;
+    io.stderr(`  ✗ ${error.message}\n`);
+  });
   host.on('unloadVerified', ({ findings, error }) => {
     for (const f of findings) io.stderr(formatUnloadFinding(f));
     if (error && findings.length === 0) io.stderr(`  ⚠ unload verification: ${error}\n`);
   });
+  return counts;
 }
 
 /** A finding as `steward run` prints it: the message, the path one hop a line, where it was created. */
@@ -110,13 +136,69 @@ export function formatUnloadFinding(f: UnloadFinding): string {
   return `${lines.join('\n')}\n`;
 }
 
-function number(value: string | undefined, name: string, min: number): number | undefined {
+function number(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new UsageError(`steward run: --${name} must be an integer >= ${min} (got "${value}").`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `steward run: --${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`} (got "${value}").`,
+    );
   }
   return n;
+}
+
+/** Every folder given must exist: a typo is named as such, not reported as "no plugins found". */
+async function checkFolders(dirs: readonly string[]): Promise<void> {
+  const { stat } = await import('node:fs/promises');
+  for (const dir of dirs) {
+    try {
+      await stat(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        code === 'ENOENT' || code === 'ENOTDIR'
+          ? `steward run: plugin folder ${dir} does not exist; check the path (give the folder that contains the plugins).`
+          : `steward run: plugin folder ${dir} cannot be read (${code ?? (error as Error).message}); check its permissions.`,
+      );
+    }
+  }
+}
+
+/** Why a monitor port cannot be used, as a usage error, or undefined for another failure. */
+function portProblem(error: unknown, port: number): UsageError | undefined {
+  const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code;
+  const what =
+    code === 'EADDRINUSE'
+      ? 'is already in use'
+      : code === 'EACCES'
+        ? 'needs privileges this process does not have'
+        : code === 'EADDRNOTAVAIL'
+          ? 'cannot be bound on 127.0.0.1'
+          : undefined;
+  if (what === undefined) return undefined;
+  return new UsageError(
+    `steward run: --monitor=${port}: port ${port} ${what}; choose another port, or give --monitor alone for a free one.`,
+  );
+}
+
+/** What to say when no plugin was found in `dirs`, from what discovery passed over. */
+async function noPluginsHint(dirs: readonly string[]): Promise<string> {
+  const { discoverPlugins } = await import('../plugins/index.js');
+  const { relative } = await import('node:path');
+  const { skipped } = await discoverPlugins(dirs).catch(() => ({ skipped: [] }));
+  return skipped
+    .filter((s) => s.reason.includes('"steward" block'))
+    .map(
+      (s) =>
+        `  ${relative(process.cwd(), s.path) || '.'} has a package.json but no "steward" block: if it is a plugin, ` +
+        'add "steward": { "id": "<plugin-id>" } to it (docs/plugins.md); if its plugins are in a subfolder, pass that folder\n',
+    )
+    .join('');
 }
 
 /** `steward run`. */
@@ -133,8 +215,19 @@ export const runCommand: Command = {
       throw new UsageError('steward run: give at least one plugin folder, e.g. `steward run plugins/`.');
     }
     const isolation = values.isolation;
-    if (isolation !== undefined && isolation !== 'inline' && isolation !== 'worker') {
-      throw new UsageError(`steward run: --isolation must be "inline" or "worker" (got "${isolation}").`);
+    if (
+      isolation !== undefined &&
+      isolation !== 'inline' &&
+      isolation !== 'worker' &&
+      isolation !== 'process'
+    ) {
+      throw new UsageError(
+        `steward run: --isolation must be "inline", "worker" or "process" (got "${isolation}").`,
+      );
+    }
+    const permissions = values.permissions;
+    if (permissions !== undefined && permissions !== 'enforce' && permissions !== 'audit') {
+      throw new UsageError(`steward run: --permissions must be "enforce" or "audit" (got "${permissions}").`);
     }
     if (values.reclaim && !values.attribution) {
       throw new UsageError('steward run: --reclaim needs --attribution.');
@@ -145,15 +238,16 @@ export const runCommand: Command = {
         `steward run: --verify-unload must be "always", "retained" or "off" (got "${verify}").`,
       );
     }
-    const port = number(values.monitor, 'monitor', 0);
+    const port = number(values.monitor, 'monitor', 0, 65535);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    await checkFolders(dirs);
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
       { ResourceManager },
       { pluginHostControl },
       { startMonitor, startTelemetry },
       { disposeSync, installShutdown },
-      { PluginHost },
+      { PluginHost, pluginFrame },
     ] = await Promise.all([
       import('../core/index.js'),
       import('../monitor/host-control.js'),
@@ -167,6 +261,7 @@ export const runCommand: Command = {
       manager,
       dirs,
       ...(isolation ? { isolation } : {}),
+      ...(permissions ? { permissions } : {}),
       ...(values['host-version'] ? { hostVersion: values['host-version'] } : {}),
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
@@ -189,9 +284,8 @@ export const runCommand: Command = {
     let telemetry: Telemetry | undefined;
     let keepAlive: NodeJS.Timeout | undefined;
     let shortcuts: { close(): void } | undefined;
-    const totals = { plugins: 0, released: 0, failed: 0, abandoned: 0 };
+    const totals = { released: 0, failed: 0, abandoned: 0 };
     host.on('deactivated', ({ report }) => {
-      totals.plugins++;
       totals.released += report?.released ?? 0;
       totals.failed += report?.failed.length ?? 0;
       totals.abandoned += report?.abandoned.length ?? 0;
@@ -204,8 +298,12 @@ export const runCommand: Command = {
         async cleanup(reason) {
           clearInterval(keepAlive);
           shortcuts?.close();
-          // The report counts what this shutdown stops, not the reloads and unloads before it.
-          Object.assign(totals, { plugins: 0, released: 0, failed: 0, abandoned: 0 });
+          // The report counts what this shutdown stops, not the reloads and unloads before it:
+          // the plugins running now (each once, however many events its teardown emits).
+          Object.assign(totals, { released: 0, failed: 0, abandoned: 0 });
+          const running = host
+            .list()
+            .filter((p) => ['active', 'paused', 'activating', 'deactivating'].includes(p.state)).length;
           io.stderr(`\nstopping (${reason})…\n`);
           const started = performance.now();
           await monitor?.close();
@@ -213,7 +311,7 @@ export const runCommand: Command = {
           const report = await manager.dispose({ force: true, reason });
           await telemetry?.shutdown(); // after the host: its deactivation spans are exported too
           io.stderr(
-            `stopped ${totals.plugins} plugin(s) in ${(performance.now() - started).toFixed(0)} ms: ` +
+            `stopped ${running} plugin(s) in ${(performance.now() - started).toFixed(0)} ms: ` +
               `${totals.released + report.released} resource(s) released, ${totals.failed + report.failed.length} failed, ` +
               `${totals.abandoned + report.abandoned.length} abandoned, ${leaks} leak(s) reported.\n`,
           );
@@ -229,10 +327,29 @@ export const runCommand: Command = {
     );
 
     io.stderr(`steward: hosting plugins from ${dirs.join(', ')}\n`);
-    progress(host, io);
+    const counts = progress(host, io, (id, error) => {
+      const dir = host.get(id)?.dir;
+      const at = dir === undefined ? undefined : pluginFrame(error, dir);
+      return at === undefined || (error instanceof Error && error.message.includes(at)) ? '' : ` (at ${at})`;
+    });
+    if (permissions === 'audit') {
+      const [{ AuditRecorder }, { join }] = await Promise.all([
+        import('../plugins/permission-audit.js'),
+        import('node:path'),
+      ]);
+      const auditDir = join(process.cwd(), AUDIT_DIR);
+      const recorder = new AuditRecorder(auditDir);
+      host.on('access', ({ id, permission, resource }) => {
+        const dir = host.get(id)?.dir ?? process.cwd();
+        const storageDir = join(process.cwd(), '.steward', 'storage', id);
+        recorder.record(id, { dir, storageDir }, { permission, resource });
+      });
+      io.stderr(`audit mode: nothing is refused; accesses are recorded in ${auditDir}\n`);
+    }
     // Before the host is up (nothing served yet): release everything and leave no handler behind.
     const stopEarly = async (): Promise<void> => {
       shutdown.uninstall();
+      await monitor?.close();
       await host.dispose();
       await manager.dispose({ force: true });
       await telemetry?.shutdown();
@@ -246,25 +363,36 @@ export const runCommand: Command = {
         control = telemetry.control(control);
         io.stderr(`telemetry: OTLP/HTTP to ${telemetry.endpoint}\n`);
       }
+      // The monitor's port is taken before any plugin starts: a port in use is a usage error
+      // with nothing started, not a host left running without its monitor.
+      if (port !== undefined) {
+        try {
+          monitor = await startMonitor(manager, { port, plugins: control });
+        } catch (error) {
+          throw portProblem(error, port) ?? error;
+        }
+      }
       summary = await host.start();
     } catch (error) {
       await stopEarly();
       throw error;
     }
     if (host.list().length === 0) {
-      io.stderr('steward run: no plugins found; nothing to host.\n');
+      io.stderr(
+        counts.rejected > 0
+          ? `steward run: no plugin to host: ${counts.rejected} manifest(s) rejected (above); fix them and run again.\n`
+          : `steward run: no plugins found in ${dirs.join(', ')}; nothing to host.\n${await noPluginsHint(dirs)}`,
+      );
       await stopEarly();
       return EXIT.failure;
     }
     io.stdout(`${statusTable(host.list())}\n`);
     io.stdout(
-      `${summary.active.length} active, ${summary.failed.length} failed, ${summary.blocked.length} blocked; ` +
+      `${summary.active.length} active, ${summary.failed.length} failed, ${summary.blocked.length} blocked, ` +
+        `${counts.rejected} rejected; ` +
         `${manager.activeResources} resources, ${formatBytes(manager.totalBytes)} tracked\n`,
     );
-    if (port !== undefined) {
-      monitor = await startMonitor(manager, { port, plugins: control });
-      io.stdout(`monitor: ${monitor.url}\n`);
-    }
+    if (monitor !== undefined) io.stdout(`monitor: ${monitor.url}\n`);
     if (values.watch) {
       host.watch({ onError: (id, error) => io.stderr(`  ✗ reload of ${id}: ${(error as Error).message}\n`) });
       io.stderr('watching plugin folders for changes\n');

@@ -4,7 +4,7 @@
  * changing the object.
  */
 import type { Component } from './component.js';
-import { describe } from './errors.js';
+import { describe, StewardTypeError } from './errors.js';
 import type { ResourceManager } from './manager.js';
 import type { CleanupReport } from './report.js';
 import type { TrackedResource } from './resource.js';
@@ -46,7 +46,7 @@ export function adopt<T extends object>(
   options: AdoptOptions<T>,
 ): Adopted<T> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`adopt(): options must be an object with an id (got ${describe(options)}).`);
+    throw new StewardTypeError(`adopt(): options must be an object with an id (got ${describe(options)}).`);
   }
   const { id, cleanup, ...componentOptions } = options;
   let legacyCleanup: ((target: T) => unknown) | undefined;
@@ -55,7 +55,7 @@ export function adopt<T extends object>(
     if (name) legacyCleanup = (t) => (t as Record<string, () => unknown>)[name]!();
   } else if (cleanup !== null) {
     if (typeof cleanup !== 'function') {
-      throw new TypeError(
+      throw new StewardTypeError(
         `adopt("${id}"): options.cleanup must be a function or null (got ${describe(cleanup)}).`,
       );
     }
@@ -87,14 +87,16 @@ export function adoptAll<T extends object>(
   entries: ReadonlyArray<{ readonly target: T } & AdoptOptions<T>>,
 ): AdoptResult<T>[] {
   if (!Array.isArray(entries)) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `adoptAll(): entries must be an array of { target, id, … } (got ${describe(entries)}).`,
     );
   }
   return entries.map((entry) => {
     try {
       if (entry === null || typeof entry !== 'object') {
-        throw new TypeError(`adoptAll(): each entry must be { target, id, … } (got ${describe(entry)}).`);
+        throw new StewardTypeError(
+          `adoptAll(): each entry must be { target, id, … } (got ${describe(entry)}).`,
+        );
       }
       const { target, ...options } = entry;
       return { id: options.id, ok: true as const, adopted: adopt(manager, target, options) };

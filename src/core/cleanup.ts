@@ -7,7 +7,7 @@
  * deadline the remaining disposers are still called, but not awaited.
  */
 import type { Component } from './component.js';
-import { DisposerTimeoutError, describe } from './errors.js';
+import { DisposerTimeoutError, describe, StewardRangeError, StewardTypeError } from './errors.js';
 import { type CleanupReport, emptyReport, mergeReport } from './report.js';
 import { EARLY, RELEASED, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection, settleWithin } from './settle.js';
@@ -20,7 +20,7 @@ import type { CleanupOptions } from './types.js';
 export function cleanupOptionsError(options: CleanupOptions | undefined, where: string): Error | undefined {
   if (options === undefined || options === null) return undefined;
   if (typeof options !== 'object') {
-    return new TypeError(
+    return new StewardTypeError(
       `${where}: options must be an object such as { force, deadlineMs, reason } (got ${describe(options)}).`,
     );
   }
@@ -30,7 +30,9 @@ export function cleanupOptionsError(options: CleanupOptions | undefined, where: 
       value !== undefined &&
       (typeof value !== 'number' || !(value > 0 && value < Number.POSITIVE_INFINITY))
     ) {
-      return new RangeError(`${where}: options.${key} must be a finite number > 0 (got ${describe(value)}).`);
+      return new StewardRangeError(
+        `${where}: options.${key} must be a finite number > 0 (got ${describe(value)}).`,
+      );
     }
   }
   return undefined;

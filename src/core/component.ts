@@ -11,6 +11,8 @@ import {
   describe,
   IllegalTransitionError,
   StewardError,
+  StewardRangeError,
+  StewardTypeError,
   UseAfterCleanupError,
 } from './errors.js';
 import { validateLimit } from './limits.js';
@@ -175,30 +177,32 @@ export class Component implements AsyncDisposable {
    */
   track<T>(value: T, options?: TrackOptions<T>): TrackedResource<T> {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `track(): options must be an object such as { type, size, dispose } (got ${describe(options)}).`,
       );
     }
     const manager = this.manager;
     const type = options?.type ?? 'custom';
     if (typeof type !== 'string' || type.length === 0) {
-      throw new TypeError(`track(): options.type must be a non-empty string (got ${describe(type)}).`);
+      throw new StewardTypeError(`track(): options.type must be a non-empty string (got ${describe(type)}).`);
     }
     const size = options?.size ?? 0;
     if (typeof size !== 'number' || !(size >= 0 && size < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(
+      throw new StewardRangeError(
         `track(): options.size must be a finite number of bytes >= 0 (got ${describe(size)}).`,
       );
     }
     const priority = options?.priority ?? 0;
     if (priority !== 0 && (typeof priority !== 'number' || !Number.isFinite(priority))) {
-      throw new RangeError(`track(): options.priority must be a finite number (got ${describe(priority)}).`);
+      throw new StewardRangeError(
+        `track(): options.priority must be a finite number (got ${describe(priority)}).`,
+      );
     }
     let disposer: Disposer | undefined;
     const d = options?.dispose;
     if (d !== undefined) {
       if (d !== null && typeof d !== 'function') {
-        throw new TypeError(
+        throw new StewardTypeError(
           `track(): options.dispose must be a function, or null for values needing no disposal (got ${describe(d)}).`,
         );
       }
@@ -209,7 +213,7 @@ export class Component implements AsyncDisposable {
     let flags = 0;
     if (options?.weak) {
       if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
-        throw new TypeError(`track(): only objects can be tracked weakly (got ${describe(value)}).`);
+        throw new StewardTypeError(`track(): only objects can be tracked weakly (got ${describe(value)}).`);
       }
       flags |= WEAK;
     }
@@ -259,7 +263,7 @@ export class Component implements AsyncDisposable {
    */
   onCleanup(fn: () => unknown, options?: CleanupCallbackOptions): CleanupRegistration {
     if (typeof fn !== 'function') {
-      throw new TypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
+      throw new StewardTypeError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
     const record = this.track(fn, {
       ...ON_CLEANUP,
@@ -277,10 +281,12 @@ export class Component implements AsyncDisposable {
    */
   release(handle: TrackedResource): boolean {
     if (!(handle instanceof TrackedResource)) {
-      throw new TypeError(`release(): expected a handle returned by track() (got ${describe(handle)}).`);
+      throw new StewardTypeError(
+        `release(): expected a handle returned by track() (got ${describe(handle)}).`,
+      );
     }
     if (handle.component !== this) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `release(): resource #${handle.id} belongs to component "${handle.component.id}", not "${this.id}". ` +
           'Call handle.release() or release it through its own component.',
       );
@@ -312,7 +318,7 @@ export class Component implements AsyncDisposable {
    */
   setState(state: LifecycleState): void {
     if (!isLifecycleState(state)) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `setState(): unknown state ${describe(state)}; use one of loaded, initialized, active, paused, failed.`,
       );
     }
@@ -453,11 +459,14 @@ export class Component implements AsyncDisposable {
   /** @internal Change a record's size, applying memory limits. */
   _resize(record: TrackedResource, bytes: number): void {
     if (typeof bytes !== 'number' || !(bytes >= 0 && bytes < Number.POSITIVE_INFINITY)) {
-      throw new RangeError(`resize(): size must be a finite number of bytes >= 0 (got ${describe(bytes)}).`);
+      throw new StewardRangeError(
+        `resize(): size must be a finite number of bytes >= 0 (got ${describe(bytes)}).`,
+      );
     }
     if (record._flags & RELEASED) {
       throw new StewardError(
         `resize(): ${record.type} #${record.id} of component "${this.id}" was already released; track it again instead.`,
+        { code: 'STEWARD_RESOURCE_RELEASED' },
       );
     }
     if (bytes > record._size) this.manager._admit(this, bytes - record._size, record);

@@ -4,7 +4,7 @@
  */
 import type { Component } from './component.js';
 import { detectDisposer } from './disposer.js';
-import { UseAfterCleanupError } from './errors.js';
+import { StewardTypeError, UseAfterCleanupError } from './errors.js';
 import { componentOf } from './manager.js';
 import { isThenable, reportRejection } from './settle.js';
 import type { TrackOptions } from './types.js';
@@ -24,7 +24,7 @@ function resolve(
 ): Component {
   const component = find ? find(self) : componentOf(self);
   if (!component) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `${where}: \`this\` (${self?.constructor?.name ?? typeof self}) is not registered with a ResourceManager. ` +
         'Call manager.register(this, id) first (e.g. in the constructor), or pass { component: (self) => … }.',
     );

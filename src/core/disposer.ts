@@ -7,6 +7,8 @@
  * `Timeout` objects; it also clears intervals, in browsers and Node alike), then the
  * well-known method names.
  */
+
+import { StewardTypeError } from './errors.js';
 import type { Disposer, ResourceType } from './types.js';
 
 const GENERIC = [
@@ -64,13 +66,13 @@ export function detectDisposer(value: unknown, type: ResourceType): Disposer | u
     return clearTimer;
   }
   if (typeof value === 'function') {
-    throw new TypeError(
+    throw new StewardTypeError(
       `track(): a function was given as a ${type} resource but no disposer. To run a function at cleanup use ` +
         'component.onCleanup(fn); to track data that happens to be a function pass { dispose: null }.',
     );
   }
   if (NEEDS_DISPOSER.has(type)) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `track(): cannot find how to dispose of this ${type}: it has no Symbol.asyncDispose, Symbol.dispose or ` +
         `${[...(PREFERRED[type] ?? []), ...GENERIC].join('/')} method. Pass { dispose: (value) => … }, ` +
         'or { dispose: null } if it truly needs no disposal.',

@@ -9,28 +9,81 @@ export interface StewardErrorOptions extends ErrorOptions {
   readonly code?: string;
 }
 
+/** Marks the errors that are Steward's own but cannot extend StewardError (see below). */
+const STEWARD = Symbol.for('steward.error');
+
+/** Brand `cls`'s instances as Steward's own: `instanceof StewardError` holds for them. */
+function brand(cls: { prototype: object }): void {
+  Object.defineProperty(cls.prototype, STEWARD, { value: true });
+}
+
+// steward-allow-plain-error: the base class of them all (for the doc comment below)
 /**
  * Base class of Steward's own errors (not of errors thrown by user disposers). `code` is stable
  * (as Node's `ERR_*` codes are): branch on it, not on the message, which may be reworded.
- * A subclass fixes its code with `override readonly code = '…'`; a plain `StewardError` takes
- * it from its options.
+ * A subclass declares its code as `static readonly code = '…'` (every instance carries it); a
+ * plain `StewardError` takes it from its options (default `STEWARD_ERROR`).
+ *
+ * `error instanceof StewardError` is also true for the three of Steward's errors that must keep
+ * a built-in class: {@link StewardTypeError}, {@link StewardRangeError} (bad arguments, as
+ * Node's `ERR_INVALID_ARG_TYPE` is a `TypeError`) and {@link CleanupError} (an `AggregateError`).
+ * Code `STEWARD_ERROR` unless given.
  */
 export class StewardError extends Error {
+  /** The code of this class's errors. */
+  static readonly code: string = 'STEWARD_ERROR';
   override name = 'StewardError';
   /** What went wrong, as a stable identifier (`STEWARD_*`). */
   readonly code: string;
   constructor(message?: string, options?: StewardErrorOptions) {
     super(message, options);
-    this.code = options?.code ?? 'STEWARD_ERROR';
+    this.code = options?.code ?? (new.target as { code?: string }).code ?? 'STEWARD_ERROR';
+  }
+
+  /** `instanceof StewardError` holds for subclasses and for Steward's branded built-in errors. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of `instanceof` (a subclass too).
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // biome-ignore lint/complexity/noThisInStatic: as above; only StewardError itself takes branded errors.
+    return this === StewardError && typeof value === 'object' && value !== null && STEWARD in value;
   }
 }
+
+/**
+ * A bad argument to a Steward API: wrong type (`TypeError`), as Node throws. Also
+ * `instanceof StewardError`. Code `STEWARD_INVALID_ARGUMENT`.
+ */
+export class StewardTypeError extends TypeError {
+  /** The code of this class's errors. */
+  static readonly code = 'STEWARD_INVALID_ARGUMENT';
+  override name = 'TypeError';
+  /** `STEWARD_INVALID_ARGUMENT`. */
+  readonly code = StewardTypeError.code;
+}
+brand(StewardTypeError);
+
+/**
+ * A bad argument to a Steward API: a value out of range (`RangeError`), as Node throws. Also
+ * `instanceof StewardError`. Code `STEWARD_OUT_OF_RANGE`.
+ */
+export class StewardRangeError extends RangeError {
+  /** The code of this class's errors. */
+  static readonly code = 'STEWARD_OUT_OF_RANGE';
+  override name = 'RangeError';
+  /** `STEWARD_OUT_OF_RANGE`. */
+  readonly code = StewardRangeError.code;
+}
+brand(StewardRangeError);
 
 /**
  * Thrown when a resource is tracked into (or a child registered under) a component that
  * is cleaning up or destroyed. The value has already been disposed when this is thrown,
  * so nothing leaks. `cause` carries the stack of the cleanup call when leak tracking is on.
+ * Code `STEWARD_USE_AFTER_CLEANUP`.
  */
 export class UseAfterCleanupError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_USE_AFTER_CLEANUP';
   override name = 'UseAfterCleanupError';
   /** Id of the component that was already cleaned up. */
   readonly componentId: string;
@@ -42,15 +95,18 @@ export class UseAfterCleanupError extends StewardError {
           ? '; see cause for where cleanup was started.'
           : ' (enable leakTracking to see where cleanup was started).'),
       cleanedAt
-        ? { cause: Object.assign(new Error('cleanup was started here'), { stack: cleanedAt }) }
+        ? // steward-allow-plain-error: a cause that only carries the stack of the cleanup call
+          { cause: Object.assign(new Error('cleanup was started here'), { stack: cleanedAt }) }
         : undefined,
     );
     this.componentId = componentId;
   }
 }
 
-/** Thrown on an illegal lifecycle transition, e.g. `destroyed → active`. */
+/** Thrown on an illegal lifecycle transition, e.g. `destroyed → active`. Code `STEWARD_ILLEGAL_TRANSITION`. */
 export class IllegalTransitionError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_ILLEGAL_TRANSITION';
   override name = 'IllegalTransitionError';
   constructor(
     readonly componentId: string,
@@ -66,8 +122,13 @@ export class IllegalTransitionError extends StewardError {
   }
 }
 
-/** Thrown by `track`/`resize` when a memory limit with the `reject` policy would be exceeded. */
+/**
+ * Thrown by `track`/`resize` when a memory limit with the `reject` policy would be exceeded.
+ * Code `STEWARD_MEMORY_LIMIT`.
+ */
 export class MemoryLimitError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_MEMORY_LIMIT';
   override name = 'MemoryLimitError';
   constructor(
     /** `component` for a component's subtree limit, `global` for the manager's. */
@@ -87,8 +148,10 @@ export class MemoryLimitError extends StewardError {
   }
 }
 
-/** Thrown when an async disposer does not settle within its timeout. */
+/** Thrown when an async disposer does not settle within its timeout. Code `STEWARD_DISPOSER_TIMEOUT`. */
 export class DisposerTimeoutError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_DISPOSER_TIMEOUT';
   override name = 'DisposerTimeoutError';
   constructor(
     readonly resourceId: number,
@@ -106,10 +169,15 @@ export class DisposerTimeoutError extends StewardError {
 /**
  * Thrown (as a rejection) by `cleanup()` without `force` when any disposer failed or timed
  * out. It is an `AggregateError`: `errors` holds every failure, `report` the full report.
- * Every disposer has run by the time this is thrown.
+ * Every disposer has run by the time this is thrown. Code `STEWARD_CLEANUP_FAILED`; also
+ * `instanceof StewardError`.
  */
 export class CleanupError extends AggregateError {
+  /** The code of this class's errors. */
+  static readonly code = 'STEWARD_CLEANUP_FAILED';
   override name = 'CleanupError';
+  /** `STEWARD_CLEANUP_FAILED`. */
+  readonly code = CleanupError.code;
   readonly report: CleanupReport;
   constructor(report: CleanupReport) {
     const errors = [...report.failed.map((f) => f.error), ...report.abandoned.map((a) => a.error)];
@@ -122,6 +190,7 @@ export class CleanupError extends AggregateError {
     this.report = report;
   }
 }
+brand(CleanupError);
 
 /** Where in the arguments a value was invalid, for TypeError/RangeError messages. */
 export function describe(value: unknown): string {

@@ -21,6 +21,8 @@ export {
   MemoryLimitError,
   StewardError,
   type StewardErrorOptions,
+  StewardRangeError,
+  StewardTypeError,
   UseAfterCleanupError,
 } from './errors.js';
 export type { FailurePhase, LeakEvent, LeakKind, ManagerEvents, MemoryEvent } from './events.js';

@@ -7,7 +7,15 @@ import { cleanupOptionsError } from './cleanup.js';
 import { BatchClock } from './clock.js';
 import { Component } from './component.js';
 import { Emitter, type Subscription } from './emitter.js';
-import { CleanupError, describe, MemoryLimitError, StewardError, UseAfterCleanupError } from './errors.js';
+import {
+  CleanupError,
+  describe,
+  MemoryLimitError,
+  StewardError,
+  StewardRangeError,
+  StewardTypeError,
+  UseAfterCleanupError,
+} from './errors.js';
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
 import { validateLimit } from './limits.js';
 import { type CleanupReport, emptyReport, hasProblems, mergeReport } from './report.js';
@@ -77,7 +85,7 @@ export type LeakFinding = Omit<LeakEvent, 'component' | 'resource'> & {
 function positive(value: number | undefined, fallback: number, where: string): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0 && value < Number.POSITIVE_INFINITY)) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `new ResourceManager(): ${where} must be a finite number > 0 (got ${describe(value)}).`,
     );
   }
@@ -219,15 +227,15 @@ export class ResourceManager implements AsyncDisposable {
    */
   register(owner: object, id: string, options: ComponentOptions = {}): Component {
     if (owner === null || (typeof owner !== 'object' && typeof owner !== 'function')) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `register(): owner must be an object (the plugin, tab or panel that owns the resources), got ${describe(owner)}.`,
       );
     }
     if (typeof id !== 'string' || id.trim().length === 0) {
-      throw new TypeError(`register(): id must be a non-empty string (got ${describe(id)}).`);
+      throw new StewardTypeError(`register(): id must be a non-empty string (got ${describe(id)}).`);
     }
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`register("${id}"): options must be an object (got ${describe(options)}).`);
+      throw new StewardTypeError(`register("${id}"): options must be an object (got ${describe(options)}).`);
     }
     const existing = this.#byOwner.get(owner);
     if (existing && existing.state !== 'destroyed') {
@@ -235,30 +243,34 @@ export class ResourceManager implements AsyncDisposable {
         throw new StewardError(
           `register("${id}"): this owner is already registered as "${existing.id}". ` +
             'An owner has one component; use component.scope() or register a child with { parent } for sub-parts.',
+          { code: 'STEWARD_OWNER_REGISTERED' },
         );
       }
       return existing;
     }
     if (this.#disposal) {
-      throw new StewardError(`register("${id}"): the manager is disposed; create a new ResourceManager.`);
+      throw new StewardError(`register("${id}"): the manager is disposed; create a new ResourceManager.`, {
+        code: 'STEWARD_MANAGER_DISPOSED',
+      });
     }
     const taken = this.#byId.get(id);
     if (taken) {
       throw new StewardError(
         `register(): id "${id}" is already used by a live ${taken.type} (state ${taken.state}). ` +
           'Clean it up first, or choose another id.',
+        { code: 'STEWARD_ID_TAKEN' },
       );
     }
     const type = options.type ?? 'component';
     if (typeof type !== 'string' || type.length === 0) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `register("${id}"): options.type must be a non-empty string (got ${describe(type)}).`,
       );
     }
     const parent = options.parent;
     if (parent !== undefined) {
       if (!(parent instanceof Component) || parent.manager !== this) {
-        throw new TypeError(`register("${id}"): options.parent must be a component of this manager.`);
+        throw new StewardTypeError(`register("${id}"): options.parent must be a component of this manager.`);
       }
       if (!acceptsResources(parent.state)) {
         throw new UseAfterCleanupError(
@@ -271,7 +283,7 @@ export class ResourceManager implements AsyncDisposable {
     }
     const state = options.state ?? 'loaded';
     if (state !== 'loaded' && state !== 'initialized' && state !== 'active') {
-      throw new TypeError(
+      throw new StewardTypeError(
         `register("${id}"): options.state must be loaded, initialized or active (got ${describe(state)}).`,
       );
     }
@@ -430,11 +442,13 @@ export class ResourceManager implements AsyncDisposable {
   /** @internal Create a scope component under `parent` (or at the root). */
   _scope(parent: Component | undefined, name: string): Component {
     if (typeof name !== 'string' || name.length === 0) {
-      throw new TypeError(`scope(): name must be a non-empty string (got ${describe(name)}).`);
+      throw new StewardTypeError(`scope(): name must be a non-empty string (got ${describe(name)}).`);
     }
     const id = `${parent ? `${parent.id}/` : ''}${name}#${++this.#scopeCounter}`;
     if (this.#disposal) {
-      throw new StewardError(`scope("${name}"): the manager is disposed; create a new ResourceManager.`);
+      throw new StewardError(`scope("${name}"): the manager is disposed; create a new ResourceManager.`, {
+        code: 'STEWARD_MANAGER_DISPOSED',
+      });
     }
     if (parent !== undefined && !acceptsResources(parent.state)) {
       throw new UseAfterCleanupError(parent.id, parent.state, `open scope "${name}" in`, parent._cleanedAt);
@@ -442,6 +456,7 @@ export class ResourceManager implements AsyncDisposable {
     if (this.#byId.has(id)) {
       throw new StewardError(
         `scope(): id "${id}" is already used by a registered component; choose another name.`,
+        { code: 'STEWARD_ID_TAKEN' },
       );
     }
     // Nobody else holds a scope's owner: anchor it, or the next GC would clean the scope up
@@ -697,6 +712,7 @@ function suppressed(error: unknown, suppressedError: unknown): Error {
   const message =
     'Cleanup of a scope failed after its block had thrown; see error (cleanup) and suppressed (the block).';
   if (Native) return new Native(error, suppressedError, message);
+  // steward-allow-plain-error: the standard SuppressedError's shape where the runtime lacks it
   const e = new Error(message) as Error & { error: unknown; suppressed: unknown };
   e.name = 'SuppressedError';
   e.error = error;

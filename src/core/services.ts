@@ -4,7 +4,7 @@
  * withdrawn when that component is cleaned up — before its resources are disposed.
  */
 import type { Component } from './component.js';
-import { describe, StewardError } from './errors.js';
+import { describe, StewardError, StewardTypeError } from './errors.js';
 import type { ResourceManager } from './manager.js';
 import { EARLY } from './resource.js';
 
@@ -21,7 +21,7 @@ export interface ServiceToken<T> {
 /** Create a typed service token. Two tokens with the same name are still different tokens. */
 export function createToken<T>(name: string, description?: string): ServiceToken<T> {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new TypeError(`createToken(): name must be a non-empty string (got ${describe(name)}).`);
+    throw new StewardTypeError(`createToken(): name must be a non-empty string (got ${describe(name)}).`);
   }
   return Object.freeze({ name, description });
 }
@@ -45,8 +45,10 @@ export function tokenFor<T>(name: string, description?: string): ServiceToken<T>
   return token as ServiceToken<T>;
 }
 
-/** Thrown by `services.get` when nobody provides the token. */
+/** Thrown by `services.get` when nobody provides the token. Code `STEWARD_SERVICE_NOT_FOUND`. */
 export class ServiceNotFoundError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_SERVICE_NOT_FOUND';
   override name = 'ServiceNotFoundError';
   constructor(readonly token: ServiceToken<unknown>) {
     super(
@@ -78,7 +80,7 @@ export class ServiceRegistry {
    */
   provide<T>(token: ServiceToken<T>, value: T, options?: { component?: Component }): ServiceRegistration {
     if (token === null || typeof token !== 'object' || typeof token.name !== 'string') {
-      throw new TypeError(
+      throw new StewardTypeError(
         `services.provide(): expected a token from createToken() (got ${describe(token)}).`,
       );
     }
@@ -87,6 +89,7 @@ export class ServiceRegistry {
       throw new StewardError(
         `Service "${token.name}" is already provided${existing.component ? ` by "${existing.component.id}"` : ''}. ` +
           'Withdraw the existing registration first, or use a different token.',
+        { code: 'STEWARD_SERVICE_PROVIDED' },
       );
     }
     const component = options?.component;
@@ -94,7 +97,9 @@ export class ServiceRegistry {
     let withdraw: () => boolean;
     if (component) {
       if (component.manager !== this.manager) {
-        throw new TypeError(`services.provide(): component "${component.id}" belongs to another manager.`);
+        throw new StewardTypeError(
+          `services.provide(): component "${component.id}" belongs to another manager.`,
+        );
       }
       // Tracked first so a cleaned-up component throws before anything is registered.
       const record = component.track(token, {
@@ -119,7 +124,7 @@ export class ServiceRegistry {
     const entry = this.#providers.get(token);
     if (!entry) {
       if (token === null || typeof token !== 'object' || typeof token.name !== 'string') {
-        throw new TypeError(
+        throw new StewardTypeError(
           `services.get(): expected a token from createToken() or tokenFor() (got ${describe(token)}). ` +
             'An undefined token often comes from a circular import.',
         );

@@ -5,11 +5,12 @@
 import { StewardError } from '../core/index.js';
 import type { DetachedElementFinding } from './finding.js';
 
-/** Thrown at import of `steward/dom` when the engine lacks what the ledger needs. */
+/** Thrown at import of `steward/dom` when the engine lacks what the ledger needs. Code `STEWARD_DOM_UNSUPPORTED`. */
 export class DomUnsupportedError extends StewardError {
   override name = 'DomUnsupportedError';
   /** Stable code for programs that branch on the error. */
-  override readonly code = 'STEWARD_DOM_UNSUPPORTED';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_DOM_UNSUPPORTED';
   /** The missing globals, e.g. `['WeakRef']`. */
   readonly missing: readonly string[];
   constructor(missing: readonly string[]) {
@@ -22,11 +23,12 @@ export class DomUnsupportedError extends StewardError {
   }
 }
 
-/** Thrown by `expectNoDetachedElements` when elements outlived their component. */
+/** Thrown by `expectNoDetachedElements` when elements outlived their component. Code `STEWARD_DETACHED_ELEMENTS`. */
 export class DetachedElementsError extends StewardError {
   override name = 'DetachedElementsError';
   /** Stable code for programs that branch on the error. */
-  override readonly code = 'STEWARD_DETACHED_ELEMENTS';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_DETACHED_ELEMENTS';
   /** Every element found. */
   readonly findings: readonly DetachedElementFinding[];
   constructor(findings: readonly DetachedElementFinding[]) {
@@ -44,11 +46,15 @@ export class DetachedElementsError extends StewardError {
   }
 }
 
-/** Thrown by `expectNoDetachedElements` when no collection decided in time (and `gc()` is unavailable). */
+/**
+ * Thrown by `expectNoDetachedElements` when no collection decided in time (and `gc()` is
+ * unavailable). Code `STEWARD_NO_COLLECTION`.
+ */
 export class NoCollectionError extends StewardError {
   override name = 'NoCollectionError';
   /** Stable code for programs that branch on the error. */
-  override readonly code = 'STEWARD_NO_COLLECTION';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_NO_COLLECTION';
   constructor(timeoutMs: number) {
     super(
       `expectNoDetachedElements(): no garbage collection decided within ${timeoutMs} ms whether the removed ` +

@@ -8,6 +8,7 @@
  * On a component that is cleaning up or destroyed, every method refuses as the core does: what
  * was handed in is disposed at once, nothing is created, and `UseAfterCleanupError` says so.
  */
+
 import {
   type CleanupCallbackOptions,
   type CleanupOptions,
@@ -16,6 +17,7 @@ import {
   type Component,
   type ComponentOptions,
   type ResourceManager,
+  StewardTypeError,
   TrackedResource,
   type TrackOptions,
 } from '../core/index.js';
@@ -121,13 +123,13 @@ export class DomLedger implements AsyncDisposable {
     options?: boolean | AddEventListenerOptions,
   ): TrackedResource<DomListener> {
     if (target === null || typeof (target as EventTarget)?.addEventListener !== 'function') {
-      throw new TypeError(`listen("${type}"): target must be an EventTarget (got ${kindOf(target)}).`);
+      throw new StewardTypeError(`listen("${type}"): target must be an EventTarget (got ${kindOf(target)}).`);
     }
     if (
       typeof listener !== 'function' &&
       typeof (listener as EventListenerObject)?.handleEvent !== 'function'
     ) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `listen("${type}"): listener must be a function or an object with handleEvent (got ${kindOf(listener)}).`,
       );
     }
@@ -316,7 +318,7 @@ export class DomLedger implements AsyncDisposable {
    */
   mount<E extends Element>(element: E, parent?: ParentNode, before?: Node | null): E {
     if (element === null || typeof element !== 'object' || (element as Node).nodeType !== 1) {
-      throw new TypeError(`mount(): element must be an Element (got ${kindOf(element)}).`);
+      throw new StewardTypeError(`mount(): element must be an Element (got ${kindOf(element)}).`);
     }
     let handle: TrackedResource<E> | undefined;
     handle = this.#track(element, 'element', (el) => this.#unmount(el, handle), 0, undefined);

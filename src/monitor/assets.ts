@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { StewardError } from '../core/errors.js';
 
 /** A file to serve. */
 export interface Asset {
@@ -33,10 +34,11 @@ export function assetsDir(): string {
     const dir = fileURLToPath(url);
     if (existsSync(`${dir}index.html`)) return dir;
   }
-  throw new Error(
+  throw new StewardError(
     `steward/monitor: the dashboard's files were not found (looked in ${candidates
       .map((u) => fileURLToPath(u))
       .join(' and ')}). Reinstall the package; its "files" must include src/monitor/assets.`,
+    { code: 'STEWARD_MONITOR_ASSETS_MISSING' },
   );
 }
 

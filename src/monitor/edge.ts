@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, Server, ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { StewardRangeError } from '../core/errors.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
 
 /** Time and size bounds of the monitor's HTTP server (every figure is in docs/monitor.md). */
@@ -55,10 +56,13 @@ export function edgeLimits(options: EdgeOptions = {}): EdgeLimits {
     const value = (options as Record<string, unknown>)[key];
     if (value === undefined) out[key] = fallback;
     else if (typeof value === 'number' && Number.isInteger(value) && value >= 1) out[key] = value;
-    else throw new RangeError(`startMonitor(): http.${key} must be an integer >= 1 (got ${String(value)}).`);
+    else
+      throw new StewardRangeError(
+        `startMonitor(): http.${key} must be an integer >= 1 (got ${String(value)}).`,
+      );
   }
   if (out.headersTimeoutMs! > out.requestTimeoutMs!) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `startMonitor(): http.headersTimeoutMs (${out.headersTimeoutMs}) must not exceed http.requestTimeoutMs (${out.requestTimeoutMs}).`,
     );
   }

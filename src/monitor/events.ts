@@ -137,7 +137,12 @@ export class EventCollector {
     if (onPluginChange) {
       this.#subscriptions.push(
         onPluginChange((e) =>
-          this.#push('plugin', { plugin: e.id, change: e.type, ...(e.state ? { state: e.state } : {}) }),
+          this.#push('plugin', {
+            plugin: e.id,
+            change: e.type,
+            ...(e.state ? { state: e.state } : {}),
+            ...e.detail,
+          }),
         ),
       );
     }

@@ -5,6 +5,8 @@
  * at most `maxComponents` components are followed at once (the first ones seen), so memory use
  * is bounded whatever the application does.
  */
+
+import { StewardRangeError } from '../core/errors.js';
 import type { Component, ResourceManager } from '../core/index.js';
 import { SampleRing } from './ring.js';
 
@@ -41,7 +43,9 @@ export interface MemorySeries {
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`startMonitor(): history.${name} must be an integer >= 1 (got ${String(value)}).`);
+    throw new StewardRangeError(
+      `startMonitor(): history.${name} must be an integer >= 1 (got ${String(value)}).`,
+    );
   }
   return value;
 }

@@ -70,6 +70,9 @@ export function pluginHostControl(host: PluginHost): PluginControl {
           emit({ type: 'reloaded', id, state: host.get(id)?.state ?? 'unknown' }),
         ),
         host.on('failed', ({ id }) => emit({ type: 'failed', id, state: 'failed' })),
+        host.on('access', ({ id, permission, resource, denied }) => {
+          if (denied) emit({ type: 'permissionDenied', id, detail: { permission, resource } });
+        }),
       ];
       const dispose = (): void => {
         for (const s of subscriptions) s.dispose();

@@ -3,9 +3,15 @@
  * security headers every response carries, HTTP errors with a status, and bounded JSON bodies.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StewardError } from '../core/errors.js';
 
-/** An error with the HTTP status to answer with; its message is shown to the client. */
-export class HttpError extends Error {
+/**
+ * An error with the HTTP status to answer with; its message is shown to the client.
+ * Code `STEWARD_HTTP`.
+ */
+export class HttpError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_HTTP';
   override name = 'HttpError';
   constructor(
     readonly status: number,

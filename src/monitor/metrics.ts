@@ -7,6 +7,7 @@
  * resource types and 20 component types; series of components that are gone disappear.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { ManagerCounters, ManagerStats, ResourceManager, Subscription } from '../core/index.js';
 import type { PluginControl } from './plugin-control.js';
 
@@ -53,7 +54,9 @@ export class BoundedLabel {
 function positiveInteger(value: number | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`startMonitor(): metrics.${name} must be an integer >= 1 (got ${String(value)}).`);
+    throw new StewardRangeError(
+      `startMonitor(): metrics.${name} must be an integer >= 1 (got ${String(value)}).`,
+    );
   }
   return value;
 }
@@ -78,7 +81,9 @@ export class MonitorMetrics {
     this.#resourceTypes = new BoundedLabel(positiveInteger(options.maxResourceTypes, 50, 'maxResourceTypes'));
     const p = options.prefix ?? 'steward_';
     if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(p)) {
-      throw new TypeError(`startMonitor(): metrics.prefix must match [a-zA-Z_:][a-zA-Z0-9_:]* (got "${p}").`);
+      throw new StewardTypeError(
+        `startMonitor(): metrics.prefix must match [a-zA-Z_:][a-zA-Z0-9_:]* (got "${p}").`,
+      );
     }
     const registers = [this.registry];
     const self = this;

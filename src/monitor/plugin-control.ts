@@ -77,6 +77,8 @@ export interface PluginChangeEvent {
   readonly id: string;
   /** Its state after the change, when the host knows it. */
   readonly state?: string;
+  /** What the change concerns (`permissionDenied`: `permission` and `resource`), as plain strings. */
+  readonly detail?: Readonly<Record<string, string>>;
 }
 
 /**

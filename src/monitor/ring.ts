@@ -3,6 +3,7 @@
  * resources). Storage is one Float64Array allocated up front: pushing never allocates and
  * the oldest sample is overwritten when full.
  */
+import { StewardRangeError } from '../core/errors.js';
 
 /** A bounded series of rows of `columns` numbers, oldest dropped first. */
 export class SampleRing {
@@ -15,10 +16,10 @@ export class SampleRing {
   /** `capacity` rows (an integer >= 1) of `columns` numbers each. */
   constructor(capacity: number, columns: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(`SampleRing: capacity must be an integer >= 1 (got ${capacity}).`);
+      throw new StewardRangeError(`SampleRing: capacity must be an integer >= 1 (got ${capacity}).`);
     }
     if (!Number.isInteger(columns) || columns < 1) {
-      throw new RangeError(`SampleRing: columns must be an integer >= 1 (got ${columns}).`);
+      throw new StewardRangeError(`SampleRing: columns must be an integer >= 1 (got ${columns}).`);
     }
     this.#capacity = capacity;
     this.#columns = columns;

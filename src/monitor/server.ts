@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { ResourceManager } from '../core/index.js';
 import { loadBrowserModules } from '../node/browser-modules.js';
 import * as api from './api.js';
@@ -77,7 +78,9 @@ export interface MonitorOptions {
 function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`);
+    throw new StewardRangeError(
+      `startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`,
+    );
   }
   return value;
 }
@@ -164,30 +167,32 @@ export async function startMonitor(
 ): Promise<MonitorServer> {
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host.length === 0) {
-    throw new TypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
+    throw new StewardTypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
   }
   const loopback = isLoopbackHost(host);
   if (!loopback && options.allowRemote !== true) {
-    throw new Error(
+    throw new StewardError(
       `startMonitor(): "${host}" is not a loopback address. The monitor can clean up components and reload ` +
         'plugins; exposing it beyond this machine needs { allowRemote: true, token } (and ideally a TLS proxy).',
+      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
     );
   }
   if (!loopback && options.token === undefined) {
-    throw new Error(
+    throw new StewardError(
       `startMonitor(): binding "${host}" needs an explicit token (at least ${MIN_TOKEN_LENGTH} characters).`,
+      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
     );
   }
   if (
     options.token !== undefined &&
     (typeof options.token !== 'string' || options.token.length < MIN_TOKEN_LENGTH)
   ) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `startMonitor(): token must be a string of at least ${MIN_TOKEN_LENGTH} characters.`,
     );
   }
   const port = integerOption(options.port, 0, 'port', 0);
-  if (port > 65535) throw new RangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
+  if (port > 65535) throw new StewardRangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
   const ev = options.events ?? {};
   const flushMs = integerOption(ev.flushMs, 150, 'events.flushMs', 1);
   const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
@@ -196,7 +201,7 @@ export async function startMonitor(
   const limits = edgeLimits(options.http);
   const required = options.readiness?.required;
   if (required !== undefined && (!Array.isArray(required) || required.some((id) => typeof id !== 'string'))) {
-    throw new TypeError('startMonitor(): readiness.required must be an array of plugin ids.');
+    throw new StewardTypeError('startMonitor(): readiness.required must be an array of plugin ids.');
   }
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
@@ -383,8 +388,9 @@ export async function startMonitor(
     metrics.close();
     processMonitor.close();
     leaks.close();
-    throw new Error(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
+    throw new StewardError(`startMonitor(): cannot listen on ${host}:${port}: ${errorText(error)}`, {
       cause: error,
+      code: 'STEWARD_MONITOR_LISTEN',
     });
   });
   boundPort = (server.address() as AddressInfo).port;

@@ -8,6 +8,7 @@
  * not export telemetry neither installs nor loads them.
  */
 import { readFile } from 'node:fs/promises';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type ResourceManager, StewardError } from '../core/index.js';
 import type { PluginHost } from '../plugins/index.js';
 import type { PluginControl } from './plugin-control.js';
@@ -63,7 +64,7 @@ export const TELEMETRY_PACKAGES = [
 function positive(value: number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`startTelemetry(): ${name} must be an integer >= 1 (got ${String(value)}).`);
+    throw new StewardRangeError(`startTelemetry(): ${name} must be an integer >= 1 (got ${String(value)}).`);
   }
   return value;
 }
@@ -74,12 +75,12 @@ function endpointOf(value: string | undefined): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new TypeError(
+    throw new StewardTypeError(
       `startTelemetry(): the OTLP endpoint "${raw}" is not a URL; give e.g. http://localhost:4318.`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`startTelemetry(): the OTLP endpoint must be http: or https: (got "${raw}").`);
+    throw new StewardTypeError(`startTelemetry(): the OTLP endpoint must be http: or https: (got "${raw}").`);
   }
   return raw;
 }
@@ -109,7 +110,7 @@ export async function startTelemetry(
       throw new StewardError(
         `OpenTelemetry export needs the OpenTelemetry SDK, which is not installed (${(error as Error).message}). ` +
           `Install it next to steward: npm install ${TELEMETRY_PACKAGES.map((p) => `${p}@${p.includes('exporter') ? '0.223' : p === '@opentelemetry/api' ? '1.9' : '2.12'}`).join(' ')}`,
-        { cause: error },
+        { cause: error, code: 'STEWARD_OTEL_MISSING' },
       );
     }
     throw error;

@@ -6,6 +6,7 @@
  * turns on Node's own promise hooks (on Node ≥ 22.7 / 24 it uses AsyncContextFrame and is free).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { StewardTypeError } from '../core/errors.js';
 import { Component, UseAfterCleanupError } from '../core/index.js';
 
 /** @internal The storage itself (read by the attribution hook). */
@@ -13,7 +14,9 @@ export const componentStorage = new AsyncLocalStorage<Component>();
 
 function checkComponent(component: unknown, where: string): asserts component is Component {
   if (!(component instanceof Component)) {
-    throw new TypeError(`${where}: expected a Component (from manager.register), got ${String(component)}.`);
+    throw new StewardTypeError(
+      `${where}: expected a Component (from manager.register), got ${String(component)}.`,
+    );
   }
   if (component.state === 'destroyed' || component.state === 'cleaning') {
     throw new UseAfterCleanupError(component.id, component.state, 'run code in', component._cleanedAt);
@@ -27,7 +30,8 @@ function checkComponent(component: unknown, where: string): asserts component is
  */
 export function runInComponent<R>(component: Component, fn: () => R): R {
   checkComponent(component, 'runInComponent()');
-  if (typeof fn !== 'function') throw new TypeError('runInComponent(component, fn): fn must be a function.');
+  if (typeof fn !== 'function')
+    throw new StewardTypeError('runInComponent(component, fn): fn must be a function.');
   return componentStorage.run(component, fn);
 }
 

@@ -12,6 +12,7 @@
  * `atCleanup: 'reclaim'`. Values the component tracked itself are never reported.
  */
 import type { ChildProcess } from 'node:child_process';
+import { StewardTypeError } from '../core/errors.js';
 import type { Component, ResourceManager, Subscription } from '../core/index.js';
 import {
   acquireHook,
@@ -260,11 +261,11 @@ export interface Attribution extends Disposable {
  */
 export function enableAttribution(options: AttributionOptions = {}): Attribution {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('enableAttribution(options): options must be an object.');
+    throw new StewardTypeError('enableAttribution(options): options must be an object.');
   }
   const atCleanup = options.atCleanup ?? 'report';
   if (atCleanup !== 'report' && atCleanup !== 'reclaim' && atCleanup !== 'off') {
-    throw new TypeError(
+    throw new StewardTypeError(
       `enableAttribution(): atCleanup must be 'report', 'reclaim' or 'off' (got ${String(atCleanup)}).`,
     );
   }

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { StewardTypeError } from '../core/errors.js';
 import { StewardError } from '../core/index.js';
 
 /** The browser-safe layers of the build. */
@@ -44,6 +45,7 @@ export function browserModulesDir(): string {
     `Steward's browser build was not found (looked for core/index.js and dom/index.js in ${candidates
       .map((u) => fileURLToPath(u))
       .join(' and ')}). Run \`npm run build\` first.`,
+    { code: 'STEWARD_BROWSER_BUILD_MISSING' },
   );
 }
 
@@ -53,7 +55,7 @@ export async function loadBrowserModules(
   dir = browserModulesDir(),
 ): Promise<BrowserModules> {
   if (!/^\/([\w.-]+\/)*$/.test(base)) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `loadBrowserModules(): base must be a URL path that starts and ends with "/" (got "${base}").`,
     );
   }

@@ -11,6 +11,7 @@
  * (default 1000, unref'd timer) and on `refresh()`. Rare events are always forwarded.
  */
 import dc from 'node:diagnostics_channel';
+import { StewardRangeError } from '../core/errors.js';
 import type { ManagerEvents, ResourceManager, Subscription } from '../core/index.js';
 
 /** Prefix of the channel names. */
@@ -53,7 +54,7 @@ export function publishDiagnostics(
 ): DiagnosticsPublisher {
   const pollMs = options.pollMs ?? 1000;
   if (!(Number.isFinite(pollMs) && pollMs > 0)) {
-    throw new RangeError(`publishDiagnostics(): pollMs must be a finite number > 0 (got ${pollMs}).`);
+    throw new StewardRangeError(`publishDiagnostics(): pollMs must be a finite number > 0 (got ${pollMs}).`);
   }
   const subscriptions = new Map<keyof ManagerEvents, Subscription>();
   const forward = <K extends keyof ManagerEvents>(name: K): Subscription => {

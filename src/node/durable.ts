@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { StewardTypeError } from '../core/errors.js';
 import { type Component, StewardError, type TrackedResource, UseAfterCleanupError } from '../core/index.js';
 import { Journal, type JournalOptions } from './journal.js';
 import { acquireLockFile, releaseLockFile } from './lock-file.js';
@@ -41,7 +42,7 @@ const NAME_PART = /^[^/\\\0]*$/;
 
 function checkPart(value: unknown, what: string, where: string): string {
   if (typeof value !== 'string' || !NAME_PART.test(value) || value === '.' || value === '..') {
-    throw new TypeError(
+    throw new StewardTypeError(
       `${where}: ${what} must be a string without path separators (got ${JSON.stringify(value)}).`,
     );
   }
@@ -60,7 +61,7 @@ function checkLive(component: Component, what: string): void {
  */
 export async function openDurable(options: DurableOptions = {}): Promise<DurableResources> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('openDurable(options): options must be an object.');
+    throw new StewardTypeError('openDurable(options): options must be an object.');
   }
   const journal = Journal.open(options);
   let recovery: RecoveryReport | undefined;
@@ -135,7 +136,9 @@ export class DurableResources implements Disposable {
    */
   lockFile(component: Component, path: string): TrackedResource<string> {
     if (typeof path !== 'string' || path.length === 0) {
-      throw new TypeError(`lockFile(): path must be a non-empty string (got ${JSON.stringify(path)}).`);
+      throw new StewardTypeError(
+        `lockFile(): path must be a non-empty string (got ${JSON.stringify(path)}).`,
+      );
     }
     checkLive(component, `take lock ${path} in`);
     this.#checkOpen('lockFile()');
@@ -178,7 +181,7 @@ export class DurableResources implements Disposable {
 
   #tempPath(component: Component, options: TempOptions, where: string): string {
     if (options === null || typeof options !== 'object')
-      throw new TypeError(`${where}: options must be an object.`);
+      throw new StewardTypeError(`${where}: options must be an object.`);
     const prefix = checkPart(options.prefix ?? 'steward-', 'prefix', where);
     const suffix = checkPart(options.suffix ?? '', 'suffix', where);
     checkLive(component, `create a ${where.slice(0, -2)} in`);
@@ -208,7 +211,9 @@ export class DurableResources implements Disposable {
 
   #checkOpen(where: string): void {
     if (this.journal.closed) {
-      throw new StewardError(`${where}: these durable resources were closed; call openDurable() again.`);
+      throw new StewardError(`${where}: these durable resources were closed; call openDurable() again.`, {
+        code: 'STEWARD_DURABLE_CLOSED',
+      });
     }
   }
 }

@@ -5,6 +5,7 @@
  * the browser check (`steward/testing`'s detached elements) and the unload verifier
  * (`src/plugins/unload-verifier.ts`); no Node built-ins here — `heap-reader.ts` streams a file in.
  */
+import { StewardTypeError } from '../core/errors.js';
 
 /** The parts of a `.heapsnapshot` this module reads. */
 export interface HeapSnapshotJson {
@@ -68,7 +69,7 @@ export class HeapSnapshot {
     const edgeCount = meta.node_fields.indexOf('edge_count');
     const id = meta.node_fields.indexOf('id');
     if (edgeCount < 0 || id < 0 || meta.edge_fields.indexOf('to_node') !== 2) {
-      throw new TypeError(
+      throw new StewardTypeError(
         'HeapSnapshot: not a V8 heap snapshot (node_fields lack edge_count/id, or an unknown edge layout).',
       );
     }

@@ -7,6 +7,7 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { StewardTypeError } from '../core/errors.js';
 import { StewardError } from '../core/index.js';
 
 /** The application name used when none is given: journals go to `<tmpdir>/steward-default`. */
@@ -17,7 +18,7 @@ const APP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Check an application name used in journal paths; throws a TypeError explaining the rule. */
 export function checkAppName(app: unknown, where: string): string {
   if (typeof app !== 'string' || !APP_NAME.test(app)) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `${where}: app must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit ` +
         `(got ${JSON.stringify(app)}). It names the journal directory <tmpdir>/steward-<app>.`,
     );
@@ -39,6 +40,7 @@ export function checkPrivateDir(dir: string): void {
   if (!stat.isDirectory()) {
     throw new StewardError(
       `Journal directory ${dir} is not a directory (a symlink or file is in the way); remove it or pass another { dir }.`,
+      { code: 'STEWARD_JOURNAL_DIR_UNSAFE' },
     );
   }
   if (process.platform === 'win32' || typeof process.getuid !== 'function') return;
@@ -47,12 +49,14 @@ export function checkPrivateDir(dir: string): void {
     throw new StewardError(
       `Journal directory ${dir} belongs to uid ${stat.uid}, not to you (uid ${uid}); refusing to use it because ` +
         'recovery deletes the paths its journals name. Remove it, or pass a private { dir }.',
+      { code: 'STEWARD_JOURNAL_DIR_UNSAFE' },
     );
   }
   if ((stat.mode & 0o022) !== 0) {
     throw new StewardError(
       `Journal directory ${dir} is writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); ` +
         `refusing to use it. Run chmod 700 on it, or pass a private { dir }.`,
+      { code: 'STEWARD_JOURNAL_DIR_UNSAFE' },
     );
   }
 }

@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { StewardError } from '../core/index.js';
 import { checkAppName, DEFAULT_APP, ensurePrivateDir, journalDir } from './journal-dir.js';
 import {
@@ -24,7 +25,7 @@ import {
   type JournalHeader,
   removeLine,
 } from './journal-format.js';
-import { processIdentity } from './process-identity.js';
+import { identityTag, processIdentity } from './process-identity.js';
 
 /** Options of `Journal.open`. */
 export interface JournalOptions {
@@ -84,16 +85,17 @@ export class Journal {
    */
   static open(options: JournalOptions = {}): Journal {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('Journal.open(options): options must be an object.');
+      throw new StewardTypeError('Journal.open(options): options must be an object.');
     }
     const app = checkAppName(options.app ?? DEFAULT_APP, 'Journal.open()');
     const min = options.compactMinBytes;
     if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0)) {
-      throw new RangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
+      throw new StewardRangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
     }
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
-    const name = `host-${process.pid}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
+    // The pid and its identity tag: a journal torn before its header still says whose it was.
+    const name = `host-${process.pid}-i${identityTag(process.pid)}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
     const journal = new Journal(dir, join(dir, name), app, options);
     journal.#fd = openSync(journal.path, 'ax', 0o600);
     journal.#bytes = 0;
@@ -186,7 +188,9 @@ export class Journal {
 
   #checkOpen(what: string): void {
     if (this.#fd === undefined) {
-      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`);
+      throw new StewardError(`Journal.${what}(): the journal ${this.path} is closed; open a new one.`, {
+        code: 'STEWARD_JOURNAL_CLOSED',
+      });
     }
   }
 }

@@ -8,8 +8,10 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { StewardError } from '../core/index.js';
 import { processIdentity, processLiveness } from './process-identity.js';
 
-/** Thrown when a lock file is held by a live process. */
+/** Thrown when a lock file is held by a live process. Code `STEWARD_LOCK_HELD`. */
 export class LockHeldError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_LOCK_HELD';
   override name = 'LockHeldError';
   constructor(
     /** The lock file. */

@@ -10,6 +10,7 @@
  *   process whose identity is unknown.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 let bootId: string | undefined | null = null;
@@ -106,4 +107,27 @@ export function processLiveness(pid: number, identity: string | undefined): 'ali
   const current = processIdentity(pid);
   if (current === undefined) return pidExists(pid) ? 'unknown' : 'dead';
   return current === identity ? 'alive' : 'dead';
+}
+
+/**
+ * @internal A short, file-name-safe tag of the identity of process `pid` (12 hex digits of its
+ * hash), or `x` when the identity is unknown. Journal and claim file names carry it, so a name
+ * alone says which incarnation of a pid wrote it.
+ */
+export function identityTag(pid: number): string {
+  const identity = processIdentity(pid);
+  return identity === undefined ? 'x' : createHash('sha256').update(identity).digest('hex').slice(0, 12);
+}
+
+/**
+ * @internal Whether the process a file name recorded as (`pid`, `tag`) may still be running:
+ * false when the pid is gone, or now names another process (its tag differs); true when it
+ * matches, or when either tag is unknown (`x`, or a name from before tags) — never judged dead
+ * on a guess.
+ */
+export function taggedProcessAlive(pid: number, tag: string | undefined): boolean {
+  if (!pidExists(pid)) return false;
+  if (tag === undefined || tag === 'x') return true;
+  const current = identityTag(pid);
+  return current === 'x' || current === tag;
 }

@@ -3,23 +3,29 @@
  * journals (see `journal.ts`). Called at start-up by `openDurable()` and by `steward recover`.
  *
  * For every journal whose host is dead (its pid is gone, or now names another process):
- * 1. claim it by renaming it to `<name>.recovering-<pid>` (atomic: two recoverers never
- *    work on the same journal; a claim left by a dead recoverer is taken over);
+ * 1. claim it by renaming it to `<name>.recovering-<pid>-<identity tag>` (atomic: two
+ *    recoverers never work on the same journal; a claim left by a dead recoverer — its pid
+ *    gone, or now another process's — is taken over);
  * 2. kill the recorded child processes — only when the pid still has the recorded identity
  *    (start time), never when unsure — SIGTERM, then SIGKILL after `graceMs`;
  * 3. remove recorded files and lock files (a lock only if it still holds the token it was
  *    written with), then directories (recursively);
  * 4. delete the journal, or on errors give it its name back so a later run retries.
  * Journals of live hosts, and of hosts whose liveness cannot be established, are left alone.
+ * Every "is this still the process recorded" check compares identities (pid and start time;
+ * process-identity.ts), from the journal's header or the tag in a file's name. An entry of the
+ * folder that cannot be read as a journal — a folder or FIFO where a journal should be, a file
+ * this user may not read — is reported in `unreadable` and left alone; the rest are recovered.
  */
 import { lstatSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { COMPACT_SUFFIX, JOURNAL_SUFFIX } from './journal.js';
 import { checkAppName, checkPrivateDir, DEFAULT_APP, journalDir } from './journal-dir.js';
 import { type DurableEntry, type JournalHeader, readJournal } from './journal-format.js';
-import { pidExists, processIdentity, processLiveness } from './process-identity.js';
+import { identityTag, processIdentity, processLiveness, taggedProcessAlive } from './process-identity.js';
 
 /** Options of `recover()`. */
 export interface RecoverOptions {
@@ -49,23 +55,45 @@ export interface RecoveryReport {
   readonly skipped: Array<{ entry: DurableEntry; reason: string }>;
   /** Failures; their journals are kept for a later retry. */
   readonly errors: Array<{ journal: string; entry?: DurableEntry; error: string }>;
+  /**
+   * Entries of the folder that could not be read as journals (a folder or FIFO where a journal
+   * should be, a file this user may not read), with why: left where they are, never blocking
+   * the recovery of the others.
+   */
+  readonly unreadable: Array<{ path: string; reason: string }>;
 }
 
-const RECOVERING = /\.recovering-(\d+)$/;
-const HOST_PID = /^host-(\d+)-/;
+const RECOVERING = /\.recovering-(\d+)(?:-([0-9a-f]{12}|x))?$/;
+const HOST_PID = /^host-(\d+)-(?:i([0-9a-f]{12}|x)-)?/;
+
+/** Whether the host a journal's (or compaction file's) name records may still be running. */
+function namedHostAlive(name: string): boolean {
+  const match = HOST_PID.exec(name);
+  if (match === null) return true; // not ours to judge
+  return taggedProcessAlive(Number(match[1]), match[2]);
+}
+
+/** Why `error` (from reading a journal) means it cannot be recovered, for `unreadable`. */
+function unreadableReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM')
+    return `cannot be read (${code}): this user may not read it; check its owner and mode (it was not recovered)`;
+  return `cannot be read as a journal (${String(error)}); it was not recovered`;
+}
 
 /**
  * Reclaim the durable resources of dead hosts in the journal directory. Resolves with a report;
- * rejects only if the directory exists but is unsafe (not private) or unreadable.
+ * rejects only if the directory exists but is unsafe (not private, not a folder) or cannot be
+ * listed. One entry that cannot be read never stops the others: it goes to `unreadable`.
  */
 export async function recover(options: RecoverOptions = {}): Promise<RecoveryReport> {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('recover(options): options must be an object.');
+    throw new StewardTypeError('recover(options): options must be an object.');
   }
   const app = checkAppName(options.app ?? DEFAULT_APP, 'recover()');
   const graceMs = options.graceMs ?? 1000;
   if (!(Number.isFinite(graceMs) && graceMs >= 0)) {
-    throw new RangeError(`recover(): graceMs must be a number >= 0 (got ${graceMs}).`);
+    throw new StewardRangeError(`recover(): graceMs must be a number >= 0 (got ${graceMs}).`);
   }
   const dir = journalDir(app, options.dir);
   const report: RecoveryReport = {
@@ -77,22 +105,44 @@ export async function recover(options: RecoverOptions = {}): Promise<RecoveryRep
     gone: 0,
     skipped: [],
     errors: [],
+    unreadable: [],
   };
-  let names: string[];
   try {
-    names = readdirSync(dir);
+    checkPrivateDir(dir); // also: a file where the folder should be
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return report;
     throw error;
   }
-  checkPrivateDir(dir);
+  const names = readdirSync(dir);
   for (const name of names) {
     const path = join(dir, name);
-    if (name.endsWith(COMPACT_SUFFIX)) {
-      removeStaleCompaction(path, name);
+    const known = name.endsWith(COMPACT_SUFFIX) || name.endsWith(JOURNAL_SUFFIX) || RECOVERING.test(name);
+    if (!known) continue;
+    let claimed: { file: string; original: string } | undefined;
+    try {
+      const stat = lstatSync(path);
+      if (!stat.isFile()) {
+        const what = stat.isDirectory()
+          ? 'a folder'
+          : stat.isSymbolicLink()
+            ? 'a symbolic link'
+            : 'not a regular file';
+        report.unreadable.push({
+          path,
+          reason: `is ${what}, not a journal (Steward writes journals as plain files); remove it — it was left alone`,
+        });
+        continue;
+      }
+      if (name.endsWith(COMPACT_SUFFIX)) {
+        if (!namedHostAlive(name)) rmSync(path, { force: true });
+        continue;
+      }
+      claimed = claim(path, name, report);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken meanwhile
+      report.unreadable.push({ path, reason: unreadableReason(error) });
       continue;
     }
-    const claimed = claim(path, name, report);
     if (claimed === undefined) continue;
     const { file, original } = claimed;
     const errorsBefore = report.errors.length;
@@ -116,9 +166,11 @@ function claim(
   report: RecoveryReport,
 ): { file: string; original: string } | undefined {
   const recovering = RECOVERING.exec(name);
+  const ownTag = identityTag(process.pid);
   if (recovering) {
     const owner = Number(recovering[1]);
-    if (owner !== process.pid && pidExists(owner)) return undefined; // another recoverer is on it
+    const mine = owner === process.pid && (recovering[2] === undefined || recovering[2] === ownTag);
+    if (!mine && taggedProcessAlive(owner, recovering[2])) return undefined; // another recoverer is on it
   } else if (name.endsWith(JOURNAL_SUFFIX)) {
     if (!hostIsDead(path, name)) {
       report.liveHosts++;
@@ -128,7 +180,7 @@ function claim(
     return undefined;
   }
   const original = recovering ? path.slice(0, path.length - recovering[0].length) : path;
-  const file = `${original}.recovering-${process.pid}`;
+  const file = `${original}.recovering-${process.pid}-${ownTag}`;
   if (file === path) return { file, original };
   try {
     renameSync(path, file);
@@ -151,16 +203,9 @@ function hostIsDead(path: string, name: string): boolean {
     if (header.pid === process.pid && header.identity === processIdentity(process.pid)) return false;
     return processLiveness(header.pid, header.identity) === 'dead';
   }
-  // No intact header: the host died while creating the file. Judge by the pid in the name.
-  const match = HOST_PID.exec(name);
-  return match !== null && Number(match[1]) !== process.pid && !pidExists(Number(match[1]));
-}
-
-function removeStaleCompaction(path: string, name: string): void {
-  const match = HOST_PID.exec(name);
-  if (match !== null && Number(match[1]) !== process.pid && !pidExists(Number(match[1]))) {
-    rmSync(path, { force: true });
-  }
+  // No intact header: the host died while creating the file. Judge by the pid and identity
+  // tag in the name.
+  return HOST_PID.test(name) && !namedHostAlive(name);
 }
 
 async function reclaimEntries(

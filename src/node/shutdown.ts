@@ -22,6 +22,7 @@
  */
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type CleanupReport, ResourceManager, StewardError } from '../core/index.js';
 import { disposeSync } from './dispose-sync.js';
 
@@ -118,15 +119,17 @@ export function installShutdown(
   options: ShutdownOptions = {},
 ): ShutdownHandle {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('installShutdown(target, options): options must be an object.');
+    throw new StewardTypeError('installShutdown(target, options): options must be an object.');
   }
   const deadlineMs = options.deadlineMs ?? 8000;
   if (!(Number.isFinite(deadlineMs) && deadlineMs > 0)) {
-    throw new RangeError(`installShutdown(): deadlineMs must be a finite number > 0 (got ${deadlineMs}).`);
+    throw new StewardRangeError(
+      `installShutdown(): deadlineMs must be a finite number > 0 (got ${deadlineMs}).`,
+    );
   }
   const isManager = target instanceof ResourceManager;
   if (!isManager && (target === null || typeof target !== 'object' || typeof target.cleanup !== 'function')) {
-    throw new TypeError(
+    throw new StewardTypeError(
       'installShutdown(target): target must be a ResourceManager or an object with a cleanup(reason) method returning a promise.',
     );
   }
@@ -140,7 +143,7 @@ export function installShutdown(
       signal === 'SIGKILL' ||
       signal === 'SIGSTOP'
     ) {
-      throw new TypeError(
+      throw new StewardTypeError(
         `installShutdown(): cannot handle signal ${String(signal)}; use names like SIGINT or SIGTERM.`,
       );
     }
@@ -149,6 +152,7 @@ export function installShutdown(
     throw new StewardError(
       `installShutdown(): a shutdown path is already installed (${installed.description}). Uninstall it first, ` +
         'or install one target whose cleanup covers everything.',
+      { code: 'STEWARD_SHUTDOWN_INSTALLED' },
     );
   }
   const shutdownTarget = isManager ? managerShutdownTarget(target, deadlineMs) : target;
@@ -291,7 +295,11 @@ export function installShutdown(
     },
     shutdown: (reason = 'shutdown requested', code = 0) => {
       if (state === 'uninstalled') {
-        return Promise.reject(new StewardError('shutdown(): this shutdown path was uninstalled.'));
+        return Promise.reject(
+          new StewardError('shutdown(): this shutdown path was uninstalled.', {
+            code: 'STEWARD_SHUTDOWN_UNINSTALLED',
+          }),
+        );
       }
       return start(reason, code);
     },

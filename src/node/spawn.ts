@@ -14,6 +14,7 @@
  * the host's shutdown (see `installShutdown`) then releases the child.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type Component, type TrackedResource, UseAfterCleanupError } from '../core/index.js';
 import type { Journal } from './journal.js';
 import { processIdentity } from './process-identity.js';
@@ -85,7 +86,12 @@ export async function terminateChild(
     if (!(await waitForExit(child, timeoutMs))) {
       signalTree(child, group, 'SIGKILL');
       if (!(await waitForExit(child, 1000))) {
-        throw new Error(`Child process ${child.pid} (${child.spawnfile}) did not exit 1 s after SIGKILL.`);
+        throw new StewardError(
+          `Child process ${child.pid} (${child.spawnfile}) did not exit 1 s after SIGKILL.`,
+          {
+            code: 'STEWARD_CHILD_SURVIVED',
+          },
+        );
       }
     }
   }
@@ -107,9 +113,11 @@ export function spawnTracked(
   options: SpawnTrackedOptions = {},
 ): TrackedResource<ChildProcess> {
   if (typeof command !== 'string' || command.length === 0) {
-    throw new TypeError(`spawnTracked(): command must be a non-empty string (got ${String(command)}).`);
+    throw new StewardTypeError(
+      `spawnTracked(): command must be a non-empty string (got ${String(command)}).`,
+    );
   }
-  if (!Array.isArray(args)) throw new TypeError('spawnTracked(): args must be an array of strings.');
+  if (!Array.isArray(args)) throw new StewardTypeError('spawnTracked(): args must be an array of strings.');
   const {
     watchdog = true,
     killSignal = 'SIGTERM',
@@ -119,7 +127,9 @@ export function spawnTracked(
     ...spawnOptions
   } = options;
   if (!(Number.isFinite(killTimeoutMs) && killTimeoutMs >= 0)) {
-    throw new RangeError(`spawnTracked(): killTimeoutMs must be a number >= 0 (got ${killTimeoutMs}).`);
+    throw new StewardRangeError(
+      `spawnTracked(): killTimeoutMs must be a number >= 0 (got ${killTimeoutMs}).`,
+    );
   }
   if (component.disposed) {
     throw new UseAfterCleanupError(
@@ -129,7 +139,7 @@ export function spawnTracked(
       component._cleanedAt,
     );
   }
-  if (journal?.closed) throw new TypeError(`spawnTracked(): the journal ${journal.path} is closed.`);
+  if (journal?.closed) throw new StewardTypeError(`spawnTracked(): the journal ${journal.path} is closed.`);
   const group = spawnOptions.detached ?? process.platform !== 'win32';
   const child = spawn(command, args, { ...spawnOptions, detached: group });
   const pid = child.pid;

@@ -8,7 +8,8 @@
  * - the host's death closes that pipe (EOF) at once; as a backup the watchdog also polls
  *   `kill(hostPid, 0)` and its parent pid every 200 ms;
  * - it then sends SIGTERM to every watched child whose start time still matches (never to a
- *   reused pid), SIGKILL to the survivors `graceMs` later, and exits.
+ *   reused pid), SIGKILL to the survivors `graceMs` later (their start time checked again), and
+ *   exits.
  *
  * It ignores SIGINT and SIGHUP (a terminal's Ctrl+C or hang-up is the host's to handle) and
  * runs in its own session, so it outlives its host long enough to do its job.
@@ -56,7 +57,13 @@ function hostGone() {
   }
   if (targets.length === 0) process.exit(0);
   setTimeout(() => {
-    for (const [pid, w] of targets) if (exists(pid) || w.group) signal(pid, w.group, 'SIGKILL');
+    for (const [pid, w] of targets) {
+      // Still the process recorded (its start time), or its group after the leader died; a pid
+      // reused by another process meanwhile is never signalled.
+      const alive = exists(pid);
+      if (alive && w.identity !== undefined && identity(pid) !== w.identity) continue;
+      if (alive || w.group) signal(pid, w.group, 'SIGKILL');
+    }
     process.exit(0);
   }, graceMs);
 }

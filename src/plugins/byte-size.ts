@@ -1,6 +1,8 @@
 /**
  * Memory sizes as manifests write them (`"64MB"`, `"512KiB"`, `67108864`), parsed into bytes.
  */
+
+import { StewardRangeError } from '../core/errors.js';
 import { show } from './manifest-errors.js';
 
 const BYTE_UNITS: Readonly<Record<string, number>> = {
@@ -25,18 +27,20 @@ export function parseByteSize(input: string | number): number {
   const hint = 'use a positive number of bytes or a size such as "64MB" or "512KiB"';
   if (typeof input === 'number') {
     if (Number.isSafeInteger(input) && input > 0) return input;
-    throw new RangeError(`must be a positive whole number of bytes (got ${show(input)}); ${hint}`);
+    throw new StewardRangeError(`must be a positive whole number of bytes (got ${show(input)}); ${hint}`);
   }
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(input);
   const factor = match ? BYTE_UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || factor === undefined) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `is not a valid size (got ${show(input)}); ${hint} (units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)`,
     );
   }
   const bytes = Math.round(Number(match[1]) * factor);
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-    throw new RangeError(`must be at least 1 byte and at most 2^53-1 bytes (got ${show(input)}); ${hint}`);
+    throw new StewardRangeError(
+      `must be at least 1 byte and at most 2^53-1 bytes (got ${show(input)}); ${hint}`,
+    );
   }
   return bytes;
 }

@@ -9,6 +9,7 @@ import { type FSWatcher, watch as fsWatch, type WatchOptions } from 'node:fs';
 import { type FileHandle, mkdir, open as openFile } from 'node:fs/promises';
 import type { Server } from 'node:net';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { StewardTypeError } from '../core/errors.js';
 import type {
   CleanupCallbackOptions,
   CleanupRegistration,
@@ -170,7 +171,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
         e.on(event, listener as (...args: unknown[]) => void);
         off = () => e.off(event, listener as (...args: unknown[]) => void);
       } else {
-        throw new TypeError(
+        throw new StewardTypeError(
           `ctx.listen(): target must be an EventEmitter or an EventTarget (event "${event}").`,
         );
       }
@@ -285,6 +286,7 @@ export function checkServiceDeclared(
     throw new StewardError(
       `Plugin "${manifest.id}" uses service "${token.name}" without declaring it: add "${token.name}" to steward.${field} ` +
         `in ${manifest.manifestPath} so the host can order activation and check providers.`,
+      { code: 'STEWARD_PLUGIN_UNDECLARED_SERVICE' },
     );
   }
 }

@@ -2,6 +2,8 @@
  * Authoring plugins: `definePlugin({ activate, deactivate })` or a `PluginBase` subclass
  * (the brief's class). Both receive the same context, the plugin's resource ledger.
  */
+
+import { StewardTypeError } from '../core/errors.js';
 import type { TrackedResource, TrackOptions } from '../core/index.js';
 import type { PluginContext } from './context.js';
 
@@ -33,15 +35,15 @@ export function definePlugin<D extends PluginDefinition>(definition: D): D {
 
 function checkDefinition(definition: unknown, where: string): asserts definition is PluginDefinition {
   if (definition === null || typeof definition !== 'object') {
-    throw new TypeError(`${where}: expected an object with an activate(ctx) function.`);
+    throw new StewardTypeError(`${where}: expected an object with an activate(ctx) function.`);
   }
   const d = definition as Record<string, unknown>;
   if (typeof d.activate !== 'function') {
-    throw new TypeError(`${where}: activate must be a function (got ${typeof d.activate}).`);
+    throw new StewardTypeError(`${where}: activate must be a function (got ${typeof d.activate}).`);
   }
   for (const hook of ['deactivate', 'pause', 'resume']) {
     if (d[hook] !== undefined && typeof d[hook] !== 'function') {
-      throw new TypeError(`${where}: ${hook} must be a function when given (got ${typeof d[hook]}).`);
+      throw new StewardTypeError(`${where}: ${hook} must be a function when given (got ${typeof d[hook]}).`);
     }
   }
 }
@@ -121,7 +123,7 @@ export function pluginFromModule(namespace: Record<string, unknown>, file: strin
     checkDefinition(candidate, file);
     return fromDefinition(candidate);
   }
-  throw new TypeError(
+  throw new StewardTypeError(
     `${file}: does not export a plugin. Export default definePlugin({ activate(ctx) { … } }), ` +
       'a class extending PluginBase, or named activate/deactivate functions.',
   );

@@ -5,10 +5,11 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { StewardTypeError } from '../core/errors.js';
 import { isModulePluginFile, type ManifestResult, type PluginManifest } from './manifest.js';
-import { ManifestError } from './manifest-errors.js';
+import { displayPath, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
-import { loadPackageManifest } from './manifest-package.js';
+import { loadPackageManifest, NO_STEWARD_BLOCK } from './manifest-package.js';
 import { satisfies, validVersion } from './versions.js';
 
 /** Options for {@link discoverPlugins}. */
@@ -21,10 +22,15 @@ export interface DiscoveryOptions {
   readonly hostVersion?: string;
 }
 
-/** What {@link discoverPlugins} found: valid manifests and every problem, each tied to a file and field. */
+/**
+ * What {@link discoverPlugins} found: valid manifests, every problem (each tied to a file and
+ * field), and the entries looked at and passed over as not plugins, with why — what a "no
+ * plugins found" hint is made of (e.g. a package.json without a `steward` block).
+ */
 export interface DiscoveryResult {
   readonly plugins: PluginManifest[];
   readonly errors: ManifestError[];
+  readonly skipped: Array<{ readonly path: string; readonly reason: string }>;
 }
 
 /** How many candidates are read at once (keeps file-descriptor use bounded for large plugin folders). */
@@ -119,25 +125,51 @@ export async function discoverPlugins(
 ): Promise<DiscoveryResult> {
   const { hostVersion } = options;
   if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `discoverPlugins: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
     );
   }
   const errors: ManifestError[] = [];
+  const skipped: Array<{ path: string; reason: string }> = [];
   const seenDirs = new Set<string>();
   const candidates: string[] = [];
+  const folders: Array<{ dir: string; first: number; end: number }> = [];
   for (const dir of dirs) {
     const abs = path.resolve(dir);
     if (seenDirs.has(abs)) continue;
     seenDirs.add(abs);
+    const first = candidates.length;
     candidates.push(...(await listCandidates(abs, errors)));
+    folders.push({ dir: abs, first, end: candidates.length });
   }
 
   const results = await mapLimit(candidates, CONCURRENCY, loadCandidate);
+  // A folder that holds no plugin but is one itself was passed where its parent was meant.
+  for (const { dir, first, end } of folders) {
+    if (results.slice(first, end).some((r) => r.kind !== 'not-a-plugin')) continue;
+    const itself = await loadPackageManifest(dir);
+    if (itself.kind === 'not-a-plugin') {
+      if (itself.reason === NO_STEWARD_BLOCK) skipped.push({ path: dir, reason: itself.reason });
+      continue;
+    }
+    // A package.json that is not even JSON says nothing about being a plugin.
+    if (itself.kind === 'invalid' && itself.errors.some((e) => e.field === '')) continue;
+    errors.push(
+      new ManifestError(
+        dir,
+        '',
+        'is a plugin folder itself (its package.json has a "steward" block), not a folder of plugins; ' +
+          `pass the folder that contains it instead: ${displayPath(path.dirname(dir))}`,
+      ),
+    );
+  }
   const plugins: PluginManifest[] = [];
   const byId = new Map<string, PluginManifest>();
-  for (const result of results) {
-    if (result.kind === 'not-a-plugin') continue;
+  for (const [index, result] of results.entries()) {
+    if (result.kind === 'not-a-plugin') {
+      skipped.push({ path: candidates[index]!, reason: result.reason });
+      continue;
+    }
     if (result.kind === 'invalid') {
       errors.push(...result.errors);
       continue;
@@ -173,5 +205,5 @@ export async function discoverPlugins(
     byId.set(manifest.id, manifest);
     plugins.push(manifest);
   }
-  return { plugins, errors };
+  return { plugins, errors, skipped };
 }

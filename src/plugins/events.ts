@@ -2,7 +2,9 @@
  * The host's typed events.
  */
 import type { CleanupReport } from '../core/index.js';
+import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
+import type { PermissionName } from './permissions.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
 import type { UnloadVerdict } from './unload-verifier.js';
 
@@ -19,4 +21,15 @@ export interface PluginEvents {
   reloaded: { readonly id: string; readonly ms: number; readonly plugins: readonly string[] };
   /** A batch of unloads was verified (`verifyUnload`): what was still reachable, and why. */
   unloadVerified: UnloadVerdict;
+  /**
+   * A plugin was refused an access its manifest's permissions do not allow (`denied`), or, with
+   * `permissions: 'audit'`, made one (each distinct access once per activation).
+   */
+  access: {
+    readonly id: string;
+    readonly isolation: PluginIsolation;
+    readonly permission: PermissionName;
+    readonly resource: string;
+    readonly denied: boolean;
+  };
 }

@@ -24,7 +24,8 @@ export type GraphErrorKind =
  */
 export class GraphError extends StewardError {
   override readonly name = 'GraphError';
-  override readonly code = 'STEWARD_PLUGIN_GRAPH';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_GRAPH';
   readonly kind: GraphErrorKind;
   readonly plugins: readonly string[];
   readonly dependency?: string;

@@ -6,6 +6,8 @@
  * overflow the stack) finds cycles, a breadth-first search propagates exclusions, and Kahn's algorithm
  * with a min-heap orders the rest (graph-algorithms.ts).
  */
+
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { cycleThrough, MinHeap, stronglyConnected } from './graph-algorithms.js';
 import { byId, checkEdges } from './graph-edges.js';
 import { GraphError } from './graph-error.js';
@@ -89,7 +91,7 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
 ): PluginGraph<M> {
   const { hostVersion } = options;
   if (hostVersion !== undefined && validVersion(hostVersion) === undefined) {
-    throw new TypeError(
+    throw new StewardTypeError(
       `resolvePluginGraph: hostVersion ${JSON.stringify(hostVersion)} is not a valid semver version`,
     );
   }
@@ -100,7 +102,9 @@ export function resolvePluginGraph<M extends PluginGraphNode>(
   for (let i = 0; i < n; i++) {
     const id = nodes[i]!.id;
     if (position.has(id)) {
-      throw new TypeError(`resolvePluginGraph: duplicate plugin id "${id}"; each plugin id must be unique`);
+      throw new StewardTypeError(
+        `resolvePluginGraph: duplicate plugin id "${id}"; each plugin id must be unique`,
+      );
     }
     position.set(id, i);
   }
@@ -235,7 +239,7 @@ function closure(
   const queue: number[] = [];
   for (const id of ids) {
     if (!data.manifests.has(id)) {
-      throw new RangeError(
+      throw new StewardRangeError(
         `unknown plugin "${id}"; it was not among the manifests given to resolvePluginGraph`,
       );
     }
@@ -269,7 +273,7 @@ export function planTeardown<M extends PluginGraphNode>(
   ids: Iterable<string>,
 ): TeardownPlan {
   const data = internals.get(graph);
-  if (!data) throw new TypeError('planTeardown: graph must be the result of resolvePluginGraph');
+  if (!data) throw new StewardTypeError('planTeardown: graph must be the result of resolvePluginGraph');
   const teardown = closure(data, ids, 'dependents', true);
   return { teardown, restore: [...teardown].reverse() };
 }

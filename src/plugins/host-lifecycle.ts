@@ -17,6 +17,7 @@ import type { PluginEvents } from './events.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
+import { type PermissionName, resolvePermissions } from './permissions.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin } from './timeout.js';
@@ -58,12 +59,13 @@ export class PluginLifecycle {
     const host = this.#o.host;
     const started = performance.now();
     let runtime: PluginRuntime | undefined;
+    const storageDir = join(host.storageDir ?? join(process.cwd(), '.steward', 'storage'), manifest.id);
     try {
       runtime = RUNTIMES[this.#registry.isolationOf(manifest)]({
         manifest,
         generation: record.generation,
         hostVersion: host.hostVersion ?? '0.0.0',
-        storageDir: join(host.storageDir ?? join(process.cwd(), '.steward', 'storage'), manifest.id),
+        storageDir,
         memoryLimit:
           manifest.memoryLimitBytes === undefined
             ? undefined
@@ -73,11 +75,14 @@ export class PluginLifecycle {
         attribution: this.#o.attribution,
         statsIntervalMs: host.workerStatsIntervalMs || undefined,
         execArgv: host.workerExecArgv,
+        permissions: resolvePermissions(manifest, storageDir, host.permissionRoots),
+        permissionMode: host.permissions ?? 'enforce',
       });
       const loaded = runtime;
       loaded.events.on('crashed', ({ error }) => {
         void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
       });
+      loaded.events.on('access', (access) => this.#access(record, loaded, access));
       await runtime.load();
     } catch (error) {
       await runtime?.unload();
@@ -234,6 +239,25 @@ export class PluginLifecycle {
   teardownOrder(ids: readonly string[]): string[] {
     this.#registry.applyGraph();
     return this.#registry.teardownOrder(ids);
+  }
+
+  /** A denied access is logged and told (`access`); an audited one only told. */
+  #access(
+    record: PluginRecord,
+    runtime: PluginRuntime,
+    access: { permission: PermissionName; resource: string; denied: boolean },
+  ): void {
+    const id = record.manifest.id;
+    if (access.denied) {
+      this.#o.log({
+        level: 'warn',
+        plugin: id,
+        message: `permission denied: ${access.permission} ${access.resource} (not allowed by steward.permissions in ${record.manifest.manifestPath})`,
+        args: [],
+        time: Date.now(),
+      });
+    }
+    this.#o.events.emit('access', { id, isolation: runtime.isolation, ...access });
   }
 
   /** Cancel the restarts scheduled. */

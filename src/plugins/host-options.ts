@@ -2,11 +2,14 @@
  * What a `PluginHost` is configured with and what it tells: its options (checked up front), the
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
+
+import { StewardRangeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
+import type { PermissionMode } from './permissions.js';
 import type { PluginState } from './plugin-state.js';
 import type { UnloadVerificationOptions } from './unload-verifier.js';
 import { validVersion } from './versions.js';
@@ -31,7 +34,15 @@ export interface PluginHostOptions {
   readonly memoryPolicy?: MemoryPolicy;
   /** Run every plugin with this isolation, whatever its manifest says. */
   readonly isolation?: PluginIsolation;
-  /** How often worker plugins report their heap figures, ms. Default 1000. */
+  /**
+   * `enforce` (default): a manifest's `permissions` are enforced (process plugins by Node's
+   * permission model, inline and worker ones at the `ctx` level). `audit`: nothing is refused and
+   * every access is told as an `access` event (see `steward run --permissions=audit`).
+   */
+  readonly permissions?: PermissionMode;
+  /** Folders (besides the plugin's own and its storage) that manifests may name absolute paths in. */
+  readonly permissionRoots?: readonly string[];
+  /** How often worker and process plugins report their heap figures, ms. Default 1000. */
   readonly workerStatsIntervalMs?: number;
   /**
    * Attribute the handles inline plugins' code creates without tracking them (timers, sockets,
@@ -76,10 +87,14 @@ export interface PluginInfo {
   resources: number;
   bytes: number;
   memoryLimit: number | undefined;
-  /** Worker plugins: the worker's V8 heap figures (used and limit), bytes. */
+  /** Worker and process plugins: their V8 heap figures (used and limit), bytes. */
   heapUsed: number | undefined;
   heapLimit: number | undefined;
-  /** Worker plugins: restarts after crashes so far. */
+  /** Process plugins: the pid, resident memory (bytes) and CPU time used (ms) of their process. */
+  pid: number | undefined;
+  rss: number | undefined;
+  cpuMs: number | undefined;
+  /** Worker and process plugins: restarts after crashes so far. */
   restarts: number;
   /**
    * Inline plugins: bytes the plugin's code retains (its closures, module state and what they
@@ -108,11 +123,13 @@ export function checkHostOptions(options: PluginHostOptions): void {
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],
   ] as const) {
     if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
-      throw new RangeError(`new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`);
+      throw new StewardRangeError(
+        `new PluginHost(): ${name} must be a finite number > 0 (got ${String(value)}).`,
+      );
     }
   }
   if (options.hostVersion !== undefined && validVersion(options.hostVersion) === undefined) {
-    throw new RangeError(
+    throw new StewardRangeError(
       `new PluginHost(): hostVersion must be a semver version such as "1.4.0" (got ${JSON.stringify(options.hostVersion)}).`,
     );
   }

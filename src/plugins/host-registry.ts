@@ -216,7 +216,8 @@ export class PluginRegistry {
   info(record: PluginRecord): PluginInfo {
     const { manifest, status } = record;
     const component = isLive(status) ? status.session.component : undefined;
-    const heap = runtimeOf(status)?.stats().heap;
+    const stats = runtimeOf(status)?.stats();
+    const heap = stats?.heap;
     return {
       id: manifest.id,
       name: manifest.name,
@@ -236,6 +237,9 @@ export class PluginRegistry {
       memoryLimit: manifest.memoryLimitBytes,
       heapUsed: heap?.used,
       heapLimit: heap?.limit,
+      pid: stats?.process?.pid,
+      rss: stats?.process?.rss,
+      cpuMs: stats?.process === undefined ? undefined : Math.round(stats.process.cpuMs),
       restarts: record.restarts,
       retainedBytes: record.retained?.generation === record.generation ? record.retained.bytes : undefined,
       retainedAt: record.retained?.generation === record.generation ? record.retained.at : undefined,

@@ -19,9 +19,17 @@ export {
   withServiceEdges,
 } from './graph.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
 export { ManifestError } from './manifest-errors.js';
+export type { PluginPermissions } from './manifest-permissions.js';
+export {
+  AccessDeniedError,
+  type PermissionAccess,
+  type PermissionMode,
+  type PermissionName,
+} from './permissions.js';
 export {
   IllegalPluginTransitionError,
   type PluginFailurePhase,

@@ -11,6 +11,7 @@
 import { register } from 'node:module';
 import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { explainLoadError } from './load-error.js';
 import { nativeImport } from './native-import.js';
 
 /** A resolve hook, as source: propagates `steward-gen`/`steward-root` to modules under the root. */
@@ -43,8 +44,10 @@ function ensureHooks(): void {
 /**
  * Import a plugin's entry. Generation 0 is a plain import; generation n > 0 is a fresh copy of
  * every module under `root` (the plugin's folder, or its file for single-module plugins).
+ * A syntax error in one of the plugin's modules rejects as a `PluginSyntaxError` naming its
+ * file:line:column.
  */
-export function importPlugin(
+export async function importPlugin(
   entry: string,
   root: string,
   isFolder: boolean,
@@ -57,5 +60,9 @@ export function importPlugin(
     url.searchParams.set('steward-gen', String(generation));
     url.searchParams.set('steward-root', rootUrl);
   }
-  return nativeImport(url.href);
+  try {
+    return await nativeImport(url.href);
+  } catch (error) {
+    throw await explainLoadError(error, entry, isFolder ? root : entry);
+  }
 }

@@ -14,7 +14,8 @@ import type { ManifestResult } from './manifest.js';
  */
 export class ManifestError extends StewardError {
   override readonly name = 'ManifestError';
-  override readonly code = 'STEWARD_MANIFEST_INVALID';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_MANIFEST_INVALID';
   /** Absolute path of the offending file (or folder). */
   readonly file: string;
   /** Dotted path of the offending field; `''` when the problem is the file itself. */
@@ -107,4 +108,22 @@ export function fieldPath(prefix: string, segments: readonly PropertyKey[]): str
     }
   }
   return out;
+}
+
+/**
+ * What a `JSON.parse` error of `text` says, with where: `at line L:C: <what>` (1-based). The
+ * position comes from the error (Node reports an offset; the text's end when it ran out).
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at position (\d+)/.exec(message);
+  const offset = at ? Number(at[1]) : text.length;
+  const before = text.slice(0, offset).split('\n');
+  const line = before.length;
+  const column = before[before.length - 1]!.length + 1;
+  const what = message
+    .replace(/\s*\(line \d+ column \d+\)/, '')
+    .replace(/\s*in JSON at position \d+/, '')
+    .replace(/^Unexpected end of JSON input$/, 'the text ends before the JSON value does');
+  return `is not valid JSON at line ${line}:${column}: ${what}`;
 }

@@ -6,7 +6,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ManifestResult } from './manifest.js';
-import { invalid, ManifestError, show } from './manifest-errors.js';
+import { invalid, jsonSyntaxProblem, ManifestError, show } from './manifest-errors.js';
 import { authorSchema, buildManifest, issuesToErrors, pluginPackageJsonSchema } from './manifest-schema.js';
 
 function isInside(parent: string, child: string): boolean {
@@ -64,13 +64,6 @@ async function resolveEntry(
   realDir: string,
   { target, field }: EntryTarget,
 ): Promise<string | ManifestError> {
-  if (field === 'exports' && !target.startsWith('./')) {
-    return new ManifestError(
-      file,
-      field,
-      `target must start with "./" (got ${show(target)}); write it as ${show(`./${target.replace(/^\/+/, '')}`)}`,
-    );
-  }
   const outside = (how: string) =>
     new ManifestError(
       file,
@@ -78,8 +71,28 @@ async function resolveEntry(
       `entry point ${show(target)} ${how} outside the plugin folder ${realDir}; ` +
         'move the module into the plugin folder and point to it with a relative path such as "./index.js"',
     );
+  const root = path.resolve(dir);
   const lexical = path.resolve(dir, target);
-  if (!isInside(path.resolve(dir), lexical)) return outside('resolves to');
+  if (field === 'exports' && !target.startsWith('./')) {
+    // The advice is itself a valid target: "./" + a path inside the folder ("/index.js" most
+    // likely meant "./index.js"); a target that leaves the folder gets the "outside" advice.
+    let meant = lexical;
+    if (!isInside(root, lexical)) {
+      meant = path.resolve(root, `./${target.replace(/^[/\\]+/, '')}`);
+      const exists = await stat(meant).then(
+        () => true,
+        () => false,
+      );
+      if (!isInside(root, meant) || !exists) return outside('resolves to');
+    }
+    const fixed = `./${path.relative(root, meant).split(path.sep).join('/')}`;
+    return new ManifestError(
+      file,
+      field,
+      `target must start with "./" (got ${show(target)}); write it as ${show(fixed)}`,
+    );
+  }
+  if (!isInside(root, lexical)) return outside('resolves to');
   let realEntry: string;
   try {
     realEntry = await realpath(lexical);
@@ -109,6 +122,9 @@ async function resolveEntry(
   return realEntry;
 }
 
+/** The `not-a-plugin` reason of a folder whose package.json has no `steward` block. */
+export const NO_STEWARD_BLOCK = 'package.json has no "steward" block';
+
 /**
  * Reads `<dir>/package.json` and validates it as a plugin manifest. Returns `not-a-plugin` when there is
  * no package.json or it has no `steward` block; otherwise every problem found (schema, entry point
@@ -133,7 +149,7 @@ export async function loadPackageManifest(dir: string): Promise<ManifestResult> 
     json = JSON.parse(text);
   } catch (error) {
     return invalid(
-      new ManifestError(file, '', `is not valid JSON (${(error as Error).message}); fix the syntax error`),
+      new ManifestError(file, '', `${jsonSyntaxProblem(text, error)}; fix the syntax error there`),
     );
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -145,8 +161,7 @@ export async function loadPackageManifest(dir: string): Promise<ManifestResult> 
       ),
     );
   }
-  if (!Object.hasOwn(json, 'steward'))
-    return { kind: 'not-a-plugin', reason: 'package.json has no "steward" block' };
+  if (!Object.hasOwn(json, 'steward')) return { kind: 'not-a-plugin', reason: NO_STEWARD_BLOCK };
   const parsed = pluginPackageJsonSchema.safeParse(json);
   const errors = parsed.success ? [] : issuesToErrors(file, '', parsed.error.issues);
   const pkg = json as Record<string, unknown>;

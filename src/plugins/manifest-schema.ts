@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
 import type { PluginManifest } from './manifest.js';
 import { closest, explain, fieldPath, ManifestError, show, suggestPluginId } from './manifest-errors.js';
+import { permissionKeysAt, permissionsSchema } from './manifest-permissions.js';
 import { isRange, validVersion } from './versions.js';
 
 /** The pattern every plugin id must match: lowercase, starting with a letter or digit. */
@@ -118,8 +119,11 @@ export const authorSchema = z
   .transform((a) => (typeof a === 'string' ? a : a.email ? `${a.name} <${a.email}>` : a.name));
 
 const isolationSchema = z
-  .enum(['inline', 'worker'], {
-    error: explain('must be "inline" or "worker"', 'use "inline" (default) or "worker"'),
+  .enum(['inline', 'worker', 'process'], {
+    error: explain(
+      'must be "inline", "worker" or "process"',
+      'use "inline" (default), "worker" (own thread) or "process" (own process)',
+    ),
   })
   .default('inline');
 
@@ -141,6 +145,7 @@ const commonFields = {
   activationTimeoutMs: timeoutSchema.optional(),
   deactivationTimeoutMs: timeoutSchema.optional(),
   restart: restartSchema.optional(),
+  permissions: permissionsSchema.optional(),
 };
 
 function noOverlap(
@@ -227,8 +232,10 @@ export function issuesToErrors(
   const errors: ManifestError[] = [];
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
-      const known = issue.path.length === 0 || issue.path[issue.path.length - 1] === 'steward';
-      const keys = prefix === 'metadata' ? METADATA_KEYS : STEWARD_KEYS;
+      const nested = permissionKeysAt(issue.path);
+      const known =
+        nested !== undefined || issue.path.length === 0 || issue.path[issue.path.length - 1] === 'steward';
+      const keys = nested ?? (prefix === 'metadata' ? METADATA_KEYS : STEWARD_KEYS);
       for (const key of issue.keys) {
         const guess = known ? closest(key, keys) : undefined;
         errors.push(
@@ -293,6 +300,7 @@ export function buildManifest(
         backoffMs: common.restart.backoffMs ?? 500,
       }),
     }),
+    ...(common.permissions !== undefined && { permissions: common.permissions }),
     entry: fields.entry,
     dir: fields.dir,
     source: fields.source,

@@ -13,12 +13,17 @@ import { StewardError } from '../core/index.js';
 import { invalid, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
 import { loadPackageManifest } from './manifest-package.js';
+import type { PluginPermissions } from './manifest-permissions.js';
 
 /** File extensions recognized as single-module plugins (`.d.ts` / `.d.mts` declaration files excluded). */
 export const MODULE_PLUGIN_EXTENSIONS: readonly string[] = Object.freeze(['.js', '.mjs', '.ts', '.mts']);
 
-/** Where a plugin's code runs: `inline` (same heap) or `worker` (own thread and heap); one runtime each (runtime.ts). */
-export type PluginIsolation = 'inline' | 'worker';
+/**
+ * Where a plugin's code runs: `inline` (same heap), `worker` (own thread and heap) or `process`
+ * (own process, under Node's permission model when it declares permissions); one runtime each
+ * (runtime.ts).
+ */
+export type PluginIsolation = 'inline' | 'worker' | 'process';
 
 /** Per-plugin lifecycle deadlines from the manifest; absent means "use the host's default". */
 export interface PluginTimeouts {
@@ -58,8 +63,10 @@ export interface PluginManifest {
   /** Service token names this plugin requires. */
   readonly requires: readonly string[];
   readonly timeouts: PluginTimeouts;
-  /** Restart policy of a worker plugin that crashes: up to `maxRestarts` times, waiting `backoffMs` × 2^n. */
+  /** Restart policy of a worker or process plugin that crashes: up to `maxRestarts` times, waiting `backoffMs` × 2^n. */
   readonly restart?: { readonly maxRestarts: number; readonly backoffMs: number };
+  /** What the plugin may touch (`steward.permissions`); absent: it declared nothing and runs unrestricted. */
+  readonly permissions?: PluginPermissions;
   /** Absolute real path (symlinks resolved) of the module to load. */
   readonly entry: string;
   /** Absolute real path of the plugin folder (the containing folder for module plugins). */

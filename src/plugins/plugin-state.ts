@@ -113,7 +113,8 @@ export function runtimeOf(status: PluginStatus): PluginRuntime | undefined {
  */
 export class IllegalPluginTransitionError extends StewardError {
   override readonly name = 'IllegalPluginTransitionError';
-  override readonly code = 'STEWARD_PLUGIN_ILLEGAL_TRANSITION';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_ILLEGAL_TRANSITION';
   constructor(
     /** The plugin. */
     readonly plugin: string,

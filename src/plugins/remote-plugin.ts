@@ -1,6 +1,6 @@
 /**
  * The plugin's side of a remote runtime: runs in the plugin's own thread and heap
- * (worker-entry.ts), over any message channel. It imports the plugin, gives it the same `ctx`
+ * (worker-entry.ts) or process (process-entry.ts), over any message channel. It imports the plugin, gives it the same `ctx`
  * ledger as inline plugins (backed by a ResourceManager of its own), mirrors every tracked
  * resource and the heap figures to the host, and answers the host's lifecycle and service
  * requests. The host ends the thread after deactivation.
@@ -22,14 +22,18 @@ import {
   type PluginServices,
 } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
+import { explainLoadError } from './load-error.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
+import { PermissionGuard } from './permission-guard.js';
+import type { PermissionAccess } from './permissions.js';
 import {
   type ActivateRequest,
   type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
   type MessageChannelEnd,
+  type ProcessFigures,
   type RemoteBoot,
   type RemoteCleanup,
   type RemoteEvent,
@@ -41,6 +45,17 @@ import { callService, RpcEndpoint, remoteService, serializeError } from './rpc.j
 export interface RemotePluginHandle {
   /** Stop the side's own timers (heap figures, batching), when its channel closed. */
   stop(): void;
+}
+
+/** Tell the host about an access the plugin was refused (or, in audit mode, made). */
+export function sendAccess(channel: MessageChannelEnd, access: PermissionAccess, denied: boolean): void {
+  const event: RemoteEvent = {
+    t: 'access',
+    permission: access.permission,
+    resource: access.resource,
+    denied,
+  };
+  channel.send(event);
 }
 
 /**
@@ -104,7 +119,9 @@ class RemotePlugin {
       this.#instance = pluginFromModule(await nativeImport(pathToFileURL(entry).href), entry);
       this.#send({ t: 'loaded', ms: performance.now() - started });
     } catch (error) {
-      this.#send({ t: 'load-failed', error: serializeError(error) });
+      const { dir, source } = this.#boot.manifest;
+      const explained = await explainLoadError(error, entry, source === 'package' ? dir : entry);
+      this.#send({ t: 'load-failed', error: serializeError(explained) });
     }
   }
 
@@ -146,7 +163,7 @@ class RemotePlugin {
       ...(boot.memoryLimit ? { memoryLimit: boot.memoryLimit } : {}),
     });
     const controller = new AbortController();
-    const ctx = createPluginContext({
+    let ctx = createPluginContext({
       manifest: boot.manifest,
       component,
       controller,
@@ -155,6 +172,15 @@ class RemotePlugin {
       storageDir: boot.storageDir,
       services: this.#services(new Set(request.available)),
     });
+    if (boot.guardContext) {
+      ctx = new PermissionGuard({
+        plugin: boot.manifest.id,
+        granted: boot.permissions,
+        mode: boot.permissionMode,
+        storageDir: boot.storageDir,
+        report: (access, denied) => sendAccess(this.#channel, access, denied),
+      }).wrap(ctx);
+    }
     this.#component = component;
     this.#controller = controller;
     this.#ctx = ctx;
@@ -250,8 +276,18 @@ class RemotePlugin {
     this.#flushTimer = undefined;
     const changes = this.#changes;
     this.#changes = [];
-    this.#send({ t: 'sync', changes, heap: heap() });
+    this.#send({
+      t: 'sync',
+      changes,
+      heap: heap(),
+      ...(this.#boot.processFigures ? { process: processFigures() } : {}),
+    });
   }
+}
+
+function processFigures(): ProcessFigures {
+  const cpu = process.cpuUsage();
+  return { pid: process.pid, rss: process.memoryUsage.rss(), cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 function heap(): HeapFigures {

@@ -1,11 +1,12 @@
 /**
- * The protocol between the host and a plugin running out of its heap (a worker thread today):
+ * The protocol between the host and a plugin running out of its heap (a worker thread, a process):
  * the boot data, the events the plugin's side sends on its own, and the lifecycle requests and
  * answers that travel as RPC (rpc.ts). Nothing here depends on the transport: any channel that
  * carries structured-clone messages both ways will do.
  */
 import type { LogLevel } from './logger.js';
 import type { PluginManifest } from './manifest.js';
+import type { PermissionMode, PermissionName, ResolvedPermissions } from './permissions.js';
 import type { SerializedError } from './rpc.js';
 
 /** One end of a message channel (a worker's port, a child process's IPC). */
@@ -24,6 +25,22 @@ export interface RemoteBoot {
   readonly memoryLimit: { readonly bytes: number; readonly policy: 'warn' | 'reject' | 'evict' } | undefined;
   /** How often heap figures are sent, ms. */
   readonly statsIntervalMs: number;
+  /** The manifest's permissions resolved; undefined when it declares none. */
+  readonly permissions: ResolvedPermissions | undefined;
+  readonly permissionMode: PermissionMode;
+  /** Check `ctx` calls against the permissions (worker tier; every tier in audit mode). */
+  readonly guardContext: boolean;
+  /** Send {@link ProcessFigures} with the heap figures (the side has a process of its own). */
+  readonly processFigures: boolean;
+}
+
+/** Figures of a plugin's own process. */
+export interface ProcessFigures {
+  readonly pid: number;
+  /** Resident set size, bytes. */
+  readonly rss: number;
+  /** CPU time used so far (user + system), ms. */
+  readonly cpuMs: number;
 }
 
 /** A change to the remote plugin's resources: tracked, released, resized. */
@@ -50,7 +67,18 @@ export interface HeapFigures {
 export type RemoteEvent =
   | { readonly t: 'loaded'; readonly ms: number }
   | { readonly t: 'load-failed'; readonly error: SerializedError }
-  | { readonly t: 'sync'; readonly changes: readonly ResourceChange[]; readonly heap: HeapFigures }
+  | {
+      readonly t: 'sync';
+      readonly changes: readonly ResourceChange[];
+      readonly heap: HeapFigures;
+      readonly process?: ProcessFigures;
+    }
+  | {
+      readonly t: 'access';
+      readonly permission: PermissionName;
+      readonly resource: string;
+      readonly denied: boolean;
+    }
   | {
       readonly t: 'log';
       readonly level: LogLevel;

@@ -3,6 +3,8 @@
  * (both directions). Every pending request settles: with the answer, the remote error, or a
  * `ChannelClosedError` when the other side goes away — never hangs.
  */
+
+import { StewardTypeError } from '../core/errors.js';
 import { type ServiceRegistry, StewardError, tokenFor } from '../core/index.js';
 
 /** What travels on the channel. */
@@ -23,12 +25,16 @@ export interface SerializedError {
   readonly message: string;
   readonly stack?: string | undefined;
   readonly code?: string | undefined;
+  /** Of an `ERR_ACCESS_DENIED`: the permission and resource Node names. */
+  readonly permission?: string | undefined;
+  readonly resource?: string | undefined;
 }
 
 /** The other side of the channel is gone (worker exited, plugin unloaded). Code `STEWARD_CHANNEL_CLOSED`. */
 export class ChannelClosedError extends StewardError {
   override name = 'ChannelClosedError';
-  override readonly code = 'STEWARD_CHANNEL_CLOSED';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_CHANNEL_CLOSED';
 }
 
 /** Flatten an error for posting. */
@@ -39,6 +45,7 @@ export function serializeError(error: unknown): SerializedError {
       message: error.message,
       stack: error.stack,
       code: (error as { code?: string }).code,
+      ...accessFields(error),
     };
   }
   return { name: 'Error', message: String(error) };
@@ -46,11 +53,20 @@ export function serializeError(error: unknown): SerializedError {
 
 /** Rebuild a posted error (same name, message, code; stack of the remote side). */
 export function deserializeError(e: SerializedError): Error {
+  // steward-allow-plain-error: rebuilds the error a worker's code threw (the plugin's, with its name and code)
   const error = new Error(e.message);
   error.name = e.name;
   if (e.stack) error.stack = e.stack;
   if (e.code) (error as { code?: string }).code = e.code;
+  if (e.permission !== undefined) Object.assign(error, { permission: e.permission, resource: e.resource });
   return error;
+}
+
+function accessFields(error: Error): { permission?: string; resource?: string } {
+  const { permission, resource } = error as { permission?: unknown; resource?: unknown };
+  return typeof permission === 'string'
+    ? { permission, resource: typeof resource === 'string' ? resource : '' }
+    : {};
 }
 
 /** Handles requests from the other side: `name` (a service or `@lifecycle`), `member`, `args`. */
@@ -163,7 +179,7 @@ export function callService(
   const service = services.get(tokenFor<Record<string, unknown>>(name));
   const target = member === null ? service : service[member];
   if (typeof target !== 'function') {
-    throw new TypeError(
+    throw new StewardTypeError(
       `Service "${name}" has no method ${member ?? '(call)'}; check the name with its provider.`,
     );
   }

@@ -11,6 +11,7 @@ import { createPluginContext, type PluginContext } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
 import { importPlugin } from './loader.js';
 import { createLogger } from './logger.js';
+import { PermissionGuard } from './permission-guard.js';
 import type {
   DeactivateOutcome,
   MemoryLimit,
@@ -61,15 +62,25 @@ export class InlineRuntime implements PluginRuntime {
 
   async activate({ component, controller }: PluginSession): Promise<void> {
     const instance = this.#loaded();
-    const { manifest, log, hostVersion, storageDir } = this.#init;
-    const ctx = createPluginContext({
-      manifest,
-      component,
-      controller,
-      log: createLogger(manifest.id, log),
-      hostVersion,
+    const { manifest, log, hostVersion, storageDir, permissions, permissionMode } = this.#init;
+    // The manifest's permissions, checked at the ctx level: a guard, not a sandbox.
+    const guard = new PermissionGuard({
+      plugin: manifest.id,
+      granted: permissions,
+      mode: permissionMode,
       storageDir,
+      report: (access, denied) => this.events.emit('access', { ...access, denied }),
     });
+    const ctx = guard.wrap(
+      createPluginContext({
+        manifest,
+        component,
+        controller,
+        log: createLogger(manifest.id, log),
+        hostVersion,
+        storageDir,
+      }),
+    );
     this.#component = component;
     this.#ctx = ctx;
     try {

@@ -9,11 +9,13 @@
 import { Emitter, type ServiceRegistration, tokenFor } from '../core/index.js';
 import type { LogLevel } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
+import { deniedAccess } from './permissions.js';
 import { ResourceMirror } from './remote-mirror.js';
 import {
   type DeactivateAnswer,
   type HeapFigures,
   LIFECYCLE,
+  type ProcessFigures,
   type RemoteBoot,
   type RemoteDisposalProblem,
   type RemoteEvent,
@@ -72,6 +74,7 @@ export class RemoteRuntime implements PluginRuntime {
   #settleLoad!: (outcome: { ms: number } | { error: Error }) => void;
   #session: PluginSession | undefined;
   #heap: HeapFigures | undefined;
+  #process: ProcessFigures | undefined;
   #ending = false;
   #crashError: Error | undefined;
 
@@ -92,6 +95,11 @@ export class RemoteRuntime implements PluginRuntime {
       storageDir: init.storageDir,
       memoryLimit: init.memoryLimit,
       statsIntervalMs: init.statsIntervalMs ?? 1000,
+      permissions: init.permissions,
+      permissionMode: init.permissionMode,
+      // The process tier is enforced by Node's permission model; audit mode refuses nothing anywhere.
+      guardContext: isolation !== 'process' || init.permissionMode === 'audit',
+      processFigures: isolation === 'process',
     };
     this.#transport = connect(init, boot, {
       message: (message) => this.#receive(message),
@@ -146,7 +154,7 @@ export class RemoteRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { heap: this.#heap };
+    return { heap: this.#heap, process: this.#process };
   }
 
   #receive(raw: unknown): void {
@@ -157,8 +165,19 @@ export class RemoteRuntime implements PluginRuntime {
       case 'loaded':
         this.#settleLoad({ ms: message.ms });
         break;
-      case 'load-failed':
-        this.#settleLoad({ error: deserializeError(message.error) });
+      case 'load-failed': {
+        const error = deserializeError(message.error);
+        const denied = deniedAccess(error);
+        if (denied) this.events.emit('access', { ...denied, denied: true });
+        this.#settleLoad({ error });
+        break;
+      }
+      case 'access':
+        this.events.emit('access', {
+          permission: message.permission,
+          resource: message.resource,
+          denied: message.denied,
+        });
         break;
       case 'sync':
         this.#sync(message);
@@ -193,10 +212,15 @@ export class RemoteRuntime implements PluginRuntime {
 
   #sync(message: Extract<RemoteEvent, { t: 'sync' }>): void {
     this.#heap = message.heap;
+    if (message.process) this.#process = message.process;
     const session = this.#session;
     if (!session) return;
     session.metadata.heapUsed = message.heap.used;
     session.metadata.heapLimit = message.heap.limit;
+    if (message.process) {
+      session.metadata.rss = message.process.rss;
+      session.metadata.cpuMs = Math.round(message.process.cpuMs);
+    }
     if (session.component.disposed) return;
     for (const change of message.changes) {
       // The plugin's side enforced its own limit already; a host limit refusing a mirror (a global
@@ -204,7 +228,10 @@ export class RemoteRuntime implements PluginRuntime {
       try {
         this.#mirror.apply(session.component, change);
       } catch (error) {
-        this.#log('warn', `the host could not mirror a worker resource: ${(error as Error).message}`);
+        this.#log(
+          'warn',
+          `the host could not mirror a ${this.isolation} resource: ${(error as Error).message}`,
+        );
       }
     }
   }

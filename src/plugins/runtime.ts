@@ -2,7 +2,8 @@
  * The runtime seam: where a plugin's code runs, behind one interface. The host decides *when*
  * (graph order, timeouts, the serialized queue, failure containment); a runtime decides *where*
  * and *how*: `inline` imports the plugin into the host's heap, `worker` runs it in a thread of its
- * own over a message channel (runtime-remote.ts, transport-worker.ts). A runtime never changes a
+ * own over a message channel (runtime-remote.ts, transport-worker.ts), `process` runs it in a
+ * child process of its own over IPC, under Node's permission model (transport-process.ts). A runtime never changes a
  * plugin's state; it reports what happened (a result, a rejection, a `crashed` event) and the
  * host applies it inside its queue.
  *
@@ -20,9 +21,11 @@ import type {
 import type { PluginContext } from './context.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation, PluginManifest } from './manifest.js';
-import type { HeapFigures } from './remote-protocol.js';
+import type { PermissionAccess, PermissionMode, ResolvedPermissions } from './permissions.js';
+import type { HeapFigures, ProcessFigures } from './remote-protocol.js';
 import { InlineRuntime } from './runtime-inline.js';
 import { RemoteRuntime } from './runtime-remote.js';
+import { processTransport } from './transport-process.js';
 import { workerTransport } from './transport-worker.js';
 
 /** A byte limit and what to do when it would be exceeded. */
@@ -51,6 +54,10 @@ export interface RuntimeInit {
   readonly statsIntervalMs: number | undefined;
   /** Node options of a runtime's own thread or process; default: the host's. */
   readonly execArgv: readonly string[] | undefined;
+  /** The manifest's permissions resolved for this host; undefined when it declares none. */
+  readonly permissions: ResolvedPermissions | undefined;
+  /** Enforce them, or refuse nothing and report every access (`audit`). */
+  readonly permissionMode: PermissionMode;
 }
 
 /** One activation, as the host sets it up: the plugin's component, its signal, its metadata. */
@@ -84,12 +91,16 @@ export interface DeactivateOutcome {
 export interface RuntimeStats {
   /** V8 heap of the runtime's own isolate; undefined inline (it shares the host's). */
   readonly heap: HeapFigures | undefined;
+  /** The runtime's own process (pid, RSS, CPU time); undefined unless it has one. */
+  readonly process?: ProcessFigures | undefined;
 }
 
 /** Events of a runtime. */
 export interface PluginRuntimeEvents {
   /** The runtime died on its own (uncaught error, out of memory, exit); emitted once. */
   crashed: { readonly error: Error };
+  /** The plugin was refused an access (`denied`), or, in audit mode, made one. */
+  access: PermissionAccess & { readonly denied: boolean };
 }
 
 /**
@@ -129,7 +140,7 @@ export interface PluginRuntime {
   pause(): Promise<void>;
   /** Run the plugin's `resume` hook. */
   resume(): Promise<void>;
-  /** Release everything the runtime holds (its thread, its references). Idempotent. */
+  /** Release everything the runtime holds (its thread or process tree, its references). Idempotent. */
   unload(): Promise<void>;
   /** Live figures. */
   stats(): RuntimeStats;
@@ -142,4 +153,5 @@ export type RuntimeFactory = (init: RuntimeInit) => PluginRuntime;
 export const RUNTIMES: Readonly<Record<PluginIsolation, RuntimeFactory>> = {
   inline: (init) => new InlineRuntime(init),
   worker: (init) => new RemoteRuntime(init, 'worker', workerTransport),
+  process: (init) => new RemoteRuntime(init, 'process', processTransport),
 };

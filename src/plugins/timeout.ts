@@ -8,7 +8,8 @@ import { StewardError } from '../core/index.js';
 /** A plugin hook did not settle within its timeout. Code `STEWARD_PLUGIN_TIMEOUT`. */
 export class TimeoutError extends StewardError {
   override name = 'TimeoutError';
-  override readonly code = 'STEWARD_PLUGIN_TIMEOUT';
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_PLUGIN_TIMEOUT';
   constructor(
     readonly what: string,
     readonly timeoutMs: number,

@@ -10,18 +10,21 @@ import { Worker } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
 import type { TransportFactory } from './runtime-remote.js';
 
-/** Smallest heap given to a worker: V8 cannot start a useful isolate with less. */
-const MIN_HEAP_MB = 16;
+/** Smallest heap given to a worker or process: V8 cannot start a useful isolate with less. */
+export const MIN_HEAP_MB = 16;
 
-/** Where the compiled worker entry is: next to this file when running from dist, else dist/. */
-function workerEntry(): string {
-  const here = new URL('./worker-entry.js', import.meta.url);
+/**
+ * Where a compiled entry of a plugin's thread or process is (`worker-entry.js`,
+ * `process-entry.js`): next to this file when running from dist, else dist/.
+ */
+export function compiledEntry(file: string, tier: 'Worker' | 'Process'): string {
+  const here = new URL(`./${file}`, import.meta.url);
   if (existsSync(fileURLToPath(here))) return fileURLToPath(here);
-  const built = new URL('../../dist/plugins/worker-entry.js', import.meta.url);
+  const built = new URL(`../../dist/plugins/${file}`, import.meta.url);
   if (existsSync(fileURLToPath(built))) return fileURLToPath(built);
   throw new StewardError(
-    'Worker isolation needs the compiled worker entry (dist/plugins/worker-entry.js), which is missing. Run `npm run build`.',
-    { code: 'STEWARD_WORKER_ENTRY_MISSING' },
+    `${tier} isolation needs the compiled entry dist/plugins/${file}, which is missing. Run \`npm run build\`.`,
+    { code: `STEWARD_${tier.toUpperCase()}_ENTRY_MISSING` },
   );
 }
 
@@ -29,7 +32,7 @@ function workerEntry(): string {
 export const workerTransport: TransportFactory = (init, boot, events) => {
   const { manifest, memoryLimit } = init;
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
-  const worker = new Worker(workerEntry(), {
+  const worker = new Worker(compiledEntry('worker-entry.js', 'Worker'), {
     workerData: boot,
     name: `plugin:${manifest.id}`,
     stdout: false,

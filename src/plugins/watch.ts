@@ -3,10 +3,16 @@
  * Changes under `node_modules` and dot-folders are ignored. A reload that fails is contained
  * by the host (the plugin ends `failed`); the watcher keeps watching, and the next change
  * retries. New plugin folders are not picked up: call `host.discover()` for those.
+ *
+ * Every kind of save is seen, atomic ones included (write-then-rename, `sed -i`, vim's
+ * backup-and-rename, `git checkout`): a package plugin's folder is watched one directory watcher
+ * per folder (watch-tree.ts), not with Node's recursive watcher, which loses a file on Linux
+ * once its inode is replaced.
  */
-import { type FSWatcher, watch } from 'node:fs';
+import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { PluginManifest } from './manifest.js';
+import { watchTree } from './watch-tree.js';
 
 /** Options of `host.watch()`. */
 export interface WatchOptions {
@@ -25,16 +31,16 @@ export interface PluginWatcher extends Disposable {
   /** Ids currently watched. */
   readonly watching: readonly string[];
   /**
-   * Folders currently watched, one file-system watcher each: a package plugin's folder
-   * (recursively), and once per folder the folder of single-module plugins, however many
-   * plugins it holds.
+   * Folders currently watched: a package plugin's folder (its subfolders too, except
+   * `node_modules` and dot-folders), and once per folder the folder of single-module plugins,
+   * however many plugins it holds.
    */
   readonly folders: readonly string[];
 }
 
 /** One file-system watcher and the plugins it serves (id → whether a changed file concerns it). */
 interface FolderWatch {
-  readonly watcher: FSWatcher;
+  readonly watcher: { close(): void };
   readonly subscribers: Map<string, (file: string | null) => boolean>;
 }
 
@@ -99,18 +105,33 @@ export function watchPlugins(
     let folder = folders.get(key);
     if (folder === undefined) {
       const subscribers = new Map<string, (file: string | null) => boolean>();
-      const watcher = watch(path, { recursive }, (_event, changed) => {
+      const notify = (changed: string | null): void => {
         for (const [id, match] of subscribers) if (match(changed)) schedule(id);
-      });
-      watcher.on('error', (error) => {
-        watcher.close();
+      };
+      const failed = (error: Error): void => {
         if (folders.get(key)?.watcher === watcher) folders.delete(key);
         for (const id of subscribers.keys()) {
           keys.delete(id); // re-subscribed at the next sync
           options.onError?.(id, error);
         }
-      });
-      watcher.unref();
+      };
+      let watcher: { close(): void };
+      if (recursive) {
+        watcher = watchTree(
+          path,
+          (name) => name === 'node_modules' || (name.startsWith('.') && name.length > 1),
+          notify,
+          failed,
+        );
+      } else {
+        const fsWatcher = watch(path, (_event, changed) => notify(changed));
+        fsWatcher.on('error', (error) => {
+          fsWatcher.close();
+          failed(error);
+        });
+        fsWatcher.unref();
+        watcher = fsWatcher;
+      }
       folder = { watcher, subscribers };
       folders.set(key, folder);
     }

@@ -5,6 +5,7 @@
  * turns it on at run time (`v8.setFlagsFromString('--expose-gc')` + a fresh context).
  */
 import { writeHeapSnapshot } from 'node:v8';
+import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { forceGc } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 
@@ -48,13 +49,13 @@ export function expectCollected(
 ): Promise<void> {
   if (target === null || (typeof target !== 'object' && typeof target !== 'function')) {
     return Promise.reject(
-      new TypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`),
+      new StewardTypeError(`expectCollected(): expected an object or a WeakRef (got ${String(target)}).`),
     );
   }
   const timeoutMs = options.timeoutMs ?? 2000;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     return Promise.reject(
-      new RangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`),
+      new StewardRangeError(`expectCollected(): timeoutMs must be a finite number > 0 (got ${timeoutMs}).`),
     );
   }
   return waitUntilCollected(weakRefTo(target), timeoutMs, options);
@@ -84,10 +85,11 @@ async function waitUntilCollected(
     );
     snapshot = ` Heap snapshot: ${file} (open it in Chrome DevTools, Memory tab, and look at the retainers).`;
   }
-  throw new Error(
+  throw new StewardError(
     `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
       `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
       `a timer or closure, a service; release it on unload.${why}${snapshot}`,
+    { code: 'STEWARD_NOT_COLLECTED' },
   );
 }
 

@@ -6,6 +6,7 @@
  * keeps each element alive, closures with their source location.
  */
 
+import { StewardError } from '../core/errors.js';
 import { DetachedElementsError } from '../dom/errors.js';
 import type { DetachedElementFinding } from '../dom/finding.js';
 import { formatRetainerPath, HeapSnapshot } from './heap-snapshot.js';
@@ -43,8 +44,9 @@ async function evaluate(
     ...(byValue ? {} : { objectGroup: 'steward-detached' }),
   })) as { result: RemoteObject; exceptionDetails?: { text: string; exception?: { description?: string } } };
   if (reply.exceptionDetails) {
-    throw new Error(
+    throw new StewardError(
       `detachedElements(): the page threw: ${reply.exceptionDetails.exception?.description ?? reply.exceptionDetails.text}`,
+      { code: 'STEWARD_PAGE_THREW' },
     );
   }
   return reply.result;

@@ -6,7 +6,7 @@
  * above it too) — a few large jumps from a lazy allocation, a JIT tier-up or a cache filling
  * once move the slope but not the median step, so they are not a leak.
  */
-import { StewardError } from '../core/index.js';
+import { StewardError, StewardRangeError } from '../core/errors.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 
 /** Options of {@link expectNoGrowth}. */
@@ -61,7 +61,7 @@ export async function expectNoGrowth(
     ['bytesPerRepeat', tolerance, 0],
   ] as const) {
     if (!(Number.isFinite(value) && value >= min)) {
-      throw new RangeError(
+      throw new StewardRangeError(
         `expectNoGrowth(): ${name} must be a finite number >= ${min} (got ${String(value)}).`,
       );
     }

@@ -10,6 +10,7 @@
  * next, and throws a `LeakCheckError` listing them if the test had otherwise passed.
  */
 import { fileURLToPath } from 'node:url';
+import { StewardError, StewardTypeError } from '../core/errors.js';
 import type { Component, ResourceManager, TrackedResource } from '../core/index.js';
 import {
   type AttributedHandle,
@@ -85,8 +86,13 @@ export interface LeakCheckOptions {
   readonly unloads?: boolean | UnloadVerificationOptions;
 }
 
-/** Thrown after a passing test that left resources or handles behind; `leaks` lists them. */
-export class LeakCheckError extends Error {
+/**
+ * Thrown after a passing test that left resources or handles behind; `leaks` lists them.
+ * Code `STEWARD_LEAK_CHECK`.
+ */
+export class LeakCheckError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_LEAK_CHECK';
   override name = 'LeakCheckError';
   constructor(readonly leaks: readonly Leak[]) {
     super(formatLeaks(leaks));
@@ -175,15 +181,15 @@ export class LeakChecker implements Disposable {
 
   constructor(options: LeakCheckOptions) {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError('LeakChecker(options): options must be an object with manager or managers.');
+      throw new StewardTypeError('LeakChecker(options): options must be an object with manager or managers.');
     }
     if ((options.manager === undefined) === (options.managers === undefined)) {
-      throw new TypeError(
+      throw new StewardTypeError(
         'Leak check: pass exactly one of { manager } (a ResourceManager) or { managers } (a function returning them).',
       );
     }
     if (options.managers !== undefined && typeof options.managers !== 'function') {
-      throw new TypeError('Leak check: managers must be a function returning the managers to check.');
+      throw new StewardTypeError('Leak check: managers must be a function returning the managers to check.');
     }
     this.#options = options;
     this.#attribution = options.attribution

@@ -5,6 +5,7 @@
  * handles behind, with their creation stacks in the message.
  */
 import { createRequire } from 'node:module';
+import { StewardTypeError } from '../core/errors.js';
 import { LeakChecker, type LeakCheckOptions } from './leak-check.js';
 
 /** The slice of node:test's TestContext the check reads. */
@@ -21,7 +22,7 @@ export interface NodeTestHooks {
 /** Install the leak check for the tests of the current file; returns the checker. */
 export function installNodeTestLeakCheck(options: LeakCheckOptions & NodeTestHooks): LeakChecker {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('installNodeTestLeakCheck(options): options must be an object.');
+    throw new StewardTypeError('installNodeTestLeakCheck(options): options must be an object.');
   }
   const nodeTest =
     options.beforeEach && options.afterEach

@@ -7,6 +7,8 @@
  * Vitest runs `afterEach` hooks in reverse order of registration (`sequence.hooks: 'stack'`),
  * so install the check BEFORE registering hooks that clean up legitimately: they then run first.
  */
+
+import { StewardTypeError } from '../core/errors.js';
 import { LeakChecker, type LeakCheckOptions } from './leak-check.js';
 
 /** The slice of Vitest's test context the check reads. */
@@ -23,10 +25,10 @@ export interface VitestHooks {
 /** Install the leak check for the tests of the current file/suite; returns the checker. */
 export function installLeakCheck(options: LeakCheckOptions & VitestHooks): LeakChecker {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError('installLeakCheck(options): options must be an object.');
+    throw new StewardTypeError('installLeakCheck(options): options must be an object.');
   }
   if (typeof options.beforeEach !== 'function' || typeof options.afterEach !== 'function') {
-    throw new TypeError(
+    throw new StewardTypeError(
       "installLeakCheck(): pass Vitest's hooks: import { afterEach, beforeEach } from 'vitest'; installLeakCheck({ manager, beforeEach, afterEach }).",
     );
   }

@@ -84,7 +84,7 @@ describe('steward run', () => {
     expect(empty.stderr).toContain('no plugins found');
     const usage = await steward(['run', fx.dir, '--isolation', 'thread']);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('--isolation must be "inline" or "worker"');
+    expect(usage.stderr).toContain('--isolation must be "inline", "worker" or "process"');
   });
 });
 

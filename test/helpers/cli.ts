@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { FIXTURES, type Fixture, startFixture } from '../node/fixture-process.js';
 
 /** The project root. */
 export const root = join(import.meta.dirname, '../..');
@@ -26,4 +27,12 @@ export function steward(args: string[], env: Record<string, string> = {}, timeou
       },
     );
   });
+}
+
+/**
+ * Start the real `steward` binary as a long-running process (plain `node dist/cli/main.js`, no
+ * loader of the tests' own), for tests that talk to it while it runs and signal its pid.
+ */
+export function startSteward(args: readonly string[], env: NodeJS.ProcessEnv = {}): Fixture {
+  return startFixture(relative(FIXTURES, MAIN), args, { NO_COLOR: '1', ...env }, []);
 }

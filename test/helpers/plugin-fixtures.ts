@@ -14,7 +14,9 @@ export interface FixturePlugin {
   memoryLimit?: number | string;
   activationTimeoutMs?: number;
   deactivationTimeoutMs?: number;
-  isolation?: 'inline' | 'worker';
+  isolation?: 'inline' | 'worker' | 'process';
+  /** steward.permissions */
+  permissions?: Record<string, unknown>;
   restart?: { maxRestarts: number; backoffMs?: number };
   /** Source of index.js (ESM). */
   code: string;
@@ -55,6 +57,7 @@ export class PluginFixtures {
       'deactivationTimeoutMs',
       'isolation',
       'restart',
+      'permissions',
     ] as const) {
       if (plugin[key] !== undefined) steward[key] = plugin[key];
     }

@@ -30,8 +30,10 @@ export function startFixture(
   fixture: string,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
+  /** Node's own options; the default loads tsx, `[]` runs a built file as a user would. */
+  nodeArgs: readonly string[] = ['--import', 'tsx'],
 ): Fixture {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(FIXTURES, fixture), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, join(FIXTURES, fixture), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

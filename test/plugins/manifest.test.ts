@@ -135,6 +135,27 @@ describe('package.json plugins', () => {
     );
   });
 
+  it('normalizes permissions: relative paths, $STORAGE, defaults that deny', async () => {
+    await tmp.write(
+      packagePlugin('perm', 'perm', {
+        isolation: 'process',
+        permissions: {
+          fs: { read: ['./', 'data/', './data/../cache', '$STORAGE', '$STORAGE/thumbs/'] },
+          reason: 'reads its own files',
+        },
+      }),
+    );
+    const manifest = expectPlugin(await loadPackageManifest(tmp.path('perm')));
+    expect(manifest.isolation).toBe('process');
+    expect(manifest.permissions).toEqual({
+      fs: { read: ['./', './data', './cache', '$STORAGE', '$STORAGE/thumbs'], write: [] },
+      childProcess: false,
+      worker: false,
+      reason: 'reads its own files',
+    });
+    expect(Object.isFrozen(manifest.permissions!.fs.read)).toBe(true);
+  });
+
   it('is not a plugin without a package.json or without a steward block', async () => {
     await tmp.write({ 'lib/package.json': { name: 'lib', version: '1.0.0' }, 'empty/readme.md': '' });
     expect((await loadPackageManifest(tmp.path('lib'))).kind).toBe('not-a-plugin');
@@ -194,9 +215,51 @@ describe('package.json plugins', () => {
     ['bad host range', { steward: { id: 'p', host: 'one' } }, 'steward.host', /not a valid semver range/],
     [
       'bad isolation',
-      { steward: { id: 'p', isolation: 'process' } },
+      { steward: { id: 'p', isolation: 'thread' } },
       'steward.isolation',
-      /"inline" or "worker"/,
+      /"inline", "worker" or "process"/,
+    ],
+    [
+      'unknown permission key',
+      { steward: { id: 'p', permissions: { network: true } } },
+      'steward.permissions.network',
+      /unknown field; remove it or use one of: fs, childProcess, worker, reason/,
+    ],
+    [
+      'permission key typo',
+      { steward: { id: 'p', permissions: { childProces: false } } },
+      'steward.permissions.childProces',
+      /did you mean "childProcess"/,
+    ],
+    [
+      'unknown fs permission key',
+      { steward: { id: 'p', permissions: { fs: { exec: ['./'] } } } },
+      'steward.permissions.fs.exec',
+      /use one of: read, write/,
+    ],
+    [
+      'permission path escaping the plugin folder',
+      { steward: { id: 'p', permissions: { fs: { read: ['./', '../other'] } } } },
+      'steward.permissions.fs.read[1]',
+      /climbs out of the plugin folder \("\.\.\/other"\)/,
+    ],
+    [
+      'permission path escaping storage',
+      { steward: { id: 'p', permissions: { fs: { write: ['$STORAGE/../../etc'] } } } },
+      'steward.permissions.fs.write[0]',
+      /climbs out of the plugin's storage folder/,
+    ],
+    [
+      'unknown placeholder',
+      { steward: { id: 'p', permissions: { fs: { write: ['$HOME/x'] } } } },
+      'steward.permissions.fs.write[0]',
+      /unknown placeholder "\$HOME"; the only placeholder is "\$STORAGE"/,
+    ],
+    [
+      'permission flag not a boolean',
+      { steward: { id: 'p', permissions: { childProcess: 'yes' } } },
+      'steward.permissions.childProcess',
+      /must be true or false/,
     ],
     [
       'memory unit',

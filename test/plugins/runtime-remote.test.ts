@@ -69,6 +69,8 @@ async function runtimeFor(code: string, transport: TransportFactory): Promise<Re
     attribution: false,
     statsIntervalMs: 50,
     execArgv: undefined,
+    permissions: undefined,
+    permissionMode: 'enforce',
   };
   return new RemoteRuntime(init, 'worker', transport);
 }

@@ -37,10 +37,11 @@ function until(check: () => boolean, timeout = 5000): Promise<void> {
   );
 }
 
-describe('worker isolation', () => {
+/** The tiers with a heap of their own: each test runs for both (a thread, a process). */
+describe.each(['worker', 'process'] as const)('%s isolation', (tier) => {
   it('runs the same plugin code in a worker and mirrors its resources and heap into the host', async () => {
     await fx.plugin('isolated', {
-      isolation: 'worker',
+      isolation: tier,
       code: `import { isMainThread, threadId } from 'node:worker_threads';
       export default {
         activate(ctx) {
@@ -55,8 +56,9 @@ describe('worker isolation', () => {
     await host.start();
     const info = host.get('isolated')!;
     expect(info.state).toBe('active');
-    expect(info.isolation).toBe('worker');
-    expect(logs.some((l) => /main thread\? false thread \d+/.test(l))).toBe(true);
+    expect(info.isolation).toBe(tier);
+    if (tier === 'worker') expect(logs.some((l) => /main thread\? false thread \d+/.test(l))).toBe(true);
+    else expect(info.pid).not.toBe(process.pid);
     // The worker's resources show in the host like any other component's.
     const component = host.manager.get('isolated')!;
     expect(component.bytes).toBe(5096);
@@ -80,7 +82,7 @@ describe('worker isolation', () => {
 
   it('fails a plugin that exceeds its heap limit; the host and other plugins keep running', async () => {
     await fx.plugin('hog', {
-      isolation: 'worker',
+      isolation: tier,
       memoryLimit: '24MiB',
       code: `export default { activate(ctx) {
         const keep = [];
@@ -99,7 +101,7 @@ describe('worker isolation', () => {
 
   it('enforces the byte limit on tracked sizes inside the worker (Buffers are outside the heap cap)', async () => {
     await fx.plugin('buffers', {
-      isolation: 'worker',
+      isolation: tier,
       memoryLimit: '32MiB',
       code: `export default { activate(ctx) { ctx.track(Buffer.alloc(40 * 2 ** 20), { type: 'memory', size: 40 * 2 ** 20 }); } };`,
     });
@@ -112,12 +114,12 @@ describe('worker isolation', () => {
     // The timeouts are the spinning plugins' own: a short host-wide one would also fail the
     // healthy plugins' activation on a loaded machine.
     await fx.plugin('spin-activate', {
-      isolation: 'worker',
+      isolation: tier,
       activationTimeoutMs: 300,
       code: `export default { activate() { for (;;) {} } };`,
     });
     await fx.plugin('spin-deactivate', {
-      isolation: 'worker',
+      isolation: tier,
       deactivationTimeoutMs: 300,
       code: `export default { activate(ctx) { ctx.setInterval(() => {}, 1000); }, deactivate() { for (;;) {} } };`,
     });
@@ -146,7 +148,7 @@ describe('worker isolation', () => {
 
   it('contains an uncaught error thrown later: failed, dependents blocked, restarted by policy', async () => {
     await fx.plugin('crashy', {
-      isolation: 'worker',
+      isolation: tier,
       restart: { maxRestarts: 1, backoffMs: 50 },
       code: `export default { activate(ctx) {
         globalThis.__count = 1;
@@ -159,6 +161,7 @@ describe('worker isolation', () => {
     });
     const failures: string[] = [];
     host.on('failed', (e) => failures.push(`${e.id}:${e.phase}`));
+    (globalThis as Record<string, unknown>).__dependentActivations = 0; // one count per tier
     await host.start();
     expect(host.get('crashy')!.state).toBe('active');
     // First crash: restarted once; second crash: stays failed (maxRestarts 1).
@@ -166,14 +169,14 @@ describe('worker isolation', () => {
     expect(host.get('crashy')!.restarts).toBe(1);
     expect(host.get('crashy')!.state).toBe('failed');
     expect(failures).toEqual(['crashy:crash', 'crashy:crash']);
-    expect(host.get('crashy')!.error).toMatch(/crashed in its worker: late boom/);
+    expect(host.get('crashy')!.error).toMatch(new RegExp(`crashed in its ${tier}: late boom`));
     expect(host.get('dependent')!.state).toBe('blocked');
     expect((globalThis as Record<string, unknown>).__dependentActivations).toBe(2);
   });
 
   it("the worker's own cleanup (released, failed with its error) is in the host's deactivated report", async () => {
     await fx.plugin('reports', {
-      isolation: 'worker',
+      isolation: tier,
       code: `export default { activate(ctx) {
         ctx.track({}, { type: 'memory', dispose: () => {} });
         ctx.track({}, { type: 'socket', dispose: () => { throw new RangeError('socket would not close'); } });
@@ -199,7 +202,7 @@ describe('worker isolation', () => {
 
   it("a deactivate() that throws in the worker still brings the worker's cleanup into the report", async () => {
     await fx.plugin('throws-on-deactivate', {
-      isolation: 'worker',
+      isolation: tier,
       code: `export default {
         activate(ctx) {
           ctx.track({}, { type: 'socket', dispose: () => { throw new RangeError('socket would not close'); } });
@@ -229,7 +232,7 @@ describe('worker isolation', () => {
 
   it('a worker that dies during a queued pause is a crash: restarted by policy, not failed as pause', async () => {
     await fx.plugin('exits-on-pause', {
-      isolation: 'worker',
+      isolation: tier,
       restart: { maxRestarts: 1, backoffMs: 20 },
       code: `export default {
         activate(ctx) { ctx.setInterval(() => {}, 1000); },
@@ -250,7 +253,7 @@ describe('worker isolation', () => {
 
   it('a worker that dies during deactivate is recorded as a crash and not restarted', async () => {
     await fx.plugin('exits-on-deactivate', {
-      isolation: 'worker',
+      isolation: tier,
       restart: { maxRestarts: 3, backoffMs: 20 },
       code: `export default {
         activate(ctx) { ctx.setInterval(() => {}, 1000); },
@@ -271,7 +274,7 @@ describe('worker isolation', () => {
 
   it('bridges services: an inline plugin calls a worker plugin; calls after unload fail fast', async () => {
     await fx.plugin('calc', {
-      isolation: 'worker',
+      isolation: tier,
       provides: ['calc'],
       requires: ['clock'],
       code: `import { tokenFor } from 'steward';
@@ -308,9 +311,9 @@ describe('worker isolation', () => {
     await expect(calc.add(1, 1)).rejects.toThrow(/unloaded|withdrawn/);
   });
 
-  it('reload starts a new worker (a fresh heap)', async () => {
+  it.runIf(tier === 'worker')('reload starts a new worker (a fresh heap)', async () => {
     await fx.plugin('fresh', {
-      isolation: 'worker',
+      isolation: tier,
       code: `import { threadId } from 'node:worker_threads';
       export default { activate(ctx) { ctx.log.info('thread ' + threadId); } };`,
     });
@@ -325,7 +328,7 @@ describe('worker isolation', () => {
     const beat = `${fx.root}/heartbeat`;
     // The module beats from the moment the worker imports it, activated or not.
     await fx.plugin('w', {
-      isolation: 'worker',
+      isolation: tier,
       dependencies: { later: '*' },
       code: `import { writeFileSync } from 'node:fs';
       let n = 0;

@@ -88,6 +88,9 @@ export function describeEvent(e) {
     case 'disposerTimedOut':
       return `disposer of ${e.resourceType} #${e.resource} abandoned after ${duration(e.timeoutMs)}`;
     case 'plugin':
+      if (e.change === 'permissionDenied') {
+        return `plugin ${e.plugin}: permission denied: ${e.permission} ${e.resource}`;
+      }
       return `plugin ${e.plugin}: ${e.change}${e.state && e.state !== e.change ? ` → ${e.state}` : ''}`;
     case 'dropped':
       return `${plural(e.count, 'event was', 'events were')} not delivered (the page fell behind); the view was reloaded`;
@@ -135,6 +138,7 @@ export function severity(e) {
     case 'cleanupFinished':
       return e.failed > 0 ? 'error' : e.abandoned > 0 || e.deadlineExceeded ? 'warn' : 'info';
     case 'plugin':
+      if (e.change === 'permissionDenied') return 'warn';
       return e.state === 'failed' ? 'error' : e.state === 'blocked' ? 'warn' : 'info';
     default:
       return 'info';

@@ -22,6 +22,7 @@ import type { PluginHost } from '../../plugins/index.js';
 const now = (): number => performance.timeOrigin + performance.now();
 
 function errorOf(error: unknown): Error {
+  // steward-allow-plain-error: a thrown non-Error value as the Error a span records; never thrown
   return error instanceof Error ? error : new Error(String(error));
 }
 
