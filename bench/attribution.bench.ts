@@ -78,7 +78,7 @@ function median(values: number[]): number {
 /** Child side: run one mode `repeats` times (after a warm-up) and return the timings in ms. */
 async function child(workload: 'await' | 'timer', mode: string, repeats: number): Promise<number[]> {
   const manager = new ResourceManager();
-  const component = manager.register({}, 'bench', { type: 'plugin' });
+  const component = manager.register('bench', { type: 'plugin' });
   if (mode === 'initDestroy') createHook({ init() {}, destroy() {} }).enable();
   if (mode === 'initOnly') createHook({ init() {} }).enable();
   if (mode.startsWith('steward')) enableAttribution({ captureStacks: mode === 'stewardStacks' });

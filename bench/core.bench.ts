@@ -58,13 +58,22 @@ interface TimeResult {
   readonly samples: PhaseSample[];
 }
 
-function verify(adapter: string, n: number, reported: number): void {
+function verify(adapter: string, n: number, reported: number, container: Container): void {
   if (adapter === baseline.id) return; // holds nothing, so it cannot clean up
-  if (counters.calls !== n || counters.twice !== 0 || reported !== 0) {
+  const expected = container.expectedCalls?.(n) ?? n;
+  if (counters.calls !== expected || counters.twice !== 0 || reported !== 0) {
     throw new Error(
-      `${adapter}: expected ${n} disposals, got ${counters.calls} (${counters.twice} twice, ${reported} errors)`,
+      `${adapter}: expected ${expected} disposals, got ${counters.calls} (${counters.twice} twice, ${reported} errors)`,
     );
   }
+}
+
+/** Whether `adapter` takes part in `workload` (it declares how). */
+function takesPart(
+  adapter: { how: Readonly<Partial<Record<WorkloadKind, string>>> },
+  w: WorkloadKind,
+): boolean {
+  return adapter.how[w] !== undefined;
 }
 
 /** One run of the workload on fresh resources; returns ns per resource for each phase. */
@@ -89,7 +98,7 @@ async function runOnce(
   const t2 = process.hrtime.bigint();
   const reported = await container.cleanup();
   const t3 = process.hrtime.bigint();
-  verify(adapter, n, reported);
+  verify(adapter, n, reported, container);
   const track = Number(t1 - t0) / n;
   const release = Number(t2 - t1) / n;
   const cleanup = Number(t3 - t2) / n;
@@ -146,7 +155,7 @@ export const tasks = {
     const after = process.memoryUsage().heapUsed;
     // Use everything after the measurement, so all of it was alive when measured.
     for (let i = 0; i < p.n; i += 2) container.release(handles[i]);
-    verify(p.adapter, p.n, await container.cleanup());
+    verify(p.adapter, p.n, await container.cleanup(), container);
     return { bytesPerResource: (after - before) / p.n };
   },
 
@@ -261,7 +270,7 @@ async function measure(options: RunOptions): Promise<CoreResult> {
   for (let round = 1; round <= plan.rounds; round++) {
     for (const n of plan.sizes) {
       for (const workload of WORKLOADS) {
-        for (const a of available) {
+        for (const a of available.filter((x) => takesPart(x, workload))) {
           const params: TimeParams = {
             adapter: a.id,
             workload,
@@ -309,7 +318,7 @@ async function measure(options: RunOptions): Promise<CoreResult> {
       continue;
     }
     const workloads: Partial<Record<WorkloadKind, WorkloadResult>> = {};
-    for (const w of WORKLOADS) {
+    for (const w of WORKLOADS.filter((x) => takesPart(a, x))) {
       const timing: Record<number, LibraryTiming> = {};
       for (const n of plan.sizes) {
         const s = samples.get(key(a.id, w, n))!;
@@ -325,26 +334,27 @@ async function measure(options: RunOptions): Promise<CoreResult> {
       workloads[w] = { timing, retainedBytes, overheadBytes: retainedBytes - baselineBytes[w]! };
     }
     let throwing: LibraryResult['throwing'];
-    try {
-      const runs: ThrowingResult[] = [];
-      for (let i = 0; i < plan.throwingRounds; i++) {
-        runs.push(
-          await runChild<ThrowingResult>(
-            SELF,
-            'throwing',
-            { adapter: a.id, n: plan.throwingN } satisfies ThrowingParams,
-            { timeoutMs: 120_000 },
-          ),
-        );
+    if (takesPart(a, 'values'))
+      try {
+        const runs: ThrowingResult[] = [];
+        for (let i = 0; i < plan.throwingRounds; i++) {
+          runs.push(
+            await runChild<ThrowingResult>(
+              SELF,
+              'throwing',
+              { adapter: a.id, n: plan.throwingN } satisfies ThrowingParams,
+              { timeoutMs: 120_000 },
+            ),
+          );
+        }
+        // The run with the median cleanup time (all runs agree on the counts).
+        runs.sort((x, y) => x.cleanupMs - y.cleanupMs);
+        throwing = runs[runs.length >> 1]!;
+        log(options, `  throw N=${fmtCount(plan.throwingN)} ${a.id}: ${JSON.stringify(throwing)}`);
+      } catch (e) {
+        throwing = { error: e instanceof ChildTimeoutError ? 'timed out (120 s)' : String(e).slice(0, 200) };
       }
-      // The run with the median cleanup time (all runs agree on the counts).
-      runs.sort((x, y) => x.cleanupMs - y.cleanupMs);
-      throwing = runs[runs.length >> 1]!;
-      log(options, `  throw N=${fmtCount(plan.throwingN)} ${a.id}: ${JSON.stringify(throwing)}`);
-    } catch (e) {
-      throwing = { error: e instanceof ChildTimeoutError ? 'timed out (120 s)' : String(e).slice(0, 200) };
-    }
-    libraries.push({ id: a.id, label: a.label, workloads, throwing });
+    libraries.push({ id: a.id, label: a.label, workloads, ...(throwing ? { throwing } : {}) });
   }
   return {
     sizes: plan.sizes,
@@ -373,7 +383,9 @@ const WORKLOAD_TITLES: Record<WorkloadKind, string> = {
   values:
     'Values with a disposer — the target workload: a plain value and the application’s `closeValue` function, carried by each library in its own idiom',
   disposables:
-    'Ready-made disposables — objects with their own `dispose()`, which container libraries hold as they are (Steward still records type, size and a disposer)',
+    'Ready-made disposables — objects with their own `dispose()`, which container libraries hold as they are (Steward’s `track` still records type, size and a disposer; `component.add` holds them as they are)',
+  callbacks:
+    'Cleanup callbacks — a closure registered to run at cleanup, every other one unregistered early (Steward `onCleanup` + `registration.dispose()`; DisposableStore `add(toDisposable(fn))` + `delete`)',
 };
 
 /** Current label (labels may be renamed after a run was saved). */
@@ -465,6 +477,36 @@ function renderWorkload(r: CoreResult, w: WorkloadKind, headline: number): strin
   return out;
 }
 
+/** A row checking library `id` against DisposableStore at N = `n` in workload `w`: ratio ≤ `limit`. */
+function ratioRow(r: CoreResult, w: WorkloadKind, id: string, n: number, limit: number): string[] {
+  const of = (x: string): WorkloadResult | undefined => r.libraries.find((l) => l.id === x)?.workloads[w];
+  const lib = of(id)?.timing[n];
+  const ds = of('vscode')?.timing[n];
+  const label = r.libraries.find((l) => l.id === id);
+  const name = label ? labelOf(label) : id;
+  if (lib === undefined || ds === undefined)
+    return [`${w}: ${name} ≤ ${limit}× DisposableStore at N = ${fmtCount(n)}`, 'not measured', '–'];
+  const ratio = lib.total.median / ds.total.median;
+  const bestRatio = (lib.bestRound ?? Number.NaN) / (ds.bestRound ?? Number.NaN);
+  return [
+    `${w}: ${name} ≤ ${fmtRatio(limit)} DisposableStore at N = ${fmtCount(n)}`,
+    `${fmtRatio(ratio)} (best rounds: ${fmtRatio(bestRatio)})`,
+    ratio <= limit ? 'met' : 'MISSED',
+  ];
+}
+
+/** The targets of issue 12: light callbacks, a light path for ready-made disposables, values kept. */
+function issue12Rows(r: CoreResult): string[][] {
+  const rows: string[][] = [];
+  if (r.workloads.includes('callbacks'))
+    for (const n of r.sizes) rows.push(ratioRow(r, 'callbacks', 'steward', n, 1));
+  if (r.sizes.includes(100_000)) {
+    rows.push(ratioRow(r, 'disposables', 'steward-add', 100_000, 1.5));
+    rows.push(ratioRow(r, 'values', 'steward', 100_000, 0.75));
+  }
+  return rows;
+}
+
 /** Steward's target rows for one workload. */
 function targetRows(r: CoreResult, w: WorkloadKind): string[][] {
   const of = (id: string): WorkloadResult | undefined => r.libraries.find((l) => l.id === id)?.workloads[w];
@@ -552,6 +594,7 @@ export function renderCore(r: CoreResult): string {
   } else {
     const rows: string[][] = [];
     for (const w of r.workloads) rows.push(...targetRows(r, w));
+    rows.push(...issue12Rows(r));
     const t = s.throwing;
     if (t !== undefined && !('error' in t)) {
       const ok = t.ran === t.n && t.reported === t.n && t.cleanupMs < THROWING_LIMIT_MS;

@@ -31,11 +31,13 @@ import {
 /** Registered suites, in run order. Each is imported only when it runs. */
 const SUITES: Record<string, () => Promise<BenchSuite>> = {
   plugins: async () => (await import('./plugins.bench.js')).suite,
+  'plugin-faults': async () => (await import('./plugin-faults.bench.js')).suite,
   attribution: async () => (await import('./attribution.bench.js')).suite,
   core: async () => (await import('./core.bench.js')).suite,
   dom: async () => (await import('./dom.bench.js')).suite,
   monitor: async () => (await import('./monitor.bench.js')).suite,
   leaks: async () => (await import('./leaks.bench.js')).suite,
+  health: async () => (await import('./health.bench.js')).suite,
 };
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));

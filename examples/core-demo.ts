@@ -18,7 +18,7 @@ const tab = manager.register({ name: 'MediaAnalysisTab' }, 'media-tab', {
   type: 'tab',
   memoryLimit: { bytes: 3 * 50_000, policy: 'evict' },
 });
-const cache = manager.register({}, 'media-tab/thumbnails', { type: 'cache', parent: tab });
+const cache = manager.register('media-tab/thumbnails', { type: 'cache', parent: tab });
 
 // A timer and a listener, disposed without being told how (clearTimeout / unsubscribe).
 tab.track(

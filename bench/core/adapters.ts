@@ -57,7 +57,7 @@ function removeThenDispose<R, D extends { dispose(): unknown }>(
 export const baseline: Adapter = {
   id: 'baseline',
   label: 'resources only (baseline)',
-  how: { values: 'no library', disposables: 'no library' },
+  how: { values: 'no library', disposables: 'no library', callbacks: 'no library' },
   async load() {
     return {
       values: () => ({ track: (v: Value) => v, release: (v: Value) => closeValue(v), cleanup: () => 0 }),
@@ -66,6 +66,7 @@ export const baseline: Adapter = {
         release: (r: Resource) => r.dispose(),
         cleanup: () => 0,
       }),
+      callbacks: () => ({ track: (v: Value) => v, release: (v: Value) => closeValue(v), cleanup: () => 0 }),
     };
   },
 };
@@ -104,11 +105,38 @@ export const map: Adapter = {
       '`Map<number, Value>` keyed by id; release = `delete(id)` + `closeValue(v)`; cleanup = iterate, close (errors collected), `clear()`',
     disposables:
       '`Map<number, Resource>` keyed by id; release = `delete(id)` + `dispose()`; cleanup = iterate, dispose (errors collected), `clear()`',
+    callbacks:
+      '`Map<number, () => void>` of `() => closeValue(v)` keyed by id; release = `delete(id)` (not run); cleanup = iterate, call, `clear()`',
   },
   async load() {
     return {
       values: () => mapContainer<Value>(closeValue),
       disposables: () => mapContainer<Resource>(disposeResource),
+      callbacks: () => {
+        const entries = new Map<number, () => void>();
+        return {
+          track(v: Value) {
+            entries.set(v.id, () => closeValue(v));
+            return v.id;
+          },
+          release: (id: number) => {
+            entries.delete(id);
+          },
+          cleanup() {
+            let errors = 0;
+            for (const fn of entries.values()) {
+              try {
+                fn();
+              } catch {
+                errors++;
+              }
+            }
+            entries.clear();
+            return errors;
+          },
+          expectedCalls: (n: number) => n - Math.ceil(n / 2),
+        };
+      },
     };
   },
 };
@@ -121,6 +149,8 @@ export const steward: Adapter = {
       "`component.track(v, { type: 'memory', size: 64, dispose: closeValue })`; release = `handle.release()`; cleanup = `await component.cleanup({ force: true })`, errors = `report.failed.length`",
     disposables:
       "`component.track(r, { type: 'memory', size: 64, dispose })` with a shared `dispose = (r) => r.dispose()`; release and cleanup as for values",
+    callbacks:
+      '`component.onCleanup(() => closeValue(v))`; release = `registration.dispose()` (unregisters, does not run it); cleanup as for values',
   },
   async load() {
     const { ResourceManager } = await import('../../src/core/index.js');
@@ -128,7 +158,7 @@ export const steward: Adapter = {
     const container = <R extends Value | Resource>(dispose: (r: R) => void) => {
       // A fresh manager per run, so runs do not accumulate destroyed components.
       const manager = new ResourceManager();
-      const component = manager.register({}, `bench-${++n}`);
+      const component = manager.register(`bench-${++n}`);
       return {
         track: (r: R) => component.track(r, { type: 'memory', size: 64, dispose }),
         release: (h: { release(): boolean }) => {
@@ -143,6 +173,47 @@ export const steward: Adapter = {
     return {
       values: () => container<Value>(closeValue),
       disposables: () => container<Resource>(disposeResource),
+      callbacks: () => {
+        const component = new ResourceManager().register(`bench-${++n}`);
+        return {
+          track: (v: Value) => component.onCleanup(() => closeValue(v)),
+          release: (registration: { dispose(): boolean }) => {
+            registration.dispose();
+          },
+          async cleanup() {
+            return (await component.cleanup({ force: true })).failed.length;
+          },
+          expectedCalls: (n: number) => n - Math.ceil(n / 2),
+        };
+      },
+    };
+  },
+};
+
+/** Steward's DisposableStore-shaped path for ready-made disposables. */
+export const stewardAdd: Adapter = {
+  id: 'steward-add',
+  label: 'Steward component.add',
+  how: {
+    disposables:
+      '`component.add(r)`; release = `component.delete(r)` (removes and disposes); cleanup = `await component.cleanup({ force: true })`, errors = `report.failed.length`',
+  },
+  async load() {
+    const { ResourceManager } = await import('../../src/core/index.js');
+    let n = 0;
+    return {
+      disposables: () => {
+        const component = new ResourceManager().register(`bench-add-${++n}`);
+        return {
+          track: (r: Resource) => component.add(r),
+          release: (r: Resource) => {
+            component.delete(r);
+          },
+          async cleanup() {
+            return (await component.cleanup({ force: true })).failed.length;
+          },
+        };
+      },
     };
   },
 };
@@ -154,10 +225,20 @@ export const disposableStore: Adapter = {
     values:
       '`store.add(toDisposable(() => closeValue(v)))`; release = `store.delete(d)` (removes and disposes); cleanup = `store.dispose()` (throws one `AggregateError`)',
     disposables: '`store.add(r)`; release = `store.delete(r)`; cleanup = `store.dispose()`',
+    callbacks:
+      '`store.add(toDisposable(() => closeValue(v)))`; release = `store.delete(d)` (removes and runs it); cleanup = `store.dispose()`',
   },
   async load() {
     const { DisposableStore, toDisposable } = await import('monaco-editor/base/common/lifecycle.js');
     return {
+      callbacks: () => {
+        const store = new DisposableStore();
+        return {
+          track: (v: Value) => store.add(toDisposable(() => closeValue(v))),
+          release: (d: { dispose(): void }) => store.delete(d),
+          cleanup: () => countErrors(() => store.dispose()),
+        };
+      },
       values: () => {
         const store = new DisposableStore();
         return {
@@ -288,6 +369,7 @@ export const disposableStack: Adapter = {
 export const ADAPTERS: readonly Adapter[] = [
   map,
   steward,
+  stewardAdd,
   disposableStore,
   lumino,
   eventKit,

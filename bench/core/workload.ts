@@ -11,9 +11,13 @@
  * (nothing skipped, nothing optimized away, nothing disposed twice).
  */
 
-/** The two workloads. */
-export type WorkloadKind = 'values' | 'disposables';
-export const WORKLOADS: readonly WorkloadKind[] = ['values', 'disposables'];
+/**
+ * The workloads. `callbacks`: each library registers a fresh closure `() => closeValue(v)` to run
+ * at cleanup and unregisters every other one early (Steward: `onCleanup(fn)` + `registration.dispose()`,
+ * which does not run it; DisposableStore: `add(toDisposable(fn))` + `delete(d)`, which does).
+ */
+export type WorkloadKind = 'values' | 'disposables' | 'callbacks';
+export const WORKLOADS: readonly WorkloadKind[] = ['values', 'disposables', 'callbacks'];
 
 /** Calls of `Resource.dispose` since the last `resetCounters()`. */
 export const counters = { calls: 0, twice: 0 };
@@ -78,7 +82,7 @@ export function makeValues(n: number, throwing = false): Value[] {
 
 /** The items of workload `kind`. */
 export function makeItems(kind: WorkloadKind, n: number, throwing = false): Item[] {
-  return kind === 'values' ? makeValues(n, throwing) : makeResources(n, throwing);
+  return kind === 'disposables' ? makeResources(n, throwing) : makeValues(n, throwing);
 }
 
 /** An item of either workload. */
@@ -95,6 +99,11 @@ export interface Container<R extends Item = Item, H = unknown> {
    * the library reported (0 on the happy path).
    */
   cleanup(): number | Promise<number>;
+  /**
+   * Disposals the run must count for N items (default N). A callback unregistered early is
+   * not run by Steward or a Map (N/2), and is by DisposableStore's `delete` (N).
+   */
+  expectedCalls?(n: number): number;
 }
 
 /** A library under test. `load()` imports it (only in the child that measures it). */
@@ -104,15 +113,16 @@ export interface Adapter {
   /** Why it cannot run on this runtime, or undefined when it can. */
   unavailable?(): string | undefined;
   /** How early release and cleanup map to the library's API (shown in BENCHMARKS.md). */
-  readonly how: Readonly<Record<WorkloadKind, string>>;
+  readonly how: Readonly<Partial<Record<WorkloadKind, string>>>;
   /** Imports the library; returns a factory of fresh containers for each workload. */
   load(): Promise<Factories>;
 }
 
-/** Fresh-container factories, one per workload. */
+/** Fresh-container factories, one per workload the library takes part in. */
 export interface Factories {
-  readonly values: () => Container<Value>;
-  readonly disposables: () => Container<Resource>;
+  readonly values?: () => Container<Value>;
+  readonly disposables?: () => Container<Resource>;
+  readonly callbacks?: () => Container<Value>;
 }
 
 /** Number of errors carried by something a sync `dispose()` threw. */

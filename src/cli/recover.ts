@@ -60,7 +60,7 @@ export const recoverCommand: Command = {
         ...(graceMs !== undefined ? { graceMs } : {}),
       });
     } catch (error) {
-      if (error instanceof TypeError || error instanceof RangeError)
+      if (error instanceof RangeError || error instanceof TypeError || isInvalidArgument(error))
         throw new UsageError(`steward recover: ${error.message}`);
       throw error;
     }
@@ -81,3 +81,13 @@ export const recoverCommand: Command = {
     return report.errors.length === 0 && report.unreadable.length === 0 ? EXIT.ok : EXIT.failure;
   },
 };
+
+/** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
+function isInvalidArgument(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'STEWARD_INVALID_ARGUMENT' ||
+    code === 'STEWARD_BAD_ARGUMENT' ||
+    code === 'STEWARD_UNKNOWN_OPTION'
+  );
+}

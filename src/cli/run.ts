@@ -36,6 +36,9 @@ Options:
                             it is still reachable and print what is, with its retainer path:
                             "always" (default; a heap snapshot per batch of unloads),
                             "retained" (a snapshot only when ctx survived), "off"
+  --block-threshold <ms>    Say which plugin blocks the event loop once it is stuck this
+                            long (default 3000; the watchdog samples it from its own thread)
+  --no-health               Do not watch plugins' health (no watchdog thread, no budgets)
   -h, --help                Show this help
 
 In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both ask
@@ -56,6 +59,8 @@ const OPTIONS = {
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
   'verify-unload': { type: 'string' },
+  'block-threshold': { type: 'string' },
+  'no-health': { type: 'boolean' },
 } as const;
 
 /** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
@@ -240,6 +245,10 @@ export const runCommand: Command = {
     }
     const port = number(values.monitor, 'monitor', 0, 65535);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
+    const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
+    if (values['no-health'] && values['block-threshold'] !== undefined) {
+      throw new UsageError('steward run: --block-threshold needs the health watch; drop --no-health.');
+    }
     await checkFolders(dirs);
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
@@ -247,7 +256,7 @@ export const runCommand: Command = {
       { pluginHostControl },
       { startMonitor, startTelemetry },
       { disposeSync, installShutdown },
-      { PluginHost, pluginFrame },
+      { PluginHost, pluginFrame, formatLogLine },
     ] = await Promise.all([
       import('../core/index.js'),
       import('../monitor/host-control.js'),
@@ -267,16 +276,14 @@ export const runCommand: Command = {
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
       verifyUnload: verify === 'off' ? false : { snapshot: verify },
-      log: (r) =>
-        io.stderr(
-          `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${r.args.length ? ` ${r.args.join(' ')}` : ''}\n`,
-        ),
+      ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
+      log: (r) => io.stderr(`${formatLogLine(r)}\n`),
     } satisfies PluginHostOptions;
     let host: Host;
     try {
       host = new PluginHost(hostOptions);
     } catch (error) {
-      if (error instanceof RangeError || error instanceof TypeError)
+      if (error instanceof RangeError || error instanceof TypeError || isInvalidArgument(error))
         throw new UsageError(`steward run: ${error.message}`);
       throw error;
     }
@@ -291,7 +298,12 @@ export const runCommand: Command = {
       totals.abandoned += report?.abandoned.length ?? 0;
     });
     let leaks = 0;
-    manager.on('leakDetected', () => leaks++);
+    manager.on('leakDetected', (leak) => {
+      leaks++;
+      // The host logs the handles it attributes; other findings (an owner collected without
+      // cleanup) are printed here, naming whoever registered the component.
+      if (leak.kind !== 'untracked-handle') io.stderr(`leak (${leak.kind}): ${leak.message}\n`);
+    });
 
     const shutdown = installShutdown(
       {
@@ -413,3 +425,13 @@ export const runCommand: Command = {
     return EXIT.ok;
   },
 };
+
+/** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
+function isInvalidArgument(error: unknown): error is Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    code === 'STEWARD_INVALID_ARGUMENT' ||
+    code === 'STEWARD_BAD_ARGUMENT' ||
+    code === 'STEWARD_UNKNOWN_OPTION'
+  );
+}

@@ -4,8 +4,9 @@
  * changing the object.
  */
 import type { Component } from './component.js';
-import { describe, StewardTypeError } from './errors.js';
+import { describe, InvalidArgumentError } from './errors.js';
 import type { ResourceManager } from './manager.js';
+import { checkOptions, type KeysOf } from './options.js';
 import type { CleanupReport } from './report.js';
 import type { TrackedResource } from './resource.js';
 import type { ComponentOptions, TrackOptions } from './types.js';
@@ -34,6 +35,16 @@ export interface Adopted<T> {
   cleanup(options?: { force?: boolean }): Promise<CleanupReport>;
 }
 
+const ADOPT_KEYS: KeysOf<AdoptOptions<object>> = {
+  id: true,
+  cleanup: true,
+  type: true,
+  parent: true,
+  memoryLimit: true,
+  metadata: true,
+  state: true,
+};
+
 const LEGACY_METHODS = ['cleanup', 'dispose', 'close', 'destroy'] as const;
 
 /**
@@ -46,8 +57,11 @@ export function adopt<T extends object>(
   options: AdoptOptions<T>,
 ): Adopted<T> {
   if (options === null || typeof options !== 'object') {
-    throw new StewardTypeError(`adopt(): options must be an object with an id (got ${describe(options)}).`);
+    throw new InvalidArgumentError(
+      `adopt(): options must be an object with an id (got ${describe(options)}).`,
+    );
   }
+  checkOptions(options, 'adopt()', ADOPT_KEYS, '{ id, cleanup, type, parent, memoryLimit, metadata, state }');
   const { id, cleanup, ...componentOptions } = options;
   let legacyCleanup: ((target: T) => unknown) | undefined;
   if (cleanup === undefined) {
@@ -55,7 +69,7 @@ export function adopt<T extends object>(
     if (name) legacyCleanup = (t) => (t as Record<string, () => unknown>)[name]!();
   } else if (cleanup !== null) {
     if (typeof cleanup !== 'function') {
-      throw new StewardTypeError(
+      throw new InvalidArgumentError(
         `adopt("${id}"): options.cleanup must be a function or null (got ${describe(cleanup)}).`,
       );
     }
@@ -87,14 +101,14 @@ export function adoptAll<T extends object>(
   entries: ReadonlyArray<{ readonly target: T } & AdoptOptions<T>>,
 ): AdoptResult<T>[] {
   if (!Array.isArray(entries)) {
-    throw new StewardTypeError(
+    throw new InvalidArgumentError(
       `adoptAll(): entries must be an array of { target, id, … } (got ${describe(entries)}).`,
     );
   }
   return entries.map((entry) => {
     try {
       if (entry === null || typeof entry !== 'object') {
-        throw new StewardTypeError(
+        throw new InvalidArgumentError(
           `adoptAll(): each entry must be { target, id, … } (got ${describe(entry)}).`,
         );
       }

@@ -3,11 +3,25 @@
  * (`manager.register(this, id)`), or the one returned by `options.component`.
  */
 import type { Component } from './component.js';
+import { disposeValue } from './disposal.js';
 import { detectDisposer } from './disposer.js';
-import { StewardTypeError, UseAfterCleanupError } from './errors.js';
+import { InvalidArgumentError, UseAfterCleanupError } from './errors.js';
 import { componentOf } from './manager.js';
-import { isThenable, reportRejection } from './settle.js';
-import type { TrackOptions } from './types.js';
+import { checkOptions, type KeysOf } from './options.js';
+import { isThenable } from './settle.js';
+import type { Disposer, TrackOptions } from './types.js';
+
+const TRACK_RESULT_KEYS: KeysOf<TrackResultOptions<unknown>> = {
+  type: true,
+  size: true,
+  metadata: true,
+  dispose: true,
+  priority: true,
+  weak: true,
+  evictable: true,
+  component: true,
+};
+const CLEANUP_ON_THROW_KEYS: KeysOf<CleanupOnThrowOptions<object>> = { cleanup: true, component: true };
 
 /** Options of `@trackResult`. */
 export interface TrackResultOptions<V> extends Omit<TrackOptions<V>, 'size'> {
@@ -24,7 +38,7 @@ function resolve(
 ): Component {
   const component = find ? find(self) : componentOf(self);
   if (!component) {
-    throw new StewardTypeError(
+    throw new InvalidArgumentError(
       `${where}: \`this\` (${self?.constructor?.name ?? typeof self}) is not registered with a ResourceManager. ` +
         'Call manager.register(this, id) first (e.g. in the constructor), or pass { component: (self) => … }.',
     );
@@ -35,11 +49,19 @@ function resolve(
 /**
  * Track the value a method returns (or its promise resolves to) in the component of `this`.
  * The component is looked up before the method runs, so a missing registration throws
- * before anything is created. Returns the value unchanged. If tracking is refused (memory
- * limit, bad option), the value is disposed of before the error is thrown: nobody else has it.
+ * before anything is created. Returns the value unchanged; `null` and `undefined` (a method
+ * that found nothing to return) are returned untracked. If tracking is refused (memory limit,
+ * bad option), the value is disposed of before the error is thrown: nobody else has it.
+ * Bad decorator options throw `InvalidArgumentError` when the class is defined.
  */
 export function trackResult<V>(options: TrackResultOptions<V> = {}) {
+  checkOptions(options, '@trackResult()', TRACK_RESULT_KEYS, '{ type, size, dispose }');
   const { size, component: find, ...trackOptions } = options;
+  if (size !== undefined && typeof size !== 'number' && typeof size !== 'function') {
+    throw new InvalidArgumentError(
+      `@trackResult(): options.size must be a number of bytes or a function of the value (got ${typeof size}).`,
+    );
+  }
   return <This extends object, Args extends unknown[], R extends V | Promise<V>>(
     method: (this: This, ...args: Args) => R,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,
@@ -48,13 +70,14 @@ export function trackResult<V>(options: TrackResultOptions<V> = {}) {
     return function (this: This, ...args: Args): R {
       const component = resolve(this, find, where);
       const track = (value: V): V => {
+        if (value === null || value === undefined) return value; // nothing to track
         try {
           const bytes = typeof size === 'function' ? size(value) : size;
           component.track(value, { ...trackOptions, ...(bytes !== undefined ? { size: bytes } : {}) });
         } catch (error) {
           // The caller never gets the value: dispose of it rather than leak it (track() has
           // already done so for a cleaned-up component).
-          if (!(error instanceof UseAfterCleanupError)) disposeQuietly(value, trackOptions);
+          if (!(error instanceof UseAfterCleanupError)) disposeRefused(component, value, trackOptions);
           throw error;
         }
         return value;
@@ -67,16 +90,22 @@ export function trackResult<V>(options: TrackResultOptions<V> = {}) {
   };
 }
 
-/** Dispose of a value whose tracking was refused; the refusal is the error the caller sees. */
-function disposeQuietly<V>(value: V, options: TrackOptions<V>): void {
-  try {
-    const dispose =
-      options.dispose !== undefined ? options.dispose : detectDisposer(value, options.type ?? 'custom');
-    const result = dispose?.call(value, value);
-    if (isThenable(result)) reportRejection(result, () => undefined);
-  } catch {
-    // Nothing better to do: the refusal is rethrown by the caller of this function.
+/**
+ * Dispose of a value whose tracking was refused, as `track` would have disposed of it; the
+ * refusal is the error the caller sees, a failing disposer is reported (phase `refused`).
+ */
+function disposeRefused<V>(component: Component, value: V, options: TrackOptions<V>): void {
+  if (options.dispose !== undefined) {
+    disposeValue(component, value, (options.dispose ?? undefined) as Disposer | undefined, false, 'refused');
+    return;
   }
+  let detected: ReturnType<typeof detectDisposer>;
+  try {
+    detected = detectDisposer(value, options.type ?? 'custom');
+  } catch {
+    return; // a value track() could not dispose either (that was the refusal)
+  }
+  disposeValue(component, value, detected, true, 'refused');
 }
 
 /** Options of `@cleanupOnThrow`. */
@@ -94,6 +123,7 @@ export interface CleanupOnThrowOptions<This> {
  * failures are reported as events.
  */
 export function cleanupOnThrow<This extends object>(options: CleanupOnThrowOptions<This> = {}) {
+  checkOptions(options, '@cleanupOnThrow()', CLEANUP_ON_THROW_KEYS, '{ cleanup, component }');
   return <Args extends unknown[], R>(
     method: (this: This, ...args: Args) => R,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: Args) => R>,

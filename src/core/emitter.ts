@@ -3,7 +3,7 @@
  * when nobody listens (the zero-cost rule). Listener errors never break the emitter:
  * they are handed to `onListenerError` (default: rethrown asynchronously so they are seen).
  */
-import { StewardTypeError } from './errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** A subscription: dispose (or `using`) it to stop listening. Disposing twice is a no-op. */
 export interface Subscription extends Disposable {
@@ -36,7 +36,7 @@ export class Emitter<E extends { [K in keyof E]: unknown }> {
   /** Subscribe to `name`. The returned subscription unsubscribes; it works with `using`. */
   on<K extends keyof E>(name: K, listener: (event: E[K]) => void): Subscription {
     if (typeof listener !== 'function') {
-      throw new StewardTypeError(`on("${String(name)}", listener): listener must be a function.`);
+      throw new InvalidArgumentError(`on("${String(name)}", listener): listener must be a function.`);
     }
     const list = this.#listeners[name];
     // Copy-on-write: emitting iterates a stable array even if listeners (un)subscribe meanwhile.

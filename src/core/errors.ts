@@ -55,10 +55,10 @@ export class StewardError extends Error {
  */
 export class StewardTypeError extends TypeError {
   /** The code of this class's errors. */
-  static readonly code = 'STEWARD_INVALID_ARGUMENT';
+  static readonly code: string = 'STEWARD_INVALID_ARGUMENT';
   override name = 'TypeError';
-  /** `STEWARD_INVALID_ARGUMENT`. */
-  readonly code = StewardTypeError.code;
+  /** `STEWARD_INVALID_ARGUMENT` (a subclass may have its own). */
+  readonly code: string = StewardTypeError.code;
 }
 brand(StewardTypeError);
 
@@ -148,20 +148,76 @@ export class MemoryLimitError extends StewardError {
   }
 }
 
-/** Thrown when an async disposer does not settle within its timeout. Code `STEWARD_DISPOSER_TIMEOUT`. */
+/**
+ * Which budget cut an async disposer off: its own (`disposerTimeoutMs`) or the whole cleanup's
+ * deadline (`cleanupDeadlineMs`, or the `deadlineMs` option of `cleanup()`/`dispose()`).
+ */
+export type DisposerBudget = 'disposerTimeoutMs' | 'cleanupDeadlineMs';
+
+/**
+ * An async disposer that did not settle in time and was abandoned (cleanup went on). `budget`
+ * names the option that cut it off, so the message says what to raise.
+ * Code `STEWARD_DISPOSER_TIMEOUT`.
+ */
 export class DisposerTimeoutError extends StewardError {
-  /** The code of this class's errors. */
-  static override readonly code = 'STEWARD_DISPOSER_TIMEOUT';
   override name = 'DisposerTimeoutError';
+  static override readonly code = 'STEWARD_DISPOSER_TIMEOUT';
   constructor(
     readonly resourceId: number,
     readonly resourceType: string,
     readonly componentId: string,
+    /** How long it was waited for, ms (0: the deadline had passed before it was called). */
     readonly timeoutMs: number,
+    /** The option whose budget ran out. */
+    readonly budget: DisposerBudget = 'disposerTimeoutMs',
+    /** The length of that budget, ms (the whole deadline for `cleanupDeadlineMs`). */
+    readonly budgetMs: number = timeoutMs,
   ) {
     super(
-      `Disposer of ${resourceType} #${resourceId} in component "${componentId}" did not settle within ${timeoutMs} ms ` +
-        'and was abandoned; cleanup went on. Make the disposer finish faster or raise disposerTimeoutMs.',
+      budget === 'disposerTimeoutMs'
+        ? `Disposer of ${resourceType} #${resourceId} in component "${componentId}" did not settle within ${timeoutMs} ms ` +
+            'and was abandoned; cleanup went on. Make the disposer finish faster or raise disposerTimeoutMs.'
+        : `Disposer of ${resourceType} #${resourceId} in component "${componentId}" was cut off by the cleanup deadline ` +
+            `(${budgetMs} ms) ${timeoutMs > 0 ? `after ${timeoutMs} ms` : 'which had passed before it was called'} and was abandoned; ` +
+            'cleanup went on. Raise cleanupDeadlineMs (or the deadlineMs option of cleanup()/dispose()), or make the disposers before it finish faster.',
+    );
+  }
+}
+
+/**
+ * A bad argument or option of the core: the wrong type, a number out of range, a value that
+ * cannot be tracked. The message says what was wrong, where, and what to pass instead; nothing
+ * was done. A `StewardTypeError` (so `instanceof TypeError` and `instanceof StewardError`).
+ * Code `STEWARD_BAD_ARGUMENT`.
+ */
+export class InvalidArgumentError extends StewardTypeError {
+  /** The code of this class's errors. */
+  static override readonly code: string = 'STEWARD_BAD_ARGUMENT';
+  override name = 'InvalidArgumentError';
+}
+
+/**
+ * An options object with a key Steward does not know (often a typo); names the nearest known
+ * key. Code `STEWARD_UNKNOWN_OPTION`.
+ */
+export class UnknownOptionError extends InvalidArgumentError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_UNKNOWN_OPTION';
+  override name = 'UnknownOptionError';
+  /** `STEWARD_UNKNOWN_OPTION`. */
+  override readonly code: string = UnknownOptionError.code;
+  constructor(
+    where: string,
+    /** The unknown key. */
+    readonly key: string,
+    /** The nearest known key, if one is near enough to be a likely typo. */
+    readonly suggestion: string | undefined,
+    known: readonly string[],
+  ) {
+    super(
+      `${where}: unknown option ${JSON.stringify(key)}` +
+        (suggestion ? ` — did you mean ${suggestion}?` : '.') +
+        ` Known options: ${known.join(', ')}.`,
     );
   }
 }

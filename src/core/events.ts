@@ -2,13 +2,25 @@
  * The typed events of a ResourceManager. Payloads are built only when somebody listens.
  */
 import type { Component } from './component.js';
+import type { DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { CleanupReport } from './report.js';
 import type { ReleaseReason, TrackedResource } from './resource.js';
 import type { ServiceToken } from './services.js';
 import type { LifecycleState, MemoryPolicy } from './types.js';
 
-/** Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, or on a rejected late track. */
-export type FailurePhase = 'release' | 'cleanup' | 'evict' | 'late' | 'use-after-cleanup';
+/**
+ * Where a disposer failed: explicit release, cleanup sweep, eviction, after its timeout, on a
+ * value tracked after cleanup, on a value `@trackResult` disposed because its tracking was refused,
+ * or `task`: a `component.task()` rejected on its own (not with an abort).
+ */
+export type FailurePhase =
+  | 'release'
+  | 'cleanup'
+  | 'evict'
+  | 'late'
+  | 'use-after-cleanup'
+  | 'refused'
+  | 'task';
 
 /** Kinds of leak the core detects. */
 export type LeakKind =
@@ -44,6 +56,10 @@ export interface LeakEvent {
   readonly holder?: string | undefined;
   /** Leak forensics: how many objects with the same path shape this finding stands for. */
   readonly count?: number | undefined;
+  /** `owner-collected`: whose code registered the component (`plugin "indexer"`), when known. */
+  readonly registeredBy?: string | undefined;
+  /** `owner-collected`: where it was registered (`file:line:column`), when leak tracking captured the stack. */
+  readonly registeredAt?: string | undefined;
 }
 
 /** Payload of `memoryThresholdExceeded`. */
@@ -96,7 +112,12 @@ export interface ManagerEvents {
   disposerTimedOut: {
     readonly component: Component;
     readonly resource: TrackedResource;
+    /** How long it was waited for, ms. */
     readonly timeoutMs: number;
+    /** The option whose budget ran out: its own timeout, or the cleanup's deadline. */
+    readonly budget: DisposerBudget;
+    /** The error in the cleanup report's `abandoned` list. */
+    readonly error: DisposerTimeoutError;
   };
   serviceProvided: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };
   serviceWithdrawn: { readonly token: ServiceToken<unknown>; readonly component: Component | undefined };

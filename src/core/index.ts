@@ -3,7 +3,9 @@
  * @module steward
  */
 
+export type { DisposableLike } from './added.js';
 export { type Adopted, type AdoptOptions, type AdoptResult, adopt, adoptAll } from './adopt.js';
+export { type CancelKind, CancelledError, type DisposerContext } from './cancel.js';
 export type { CleanupCallbackOptions, CleanupRegistration } from './component.js';
 export { Component } from './component.js';
 export {
@@ -16,13 +18,16 @@ export { detectDisposer } from './disposer.js';
 export { Emitter, type Subscription } from './emitter.js';
 export {
   CleanupError,
+  type DisposerBudget,
   DisposerTimeoutError,
   IllegalTransitionError,
+  InvalidArgumentError,
   MemoryLimitError,
   StewardError,
   type StewardErrorOptions,
   StewardRangeError,
   StewardTypeError,
+  UnknownOptionError,
   UseAfterCleanupError,
 } from './errors.js';
 export type { FailurePhase, LeakEvent, LeakKind, ManagerEvents, MemoryEvent } from './events.js';
@@ -34,6 +39,7 @@ export {
   ResourceManager,
   type ResourceManagerOptions,
 } from './manager.js';
+export { MAX_TIMER_MS } from './options.js';
 export type { AbandonedDisposal, CleanupReport, DisposalFailure } from './report.js';
 export { type ReleaseReason, type ResourceInfo, TrackedResource } from './resource.js';
 export {
@@ -53,6 +59,7 @@ export type {
   TypeTotals,
 } from './snapshot.js';
 export { allowedTransitions, canTransition, isLifecycleState } from './state.js';
+export type { TaskOptions } from './task.js';
 export {
   BUILTIN_RESOURCE_TYPES,
   type BuiltinResourceType,

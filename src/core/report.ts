@@ -2,6 +2,7 @@
  * What a cleanup did: how many disposers completed, which failed (with their errors) and
  * which were abandoned at their timeout or the cleanup's deadline.
  */
+import { safePush } from './intrinsics.js';
 
 /** A disposer that threw or rejected. */
 export interface DisposalFailure {
@@ -56,10 +57,11 @@ export function emptyReport(componentId: string, reason: string | undefined): Cl
 
 /** Add `from`'s outcomes to `into` (components, counts, failures). Duration is not summed. */
 export function mergeReport(into: CleanupReport, from: CleanupReport): void {
-  into.components.push(...from.components);
+  // Indexed loops and Steward's own push: a plugin's replaced Array.prototype cannot break a report.
+  for (let i = 0; i < from.components.length; i++) safePush(into.components, from.components[i]!);
   into.released += from.released;
-  for (const f of from.failed) into.failed.push(f);
-  for (const a of from.abandoned) into.abandoned.push(a);
+  for (let i = 0; i < from.failed.length; i++) safePush(into.failed, from.failed[i]!);
+  for (let i = 0; i < from.abandoned.length; i++) safePush(into.abandoned, from.abandoned[i]!);
   if (from.deadlineExceeded) into.deadlineExceeded = true;
 }
 

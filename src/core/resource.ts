@@ -21,6 +21,11 @@ export const EARLY = 16;
  * resources have neither, and two fields fewer per record is 16 bytes and less GC copying.
  */
 export const EXTRAS = 32;
+/**
+ * @internal The disposer was detected (the value's own method), not given: it is called with no
+ * argument (see `disposal.ts`).
+ */
+export const DETECTED = 64;
 
 /** @internal What `ResourceManager._extras` holds for a record flagged `EXTRAS`. */
 export interface ResourceExtras {
@@ -178,6 +183,22 @@ export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable
       ...(this.metadata ? { metadata: this.metadata } : {}),
       ...(this.stack ? { stack: this.stack } : {}),
     };
+  }
+}
+
+/**
+ * @internal A cleanup callback's record, which is also its registration: `dispose()` (and
+ * `using`) unregisters without running it.
+ */
+export class CleanupCallback extends TrackedResource {
+  /** Unregister without running. Returns false if it already ran or was removed. */
+  dispose(): boolean {
+    return this.component._untrack(this);
+  }
+
+  /** `using` support: unregister without running. */
+  override [Symbol.dispose](): void {
+    this.component._untrack(this);
   }
 }
 

@@ -4,9 +4,9 @@
  * withdrawn when that component is cleaned up — before its resources are disposed.
  */
 import type { Component } from './component.js';
-import { describe, StewardError, StewardTypeError } from './errors.js';
+import { describe, InvalidArgumentError, StewardError } from './errors.js';
 import type { ResourceManager } from './manager.js';
-import { EARLY } from './resource.js';
+import { checkOptions } from './options.js';
 
 /** A typed key for a service. Create with `createToken<T>(name)`; compare by identity. */
 export interface ServiceToken<T> {
@@ -21,7 +21,7 @@ export interface ServiceToken<T> {
 /** Create a typed service token. Two tokens with the same name are still different tokens. */
 export function createToken<T>(name: string, description?: string): ServiceToken<T> {
   if (typeof name !== 'string' || name.length === 0) {
-    throw new StewardTypeError(`createToken(): name must be a non-empty string (got ${describe(name)}).`);
+    throw new InvalidArgumentError(`createToken(): name must be a non-empty string (got ${describe(name)}).`);
   }
   return Object.freeze({ name, description });
 }
@@ -47,9 +47,8 @@ export function tokenFor<T>(name: string, description?: string): ServiceToken<T>
 
 /** Thrown by `services.get` when nobody provides the token. Code `STEWARD_SERVICE_NOT_FOUND`. */
 export class ServiceNotFoundError extends StewardError {
-  /** The code of this class's errors. */
-  static override readonly code = 'STEWARD_SERVICE_NOT_FOUND';
   override name = 'ServiceNotFoundError';
+  static override readonly code = 'STEWARD_SERVICE_NOT_FOUND';
   constructor(readonly token: ServiceToken<unknown>) {
     super(
       `No provider for service "${token.name}". Provide it first (services.provide), ` +
@@ -63,6 +62,8 @@ export interface ServiceRegistration extends Disposable {
   /** Withdraw the service. Returns false if already withdrawn. */
   dispose(): boolean;
 }
+
+const PROVIDE_KEYS = { component: true } as const;
 
 /** The registry of a manager: `manager.services`. */
 export class ServiceRegistry {
@@ -80,10 +81,11 @@ export class ServiceRegistry {
    */
   provide<T>(token: ServiceToken<T>, value: T, options?: { component?: Component }): ServiceRegistration {
     if (token === null || typeof token !== 'object' || typeof token.name !== 'string') {
-      throw new StewardTypeError(
+      throw new InvalidArgumentError(
         `services.provide(): expected a token from createToken() (got ${describe(token)}).`,
       );
     }
+    checkOptions(options, `services.provide("${token.name}")`, PROVIDE_KEYS, '{ component }');
     const existing = this.#providers.get(token);
     if (existing) {
       throw new StewardError(
@@ -97,7 +99,7 @@ export class ServiceRegistry {
     let withdraw: () => boolean;
     if (component) {
       if (component.manager !== this.manager) {
-        throw new StewardTypeError(
+        throw new InvalidArgumentError(
           `services.provide(): component "${component.id}" belongs to another manager.`,
         );
       }
@@ -107,8 +109,7 @@ export class ServiceRegistry {
         dispose: () => this.#withdraw(token, entry),
         metadata: { service: token.name },
       });
-      record._flags |= EARLY; // withdrawn before the component's children and other resources
-      component._hasEarly = true;
+      component._disposeFirst(record); // withdrawn before the component's children and other resources
       withdraw = () => record.release();
     } else {
       withdraw = () => this.#withdraw(token, entry);
@@ -124,7 +125,7 @@ export class ServiceRegistry {
     const entry = this.#providers.get(token);
     if (!entry) {
       if (token === null || typeof token !== 'object' || typeof token.name !== 'string') {
-        throw new StewardTypeError(
+        throw new InvalidArgumentError(
           `services.get(): expected a token from createToken() or tokenFor() (got ${describe(token)}). ` +
             'An undefined token often comes from a circular import.',
         );

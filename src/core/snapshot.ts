@@ -21,6 +21,11 @@ export interface ManagerStats extends ManagerCounters {
   activeResources: number;
   /** Bytes tracked across all components. */
   totalBytes: number;
+  /**
+   * Resources whose async disposer is still running or hung, and the bytes they hold: not in
+   * `activeResources`/`totalBytes` any more, here until the disposer settles or is abandoned.
+   */
+  disposing: TypeTotals;
   /** The global memory limit, if any. */
   memoryLimit: Required<MemoryLimit> | undefined;
   /** Live resources by type. */
@@ -36,6 +41,8 @@ export interface ComponentStats {
   resources: number;
   ownBytes: number;
   subtreeBytes: number;
+  /** Its resources whose async disposer has not settled yet (see `ManagerStats.disposing`). */
+  disposing: TypeTotals;
   byType: Record<string, TypeTotals>;
 }
 
@@ -76,12 +83,18 @@ function componentStats(component: Component): ComponentStats {
     totals.count++;
     totals.bytes += r._size;
   }
+  const added = component._added?.size ?? 0;
+  if (added > 0) {
+    const totals = (byType.disposable ??= { count: 0, bytes: 0 });
+    totals.count += added;
+  }
   return {
     type: component.type,
     state: component.state,
     resources: component.resourceCount,
     ownBytes: component.ownBytes,
     subtreeBytes: component.bytes,
+    disposing: { count: component._disposingCount, bytes: component._disposingBytes },
     byType,
   };
 }
@@ -102,10 +115,11 @@ export function buildStats(manager: ResourceManager, components: Iterable<Compon
     }
   }
   return {
-    ...manager._stats,
+    ...manager.counters(),
     components: count,
     activeResources: manager.activeResources,
     totalBytes: manager.totalBytes,
+    disposing: { count: manager._disposingCount, bytes: manager._disposingBytes },
     memoryLimit: manager.memoryLimit,
     byType,
     byComponent,

@@ -61,20 +61,29 @@ export type MemoryPolicy = 'warn' | 'reject' | 'evict';
 
 /** A memory limit in bytes with the policy applied when it would be exceeded. */
 export interface MemoryLimit {
-  /** Maximum bytes (a finite number >= 0). */
+  /** Maximum bytes: a whole number >= 0, at most `Number.MAX_SAFE_INTEGER`. */
   readonly bytes: number;
   /** Policy when exceeded. Default `warn`. */
   readonly policy?: MemoryPolicy;
 }
 
-/** A function that releases a value. Called with `this` = the value and the value as argument. */
-export type Disposer<T = unknown> = (value: T) => unknown;
+/**
+ * A function that releases a value. Given as `track`'s `dispose` option, it is called with
+ * `this` = the value, the value and a `DisposerContext` — the reason, and a signal and deadline
+ * for an async disposer to stop in time; a detected disposer (the value's own method) is called
+ * with `this` = the value and no argument. Wrap a function whose second parameter means
+ * something else (a `(handle) => closeIt(handle)` arrow, not such a function itself).
+ */
+export type Disposer<T = unknown> = (value: T, context: import('./cancel.js').DisposerContext) => unknown;
 
 /** Options of `Component.track`. */
 export interface TrackOptions<T = unknown> {
   /** Resource type; default `custom`. Drives disposer detection. */
   readonly type?: ResourceType;
-  /** Size in bytes counted against memory limits; default 0. A finite number >= 0. */
+  /**
+   * Size in bytes counted against memory limits; default 0. A whole number >= 0 (at most
+   * `Number.MAX_SAFE_INTEGER`): fractions would leave residues in the totals.
+   */
   readonly size?: number;
   /** Arbitrary JSON-friendly data shown by monitors. */
   readonly metadata?: Readonly<Record<string, unknown>>;
@@ -113,9 +122,13 @@ export interface CleanupOptions {
    * after every disposer has run. Either way the sweep never stops half-way.
    */
   readonly force?: boolean;
-  /** Per-disposer timeout for async disposers, ms. Default: the manager's (5000). */
+  /** Per-disposer timeout for async disposers, ms, at most 2^31 − 1. Default: the manager's (5000). */
   readonly disposerTimeoutMs?: number;
-  /** Deadline of the whole cleanup, ms. Default: the manager's (30000). */
+  /**
+   * Deadline of the whole cleanup, ms, at most 2^31 − 1. Default: the manager's (30000). Given
+   * to a call that joins a cleanup already running, it tightens that cleanup's deadline (never
+   * loosens it).
+   */
   readonly deadlineMs?: number;
   /** Why the cleanup happens, shown in events and reports (`unload`, `shutdown`…). */
   readonly reason?: string;

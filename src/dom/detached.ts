@@ -132,7 +132,7 @@ function report(from: Iterable<Entry>, include: (e: Entry) => boolean): Detached
     findings.push(finding);
     if (!entry.reported) {
       entry.reported = true;
-      entry.component.manager._reportLeakEvent({
+      entry.component.manager.reportLeak({
         kind: 'detached-element',
         component: entry.component,
         message: finding.message,

@@ -41,6 +41,15 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.heapLimit !== undefined) out.heapLimit = p.heapLimit;
     if (p.retainedBytes !== undefined) out.retainedBytes = p.retainedBytes;
     if (p.retainedAt !== undefined) out.retainedAt = p.retainedAt;
+    if (p.health !== undefined) {
+      const h = p.health;
+      out.health = {
+        responsive: h.responsive,
+        ...(h.elu !== undefined && { elu: h.elu }),
+        ...(h.heapUsed !== undefined && { heapUsed: h.heapUsed }),
+        ...(h.longestBlockMs !== undefined && { longestBlockMs: h.longestBlockMs }),
+      };
+    }
     const at = since.get(p.id);
     if (at !== undefined) out.since = at;
     return out;

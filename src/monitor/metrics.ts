@@ -160,6 +160,22 @@ export class MonitorMetrics {
       },
     });
     new Gauge({
+      name: `${p}resources_disposing`,
+      help: 'Resources whose async disposer is still running or hung (released, not yet settled).',
+      registers,
+      collect() {
+        this.set(self.#manager.disposing.count);
+      },
+    });
+    new Gauge({
+      name: `${p}disposing_bytes`,
+      help: 'Bytes still held by resources whose async disposer has not settled.',
+      registers,
+      collect() {
+        this.set(self.#manager.disposing.bytes);
+      },
+    });
+    new Gauge({
       name: `${p}memory_limit_bytes`,
       help: 'The global memory limit (absent when there is none).',
       registers,
@@ -175,7 +191,7 @@ export class MonitorMetrics {
         help,
         registers,
         collect() {
-          const value = self.#manager._stats[key];
+          const value = self.#manager.counters()[key];
           const delta = value - (self.#counted.get(key) ?? 0);
           if (delta > 0) this.inc(delta);
           self.#counted.set(key, value);
@@ -214,6 +230,57 @@ export class MonitorMetrics {
           this.reset();
           for (const plugin of self.#plugins!.list()) {
             this.set({ plugin: plugin.id, state: plugin.state, isolation: plugin.isolation }, 1);
+          }
+        },
+      });
+      new Gauge({
+        name: `${p}plugin_event_loop_utilization`,
+        help: "Event-loop utilisation of a plugin's thread over its window (0..1): worker plugins read from the host's side, inline plugins as the share of the window the host's loop was blocked in their code.",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.health?.elu !== undefined) this.set({ plugin: plugin.id }, plugin.health.elu);
+          }
+        },
+      });
+      new Gauge({
+        name: `${p}plugin_responsive`,
+        help: 'Whether a watched plugin answers (1) or has been silent past the health threshold (0).',
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.health?.responsive !== undefined)
+              this.set({ plugin: plugin.id }, plugin.health.responsive ? 1 : 0);
+          }
+        },
+      });
+      new Gauge({
+        name: `${p}plugin_longest_block_seconds`,
+        help: "The longest block of the host's event loop blamed on a plugin.",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            const ms = plugin.health?.longestBlockMs;
+            if (ms !== undefined) this.set({ plugin: plugin.id }, ms / 1000);
+          }
+        },
+      });
+      new Gauge({
+        name: `${p}plugin_heap_used_bytes`,
+        help: "V8 heap used by a plugin's own isolate (worker plugins).",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            const used = plugin.health?.heapUsed ?? plugin.heapUsed;
+            if (used !== undefined) this.set({ plugin: plugin.id }, used);
           }
         },
       });

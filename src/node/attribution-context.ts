@@ -7,10 +7,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { StewardTypeError } from '../core/errors.js';
-import { Component, UseAfterCleanupError } from '../core/index.js';
+import { Component, ResourceManager, UseAfterCleanupError } from '../core/index.js';
 
 /** @internal The storage itself (read by the attribution hook). */
 export const componentStorage = new AsyncLocalStorage<Component>();
+// A component registered while a plugin's code runs was registered by that plugin (leak reports name it).
+ResourceManager._currentComponent = () => componentStorage.getStore();
 
 function checkComponent(component: unknown, where: string): asserts component is Component {
   if (!(component instanceof Component)) {
@@ -43,6 +45,20 @@ export function runInComponent<R>(component: Component, fn: () => R): R {
 export function enterComponent(component: Component): void {
   checkComponent(component, 'enterComponent()');
   componentStorage.enterWith(component);
+}
+
+/**
+ * Whether this Node carries async context in AsyncContextFrame (Node ≥ 24 by default; 22 with
+ * `--experimental-async-context-frame`): then running code in a component costs next to nothing.
+ * Otherwise (Node 20) the first `runInComponent` turns on Node's promise hooks, which slows every
+ * promise of the process (BENCHMARKS.md, plugins suite).
+ */
+export function asyncContextIsCheap(): boolean {
+  const major = Number(process.versions.node.split('.')[0]);
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (major >= 24) return !flags.includes('--no-async-context-frame');
+  if (major >= 22) return flags.includes('--experimental-async-context-frame');
+  return false;
 }
 
 /** The component whose code is running, if any. */

@@ -51,7 +51,7 @@ let stackUsers = 0;
 const YOUNG_MS = 1000;
 const LISTEN_CHANNEL = 'tracing:net.server.listen:asyncStart';
 /** Frames of Node itself (`node:net`, `node:internal/…`) and native frames: the user's code is what matters. */
-const INTERNAL_FRAME = /\(node:|at node:|\(<anonymous>\)|\(native\)/;
+export const INTERNAL_FRAME = /\(node:|at node:|\(<anonymous>\)|\(native\)/;
 
 /** A captured, not yet formatted stack (V8 formats `stack` on first read: capture is the cheap part). */
 export type StackTrace = { readonly stack?: string };
@@ -91,7 +91,8 @@ function onListen(message: unknown): void {
 export function recordStack(record: HandleRecord, owner: object): string | undefined {
   if (record.trace === undefined) return undefined;
   const frames = userFrames(record.trace);
-  if (frames.length > 0) return `Handle created here:\n${frames.join('\n')}`;
+  if (frames.length > 0)
+    return `${record.kind === 'listener' ? 'Listener added' : 'Handle created'} here:\n${frames.join('\n')}`;
   const listen = listenTraces.get(owner);
   if (listen !== undefined) return `Server listen() called here:\n${userFrames(listen).join('\n')}`;
   return 'Handle created by Node itself (no frame of your code on the stack).';
@@ -128,7 +129,11 @@ export function pruneTables(keepYoung = false): void {
   tablesPruneAt = Math.max(256, tables.size * 2);
 }
 
-function record(
+/**
+ * Record `resource` as created by `component`'s code (also used for what the async hook does
+ * not see: workers, listeners). `above` is the frame the creation stack starts above.
+ */
+export function record(
   component: Component,
   kind: HandleKind,
   asyncType: string,

@@ -2,16 +2,22 @@
  * Handle attribution (opt-in): every timer, immediate, TCP/pipe socket and server, UDP
  * socket, fs watcher, child process, worker and message port created while a component's
  * code runs (see `runInComponent`) is attributed to that component, even when the code never
- * tracked it. `checkHandles(component)` lists those still alive — kind, description, creation
- * stack — and can reclaim them (clear the timer, destroy the socket, close the server or
- * watcher, SIGKILL the process, terminate the worker, close the port).
+ * tracked it; so is every listener it adds to `process` or to an EventEmitter another
+ * component provides as a service (attribution-listeners.ts). (Not `fs.promises` file
+ * handles: Node creates them outside any async context.) `checkHandles(component)` lists
+ * those still alive — kind, description, creation stack — and can reclaim them (clear the
+ * timer, destroy the socket, close the server, watcher or port, SIGKILL the process,
+ * terminate the worker, remove the listener).
+ *
+ * Findings are the component's own: what Node or Steward created while its code was current
+ * (Node's bookkeeping, a shutdown started from its error) is not reported (attribution-own.ts),
+ * and the parts of a leak are folded into it (a child's stdio, a worker's ports).
  *
  * `enableAttribution({ manager })` also checks each component of `manager` when its cleanup
  * finishes (after its own disposers ran): what is still alive is reported through the
  * manager as `leakDetected` events of kind `untracked-handle`, and reclaimed with
  * `atCleanup: 'reclaim'`. Values the component tracked itself are never reported.
  */
-import type { ChildProcess } from 'node:child_process';
 import { StewardTypeError } from '../core/errors.js';
 import type { Component, ResourceManager, Subscription } from '../core/index.js';
 import {
@@ -25,6 +31,9 @@ import {
   recordStack,
   tableOf,
 } from './attribution-hook.js';
+import { watchSessionListeners } from './attribution-listeners.js';
+import { createdByRuntime } from './attribution-own.js';
+import { withoutParts, withParts } from './attribution-parts.js';
 import { describeHandle, type HandleKind, isHandleAlive, ownerOf, reclaimHandle } from './handle-kinds.js';
 
 export type { HandleKind } from './handle-kinds.js';
@@ -89,6 +98,7 @@ function resolve(table: HandleTable, record: HandleRecord): AttributedHandle | u
   if (resource === undefined) return undefined;
   const owner = ownerOf(record.kind, resource);
   if (isProcessStdio(owner) || !isHandleAlive(record.kind, resource, owner)) return undefined;
+  if (createdByRuntime(record.kind, record.trace, resource)) return undefined;
   return {
     component: table.component,
     kind: record.kind,
@@ -102,10 +112,7 @@ function resolve(table: HandleTable, record: HandleRecord): AttributedHandle | u
   };
 }
 
-/**
- * The live handles of `table` created after `since`. The stdio pipes of a live child process
- * are folded into the process (reclaiming it closes them), so a leaked process is one finding.
- */
+/** The live handles of `table` created after `since`, a leak's parts folded into it (attribution-parts.ts). */
 function liveHandles(table: HandleTable, since: number): AttributedHandle[] {
   const out: AttributedHandle[] = [];
   for (const record of table.records) {
@@ -113,26 +120,7 @@ function liveHandles(table: HandleTable, since: number): AttributedHandle[] {
     const handle = resolve(table, record);
     if (handle !== undefined) out.push(handle);
   }
-  // Parts of a leak are not leaks of their own: a live child process's stdio pipes, and an
-  // http server's connection-checking interval (closing the server clears it).
-  const parts = new Set<unknown>();
-  for (const h of out) {
-    if (h.kind === 'process') for (const s of (h.owner as ChildProcess).stdio ?? []) parts.add(s);
-    else if (h.kind === 'server') {
-      const interval = serverInterval(h.owner);
-      if (interval !== undefined) parts.add(interval);
-    }
-  }
-  return parts.size === 0 ? out : out.filter((h) => !parts.has(h.owner) && !parts.has(h.resource));
-}
-
-/** Node's http/https server keeps a `setInterval` to check connection timeouts; it is the server's. */
-function serverInterval(server: unknown): unknown {
-  if (server === null || typeof server !== 'object') return undefined;
-  const key = Object.getOwnPropertySymbols(server).find(
-    (sym) => sym.description === 'http.server.connectionsCheckingInterval',
-  );
-  return key === undefined ? undefined : (server as Record<symbol, unknown>)[key];
+  return withoutParts(out);
 }
 
 /** The live handles attributed to `component` (created after sequence number `since`, if given). */
@@ -164,17 +152,6 @@ export function reclaim(handle: AttributedHandle): void {
   reclaimHandle(handle.kind, handle.resource, handle.owner);
 }
 
-/** `values` plus what belongs to them: the stdio streams of a tracked ChildProcess. */
-function withParts(values: Iterable<unknown>): Set<unknown> {
-  const out = new Set<unknown>();
-  for (const value of values) {
-    out.add(value);
-    const stdio = (value as { stdio?: unknown } | null)?.stdio;
-    if (Array.isArray(stdio)) for (const stream of stdio) if (stream) out.add(stream);
-  }
-  return out;
-}
-
 function trackedValues(component: Component): Set<unknown> {
   return withParts(component.resources().map((r) => r.value));
 }
@@ -197,11 +174,12 @@ export function toLeaks(
     }
     const component = handle.component;
     if (options.report !== false) {
-      component.manager._reportLeakEvent({
+      component.manager.reportLeak({
         kind: 'untracked-handle',
         component,
         message:
-          `${component.type} "${component.id}" left a ${handle.description} open that it never tracked` +
+          `${component.type} "${component.id}" left a ${handle.description} ` +
+          (handle.kind === 'listener' ? 'attached that it never removed' : 'open that it never tracked') +
           (reclaimed ? ' (reclaimed).' : '.') +
           (handle.stack === undefined
             ? ' Enable attribution with captureStacks to see where it was created.'
@@ -272,6 +250,7 @@ export function enableAttribution(options: AttributionOptions = {}): Attribution
   const managers =
     options.manager === undefined ? [] : Array.isArray(options.manager) ? options.manager : [options.manager];
   const release = acquireHook(options.captureStacks === true);
+  const unwatch = watchSessionListeners(managers as readonly ResourceManager[]);
   const subscriptions: Subscription[] = [];
   if (atCleanup !== 'off') {
     const tracked = new WeakMap<Component, Set<unknown>>();
@@ -295,6 +274,7 @@ export function enableAttribution(options: AttributionOptions = {}): Attribution
     if (!active) return;
     active = false;
     for (const s of subscriptions) s.dispose();
+    unwatch();
     release();
   };
   return {

@@ -23,7 +23,27 @@ export type HandleKind =
   | 'process'
   | 'watcher'
   | 'worker'
-  | 'port';
+  | 'port'
+  | 'listener';
+
+/**
+ * A listener a component's code added to an emitter that outlives it (`process`, another
+ * plugin's service): recorded by `attribution-listeners.ts`, not by the async hook.
+ */
+export interface ListenerHandle {
+  readonly emitter: import('node:events').EventEmitter;
+  readonly event: string | symbol;
+  readonly listener: (...args: unknown[]) => void;
+  /** Whose emitter: `process`, `service "bus"`. */
+  readonly label: string;
+}
+
+/** Whether `l` was added with `once` (Node wraps it; the wrapper's `listener` is the original). */
+function addedOnce(l: ListenerHandle): boolean {
+  return l.emitter
+    .rawListeners(l.event)
+    .some((f) => f !== l.listener && (f as { listener?: unknown }).listener === l.listener);
+}
 
 /** async_hooks resource type → kind. Every other type (PROMISE, TickObject, FSREQCALLBACK…) is ignored. */
 export const RECORDED_TYPES: Readonly<Record<string, HandleKind>> = Object.assign(Object.create(null), {
@@ -38,6 +58,8 @@ export const RECORDED_TYPES: Readonly<Record<string, HandleKind>> = Object.assig
   FSEVENTWRAP: 'watcher',
   STATWATCHER: 'watcher',
   MESSAGEPORT: 'port',
+  // Not FILEHANDLE: Node creates a `fs.promises` FileHandle outside any async context (in
+  // native code, after the open completed), so it cannot be attributed to the code that opened it.
   // WORKER handles are recorded through the `worker_threads` diagnostics channel, which gives the Worker itself.
 });
 
@@ -55,10 +77,12 @@ function findOwnerSymbol(handle: object): symbol | undefined {
 
 /**
  * The user-facing object behind a native handle (net.Socket/Server, ChildProcess, FSWatcher,
- * StatWatcher, dgram.Socket), or the resource itself for timers, immediates, ports and workers.
+ * StatWatcher, dgram.Socket), or the resource itself for timers, immediates, ports, workers
+ * and listeners.
  */
 export function ownerOf(kind: HandleKind, resource: object): object {
-  if (kind === 'timer' || kind === 'immediate' || kind === 'port' || kind === 'worker') return resource;
+  if (kind !== 'socket' && kind !== 'server' && kind !== 'process' && kind !== 'watcher' && kind !== 'udp')
+    return resource;
   const symbol = findOwnerSymbol(resource);
   const owner = symbol === undefined ? undefined : (resource as Record<symbol, unknown>)[symbol];
   return owner !== null && typeof owner === 'object' ? owner : resource;
@@ -91,6 +115,10 @@ export function isHandleAlive(kind: HandleKind, resource: object, owner: object)
     case 'port':
     case 'udp':
       return handleHasRef(resource);
+    case 'listener': {
+      const l = resource as ListenerHandle;
+      return l.emitter.listeners(l.event).includes(l.listener);
+    }
   }
 }
 
@@ -138,6 +166,11 @@ export function reclaimHandle(kind: HandleKind, resource: object, owner: object)
     case 'udp':
       if (owner !== resource) (owner as Loose).close?.();
       return;
+    case 'listener': {
+      const l = resource as ListenerHandle;
+      l.emitter.removeListener(l.event, l.listener);
+      return;
+    }
   }
 }
 
@@ -175,6 +208,13 @@ export function describeHandle(kind: HandleKind, asyncType: string, owner: objec
         return 'MessagePort';
       case 'udp':
         return 'UDP socket';
+      case 'listener': {
+        const l = owner as ListenerHandle;
+        const event = typeof l.event === 'string' ? JSON.stringify(l.event) : String(l.event);
+        return l.label === 'process'
+          ? `process.${addedOnce(l) ? 'once' : 'on'}(${event}) listener`
+          : `${event} listener on ${l.label}`;
+      }
     }
   } catch {
     return asyncType;

@@ -22,12 +22,21 @@ export {
   reclaim,
 } from './attribution.js';
 export {
+  asyncContextIsCheap,
   currentComponent,
   enterComponent,
   runInComponent,
   runOutsideComponents,
 } from './attribution-context.js';
 export { type BrowserModules, browserModulesDir, loadBrowserModules } from './browser-modules.js';
+export {
+  addFaultClaimer,
+  claimFault,
+  type Fault,
+  type FaultClaimer,
+  type FaultKind,
+  isProcessGuard,
+} from './containment.js';
 export {
   CHANNEL_PREFIX,
   type DiagnosticsPublisher,
@@ -37,6 +46,15 @@ export {
 export { disposeSync, type SyncDisposal } from './dispose-sync.js';
 export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
 export { forceGc, nextMacrotask } from './gc.js';
+export {
+  describeReplacement,
+  detectGlobals,
+  type GlobalGroup,
+  type GlobalReplacement,
+  type RestoreFilter,
+  restoreGlobals,
+  restoreGlobalsWhere,
+} from './globals-guard.js';
 export { parseHeapSnapshot, readHeapSnapshot } from './heap-reader.js';
 export {
   formatRetainerPath,
@@ -60,7 +78,23 @@ export {
   type UnloadedCode,
 } from './leak-forensics.js';
 export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
+export {
+  type LoopBlock,
+  type LoopBlockEnd,
+  type LoopWatchdog,
+  type LoopWatchdogOptions,
+  watchEventLoop,
+} from './loop-watchdog.js';
 export { pidExists, processIdentity, processLiveness } from './process-identity.js';
+export {
+  type BlameRoot,
+  type BlameShare,
+  blameProfile,
+  type CpuProfile,
+  type CpuProfileNode,
+  type HotSpot,
+  type ProfileBlame,
+} from './profile-blame.js';
 export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
 export { pathTo, type RetainerIndex, retainedBytes, retainerIndex } from './retainer-graph.js';
 export {

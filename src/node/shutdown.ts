@@ -19,12 +19,28 @@
  * a time: a second `installShutdown` throws — give it one target that cleans up everything
  * (the plugin host passes its own dependents-first cleanup). `uninstall()` removes exactly
  * our listeners; a shutdown already running is not cancelled.
+ *
+ * Contained faults: an uncaught error or unhandled rejection that a fault claimer takes
+ * (containment.ts — a plugin host claims its inline plugins' errors) fails that plugin and does
+ * not start a shutdown. The path uses Steward's own references to timers, promises and process
+ * methods (intrinsics), so a plugin that replaced the globals cannot break it.
  */
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
 import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type CleanupReport, ResourceManager, StewardError } from '../core/index.js';
+import {
+  PromiseOriginal,
+  resolvedPromise,
+  safeClearTimeout,
+  safeSetTimeout,
+  safeThen,
+} from '../core/intrinsics.js';
+import { runOutsideComponents } from './attribution-context.js';
+import { _setShutdownListens, claimFault } from './containment.js';
 import { disposeSync } from './dispose-sync.js';
+import { restoreGlobals } from './globals-guard.js';
+import { processExit, processOff, processOn, writeStderr } from './intrinsics.js';
 
 /** Something that can be cleaned up at shutdown (the plugin host, or a custom aggregate). */
 export interface ShutdownTarget {
@@ -156,8 +172,8 @@ export function installShutdown(
     );
   }
   const shutdownTarget = isManager ? managerShutdownTarget(target, deadlineMs) : target;
-  const log = options.log ?? ((line: string) => process.stderr.write(`[steward] ${line}\n`));
-  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const log = options.log ?? ((line: string) => writeStderr(`[steward] ${line}\n`));
+  const exit = options.exit ?? ((code: number) => processExit(code));
   const handleUncaught = options.uncaught ?? true;
   const syncOnExit = options.syncOnExit ?? true;
 
@@ -169,7 +185,7 @@ export function installShutdown(
     try {
       log(line);
     } catch {
-      process.stderr.write(`[steward] ${line}\n`);
+      writeStderr(`[steward] ${line}\n`);
     }
   };
   const logPending = (): void => {
@@ -205,11 +221,15 @@ export function installShutdown(
     }
   };
 
-  const start = (reason: string, code: number): Promise<void> => {
+  // Outside any component: a shutdown set off from a plugin's code (its uncaught error, its
+  // signal) must not attribute the deadline timer and the cleanup's own handles to that plugin.
+  const start = (reason: string, code: number): Promise<void> =>
+    runOutsideComponents(() => startCleanup(reason, code));
+  const startCleanup = (reason: string, code: number): Promise<void> => {
     if (finished !== undefined) return finished;
     state = 'running';
     process.exitCode = code; // should the loop run dry meanwhile, the code is still right
-    finished = new Promise<void>((resolve) => {
+    finished = new PromiseOriginal<void>((resolve) => {
       resolveFinished = resolve;
     });
     safeLog(
@@ -220,28 +240,29 @@ export function installShutdown(
             ? `; ${signals.join(', ')} exits at once`
             : ''),
     );
+    // Everything below (and every plugin's deactivate) runs with the platform's own built-ins.
+    for (const line of restoreGlobals(reason)) safeLog(line);
     const started = performance.now();
-    const timer = setTimeout(() => {
+    const timer = safeSetTimeout(() => {
       safeLog(`cleanup did not finish within ${deadlineMs} ms; exiting anyway`);
       logPending();
       finish(code);
     }, deadlineMs);
-    Promise.resolve()
-      .then(() => shutdownTarget.cleanup(reason))
-      .then(
-        (outcome) => {
-          clearTimeout(timer);
-          if (state !== 'running') return;
-          logOutcome(outcome, Math.round(performance.now() - started));
-          finish(code);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          if (state !== 'running') return;
-          safeLog(`cleanup failed after ${Math.round(performance.now() - started)} ms: ${inspect(error)}`);
-          finish(code);
-        },
-      );
+    safeThen(
+      safeThen(resolvedPromise(), () => shutdownTarget.cleanup(reason)),
+      (outcome) => {
+        safeClearTimeout(timer);
+        if (state !== 'running') return;
+        logOutcome(outcome, Math.round(performance.now() - started));
+        finish(code);
+      },
+      (error: unknown) => {
+        safeClearTimeout(timer);
+        if (state !== 'running') return;
+        safeLog(`cleanup failed after ${Math.round(performance.now() - started)} ms: ${inspect(error)}`);
+        finish(code);
+      },
+    );
     return finished;
   };
 
@@ -255,6 +276,9 @@ export function installShutdown(
     if (state === 'idle') void start(signal, signalExitCode(signal));
   };
   const onUncaught = (error: unknown, origin?: string): void => {
+    // A fault of hosted code (an inline plugin's) fails that plugin, not the process.
+    if (claimFault(error, origin === 'unhandledRejection' ? 'unhandledRejection' : 'uncaughtException'))
+      return;
     const what = origin === 'unhandledRejection' ? 'Unhandled promise rejection' : 'Uncaught exception';
     safeLog(`${what}:\n${inspect(error)}`);
     if (state === 'idle')
@@ -271,21 +295,23 @@ export function installShutdown(
     }
   };
 
-  for (const signal of signals) process.on(signal, onSignal);
+  for (const signal of signals) processOn(signal, onSignal);
   if (handleUncaught) {
-    process.on('uncaughtException', onUncaught);
-    process.on('unhandledRejection', onRejection);
+    processOn('uncaughtException', onUncaught);
+    processOn('unhandledRejection', onRejection);
+    _setShutdownListens(true);
   }
-  process.on('exit', onExit);
+  processOn('exit', onExit);
   const token = { description: isManager ? 'for a ResourceManager' : 'for a custom target' };
   installed = token;
 
   const uninstall = (): void => {
     if (state === 'uninstalled') return;
-    for (const signal of signals) process.off(signal, onSignal);
-    process.off('uncaughtException', onUncaught);
-    process.off('unhandledRejection', onRejection);
-    process.off('exit', onExit);
+    for (const signal of signals) processOff(signal, onSignal);
+    processOff('uncaughtException', onUncaught);
+    processOff('unhandledRejection', onRejection);
+    processOff('exit', onExit);
+    if (handleUncaught) _setShutdownListens(false);
     if (installed === token) installed = undefined;
     if (state === 'idle') state = 'uninstalled';
   };

@@ -16,6 +16,7 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type Component, type TrackedResource, UseAfterCleanupError } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { Journal } from './journal.js';
 import { processIdentity } from './process-identity.js';
 import { childWatchdog } from './watchdog.js';
@@ -61,12 +62,12 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   if (hasExited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (exited: boolean): void => {
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       child.off('exit', onExit);
       resolve(exited);
     };
     const onExit = (): void => done(true);
-    const timer = setTimeout(() => done(false), ms);
+    const timer = safeSetTimeout(() => done(false), ms);
     child.on('exit', onExit);
   });
 }

@@ -16,10 +16,12 @@ import type {
   Component,
   ServiceRegistration,
   ServiceToken,
+  TaskOptions,
   TrackedResource,
   TrackOptions,
 } from '../core/index.js';
 import { StewardError } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginLogger } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 
@@ -55,6 +57,12 @@ export interface PluginContext {
   track<T>(value: T, options?: TrackOptions<T>): TrackedResource<T>;
   /** Run `fn` at deactivation (see `Component.onCleanup`). */
   onCleanup(fn: () => unknown, options?: CleanupCallbackOptions): CleanupRegistration;
+  /**
+   * Run `fn(signal)` as tracked async work of the plugin (see `Component.task`): `signal` aborts
+   * when the plugin starts deactivating, and deactivation waits for the task (within the
+   * disposer timeout) instead of leaving it running. Give `signal` to `fetch`, streams and timers.
+   */
+  task<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: TaskOptions): Promise<Awaited<T>>;
   /** A timeout, cleared at deactivation; its record goes away when it fires. */
   setTimeout(fn: () => void, ms: number): TrackedResource<NodeJS.Timeout>;
   /** An interval, cleared at deactivation. */
@@ -141,7 +149,13 @@ export function createPluginContext(init: ContextInit): PluginContext {
     },
     track: (value, options) => component.track(value, options),
     onCleanup: (fn, options) => component.onCleanup(fn, options),
-
+    // Deactivation aborts ctx.signal before the plugin's deactivate(); cleanup aborts the
+    // component's: whichever comes first stops the task.
+    task: (fn, options) =>
+      component.task(fn, {
+        ...options,
+        signal: options?.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal,
+      }),
     setTimeout(fn, ms) {
       let handle: TrackedResource<NodeJS.Timeout> | undefined;
       const timer = setTimeout(() => {
@@ -296,9 +310,10 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
     return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    // Steward's own timer: a plugin that replaced setTimeout cannot keep its child alive.
+    const timer = safeSetTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
-      clearTimeout(timer);
+      safeClearTimeout(timer);
       resolve();
     });
     child.kill('SIGTERM');

@@ -2,7 +2,9 @@
  * The host's typed events.
  */
 import type { CleanupReport } from '../core/index.js';
+import type { LoopBlockFinding } from './health.js';
 import type { PluginIsolation } from './manifest.js';
+import type { BudgetAction } from './manifest-budget.js';
 import type { ManifestError } from './manifest-errors.js';
 import type { PermissionName } from './permissions.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
@@ -21,6 +23,22 @@ export interface PluginEvents {
   reloaded: { readonly id: string; readonly ms: number; readonly plugins: readonly string[] };
   /** A batch of unloads was verified (`verifyUnload`): what was still reachable, and why. */
   unloadVerified: UnloadVerdict;
+  /** The host's event loop was blocked (with `health`): who had the samples, the profile. */
+  loopBlocked: LoopBlockFinding;
+  /** An active worker plugin has sent nothing for `health.unresponsiveMs` (with `health`). */
+  unresponsive: { readonly id: string; readonly silentMs: number };
+  /** An unresponsive plugin answers again. */
+  responsive: { readonly id: string };
+  /** A plugin went over its manifest's budget in a window (`breaches` of `checks` in a row). */
+  budgetExceeded: {
+    readonly id: string;
+    readonly metric: 'elu' | 'heap';
+    readonly value: number;
+    readonly limit: number;
+    readonly breaches: number;
+    readonly checks: number;
+    readonly action: BudgetAction;
+  };
   /**
    * A plugin was refused an access its manifest's permissions do not allow (`denied`), or, with
    * `permissions: 'audit'`, made one (each distinct access once per activation).

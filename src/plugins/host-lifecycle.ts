@@ -14,6 +14,12 @@ import {
   StewardError,
 } from '../core/index.js';
 import type { PluginEvents } from './events.js';
+import {
+  type HostContainment,
+  type PluginFaultError,
+  replacedGlobals,
+  restoreGlobalsOf,
+} from './host-containment.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import type { LogSink } from './logger.js';
@@ -38,13 +44,20 @@ export interface LifecycleOptions {
   readonly disposed: () => boolean;
   /** Unload verification, when on. */
   readonly verifier: UnloadVerifier | undefined;
+  /** The host's fault containment, when error attribution is on. */
+  readonly containment: HostContainment | undefined;
 }
+
+/** How many errors of a plugin that already failed are logged before the rest are only counted. */
+const LATE_FAULTS_LOGGED = 3;
 
 /** The lifecycle steps of one host's plugins. */
 export class PluginLifecycle {
   readonly #o: LifecycleOptions;
   readonly #registry: PluginRegistry;
   readonly #restarts = new Set<NodeJS.Timeout>();
+  /** Faults seen per activation (the first one takes the plugin down; later ones are logged). */
+  readonly #faults = new WeakMap<PluginSession, number>();
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
@@ -82,8 +95,12 @@ export class PluginLifecycle {
       loaded.events.on('crashed', ({ error }) => {
         void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
       });
+      loaded.events.on('replacedGlobals', ({ names }) => replacedGlobals(this.#o.log, manifest.id, names));
       loaded.events.on('access', (access) => this.#access(record, loaded, access));
-      await runtime.load();
+      // An import that never settles (a top-level await on nothing) fails the plugin in time,
+      // under its activation timeout, instead of holding every later host operation.
+      const loadMs = manifest.timeouts.activationMs ?? host.activationTimeoutMs ?? 10_000;
+      await runWithin(() => loaded.load(), loadMs, `import of plugin "${manifest.id}"`);
     } catch (error) {
       await runtime?.unload();
       this.#registry.fail(record, 'import', error, undefined);
@@ -123,6 +140,7 @@ export class PluginLifecycle {
         ...(limit ? { memoryLimit: limit } : {}),
       });
       session = { component, controller: new AbortController(), metadata };
+      this.#o.containment?.adopt(component, record);
     } catch (error) {
       return this.#registry.fail(record, 'activate', error, await this.#retain(runtime));
     }
@@ -189,6 +207,7 @@ export class PluginLifecycle {
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
+    restoreGlobalsOf(this.#o.log, id);
     let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
     // A remote plugin's resources were released on its side: count them in the host's report
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
@@ -239,6 +258,52 @@ export class PluginLifecycle {
   teardownOrder(ids: readonly string[]): string[] {
     this.#registry.applyGraph();
     return this.#registry.teardownOrder(ids);
+  }
+
+  /**
+   * The plugin's code faulted outside its hooks (containment, called from the process's handler):
+   * the first fault of an activation takes the plugin down in the host's queue (dependents first,
+   * resources released, `failed` with phase `runtime`); later ones, and faults of code whose
+   * activation is over, are logged.
+   */
+  fault(record: PluginRecord, component: Component | undefined, error: PluginFaultError): void {
+    const status = record.status;
+    const current = isLive(status) && (component === undefined || status.session.component === component);
+    if (!current || status.state === 'deactivating') {
+      this.#logFault(record, error, `after its activation ended (${status.state})`);
+      return;
+    }
+    const session = status.session;
+    const seen = this.#faults.get(session) ?? 0;
+    this.#faults.set(session, seen + 1);
+    if (seen > 0) {
+      if (seen <= LATE_FAULTS_LOGGED) this.#logFault(record, error, 'while it was being taken down');
+      return;
+    }
+    const runtime = status.runtime;
+    void this.#o
+      .enqueue(async () => {
+        const now = record.status;
+        // Still this activation, and running (an activation in progress has ended by now).
+        if (!isLive(now) || now.session !== session || now.runtime !== runtime) {
+          if (!(now.state === 'failed' && now.error === error))
+            this.#logFault(record, error, `after its activation ended (${now.state})`);
+          return;
+        }
+        await this.#takeDown(record, 'runtime', error);
+      }, true)
+      .catch(() => undefined);
+  }
+
+  #logFault(record: PluginRecord, error: PluginFaultError, when: string): void {
+    const cause = error.cause instanceof Error ? error.cause.stack : undefined;
+    this.#o.log({
+      level: 'error',
+      plugin: record.manifest.id,
+      message: `${error.message} (${when})`,
+      args: cause ? [`\n${cause}`] : [],
+      time: Date.now(),
+    });
   }
 
   /** A denied access is logged and told (`access`); an audited one only told. */
@@ -318,6 +383,7 @@ export class PluginLifecycle {
     if (isLive(status)) status.session.controller.abort(error);
     const runtime = runtimeOf(status);
     const kept = runtime && (await this.#retain(runtime));
+    restoreGlobalsOf(this.#o.log, id);
     if (isLive(status)) await status.session.component.cleanup({ force: true, reason: phase });
     this.#registry.fail(record, phase, error, kept);
     for (const dependent of dependents) this.#registry.block(this.#registry.record(dependent), id);

@@ -3,9 +3,10 @@
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
 
-import { StewardRangeError } from '../core/errors.js';
+import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
+import type { HealthOptions, PluginHealthFigures } from './health.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
@@ -51,6 +52,17 @@ export interface PluginHostOptions {
    */
   readonly attribution?: { readonly reclaim?: boolean; readonly captureStacks?: boolean };
   /**
+   * Contain inline plugins' faults (default true): an uncaught exception or unhandled rejection
+   * raised by a plugin's code, or its call to `process.exit()`/`abort()`/`kill(process.pid)`,
+   * fails that plugin (phase `runtime`) instead of ending the process, and globals it replaced
+   * are reported and put back. Whose fault it is comes from the stack (the plugin's files) and,
+   * where that is cheap (Node ≥ 24) or handle `attribution` is on, from the async context the
+   * plugin's code runs in. `'context'`: use the async context on every Node (on Node 20 it turns
+   * on Node's promise hooks, which slows promise-heavy code several times: BENCHMARKS.md).
+   * `false`: off; a plugin's uncaught error is the process's, as without Steward.
+   */
+  readonly errorAttribution?: boolean | 'context';
+  /**
    * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
    * through a TypeScript loader gives it to its workers too — which costs start-up time.
    * A host of compiled plugins can pass `[]`.
@@ -64,6 +76,13 @@ export interface PluginHostOptions {
    * Never blocks or fails an unload. Off by default; on under `steward run` and `steward/testing`.
    */
   readonly verifyUnload?: boolean | UnloadVerificationOptions;
+  /**
+   * Watch plugins' health (docs/plugins.md, "Health"): a watchdog thread blames whoever blocks the
+   * host's event loop, worker plugins' ELU and heap are read from the host's side, unresponsive
+   * workers are flagged, manifests' budgets are enforced. Off by default (it starts a thread);
+   * `steward run` turns it on.
+   */
+  readonly health?: boolean | HealthOptions;
 }
 
 /** What `list()` / `get()` tell about a plugin (JSON-serializable). */
@@ -106,6 +125,8 @@ export interface PluginInfo {
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;
+  /** Health figures, when the host watches health and has seen the plugin run. */
+  health?: PluginHealthFigures;
 }
 
 /** Result of `start()`: what ended in which state. */
@@ -118,6 +139,12 @@ export interface StartSummary {
 
 /** Throws a RangeError naming the first option of `new PluginHost()` that is out of range. */
 export function checkHostOptions(options: PluginHostOptions): void {
+  const errors = options.errorAttribution;
+  if (errors !== undefined && typeof errors !== 'boolean' && errors !== 'context') {
+    throw new StewardTypeError(
+      `new PluginHost(): errorAttribution must be true, false or 'context' (got ${JSON.stringify(errors)}).`,
+    );
+  }
   for (const [name, value] of [
     ['activationTimeoutMs', options.activationTimeoutMs],
     ['deactivationTimeoutMs', options.deactivationTimeoutMs],

@@ -9,14 +9,23 @@
  * host-lifecycle.ts, the states in host-registry.ts and plugin-state.ts; where plugin code runs
  * is a runtime's business (runtime.ts).
  */
+
 import { resolve as resolvePath } from 'node:path';
 import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import { addFaultClaimer } from '../node/containment.js';
 import { captureAndMeasure } from '../node/heap-capture.js';
-import { type Attribution, enableAttribution } from '../node/index.js';
+import {
+  type Attribution,
+  asyncContextIsCheap,
+  enableAttribution,
+  runOutsideComponents,
+} from '../node/index.js';
 import type { PluginContext } from './context.js';
 import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
+import { PluginHealth } from './health.js';
+import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -26,7 +35,7 @@ import {
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
-import { consoleSink } from './logger.js';
+import { consoleSink, type LogSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
@@ -53,6 +62,10 @@ export class PluginHost implements AsyncDisposable {
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
   readonly #verifier: UnloadVerifier | undefined;
+  readonly #health: PluginHealth | undefined;
+  readonly #sink: LogSink;
+  /** Removes the host's fault claimer (containment.ts), when error attribution is on. */
+  readonly #unclaim: (() => void) | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
@@ -60,6 +73,7 @@ export class PluginHost implements AsyncDisposable {
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     const sink = options.log ?? consoleSink();
+    this.#sink = sink;
     if (options.attribution) {
       this.#attribution = enableAttribution({
         manager: this.manager,
@@ -88,17 +102,46 @@ export class PluginHost implements AsyncDisposable {
       hostVersion: options.hostVersion,
       isolation: options.isolation,
     });
+    const containment =
+      options.errorAttribution === false
+        ? undefined
+        : new HostContainment({
+            registry: this.#registry,
+            onFault: (record, component, error) => this.#lifecycle.fault(record, component, error),
+            onRestored: (replacements) => logReplacements(sink, replacements),
+          });
     this.#lifecycle = new PluginLifecycle({
       registry: this.#registry,
       manager: this.manager,
       events: this.events,
       log: sink,
       host: options,
-      attribution: this.#attribution !== undefined,
+      // Plugin code runs in its component when something needs the context and it is affordable.
+      attribution:
+        this.#attribution !== undefined ||
+        (containment !== undefined && (options.errorAttribution === 'context' || asyncContextIsCheap())),
+      containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
       verifier: this.#verifier,
     });
+    this.#unclaim = containment && addFaultClaimer(containment);
+    const registry = this.#registry;
+    this.#health = options.health
+      ? new PluginHealth({
+          options: options.health === true ? {} : options.health,
+          records: () => registry.records(),
+          isolationOf: (record) => registry.isolationOf(record.manifest),
+          events: this.events,
+          log: sink,
+          act: (id, action) => (action === 'restart' ? this.reload(id) : this.unload(id)),
+        })
+      : undefined;
+  }
+
+  /** The health watch, when the host was made with `health` (figures, recent blocked-loop findings). */
+  get health(): PluginHealth | undefined {
+    return this.#health;
   }
 
   /** Subscribe to a plugin event; shorthand for `events.on`. */
@@ -110,13 +153,19 @@ export class PluginHost implements AsyncDisposable {
 
   /** Every known plugin, in activation order where resolvable, then by id. Changes nothing. */
   list(): PluginInfo[] {
-    return this.#registry.list();
+    return this.#registry.list().map((info) => this.#withHealth(info));
   }
 
   /** One plugin, or undefined. Changes nothing. */
   get(id: string): PluginInfo | undefined {
     const record = this.#registry.find(id);
-    return record && this.#registry.info(record);
+    return record && this.#withHealth(this.#registry.info(record));
+  }
+
+  #withHealth(info: PluginInfo): PluginInfo {
+    const figures = this.#health?.figures(info.id);
+    if (figures !== undefined) info.health = figures;
+    return info;
   }
 
   /** The plugin's live context (inline plugins, while activated), for tests and tools. */
@@ -324,7 +373,12 @@ export class PluginHost implements AsyncDisposable {
    */
   dispose(): Promise<void> {
     this.#disposed ??= (async () => {
+      restoreBeforeTeardown(
+        this.#sink,
+        [...this.#registry.records()].map((r) => r.manifest.id),
+      );
       for (const watcher of [...this.#watchers]) watcher.dispose();
+      const health = this.#health?.close();
       this.#lifecycle.dispose();
       await this.#exclusive(async () => {
         const ids = new Set<string>();
@@ -338,6 +392,8 @@ export class PluginHost implements AsyncDisposable {
       this.#verifier?.close();
       if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
       this.#attribution?.dispose();
+      this.#unclaim?.();
+      await health;
     })();
     return this.#disposed;
   }
@@ -357,7 +413,10 @@ export class PluginHost implements AsyncDisposable {
         }),
       );
     }
-    const run = this.#queue.then(op, op);
+    // Outside any component: an operation a plugin's code asked for (through a service that
+    // hands out the host) runs as the host's, so its timers are never attributed to that plugin.
+    const outside = (): Promise<T> => runOutsideComponents(op);
+    const run = this.#queue.then(outside, outside);
     this.#queue = run.catch(() => undefined);
     return run;
   }

@@ -18,10 +18,26 @@ export {
   type TeardownPlan,
   withServiceEdges,
 } from './graph.js';
+export {
+  type HealthOptions,
+  type LoopBlockFinding,
+  PluginHealth,
+  type PluginHealthFigures,
+} from './health.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
+export { PluginFaultError } from './host-containment.js';
 export { PluginSyntaxError, pluginFrame } from './load-error.js';
-export { consoleSink, type LogLevel, type LogRecord, type LogSink, type PluginLogger } from './logger.js';
+export {
+  consoleSink,
+  formatLogLine,
+  type LogLevel,
+  type LogRecord,
+  type LogSink,
+  logText,
+  type PluginLogger,
+} from './logger.js';
 export { loadPluginManifest, type PluginIsolation, type PluginManifest } from './manifest.js';
+export { type BudgetAction, type PluginBudget, parseDuration } from './manifest-budget.js';
 export { ManifestError } from './manifest-errors.js';
 export type { PluginPermissions } from './manifest-permissions.js';
 export {
@@ -36,6 +52,7 @@ export {
   type PluginState,
 } from './plugin-state.js';
 export { ChannelClosedError } from './rpc.js';
+export { UninspectableThrowError } from './thrown.js';
 export { TimeoutError } from './timeout.js';
 export {
   flushUnloadVerifications,

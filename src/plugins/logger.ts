@@ -1,6 +1,9 @@
 /**
  * Loggers tagged with a plugin id. The host decides where lines go (default: the console).
+ * Whatever a plugin logs — a cycle, a bigint, a symbol, a Proxy whose traps throw — is
+ * printed, never dropped and never fatal (`logText`).
  */
+import { inspect } from 'node:util';
 
 /** Log levels, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -27,6 +30,25 @@ export interface PluginLogger {
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
+/**
+ * `value` as log text: a string as it is, anything else through `util.inspect` (which shows
+ * a Proxy's target without running its traps); a value that still throws is named instead.
+ */
+export function logText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return inspect(value, { depth: 4, breakLength: Number.POSITIVE_INFINITY });
+  } catch {
+    return '[a value that throws when inspected]';
+  }
+}
+
+/** The line `steward run` prints for a record: `[plugin] message args…`, the level before the message unless `info`. */
+export function formatLogLine(r: LogRecord): string {
+  const args = r.args.map(logText).join(' ');
+  return `[${r.plugin}] ${r.level === 'info' ? '' : `${r.level}: `}${r.message}${args ? ` ${args}` : ''}`;
+}
+
 /** A sink writing `[plugin] message` lines to the console at `minLevel` and above. */
 export function consoleSink(minLevel: LogLevel = 'info'): LogSink {
   const min = LEVELS.indexOf(minLevel);
@@ -42,7 +64,7 @@ export function createLogger(plugin: string, sink: LogSink): PluginLogger {
     (level: LogLevel) =>
     (message: string, ...args: unknown[]): void => {
       try {
-        sink({ level, plugin, message: String(message), args, time: Date.now() });
+        sink({ level, plugin, message: logText(message), args, time: Date.now() });
       } catch {
         // A broken sink must not take the plugin down.
       }

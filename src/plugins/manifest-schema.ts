@@ -4,10 +4,12 @@
  * issues into {@link ManifestError}s; and normalizing a parsed block into a frozen
  * {@link PluginManifest}.
  */
+
 import path from 'node:path';
 import { z } from 'zod';
 import { parseByteSize } from './byte-size.js';
 import type { PluginManifest } from './manifest.js';
+import { budgetSchema } from './manifest-budget.js';
 import { closest, explain, fieldPath, ManifestError, show, suggestPluginId } from './manifest-errors.js';
 import { permissionKeysAt, permissionsSchema } from './manifest-permissions.js';
 import { isRange, validVersion } from './versions.js';
@@ -145,6 +147,7 @@ const commonFields = {
   activationTimeoutMs: timeoutSchema.optional(),
   deactivationTimeoutMs: timeoutSchema.optional(),
   restart: restartSchema.optional(),
+  budget: budgetSchema.optional(),
   permissions: permissionsSchema.optional(),
 };
 
@@ -300,6 +303,7 @@ export function buildManifest(
         backoffMs: common.restart.backoffMs ?? 500,
       }),
     }),
+    ...(common.budget !== undefined && { budget: common.budget }),
     ...(common.permissions !== undefined && { permissions: common.permissions }),
     entry: fields.entry,
     dir: fields.dir,

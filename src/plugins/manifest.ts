@@ -7,9 +7,11 @@
  * one {@link PluginManifest}; every problem is a {@link ManifestError} naming file and field
  * (manifest-errors.ts). Reading a manifest never executes plugin code.
  */
+
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StewardError } from '../core/index.js';
+import type { PluginBudget } from './manifest-budget.js';
 import { invalid, ManifestError } from './manifest-errors.js';
 import { loadModuleManifest } from './manifest-module.js';
 import { loadPackageManifest } from './manifest-package.js';
@@ -65,6 +67,8 @@ export interface PluginManifest {
   readonly timeouts: PluginTimeouts;
   /** Restart policy of a worker or process plugin that crashes: up to `maxRestarts` times, waiting `backoffMs` × 2^n. */
   readonly restart?: { readonly maxRestarts: number; readonly backoffMs: number };
+  /** Health budget (event-loop utilisation, heap) and what to do when it is broken. */
+  readonly budget?: PluginBudget;
   /** What the plugin may touch (`steward.permissions`); absent: it declared nothing and runs unrestricted. */
   readonly permissions?: PluginPermissions;
   /** Absolute real path (symlinks resolved) of the module to load. */

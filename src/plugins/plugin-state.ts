@@ -33,7 +33,9 @@ export type PluginFailurePhase =
   | 'pause'
   | 'resume'
   | 'manifest'
-  | 'crash';
+  | 'crash'
+  /** Its code threw, rejected or tried to end the host outside its hooks (inline). */
+  | 'runtime';
 
 /** The states whose plugin is activated: it has a component and a signal. */
 export type LiveState = 'activating' | 'active' | 'paused' | 'deactivating';

@@ -6,6 +6,7 @@
  * attributed to its component.
  */
 import { type Component, Emitter, StewardError } from '../core/index.js';
+import { detectGlobals, detectGlobalsOutsideHooks } from '../node/globals-guard.js';
 import { runInComponent } from '../node/index.js';
 import { createPluginContext, type PluginContext } from './context.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
@@ -21,6 +22,7 @@ import type {
   RuntimeInit,
   RuntimeStats,
 } from './runtime.js';
+import { callSafely } from './thrown.js';
 
 const NO_STATS: RuntimeStats = Object.freeze({ heap: undefined });
 
@@ -50,12 +52,12 @@ export class InlineRuntime implements PluginRuntime {
   async load(): Promise<number> {
     const { manifest, generation } = this.#init;
     const started = performance.now();
-    const namespace = await importPlugin(
-      manifest.entry,
-      manifest.dir,
-      manifest.source === 'package',
-      generation,
+    this.#noteGlobals(undefined);
+    const namespace = await callSafely(
+      () => importPlugin(manifest.entry, manifest.dir, manifest.source === 'package', generation),
+      `Plugin "${manifest.id}" (at import)`,
     );
+    this.#noteGlobals(manifest.id); // replaced by the module's top-level code
     this.#instance = pluginFromModule(namespace, manifest.entry);
     return performance.now() - started;
   }
@@ -132,12 +134,26 @@ export class InlineRuntime implements PluginRuntime {
   }
 
   /**
-   * Run plugin code as code of its component, so handle attribution (when on) sees what it
-   * creates. Off, this is a plain call: on Node 20 merely using AsyncLocalStorage slows
-   * every promise in the process.
+   * Run plugin code as code of its component, so handle attribution sees what it creates and a
+   * fault of what it schedules is attributed to it (both need `attribution`). Off, this is a
+   * plain call: on Node 20 merely using AsyncLocalStorage slows every promise in the process.
+   * Globals the code replaces while the hook runs are reported as the plugin's.
    */
-  #run<R>(fn: () => R): R {
+  async #run<R>(fn: () => R | Promise<R>): Promise<R> {
     const component = this.#component;
-    return this.#init.attribution && component && !component.disposed ? runInComponent(component, fn) : fn();
+    const call = () => callSafely(fn, `Plugin "${this.#init.manifest.id}"`);
+    this.#noteGlobals(undefined); // replaced meanwhile, by code outside any hook: not this plugin's
+    try {
+      return await (this.#init.attribution && component && !component.disposed
+        ? runInComponent(component, call)
+        : call());
+    } finally {
+      this.#noteGlobals(this.#init.manifest.id);
+    }
+  }
+
+  #noteGlobals(by: string | undefined): void {
+    const names = by === undefined ? detectGlobalsOutsideHooks() : detectGlobals(by);
+    if (names.length > 0) this.events.emit('replacedGlobals', { names: by === undefined ? [] : names });
   }
 }

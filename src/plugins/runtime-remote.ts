@@ -23,6 +23,7 @@ import {
 import { ChannelClosedError, callService, deserializeError, RpcEndpoint, remoteService } from './rpc.js';
 import type {
   DeactivateOutcome,
+  LoopFigures,
   PluginRuntime,
   PluginRuntimeEvents,
   PluginSession,
@@ -45,6 +46,11 @@ export interface TransportEvents {
 export interface RuntimeTransport {
   /** Send a message to the plugin's side; throws when it cannot be cloned. */
   send(message: unknown): void;
+  /**
+   * The event-loop figures of the plugin's thread, read from the host's side (so they stay true
+   * while the plugin's thread is stuck), when the transport can read them.
+   */
+  loop?(): LoopFigures | undefined;
   /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
@@ -74,6 +80,8 @@ export class RemoteRuntime implements PluginRuntime {
   #settleLoad!: (outcome: { ms: number } | { error: Error }) => void;
   #session: PluginSession | undefined;
   #heap: HeapFigures | undefined;
+  /** When the plugin's side last sent anything (its stats come every `statsIntervalMs`). */
+  #heardAt = Date.now();
   #process: ProcessFigures | undefined;
   #ending = false;
   #crashError: Error | undefined;
@@ -154,11 +162,17 @@ export class RemoteRuntime implements PluginRuntime {
   }
 
   stats(): RuntimeStats {
-    return { heap: this.#heap, process: this.#process };
+    return {
+      heap: this.#heap,
+      process: this.#process,
+      loop: this.#transport.loop?.(),
+      heardAt: this.#heardAt,
+    };
   }
 
   #receive(raw: unknown): void {
     if (this.#rpc.receive(raw)) return;
+    this.#heardAt = Date.now();
     const message = raw as RemoteEvent;
     const id = this.#init.manifest.id;
     switch (message.t) {

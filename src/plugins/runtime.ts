@@ -93,12 +93,27 @@ export interface RuntimeStats {
   readonly heap: HeapFigures | undefined;
   /** The runtime's own process (pid, RSS, CPU time); undefined unless it has one. */
   readonly process?: ProcessFigures | undefined;
+  /** Cumulative event-loop times of the runtime's own thread; undefined inline. */
+  readonly loop?: LoopFigures | undefined;
+  /** When the runtime's other side was last heard from, ms since the epoch; undefined inline. */
+  readonly heardAt?: number;
+}
+
+/** Cumulative event-loop times of a thread since it started (`performance.eventLoopUtilization()`), ms. */
+export interface LoopFigures {
+  readonly idle: number;
+  readonly active: number;
 }
 
 /** Events of a runtime. */
 export interface PluginRuntimeEvents {
   /** The runtime died on its own (uncaught error, out of memory, exit); emitted once. */
   crashed: { readonly error: Error };
+  /**
+   * Guarded globals were found replaced around a hook (inline): `names` are those the plugin's
+   * hook (or import) replaced; empty when they were found replaced before it ran, by other code.
+   */
+  replacedGlobals: { readonly names: readonly string[] };
   /** The plugin was refused an access (`denied`), or, in audit mode, made one. */
   access: PermissionAccess & { readonly denied: boolean };
 }

@@ -4,6 +4,13 @@
  * releases its resources. Worker isolation is the way to stop code that never yields.
  */
 import { StewardError } from '../core/index.js';
+import {
+  PromiseOriginal,
+  resolvedPromise,
+  safeClearTimeout,
+  safeSetTimeout,
+  safeThen,
+} from '../core/intrinsics.js';
 
 /** A plugin hook did not settle within its timeout. Code `STEWARD_PLUGIN_TIMEOUT`. */
 export class TimeoutError extends StewardError {
@@ -23,19 +30,19 @@ export class TimeoutError extends StewardError {
 
 /** Run `fn` and wait at most `ms` for it; a synchronous throw becomes a rejection. */
 export function runWithin<T>(fn: () => T | Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-    Promise.resolve()
-      .then(fn)
-      .then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
+  // Steward's own timer and promise methods: a plugin that replaced the globals cannot stop the bound.
+  return new PromiseOriginal<T>((resolve, reject) => {
+    const timer = safeSetTimeout(() => reject(new TimeoutError(what, ms)), ms);
+    safeThen(
+      safeThen(resolvedPromise(), fn),
+      (value) => {
+        safeClearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        safeClearTimeout(timer);
+        reject(error);
+      },
+    );
   });
 }

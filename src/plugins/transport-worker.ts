@@ -59,6 +59,10 @@ export const workerTransport: TransportFactory = (init, boot, events) => {
   });
   return {
     send: (message) => worker.postMessage(message),
+    loop: () => {
+      const { idle, active } = worker.performance.eventLoopUtilization();
+      return { idle, active };
+    },
     metadata: { threadId: worker.threadId },
     async end() {
       await worker.terminate();

@@ -353,7 +353,7 @@ export class UnloadVerifier {
     }
     for (const f of out) {
       const component = byId.get(f.plugin)!.watch.component;
-      this.#manager._reportLeakEvent({
+      this.#manager.reportLeak({
         kind: f.kind,
         component,
         message: f.message,

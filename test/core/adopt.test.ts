@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { adopt, adoptAll, ResourceManager, StewardError } from '../../src/core/index.js';
+import {
+  adopt,
+  adoptAll,
+  InvalidArgumentError,
+  ResourceManager,
+  StewardError,
+} from '../../src/core/index.js';
 import { anOwner, closable } from './helpers.js';
 
 class LegacyCache {
@@ -71,7 +77,7 @@ describe('adopt', () => {
     expect(adopted.release(handle)).toBe(true);
     expect(log).toEqual(['r']);
     const other = manager.register(anOwner(), 'other').track({ close() {} });
-    expect(() => adopted.release(other)).toThrow(TypeError);
+    expect(() => adopted.release(other)).toThrow(InvalidArgumentError);
   });
 
   it('adopting the same object twice returns the same component and registers its cleanup once', async () => {
@@ -98,13 +104,13 @@ describe('adopt', () => {
 
   it('bad input throws and registers nothing', () => {
     const manager = new ResourceManager();
-    expect(() => adopt(manager, {}, { id: 'x', cleanup: 'nope' as never })).toThrow(TypeError);
+    expect(() => adopt(manager, {}, { id: 'x', cleanup: 'nope' as never })).toThrow(InvalidArgumentError);
     expect(() => adopt(manager, {}, { id: 'x', cleanup: 'nope' as never })).toThrow(
       /options\.cleanup must be a function or null/,
     );
     expect(() => adopt(manager, {}, null as never)).toThrow(/options must be an object with an id/);
     expect(() => adopt(manager, 42 as never, { id: 'x' })).toThrow(/owner must be an object/);
-    expect(() => adopt(manager, {}, { id: '' })).toThrow(TypeError);
+    expect(() => adopt(manager, {}, { id: '' })).toThrow(InvalidArgumentError);
     manager.register(anOwner(), 'taken');
     expect(() => adopt(manager, new LegacyCache(), { id: 'taken' })).toThrow(StewardError);
     expect(manager.components().map((c) => c.id)).toEqual(['taken']);
@@ -145,13 +151,13 @@ describe('adoptAll', () => {
     ]);
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
     const failed = results[1]!;
-    if (!failed.ok) expect(failed.error).toBeInstanceOf(TypeError);
+    if (!failed.ok) expect(failed.error).toBeInstanceOf(InvalidArgumentError);
     expect(manager.components().map((c) => c.id)).toEqual(['first', 'last']);
   });
 
-  it('refuses a non-array with a TypeError and adopts nothing', () => {
+  it('refuses a non-array with an InvalidArgumentError and adopts nothing', () => {
     const manager = new ResourceManager();
-    expect(() => adoptAll(manager, { target: {}, id: 'x' } as never)).toThrow(TypeError);
+    expect(() => adoptAll(manager, { target: {}, id: 'x' } as never)).toThrow(InvalidArgumentError);
     expect(() => adoptAll(manager, { target: {}, id: 'x' } as never)).toThrow(/array/);
     expect(manager.components()).toEqual([]);
   });

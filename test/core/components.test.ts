@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { Component, componentOf, ResourceManager, StewardError } from '../../src/core/index.js';
+import {
+  Component,
+  componentOf,
+  InvalidArgumentError,
+  ResourceManager,
+  StewardError,
+} from '../../src/core/index.js';
 import { anOwner } from './helpers.js';
 
 describe('components: registration and lookup', () => {
@@ -147,7 +153,7 @@ describe('components: registration and lookup', () => {
     const a = new ResourceManager();
     const b = new ResourceManager();
     const foreign = b.register(anOwner(), 'foreign');
-    expect(() => a.register(anOwner(), 'child', { parent: foreign })).toThrow(TypeError);
+    expect(() => a.register(anOwner(), 'child', { parent: foreign })).toThrow(InvalidArgumentError);
     expect(() => a.register(anOwner(), 'child', { parent: foreign })).toThrow(
       /parent must be a component of this manager/,
     );

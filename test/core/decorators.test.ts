@@ -39,11 +39,28 @@ describe('@trackResult', () => {
     expect(manager.get('renderer')!.resourceCount).toBe(0);
   });
 
-  it('throws a TypeError before running the method when `this` is not registered', () => {
+  it('throws an InvalidArgumentError before running the method when `this` is not registered', () => {
     const object = new fx.Unregistered();
-    expect(() => object.make()).toThrow(TypeError);
+    expect(() => object.make()).toThrow(fx.core.InvalidArgumentError);
     expect(() => object.make()).toThrow(/@trackResult make\(\).*Unregistered.*manager\.register\(this, id\)/);
     expect(object.calls).toBe(0);
+  });
+
+  it('a method returning null or undefined: nothing is tracked and the value is returned as it is', async () => {
+    const manager = new fx.core.ResourceManager();
+    const renderer = new fx.Renderer(manager, 'renderer');
+    expect(renderer.find(false)).toBeNull();
+    expect(await renderer.findLater()).toBeUndefined();
+    expect(manager.get('renderer')!.resourceCount).toBe(0);
+    expect(renderer.find(true)).toBeInstanceOf(fx.Thumb);
+    expect(manager.get('renderer')!.resourceCount).toBe(1);
+  });
+
+  it('bad decorator options are refused when the class is defined, naming the nearest key', () => {
+    expect(() => fx.core.trackResult({ sise: 3 } as never)).toThrow(fx.core.UnknownOptionError);
+    expect(() => fx.core.trackResult({ sise: 3 } as never)).toThrow(/did you mean size\?/);
+    expect(() => fx.core.cleanupOnThrow({ clean: () => 0 } as never)).toThrow(/did you mean cleanup\?/);
+    expect(() => fx.core.trackResult({ size: '3' } as never)).toThrow(fx.core.InvalidArgumentError);
   });
 
   it('finds the component through options.component', () => {
@@ -67,7 +84,7 @@ describe('@trackResult', () => {
     const manager = new fx.core.ResourceManager();
     const renderer = new fx.Renderer(manager, 'renderer');
     await manager.get('renderer')!.cleanup();
-    expect(() => renderer.render(1)).toThrow(TypeError);
+    expect(() => renderer.render(1)).toThrow(fx.core.InvalidArgumentError);
     expect(renderer.calls).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectDisposer, ResourceManager } from '../../src/core/index.js';
+import { detectDisposer, InvalidArgumentError, ResourceManager } from '../../src/core/index.js';
 import { anOwner } from './helpers.js';
 
 function label(name: string | symbol): string {
@@ -111,11 +111,11 @@ describe('disposer detection', () => {
   });
 
   it.each(['file_handle', 'thread', 'worker', 'listener', 'socket', 'process'])(
-    'a %s without any disposer is refused with a TypeError that says what to pass',
+    'a %s without any disposer is refused with an InvalidArgumentError that says what to pass',
     (type) => {
       const manager = new ResourceManager();
       const component = manager.register(anOwner(), 'c');
-      expect(() => component.track({ nothing: true }, { type })).toThrow(TypeError);
+      expect(() => component.track({ nothing: true }, { type })).toThrow(InvalidArgumentError);
       expect(() => component.track({ nothing: true }, { type })).toThrow(/dispose: \(value\) =>/);
       expect(component.resourceCount).toBe(0);
       expect(manager.stats().resourcesTracked).toBe(0);
@@ -123,7 +123,7 @@ describe('disposer detection', () => {
   );
 
   it('a timer that is neither an id nor an object is refused', () => {
-    expect(() => detectDisposer('abc', 'timer')).toThrow(TypeError);
+    expect(() => detectDisposer('abc', 'timer')).toThrow(InvalidArgumentError);
   });
 
   it('a bare function is refused with advice to use onCleanup', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createToken, Emitter, ResourceManager } from '../../src/core/index.js';
+import { createToken, Emitter, InvalidArgumentError, ResourceManager } from '../../src/core/index.js';
 import { anOwner } from './helpers.js';
 
 /** Exercise every code path that can emit: register, states, track, resize, release, evict, fail, cleanup. */
@@ -149,7 +149,7 @@ describe('events', () => {
 
   it('refuses a non-function listener', () => {
     const manager = new ResourceManager();
-    expect(() => manager.on('tracked', 42 as never)).toThrow(TypeError);
+    expect(() => manager.on('tracked', 42 as never)).toThrow(InvalidArgumentError);
     expect(manager.events.has('tracked')).toBe(false);
   });
 

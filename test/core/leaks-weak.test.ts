@@ -138,7 +138,9 @@ describe('leak checks', () => {
       const found = manager.checkLeaks();
       expect(found).toHaveLength(1);
       expect(found[0]).toMatchObject({ kind: 'long-lived', component: 'app', resource: old.id });
-      expect(found[0]!.message).toBe(`socket #${old.id} of "app" is 20 ms old (limit 5 ms).`);
+      expect(found[0]!.message).toMatch(
+        new RegExp(`^socket #${old.id} of "app" is 20 ms old \\(limit 5 ms\\)\\. .*keeps the owner alive`),
+      );
       expect(JSON.parse(JSON.stringify(found))).toEqual(found);
       expect(manager.checkLeaks()).toEqual([]);
     } finally {
@@ -172,12 +174,12 @@ describe('leak checks', () => {
     }
   });
 
-  it('other layers report leaks through _reportLeakEvent', () => {
+  it('other layers report leaks through the public reportLeak()', () => {
     const manager = new ResourceManager();
     const component = manager.register(anOwner(), 'plugin');
     const seen: LeakEvent[] = [];
     manager.on('leakDetected', (e) => seen.push(e));
-    const finding = manager._reportLeakEvent({
+    const finding = manager.reportLeak({
       kind: 'untracked-handle',
       component,
       message: 'a Timeout created by "plugin" was never tracked',
@@ -191,6 +193,22 @@ describe('leak checks', () => {
     });
     expect(seen).toHaveLength(1);
     expect(manager.stats().leaksDetected).toBe(1);
+  });
+
+  it('reportLeak() refuses a component of another manager or no component; counters() is a copy', () => {
+    const manager = new ResourceManager();
+    const foreign = new ResourceManager().register(anOwner(), 'elsewhere');
+    expect(() => manager.reportLeak({ kind: 'untracked-handle', component: foreign, message: 'x' })).toThrow(
+      /component "elsewhere" belongs to another manager/,
+    );
+    expect(() => manager.reportLeak({ kind: 'untracked-handle', message: 'x' } as never)).toThrow(
+      /expected \{ kind, component, message/,
+    );
+    const counters = manager.counters();
+    counters.leaksDetected = 99;
+    expect(manager.counters().leaksDetected).toBe(0);
+    manager.register(anOwner(), 'c').track({});
+    expect(manager.counters()).toMatchObject({ componentsRegistered: 1, resourcesTracked: 1 });
   });
 
   it('the sweep timer never keeps a process alive', async () => {

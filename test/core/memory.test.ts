@@ -37,12 +37,16 @@ describe('memory accounting', () => {
     expect(manager.totalBytes).toBe(0);
   });
 
-  it('fractional sizes are accepted and summed', () => {
+  it('fractional sizes and sizes above MAX_SAFE_INTEGER are refused: 0.1 + 0.2 released must leave 0', () => {
     const manager = new ResourceManager();
     const c = manager.register(anOwner(), 'c');
-    c.track('a', { size: 0.5 });
-    c.track('b', { size: 1.5 });
-    expect(manager.totalBytes).toBe(2);
+    expect(() => c.track('a', { size: 0.5 })).toThrow(/whole number of bytes/);
+    expect(() => c.track('b', { size: 2 ** 53 + 2 })).toThrow(/MAX_SAFE_INTEGER/);
+    const h = c.track('c', { size: 3 });
+    expect(() => h.resize(0.1)).toThrow(/whole number of bytes/);
+    expect(() => manager.setMemoryLimit({ bytes: 1.5 })).toThrow(/whole number of bytes/);
+    expect(manager.totalBytes).toBe(3);
+    expect(c.resourceCount).toBe(1);
   });
 });
 

@@ -9,12 +9,14 @@
  * - after a cleanup resolves, each component it reports is destroyed, empty, not findable by id,
  *   and the report's failures are exactly the failing disposers that the sweep called.
  */
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   type CleanupRegistration,
   type CleanupReport,
   type Component,
+  InvalidArgumentError,
   type LifecycleState,
   MemoryLimitError,
   ResourceManager,
@@ -402,7 +404,7 @@ async function runScenario(globalEvictLimit: number | null, ops: Op[]): Promise<
         if (op.via === 'foreign') {
           const other = comps.find((x) => x !== r.comp);
           if (other) {
-            expect(() => other.component.release(handle), step).toThrow(TypeError);
+            expect(() => other.component.release(handle), step).toThrow(InvalidArgumentError);
             expect(live(r)).toBe(wasLive);
             break;
           }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CleanupError, ResourceManager, UseAfterCleanupError } from '../../src/core/index.js';
+import {
+  CleanupError,
+  InvalidArgumentError,
+  ResourceManager,
+  UseAfterCleanupError,
+} from '../../src/core/index.js';
 import { anOwner, closable, collectGarbage } from './helpers.js';
 
 describe('scopes', () => {
@@ -162,7 +167,7 @@ describe('scopes', () => {
   it('a scope cannot be opened in a cleaned-up component, on a disposed manager, or with a bad name', async () => {
     const manager = new ResourceManager();
     const parent = manager.register(anOwner(), 'plugin');
-    expect(() => parent.scope('')).toThrow(TypeError);
+    expect(() => parent.scope('')).toThrow(InvalidArgumentError);
     expect(() => parent.scope(42 as unknown as string)).toThrow(/name must be a non-empty string \(got 42\)/);
     await parent.cleanup();
     expect(() => parent.scope('late')).toThrow(UseAfterCleanupError);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   createToken,
+  InvalidArgumentError,
   ResourceManager,
   ServiceNotFoundError,
   StewardError,
@@ -142,14 +143,14 @@ describe('service registry', () => {
     expect(foreign.resourceCount).toBe(0);
   });
 
-  it('bad tokens get a TypeError that says a token was expected', () => {
+  it('bad tokens get an InvalidArgumentError that says a token was expected', () => {
     const manager = new ResourceManager();
-    expect(() => createToken('')).toThrow(TypeError);
+    expect(() => createToken('')).toThrow(InvalidArgumentError);
     expect(() => manager.services.provide(undefined as never, 1)).toThrow(
       /expected a token from createToken/,
     );
     // An undefined token (e.g. from a circular import) must not surface as a property-access crash.
-    expect(() => manager.services.get(undefined as never)).toThrow(TypeError);
+    expect(() => manager.services.get(undefined as never)).toThrow(InvalidArgumentError);
     expect(() => manager.services.get(undefined as never)).toThrow(/token/);
     expect(() => manager.services.get(undefined as never)).not.toThrow(/Cannot read properties/);
   });

@@ -62,6 +62,7 @@ describe('statistics', () => {
       resources: 4,
       ownBytes: 150,
       subtreeBytes: 198,
+      disposing: { count: 0, bytes: 0 },
       byType: {
         socket: { count: 2, bytes: 150 },
         timer: { count: 1, bytes: 0 },

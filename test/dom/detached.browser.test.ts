@@ -184,7 +184,7 @@ describe('detached-element detection in Chromium', () => {
   it('a ledger with detection off watches nothing', async () => {
     await s.t.page.evaluate(async () => {
       const w = window as unknown as Page;
-      const tab = w.D.domLedger(w.manager.register({}, 'quiet'), { detectDetached: false });
+      const tab = w.D.domLedger(w.manager.register('quiet'), { detectDetached: false });
       const el = tab.mount(document.createElement('div'), document.body);
       w.kept = el;
       await tab.cleanup();

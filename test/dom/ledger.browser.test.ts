@@ -17,7 +17,7 @@ describe('steward/dom ledger in Chromium', () => {
     await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab', { type: 'tab' }));
+      const tab = w.D.domLedger(manager.register('tab', { type: 'tab' }));
       const button = document.createElement('button');
       button.id = 'b';
       tab.mount(button, document.getElementById('app')!);
@@ -65,7 +65,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const target = new EventTarget();
       const calls: string[] = [];
       tab.listen(target, 'x', () => calls.push('once'), { once: true });
@@ -107,7 +107,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const calls = { timeout: 0, interval: 0, frame: 0, idle: 0, fired: 0 };
       tab.setTimeout(() => calls.fired++, 0);
       await new Promise((r) => setTimeout(r, 20));
@@ -146,7 +146,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const box = document.createElement('div');
       box.style.width = '10px';
       box.style.height = '10px';
@@ -183,7 +183,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const url = tab.objectUrl(new Blob(['x'.repeat(1000)], { type: 'text/plain' }));
       const early = tab.objectUrl(new Blob(['y'.repeat(24)]));
       const bytes = [tab.component.bytes, manager.totalBytes];
@@ -226,9 +226,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(
-        manager.register({}, 'tab', { memoryLimit: { bytes: 250, policy: 'evict' } }),
-      );
+      const tab = w.D.domLedger(manager.register('tab', { memoryLimit: { bytes: 250, policy: 'evict' } }));
       const urls = [0, 1, 2].map(() => tab.objectUrl(new Blob([new Uint8Array(100)]), { evictable: true }));
       const alive = async (u: string) =>
         fetch(u).then(
@@ -244,7 +242,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const canvas = new OffscreenCanvas(16, 8);
       canvas.getContext('2d')!.fillRect(0, 0, 16, 8);
       const bitmap = tab.bitmap(await createImageBitmap(canvas));
@@ -263,7 +261,7 @@ describe('steward/dom ledger in Chromium', () => {
     const opened = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const socket = tab.webSocket(`${location.origin.replace('http', 'ws')}/ws/tab`);
       await new Promise((r) => socket.addEventListener('message', r, { once: true }));
       Object.assign(w, { tab, socket });
@@ -284,7 +282,7 @@ describe('steward/dom ledger in Chromium', () => {
     await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const source = tab.eventSource('/events');
       await new Promise((r) => source.addEventListener('message', r, { once: true }));
       w.tab = tab;
@@ -304,7 +302,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const got: string[] = [];
       const channel = tab.broadcastChannel('steward-test');
       channel.onmessage = (e) => got.push(`bc:${e.data}`);
@@ -342,7 +340,7 @@ describe('steward/dom ledger in Chromium', () => {
     const beats = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const worker = tab.worker('/fixtures/heartbeat-worker.js');
       const seen = { beats: 0 };
       await new Promise<void>((resolve) => {
@@ -375,7 +373,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const tab = w.D.domLedger(manager.register({}, 'tab'));
+      const tab = w.D.domLedger(manager.register('tab'));
       const app = document.getElementById('app')!;
       const panel = tab.mount(document.createElement('section'), app);
       panel.className = 'panel';
@@ -413,7 +411,7 @@ describe('steward/dom ledger in Chromium', () => {
     const out = await s.t.page.evaluate(async () => {
       const w = window as unknown as Win;
       const manager = new w.S.ResourceManager();
-      const window_ = w.D.domLedger(manager.register({}, 'main-window', { type: 'window' }));
+      const window_ = w.D.domLedger(manager.register('main-window', { type: 'window' }));
       const tab = window_.child('media', { type: 'tab' });
       const order: string[] = [];
       tab.onCleanup(() => order.push('tab'));
@@ -442,7 +440,7 @@ describe('steward/dom ledger in Chromium', () => {
       const manager = new w.S.ResourceManager();
       const leaks: string[] = [];
       manager.on('leakDetected', (e) => leaks.push(`${e.kind}:${e.component.id}`));
-      const tab = w.D.domLedger(manager.register({}, 'closed-tab'));
+      const tab = w.D.domLedger(manager.register('closed-tab'));
       await tab.cleanup();
       const canvas = new OffscreenCanvas(4, 4);
       canvas.getContext('2d')!.fillRect(0, 0, 4, 4);
@@ -512,7 +510,7 @@ describe('steward/dom ledger in Chromium', () => {
   it('rejects bad arguments with errors that say what was expected', async () => {
     const out = await s.t.page.evaluate(() => {
       const w = window as unknown as Win;
-      const tab = w.D.domLedger(new w.S.ResourceManager().register({}, 'tab'));
+      const tab = w.D.domLedger(new w.S.ResourceManager().register('tab'));
       const messages: string[] = [];
       const attempts = [
         () => tab.listen(null as never, 'click', () => {}),

@@ -187,7 +187,7 @@ describe('trouble at a glance', () => {
       await page.locator('#components tbody tr[data-id="plugin:needs-broken"] td').nth(1).textContent(),
     ).toBe('blocked');
     // A leak is reported: the header, the badge and the Leaks view show it with its evidence.
-    manager._reportLeakEvent({
+    manager.reportLeak({
       kind: 'untracked-handle',
       component: manager.get('gallery')!,
       message: 'leaked setInterval (1000 ms)',

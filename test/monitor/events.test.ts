@@ -46,7 +46,7 @@ describe('live event stream', () => {
         },
       },
     );
-    manager._reportLeakEvent({
+    manager.reportLeak({
       kind: 'untracked-handle',
       component: c,
       message: 'a timer nobody tracked',
@@ -173,14 +173,12 @@ describe('live event stream', () => {
     const message = 'x'.repeat(2000);
     // Fill the socket: each leak event carries 2 KB; keep going until the server queues.
     for (let round = 0; round < 400 && server.streamBacklog === 0; round++) {
-      for (let i = 0; i < 50; i++)
-        manager._reportLeakEvent({ kind: 'untracked-handle', component: c, message });
+      for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
       await new Promise((r) => setTimeout(r, 5));
     }
     expect(server.streamBacklog).toBeGreaterThan(0);
     for (let round = 0; round < 20; round++) {
-      for (let i = 0; i < 50; i++)
-        manager._reportLeakEvent({ kind: 'untracked-handle', component: c, message });
+      for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
       await new Promise((r) => setTimeout(r, 5));
       expect(server.streamBacklog).toBeLessThanOrEqual(50);
     }

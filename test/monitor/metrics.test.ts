@@ -33,6 +33,25 @@ async function scrape(): Promise<ReturnType<typeof parsePrometheus>> {
 }
 
 describe('/metrics', () => {
+  it('shows a hung async disposal as disposing (count and bytes), in /metrics and the snapshot API', async () => {
+    manager = new ResourceManager();
+    const component = manager.register('db');
+    let settle!: () => void;
+    component.track({}, { size: 4096, dispose: () => new Promise<void>((r) => (settle = r)) });
+    const cleanup = component.cleanup();
+    server = await startMonitor(manager);
+    const m = await scrape();
+    expect(sampleValue(m, 'steward_resources_disposing')).toBe(1);
+    expect(sampleValue(m, 'steward_disposing_bytes')).toBe(4096);
+    const res = await raw(`${server!.origin}/api/snapshot`, {
+      headers: { authorization: `Bearer ${server!.token}` },
+    });
+    expect(JSON.parse(res.body).stats.disposing).toEqual({ count: 1, bytes: 4096 });
+    settle();
+    await cleanup;
+    expect(sampleValue(await scrape(), 'steward_resources_disposing')).toBe(0);
+  });
+
   it('parses as Prometheus text and reports memory, resources, counters and plugin states', async () => {
     manager = new ResourceManager({ memoryLimit: { bytes: 10_000_000 } });
     const plugins = demoPlugins(manager);
@@ -84,7 +103,7 @@ describe('/metrics', () => {
         },
       },
     );
-    manager._reportLeakEvent({ kind: 'untracked-handle', component: c, message: 'stray timer' });
+    manager.reportLeak({ kind: 'untracked-handle', component: c, message: 'stray timer' });
     let m = await scrape();
     expect(sampleValue(m, 'steward_component_memory_bytes', { component: 'tab-1', scope: 'own' })).toBe(10);
     expect(sampleValue(m, 'steward_resources_tracked_total')).toBe(2);

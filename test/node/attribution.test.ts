@@ -34,7 +34,7 @@ const leaks: LeakEvent[] = [];
 
 beforeEach(() => {
   manager = new ResourceManager();
-  plugin = manager.register({}, 'plugin', { type: 'plugin' });
+  plugin = manager.register('plugin', { type: 'plugin' });
   leaks.length = 0;
   manager.on('leakDetected', (leak) => leaks.push(leak));
 });
@@ -138,7 +138,7 @@ describe('handle attribution', () => {
 
   it('checks each component at the end of its cleanup: leaks reported, and reclaimed with atCleanup: reclaim', async () => {
     session = enableAttribution({ manager, atCleanup: 'reclaim' });
-    const child = manager.register({}, 'child', { parent: plugin });
+    const child = manager.register('child', { parent: plugin });
     const timers: NodeJS.Timeout[] = [];
     runInComponent(plugin, () => {
       timers.push(setInterval(() => {}, 1000));

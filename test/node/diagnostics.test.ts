@@ -26,7 +26,7 @@ describe('publishDiagnostics', () => {
     publisher = publishDiagnostics(manager);
     const registered = subscribe('steward:registered');
     const finished = subscribe('steward:cleanupFinished');
-    const component = manager.register({}, 'plugin', { type: 'plugin' });
+    const component = manager.register('plugin', { type: 'plugin' });
     await component.cleanup();
     expect(registered).toEqual([{ manager, component }]);
     expect(finished).toEqual([
@@ -41,7 +41,7 @@ describe('publishDiagnostics', () => {
     const tracked = subscribe('steward:tracked');
     publisher.refresh();
     expect(manager.events.has('tracked')).toBe(true);
-    const resource = manager.register({}, 'plugin').track(Buffer.alloc(1), { type: 'memory', size: 1 });
+    const resource = manager.register('plugin').track(Buffer.alloc(1), { type: 'memory', size: 1 });
     expect(tracked).toEqual([{ manager, component: resource.component, resource }]);
     for (const u of unsubscribes.splice(0)) u();
     publisher.refresh();

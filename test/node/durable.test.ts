@@ -22,7 +22,7 @@ describe('durable resources', () => {
   it('journal a temp folder and a temp file while they exist, and remove both on cleanup', async () => {
     const d = await open();
     const manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const dir = d.tempDir(plugin, { prefix: 'cache-' }).value!;
     const file = d.tempFile(plugin, { suffix: '.json', data: '{"a":1}' }).value!;
     expect(dir).toMatch(/cache-[0-9a-f]{16}$/);
@@ -43,8 +43,8 @@ describe('durable resources', () => {
   it('take a lock file, refuse it to a second taker while held, and release it', async () => {
     const d = await open();
     const manager = new ResourceManager();
-    const a = manager.register({}, 'a');
-    const b = manager.register({}, 'b');
+    const a = manager.register('a');
+    const b = manager.register('b');
     const path = join(root, `app-${n}.lock`);
     const lock = d.lockFile(a, path);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid });
@@ -61,7 +61,7 @@ describe('durable resources', () => {
     const manager = new ResourceManager();
     const path = join(root, `stale-${n}.lock`);
     writeFileSync(path, JSON.stringify({ pid: 2 ** 30, identity: 'linux:x:1', token: 'old' }));
-    const lock = d.lockFile(manager.register({}, 'p'), path);
+    const lock = d.lockFile(manager.register('p'), path);
     expect(JSON.parse(readFileSync(path, 'utf8')).pid).toBe(process.pid);
     lock.release();
   });
@@ -69,7 +69,7 @@ describe('durable resources', () => {
   it('refuse bad names and components that are gone, creating nothing', async () => {
     const d = await open();
     const manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin');
+    const plugin = manager.register('plugin');
     expect(() => d.tempDir(plugin, { prefix: '../x' })).toThrow(
       /prefix must be a string without path separators/,
     );
@@ -78,13 +78,13 @@ describe('durable resources', () => {
     expect(() => d.tempDir(plugin)).toThrow(UseAfterCleanupError);
     expect(journaled(d)).toEqual([]);
     d.close();
-    expect(() => d.tempDir(manager.register({}, 'other'))).toThrow(/closed; call openDurable\(\) again/);
+    expect(() => d.tempDir(manager.register('other'))).toThrow(/closed; call openDurable\(\) again/);
   });
 
   it('close() deletes an empty journal and keeps one that still lists resources', async () => {
     const d = await open();
     const manager = new ResourceManager();
-    d.tempDir(manager.register({}, 'plugin'));
+    d.tempDir(manager.register('plugin'));
     d.close();
     expect(existsSync(d.journal.path)).toBe(true);
     const e = await open();

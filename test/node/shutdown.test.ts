@@ -43,6 +43,16 @@ describe('installShutdown in a real process', () => {
     expect(marks(marker)).toEqual(['second', 'first']);
   });
 
+  it('SIGTERM cancels work in flight: a task signal aborts with kind shutdown, then cleanup ends', async () => {
+    const marker = markerFile();
+    const host = startFixture('shutdown-host.ts', ['task', marker]);
+    await host.waitFor(/ready/);
+    host.child.kill('SIGTERM');
+    const { code } = await host.exited;
+    expect(code).toBe(143);
+    expect(marks(marker)).toEqual(['task cancelled: shutdown (shutdown (SIGTERM))', 'second', 'first']);
+  });
+
   it('a second SIGINT exits at once with 130', async () => {
     const marker = markerFile();
     const host = startFixture('shutdown-host.ts', ['twice', marker, '20000']);
@@ -123,7 +133,7 @@ describe('installShutdown in-process (exit injected)', () => {
 
   it('shutdown() cleans the manager up and exits with the code given, logging a summary', async () => {
     const manager = new ResourceManager();
-    const component = manager.register({}, 'p', { type: 'plugin' });
+    const component = manager.register('p', { type: 'plugin' });
     component.onCleanup(() => {});
     const exits: number[] = [];
     const lines: string[] = [];

@@ -12,7 +12,7 @@ afterEach(async () => {
 describe('spawnTracked', () => {
   it('tracks the child; release kills its whole process group and closes its pipes', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const handle = spawnTracked(plugin, 'sh', ['-c', 'sleep 30 & sleep 30; wait']);
     const child = handle.value!;
     expect(plugin.resources()).toContain(handle);
@@ -28,7 +28,7 @@ describe('spawnTracked', () => {
 
   it('escalates to SIGKILL after killTimeoutMs when the child ignores SIGTERM', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const handle = spawnTracked(
       plugin,
       process.execPath,
@@ -44,7 +44,7 @@ describe('spawnTracked', () => {
 
   it('stops watching a child that exits by itself', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const child = spawnTracked(plugin, 'true').value!;
     await once(child, 'exit');
     expect(childWatchdog().watchedPids()).not.toContain(child.pid);
@@ -53,7 +53,7 @@ describe('spawnTracked', () => {
 
   it('restarts the watchdog when it dies, handing it the children still guarded', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const child = spawnTracked(plugin, 'sleep', ['30']).value!;
     const first = childWatchdog().pid!;
     expect(pidExists(first)).toBe(true);
@@ -67,7 +67,7 @@ describe('spawnTracked', () => {
 
   it('tracks a command that cannot start: it emits error, and releasing it is a no-op', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     const handle = spawnTracked(plugin, 'steward-no-such-command-xyz');
     const [error] = (await once(handle.value!, 'error')) as [NodeJS.ErrnoException];
     expect(error.code).toBe('ENOENT');
@@ -76,7 +76,7 @@ describe('spawnTracked', () => {
 
   it('refuses to spawn into a component that is cleaned up, and rejects bad options', async () => {
     manager = new ResourceManager();
-    const plugin = manager.register({}, 'plugin', { type: 'plugin' });
+    const plugin = manager.register('plugin', { type: 'plugin' });
     expect(() => spawnTracked(plugin, '')).toThrow(/command must be a non-empty string/);
     expect(() => spawnTracked(plugin, 'true', [], { killTimeoutMs: -1 })).toThrow(/killTimeoutMs/);
     await plugin.cleanup();

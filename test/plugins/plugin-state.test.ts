@@ -29,7 +29,7 @@ const EXPECTED: Record<PluginState, PluginState[]> = {
 const manager = new ResourceManager();
 const runtime = { isolation: 'inline' } as unknown as PluginRuntime;
 const session = {
-  component: manager.register({}, 'state-test'),
+  component: manager.register('state-test'),
   controller: new AbortController(),
   metadata: {},
 };

@@ -76,7 +76,7 @@ async function runtimeFor(code: string, transport: TransportFactory): Promise<Re
 }
 
 function session(): PluginSession {
-  return { component: manager.register({}, 'remote'), controller: new AbortController(), metadata: {} };
+  return { component: manager.register('remote'), controller: new AbortController(), metadata: {} };
 }
 
 const PLUGIN = `import { tokenFor } from 'steward';

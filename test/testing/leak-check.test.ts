@@ -78,7 +78,7 @@ describe('installNodeTestLeakCheck (node:test), in a real node:test run', () => 
 describe('LeakChecker', () => {
   it('reports only what appeared since begin(), releases it, and throws only for a passing test', async () => {
     const manager = new ResourceManager();
-    const host = manager.register({}, 'host');
+    const host = manager.register('host');
     host.track(
       setInterval(() => {}, 1000),
       { type: 'timer' },
@@ -89,7 +89,7 @@ describe('LeakChecker', () => {
       setInterval(() => {}, 1000),
       { type: 'timer' },
     );
-    const plugin = manager.register({}, 'plugin');
+    const plugin = manager.register('plugin');
     plugin.track(Buffer.alloc(8), { type: 'memory', size: 8 });
     expect(checker.collect().map((l) => l.description)).toEqual([
       `timer #${leaked.id} tracked by component "host" is still held`,
@@ -121,7 +121,7 @@ describe('LeakChecker', () => {
     });
     try {
       checker.begin();
-      const plugin = manager.register({}, 'plugin');
+      const plugin = manager.register('plugin');
       let timer: NodeJS.Timeout | undefined;
       runInComponent(plugin, () => {
         timer = setTimeout(() => {}, 60_000);

@@ -11,14 +11,11 @@ import { domLedger } from '/steward/dom/index.js';
 export const manager = new ResourceManager();
 
 /**
- * The page component's owner. Exported so that the module keeps it alive for the page's lifetime:
- * a module-level constant nothing refers to can be collected soon after the module runs, and
- * with it the component (Steward cleans up the component of a collected owner).
+ * The page's ledger: the tabs' and header's listeners, the slow poll, the toast's timer. No owner
+ * object: the manager holds the component until the page is left (a module-level owner nothing
+ * refers to could be collected soon after the module runs, and its component with it).
  */
-export const owner = { name: 'Steward monitor dashboard' };
-
-/** The page's ledger: the tabs' and header's listeners, the slow poll, the toast's timer. */
-export const page = domLedger(manager.register(owner, 'dashboard', { type: 'page' }));
+export const page = domLedger(manager.register('dashboard', { type: 'page' }));
 
 let stream;
 /**

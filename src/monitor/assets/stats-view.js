@@ -18,6 +18,11 @@ export function renderCards(container, stats) {
         ? `limit ${bytes(stats.memoryLimit.bytes)} (${stats.memoryLimit.policy})`
         : 'no global limit',
     ],
+    [
+      'Disposing',
+      count(stats.disposing?.count ?? 0),
+      `${bytes(stats.disposing?.bytes ?? 0)} held by disposers still running`,
+    ],
     ['Tracked', count(stats.resourcesTracked), 'resources since start'],
     ['Released', count(stats.resourcesReleased), 'resources since start'],
     ['Cleanup failures', count(stats.disposerFailures), `${count(stats.disposerTimeouts)} timed out`],
@@ -30,7 +35,7 @@ export function renderCards(container, stats) {
       h(
         'div',
         {
-          class: `card${(label === 'Cleanup failures' || label === 'Leaks detected') && value !== '0' ? ' warn' : ''}`,
+          class: `card${(label === 'Cleanup failures' || label === 'Leaks detected' || label === 'Disposing') && value !== '0' ? ' warn' : ''}`,
         },
         h('div', { class: 'card-label' }, label),
         h('div', { class: 'card-value' }, value),

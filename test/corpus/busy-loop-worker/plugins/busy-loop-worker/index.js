@@ -1,0 +1,6 @@
+// Never yields: only a worker plugin can be stopped.
+export default {
+  activate() {
+    for (;;) {}
+  },
+};

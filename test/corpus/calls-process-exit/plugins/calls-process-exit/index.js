@@ -1,0 +1,5 @@
+export default {
+  activate() {
+    process.exit(3);
+  },
+};

@@ -1,0 +1,6 @@
+import { tmpdir } from 'node:os';
+export default {
+  activate() {
+    process.chdir(tmpdir());
+  },
+};

@@ -1,0 +1,2 @@
+export default 42;
+export const activate = 'not a function';

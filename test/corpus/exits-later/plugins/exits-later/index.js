@@ -1,0 +1,5 @@
+export default {
+  activate(ctx) {
+    setTimeout(() => process.exit(0), 100);
+  },
+};

@@ -1,0 +1,2 @@
+process.on('message', () => {});
+setInterval(() => process.send?.('tick'), 1000);

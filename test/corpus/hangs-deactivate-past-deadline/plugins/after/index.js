@@ -1,0 +1,6 @@
+export default {
+  activate() {},
+  deactivate(ctx) {
+    ctx.log.info('deactivated after the hanging one');
+  },
+};

@@ -1,0 +1,5 @@
+export default {
+  activate() {
+    process.kill(process.pid, 'SIGKILL');
+  },
+};

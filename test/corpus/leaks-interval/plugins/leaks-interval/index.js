@@ -1,0 +1,6 @@
+// Polls forever and never clears its interval.
+export default {
+  activate() {
+    setInterval(() => {}, 60_000);
+  },
+};

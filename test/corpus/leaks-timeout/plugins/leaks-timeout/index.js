@@ -1,0 +1,5 @@
+export default {
+  activate() {
+    setTimeout(() => {}, 3_600_000);
+  },
+};

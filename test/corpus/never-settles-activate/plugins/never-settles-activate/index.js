@@ -1,0 +1,6 @@
+// Waits for something that never comes.
+export default {
+  activate() {
+    return new Promise(() => {});
+  },
+};

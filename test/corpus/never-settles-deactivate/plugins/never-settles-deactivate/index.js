@@ -1,0 +1,6 @@
+export default {
+  activate() {},
+  deactivate() {
+    return new Promise(() => {});
+  },
+};

@@ -1,0 +1,3 @@
+// Top-level await on something that never comes: the import itself never settles.
+await new Promise(() => {});
+export default { activate() {} };

@@ -1,0 +1,7 @@
+export default {
+  activate(ctx) {
+    ctx.setTimeout(() => {
+      throw new Error('thrown from ctx.setTimeout');
+    }, 100);
+  },
+};

@@ -1,0 +1,5 @@
+export default {
+  activate() {
+    throw 'a plain string, no stack';
+  },
+};

@@ -1,0 +1,5 @@
+export default {
+  activate() {
+    return Promise.reject(undefined);
+  },
+};
