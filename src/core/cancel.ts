@@ -18,11 +18,12 @@ export type CancelKind = 'cleanup' | 'owner-collected' | 'shutdown' | 'failure';
  * `AbortError`, so code that tells an abort from a failure by name (`fetch`, streams, most
  * libraries) treats it as one. `kind` says why: `cleanup` (asked for), `owner-collected` (its
  * owner was garbage-collected without cleanup), `shutdown` (the process is shutting down) or
- * `failure` (the component had failed; `cause` is its error).
+ * `failure` (the component had failed; `cause` is its error). Code `STEWARD_CANCELLED`.
  */
 export class CancelledError extends StewardError {
+  /** The code of this class's errors. */
+  static override readonly code = 'STEWARD_CANCELLED';
   override name = 'AbortError';
-  override readonly code = 'STEWARD_CANCELLED';
   constructor(
     /** The component whose work is cancelled. */
     readonly componentId: string,
