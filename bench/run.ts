@@ -31,6 +31,7 @@ import {
 /** Registered suites, in run order. Each is imported only when it runs. */
 const SUITES: Record<string, () => Promise<BenchSuite>> = {
   plugins: async () => (await import('./plugins.bench.js')).suite,
+  'plugins-shutdown': async () => (await import('./plugins-shutdown.bench.js')).suite,
   'plugin-faults': async () => (await import('./plugin-faults.bench.js')).suite,
   attribution: async () => (await import('./attribution.bench.js')).suite,
   core: async () => (await import('./core.bench.js')).suite,

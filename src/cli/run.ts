@@ -304,6 +304,10 @@ export const runCommand: Command = {
       // cleanup) are printed here, naming whoever registered the component.
       if (leak.kind !== 'untracked-handle') io.stderr(`leak (${leak.kind}): ${leak.message}\n`);
     });
+    let abandonedPlugins = 0;
+    host.on('failed', ({ error }) => {
+      if ((error as { code?: unknown } | undefined)?.code === 'STEWARD_PLUGIN_ABANDONED') abandonedPlugins++;
+    });
 
     const shutdown = installShutdown(
       {
@@ -318,14 +322,19 @@ export const runCommand: Command = {
             .filter((p) => ['active', 'paused', 'activating', 'deactivating'].includes(p.state)).length;
           io.stderr(`\nstopping (${reason})…\n`);
           const started = performance.now();
+          // The plugins share the deadline, less a margin for the report: a plugin that hangs is
+          // abandoned at its share, and the others still deactivate (docs/plugins.md).
+          const until = started + deadlineMs - Math.min(250, deadlineMs / 10);
+          const left = (): number => Math.max(1, until - performance.now());
           await monitor?.close();
-          await host.dispose();
-          const report = await manager.dispose({ force: true, reason });
+          await host.dispose({ deadlineMs: left() });
+          const report = await manager.dispose({ force: true, reason, deadlineMs: left() });
           await telemetry?.shutdown(); // after the host: its deactivation spans are exported too
           io.stderr(
             `stopped ${running} plugin(s) in ${(performance.now() - started).toFixed(0)} ms: ` +
               `${totals.released + report.released} resource(s) released, ${totals.failed + report.failed.length} failed, ` +
-              `${totals.abandoned + report.abandoned.length} abandoned, ${leaks} leak(s) reported.\n`,
+              `${totals.abandoned + report.abandoned.length} abandoned, ${leaks} leak(s) reported` +
+              `${abandonedPlugins > 0 ? `; ${abandonedPlugins} plugin(s) abandoned at the deadline` : ''}.\n`,
           );
         },
         cleanupSync: () => void disposeSync(manager),

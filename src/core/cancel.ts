@@ -24,6 +24,7 @@ export class CancelledError extends StewardError {
   /** The code of this class's errors. */
   static override readonly code = 'STEWARD_CANCELLED';
   override name = 'AbortError';
+  override readonly code: string = CancelledError.code;
   constructor(
     /** The component whose work is cancelled. */
     readonly componentId: string,

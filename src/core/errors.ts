@@ -194,6 +194,8 @@ export class InvalidArgumentError extends StewardTypeError {
   /** The code of this class's errors. */
   static override readonly code: string = 'STEWARD_BAD_ARGUMENT';
   override name = 'InvalidArgumentError';
+  /** `STEWARD_BAD_ARGUMENT` (a subclass may have its own). */
+  override readonly code: string = InvalidArgumentError.code;
 }
 
 /**

@@ -21,6 +21,7 @@ export {
   type HandleLeak,
   reclaim,
 } from './attribution.js';
+export { guardAttributedChildren } from './attribution-children.js';
 export {
   asyncContextIsCheap,
   currentComponent,
@@ -69,6 +70,7 @@ export {
   type JournalHeader,
   readJournal,
 } from './journal-format.js';
+export { type ReclaimedChildren, reclaimJournaledChildren } from './journal-reclaim.js';
 export {
   declarationLine,
   type ExplainOptions,
@@ -105,5 +107,13 @@ export {
   type ShutdownTarget,
   signalExitCode,
 } from './shutdown.js';
-export { hasExited, type SpawnTrackedOptions, spawnTracked, terminateChild } from './spawn.js';
+export {
+  hasExited,
+  isTrackedChild,
+  type SpawnTrackedOptions,
+  spawnTracked,
+  type TrackChildOptions,
+  terminateChild,
+  trackChild,
+} from './spawn.js';
 export { ChildWatchdog, childWatchdog } from './watchdog.js';

@@ -37,6 +37,19 @@ export interface JournalOptions {
   readonly fsync?: boolean;
   /** Never compact below this many bytes of garbage. Default 8192. */
   readonly compactMinBytes?: number;
+  /**
+   * A tag in the file name, `host-<pid>-<label>-….jsonl` (1-32 letters, digits, `_`), so the
+   * journal of one part of the process (a plugin's worker thread) can be found again.
+   */
+  readonly label?: string;
+}
+
+const LABEL = /^[A-Za-z0-9_]{1,32}$/;
+
+/** The file-name prefix of this process's journals with `label` (see `JournalOptions.label`). */
+export function journalPrefix(label?: string): string {
+  const own = `host-${process.pid}-i${identityTag(process.pid)}-`;
+  return label === undefined ? own : `${own}${label}-`;
 }
 
 /** File name suffix of journals. */
@@ -92,10 +105,16 @@ export class Journal {
     if (min !== undefined && !(Number.isSafeInteger(min) && min >= 0)) {
       throw new StewardRangeError(`Journal.open(): compactMinBytes must be an integer >= 0 (got ${min}).`);
     }
+    const label = options.label;
+    if (label !== undefined && !(typeof label === 'string' && LABEL.test(label))) {
+      throw new StewardTypeError(
+        `Journal.open(): label must be 1-32 letters, digits or "_" (got ${JSON.stringify(label)}).`,
+      );
+    }
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
     // The pid and its identity tag: a journal torn before its header still says whose it was.
-    const name = `host-${process.pid}-i${identityTag(process.pid)}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
+    const name = `${journalPrefix(label)}${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
     const journal = new Journal(dir, join(dir, name), app, options);
     journal.#fd = openSync(journal.path, 'ax', 0o600);
     journal.#bytes = 0;

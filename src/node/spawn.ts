@@ -143,11 +143,64 @@ export function spawnTracked(
   if (journal?.closed) throw new StewardTypeError(`spawnTracked(): the journal ${journal.path} is closed.`);
   const group = spawnOptions.detached ?? process.platform !== 'win32';
   const child = spawn(command, args, { ...spawnOptions, detached: group });
+  return trackChild(component, child, {
+    group,
+    watchdog,
+    killSignal,
+    killTimeoutMs,
+    ...(journal !== undefined ? { journal } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+    metadata: { pid: child.pid, command, args: [...args] },
+  });
+}
+
+const tracked = new WeakSet<ChildProcess>();
+
+/** Whether `child` was made a tracked child by `trackChild` / `spawnTracked` (its guard is theirs). */
+export function isTrackedChild(child: ChildProcess): boolean {
+  return tracked.has(child);
+}
+
+/** How `trackChild` guards and ends a child that was just started. */
+export interface TrackChildOptions {
+  /** Whether the child leads its own process group (started with `detached: true`). */
+  readonly group: boolean;
+  /** Guard it with the process-wide watchdog. Default true. */
+  readonly watchdog?: boolean;
+  /** Record it in this journal. */
+  readonly journal?: Journal;
+  /** Signal sent on release. Default `SIGTERM`. */
+  readonly killSignal?: NodeJS.Signals;
+  /** Wait after `killSignal` before SIGKILL, ms. Default 2000. */
+  readonly killTimeoutMs?: number;
+  /** Cleanup priority of the tracked process. */
+  readonly priority?: number;
+  /** Metadata of the tracked resource. Default `{ pid, command }`. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Make `child` — just returned by `spawn`, `fork`, `exec` or `execFile` — a resource of
+ * `component`, guarded as `spawnTracked` guards its children: recorded in the journal and
+ * watched by the watchdog before this returns (synchronously, so a host killed the next
+ * instant still has it killed), both forgotten when it exits, and ended on release by
+ * `killSignal` then SIGKILL to its whole group. A refused track (cleaned-up component, memory
+ * limit) ends the child at once: nothing escapes.
+ */
+export function trackChild(
+  component: Component,
+  child: ChildProcess,
+  options: TrackChildOptions,
+): TrackedResource<ChildProcess> {
+  const { group, watchdog = true, journal, killSignal = 'SIGTERM', killTimeoutMs = 2000, priority } = options;
   const pid = child.pid;
   let journalId: number | undefined;
-  if (pid !== undefined) {
+  tracked.add(child);
+  if (pid !== undefined && !hasExited(child)) {
     const identity = processIdentity(pid);
-    if (journal !== undefined) journalId = journal.add({ kind: 'process', pid, identity, group, command });
+    if (journal !== undefined && !journal.closed) {
+      journalId = journal.add({ kind: 'process', pid, identity, group, command: child.spawnfile });
+    }
     if (watchdog) childWatchdog().watch(pid, identity, group);
     child.once('exit', () => {
       if (watchdog) childWatchdog().unwatch(pid);
@@ -157,7 +210,7 @@ export function spawnTracked(
   return component.track(child, {
     type: 'process',
     dispose: (c) => terminateChild(c, group, killSignal, killTimeoutMs),
-    metadata: { pid, command, args: [...args] },
+    metadata: options.metadata ?? { pid, command: child.spawnfile },
     ...(priority !== undefined ? { priority } : {}),
   });
 }

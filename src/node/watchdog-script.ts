@@ -4,12 +4,16 @@
  * started through Steward and kills them (their whole process groups) when the host dies,
  * even by SIGKILL:
  *
- * - the host writes `+<pid> <identity|-> <group 0|1>` / `-<pid>` lines on the watchdog's stdin;
+ * - the host writes `+<pid> <identity|-> <group 0|1>` / `-<pid>` lines on the watchdog's stdin,
+ *   and `J<dir>` lines naming journal directories (see `journal.ts`) to read when it dies:
+ *   children recorded in a journal of the host's pid — by any of its threads, written
+ *   synchronously before `spawn` returned — are killed like the watched ones;
+ * - once it listens, it writes one byte on stdout: the host may then rely on it;
  * - the host's death closes that pipe (EOF) at once; as a backup the watchdog also polls
  *   `kill(hostPid, 0)` and its parent pid every 200 ms;
  * - it then sends SIGTERM to every watched child whose start time still matches (never to a
- *   reused pid), SIGKILL to the survivors `graceMs` later (their start time checked again), and
- *   exits.
+ *   reused pid), SIGKILL to the survivors `graceMs` later (their start time checked again),
+ *   deletes the journals that named only processes (all now gone), and exits.
  *
  * It ignores SIGINT and SIGHUP (a terminal's Ctrl+C or hang-up is the host's to handle) and
  * runs in its own session, so it outlives its host long enough to do its job.
@@ -21,6 +25,7 @@ const { spawnSync } = require('child_process');
 const hostPid = Number(process.argv[1]);
 const graceMs = Number(process.argv[2]);
 const watched = new Map();
+const journalDirs = new Set();
 let bootId;
 function identity(pid) {
   if (process.platform === 'linux') {
@@ -44,18 +49,56 @@ function signal(pid, group, sig) {
   try { process.kill(group ? -pid : pid, sig); return; } catch (e) {}
   try { process.kill(pid, sig); } catch (e) {}
 }
+function journaled() {
+  const out = [];
+  const files = [];
+  const prefix = 'host-' + hostPid + '-';
+  for (const dir of journalDirs) {
+    let names = [];
+    try { names = fs.readdirSync(dir); } catch (e) { continue; }
+    for (const name of names) {
+      if (!name.startsWith(prefix) || !name.endsWith('.jsonl')) continue;
+      const path = dir + '/' + name;
+      let text;
+      try { text = fs.readFileSync(path, 'utf8'); } catch (e) { continue; }
+      const live = new Map();
+      let header;
+      for (const raw of text.split('\n').slice(0, -1)) {
+        let line;
+        try { line = JSON.parse(raw); } catch (e) { continue; }
+        if (header === undefined) { header = line; if (line.op !== 'host' || line.pid !== hostPid) break; continue; }
+        if (line.op === 'add') live.set(line.id, line);
+        else if (line.op === 'remove') live.delete(line.id);
+      }
+      if (header === undefined || header.op !== 'host' || header.pid !== hostPid) continue;
+      let onlyProcesses = true;
+      for (const e of live.values()) {
+        if (e.kind === 'process' && e.pid > 0) out.push([e.pid, { identity: typeof e.identity === 'string' ? e.identity : undefined, group: e.group === true }]);
+        else onlyProcesses = false;
+      }
+      if (onlyProcesses) files.push(path);
+    }
+  }
+  return { out, files };
+}
 let gone = false;
 function hostGone() {
   if (gone) return;
   gone = true;
   const targets = [];
+  const fromJournals = journaled();
+  for (const [pid, w] of fromJournals.out) if (!watched.has(pid)) watched.set(pid, w);
+  const done = () => {
+    for (const path of fromJournals.files) { try { fs.unlinkSync(path); } catch (e) {} }
+    process.exit(0);
+  };
   for (const [pid, w] of watched) {
     if (!exists(pid)) continue;
     if (w.identity !== undefined && identity(pid) !== w.identity) continue;
     targets.push([pid, w]);
     signal(pid, w.group, 'SIGTERM');
   }
-  if (targets.length === 0) process.exit(0);
+  if (targets.length === 0) return done();
   setTimeout(() => {
     for (const [pid, w] of targets) {
       // Still the process recorded (its start time), or its group after the leader died; a pid
@@ -64,7 +107,7 @@ function hostGone() {
       if (alive && w.identity !== undefined && identity(pid) !== w.identity) continue;
       if (alive || w.group) signal(pid, w.group, 'SIGKILL');
     }
-    process.exit(0);
+    done();
   }, graceMs);
 }
 let buffer = '';
@@ -75,6 +118,7 @@ process.stdin.on('data', (chunk) => {
   while ((nl = buffer.indexOf('\n')) >= 0) {
     const line = buffer.slice(0, nl);
     buffer = buffer.slice(nl + 1);
+    if (line[0] === 'J') { journalDirs.add(line.slice(1)); continue; }
     const parts = line.slice(1).split(' ');
     const pid = Number(parts[0]);
     if (!(pid > 0)) continue;
@@ -88,4 +132,6 @@ process.stdin.on('error', hostGone);
 process.on('SIGINT', () => {});
 process.on('SIGHUP', () => {});
 setInterval(() => { if (!exists(hostPid) || process.ppid !== hostPid) hostGone(); }, 200);
+process.stdout.on('error', () => {});
+try { process.stdout.write('1'); } catch (e) {}
 `;

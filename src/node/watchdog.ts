@@ -2,12 +2,23 @@
  * The host side of the child-process watchdog (see `watchdog-script.ts`): one small Node
  * process per host, started on first use, that kills the watched children when the host dies
  * — even by SIGKILL, where no code of the host runs. It never keeps the host alive (its
- * process and pipe are unref'd) and is attributed to no component. If it dies, the next
+ * process and pipes are unref'd) and is attributed to no component. If it dies, the next
  * `watch()` starts a new one and hands it the current list.
+ *
+ * Two ways to name what it guards: `watch(pid)` (this thread's children), and
+ * `guardJournals(dir)`: at the host's death it also kills the processes recorded in the
+ * host's journals in `dir` — the way children started by other threads (plugin workers),
+ * which cannot write to its pipe, are guarded; their journal line is on disk before `spawn`
+ * returns. `ready()` resolves once the process listens: a host that awaits it before its
+ * first child starts leaves no window in which a SIGKILL orphans that child.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { StewardTypeError } from '../core/index.js';
 import { runOutsideComponents } from './attribution-context.js';
 import { WATCHDOG_SOURCE } from './watchdog-script.js';
+
+/** How long `ready()` waits for a starting watchdog before it resolves false, ms. */
+const READY_TIMEOUT_MS = 15_000;
 
 /** Time the watchdog gives children between SIGTERM and SIGKILL after the host died, ms. */
 export const WATCHDOG_GRACE_MS = 400;
@@ -24,6 +35,8 @@ export class ChildWatchdog {
   #startedAt = 0;
   #quickFailures = 0;
   #gaveUp = false;
+  readonly #journalDirs = new Set<string>();
+  #ready: Promise<boolean> | undefined;
 
   /** The watchdog's pid, if it is running. */
   get pid(): number | undefined {
@@ -45,6 +58,39 @@ export class ChildWatchdog {
     this.#send(`+${pid} ${identity ?? '-'} ${group ? 1 : 0}\n`);
   }
 
+  /**
+   * Start the watchdog process if it is not running, and resolve once it listens (true), or
+   * false if it cannot be started (the warning `STEWARD_WATCHDOG` says why). Never rejects.
+   */
+  ready(): Promise<boolean> {
+    if (this.#gaveUp) return Promise.resolve(false);
+    if (this.#process === undefined) this.#start();
+    return this.#ready ?? Promise.resolve(false);
+  }
+
+  /** Directories whose journals of this process are read when it dies (see the module comment). */
+  journalDirs(): string[] {
+    return [...this.#journalDirs];
+  }
+
+  /**
+   * At the host's death, also kill the processes recorded in this process's journals in `dir`
+   * (`host-<pid>-….jsonl`, written by any thread). Starts the watchdog if needed; idempotent.
+   */
+  guardJournals(dir: string): void {
+    if (typeof dir !== 'string' || dir.length === 0 || /[\n\r]/.test(dir)) {
+      throw new StewardTypeError(
+        `guardJournals(dir): dir must be a non-empty path on one line (got ${JSON.stringify(dir)}).`,
+      );
+    }
+    if (this.#journalDirs.has(dir)) return;
+    this.#journalDirs.add(dir);
+    if (this.#gaveUp) return;
+    const watchdog = this.#process ?? this.#start();
+    if (watchdog !== this.#process) return; // #start() sent everything
+    this.#send(`J${dir}\n`);
+  }
+
   /** Stop guarding `pid` (it exited or was released). */
   unwatch(pid: number): void {
     if (!this.#watched.delete(pid)) return;
@@ -57,7 +103,7 @@ export class ChildWatchdog {
     if (process.versions.electron !== undefined) env.ELECTRON_RUN_AS_NODE = '1';
     const child = runOutsideComponents(() =>
       spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(process.pid), String(WATCHDOG_GRACE_MS)], {
-        stdio: ['pipe', 'ignore', 'ignore'],
+        stdio: ['pipe', 'pipe', 'ignore'],
         detached: process.platform !== 'win32',
         env,
         windowsHide: true,
@@ -71,7 +117,28 @@ export class ChildWatchdog {
     stdin.on('error', () => this.#lost(child));
     child.on('error', () => this.#lost(child));
     child.on('exit', () => this.#lost(child));
-    const lines = [...this.#watched].map(([p, w]) => `+${p} ${w.identity ?? '-'} ${w.group ? 1 : 0}\n`);
+    const stdout = child.stdout!;
+    (stdout as unknown as { unref?: () => void }).unref?.();
+    this.#ready = new Promise<boolean>((resolve) => {
+      // Ref'd: a host awaiting ready() stays up meanwhile (the process and pipes are unref'd).
+      const timer = setTimeout(() => settle(false), READY_TIMEOUT_MS);
+      const settle = (ok: boolean): void => {
+        clearTimeout(timer);
+        stdout.off('data', onData);
+        child.off('exit', onExit);
+        child.off('error', onExit);
+        if (ok) stdout.destroy();
+        resolve(ok);
+      };
+      const onData = (): void => settle(true);
+      const onExit = (): void => settle(false);
+      stdout.once('data', onData);
+      stdout.on('error', () => undefined);
+      child.once('exit', onExit);
+      child.once('error', onExit);
+    });
+    const lines = [...this.#journalDirs].map((dir) => `J${dir}\n`);
+    lines.push(...[...this.#watched].map(([p, w]) => `+${p} ${w.identity ?? '-'} ${w.group ? 1 : 0}\n`));
     if (lines.length > 0) stdin.write(lines.join(''));
     return child;
   }
@@ -84,6 +151,7 @@ export class ChildWatchdog {
   #lost(child: ChildProcess): void {
     if (this.#process !== child) return;
     this.#process = undefined;
+    this.#ready = undefined;
     this.#quickFailures = Date.now() - this.#startedAt < 1000 ? this.#quickFailures + 1 : 0;
     if (this.#quickFailures >= 3) {
       this.#gaveUp = true;
@@ -95,7 +163,7 @@ export class ChildWatchdog {
       return;
     }
     // Restart at once if something is still guarded, so the guarantee holds.
-    if (this.#watched.size > 0) this.#start();
+    if (this.#watched.size > 0 || this.#journalDirs.size > 0) this.#start();
   }
 }
 

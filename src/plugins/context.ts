@@ -3,7 +3,6 @@
  * something already tracked against the plugin's component, so a plugin written only against
  * `ctx` cannot leak: deactivation releases all of it.
  */
-import { type ChildProcess, type SpawnOptions, spawn as spawnChild } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { type FSWatcher, watch as fsWatch, type WatchOptions } from 'node:fs';
 import { type FileHandle, mkdir, open as openFile } from 'node:fs/promises';
@@ -21,7 +20,7 @@ import type {
   TrackOptions,
 } from '../core/index.js';
 import { StewardError } from '../core/index.js';
-import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
+import { type ChildGuard, type PluginChildren, pluginChildren } from './context-children.js';
 import type { PluginLogger } from './logger.js';
 import type { PluginManifest } from './manifest.js';
 
@@ -35,8 +34,8 @@ export interface PluginServices {
   tryGet<T>(token: ServiceToken<T>): T | undefined;
 }
 
-/** The plugin's resource ledger. */
-export interface PluginContext {
+/** The plugin's resource ledger. Its child processes (`spawn`, `fork`, `exec`, `execFile`) are in context-children.ts. */
+export interface PluginContext extends PluginChildren {
   /** Plugin id. */
   readonly id: string;
   /** The validated manifest. */
@@ -75,12 +74,6 @@ export interface PluginContext {
     // Spelled out, not DOM's AddEventListenerOptions: the declarations must compile without lib "dom".
     options?: { capture?: boolean; once?: boolean; passive?: boolean; signal?: AbortSignal },
   ): TrackedResource<() => void>;
-  /** Spawn a child process, killed at deactivation (SIGTERM, then SIGKILL after the grace period). */
-  spawn(
-    command: string,
-    args?: readonly string[],
-    options?: SpawnOptions & { killGraceMs?: number },
-  ): ChildProcess;
   /** Start a worker thread, terminated at deactivation. */
   worker(file: string | URL, options?: WorkerOptions): Worker;
   /** Track a server (net/http/https): closed, with its open connections destroyed, at deactivation. */
@@ -105,6 +98,8 @@ export interface ContextInit {
   readonly storageDir: string;
   /** Services implementation; default: the manager's registry with manifest checks. */
   readonly services?: PluginServices;
+  /** How child processes are journaled and guarded. Default: this thread's watchdog, no journal. */
+  readonly children?: ChildGuard;
 }
 
 /** Build the context of one activation. */
@@ -149,6 +144,7 @@ export function createPluginContext(init: ContextInit): PluginContext {
     },
     track: (value, options) => component.track(value, options),
     onCleanup: (fn, options) => component.onCleanup(fn, options),
+    ...pluginChildren(component, init.children ?? { journal: () => undefined, watchdog: true }),
     // Deactivation aborts ctx.signal before the plugin's deactivate(); cleanup aborts the
     // component's: whichever comes first stops the task.
     task: (fn, options) =>
@@ -195,20 +191,6 @@ export function createPluginContext(init: ContextInit): PluginContext {
         off();
         throw error;
       }
-    },
-
-    spawn(command, args = [], options = {}) {
-      const { killGraceMs = 2000, ...spawnOptions } = options;
-      const child = spawnChild(command, [...args], spawnOptions);
-      // A refused track (cleaned-up component, memory limit) disposes the child: nothing escapes.
-      const handle = component.track(child, {
-        type: 'process',
-        dispose: (c) => stopChild(c, killGraceMs),
-        metadata: { command, pid: child.pid },
-      });
-      child.once('exit', untrackOnce(handle));
-      child.once('error', untrackOnce(handle));
-      return child;
     },
 
     worker(file, options) {
@@ -303,19 +285,4 @@ export function checkServiceDeclared(
       { code: 'STEWARD_PLUGIN_UNDECLARED_SERVICE' },
     );
   }
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
-function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null)
-    return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    // Steward's own timer: a plugin that replaced setTimeout cannot keep its child alive.
-    const timer = safeSetTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      safeClearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }

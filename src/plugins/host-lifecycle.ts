@@ -14,6 +14,7 @@ import {
   StewardError,
 } from '../core/index.js';
 import type { PluginEvents } from './events.js';
+import type { HostChildren } from './host-children.js';
 import {
   type HostContainment,
   type PluginFaultError,
@@ -22,12 +23,16 @@ import {
 } from './host-containment.js';
 import type { PluginHostOptions } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
+import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
 import { type PermissionName, resolvePermissions } from './permissions.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
-import { runWithin } from './timeout.js';
+import { runWithin, TimeoutError } from './timeout.js';
 import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
+
+/** Of a deactivation slot, what is kept for force-cleaning the component after the hook: a quarter, at most 250 ms. */
+const CLEANUP_RESERVE_MS = 250;
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -44,6 +49,8 @@ export interface LifecycleOptions {
   readonly disposed: () => boolean;
   /** Unload verification, when on. */
   readonly verifier: UnloadVerifier | undefined;
+  /** The journal and watchdog of plugins' child processes. */
+  readonly children: HostChildren;
   /** The host's fault containment, when error attribution is on. */
   readonly containment: HostContainment | undefined;
 }
@@ -88,6 +95,7 @@ export class PluginLifecycle {
         attribution: this.#o.attribution,
         statsIntervalMs: host.workerStatsIntervalMs || undefined,
         execArgv: host.workerExecArgv,
+        children: this.#o.children,
         permissions: resolvePermissions(manifest, storageDir, host.permissionRoots),
         permissionMode: host.permissions ?? 'enforce',
       });
@@ -125,6 +133,8 @@ export class PluginLifecycle {
     if (missing !== undefined) return this.#registry.block(record, missing);
     const runtime = await this.load(record);
     if (!runtime) return;
+    // The watchdog listens before the first plugin can start a child.
+    await this.#o.children.prepare();
     const { manifest } = record;
     const metadata: Record<string, unknown> = {
       version: manifest.version,
@@ -165,8 +175,12 @@ export class PluginLifecycle {
    * Deactivate one plugin (not its dependents) and end `loaded` or `unloaded` — or `failed`, when
    * its `deactivate` threw or timed out, or its runtime died meanwhile. Its resources are released
    * whatever happened. A plugin that is not running just moves to `unloaded` when asked.
+   *
+   * With `slotEndsAt` (a `performance.now()` time, from a shutdown deadline), the hook gets at
+   * most the slot minus a cleanup reserve: still running then, the plugin is abandoned — failed
+   * with `PluginAbandonedError`, its component force-cleaned within the slot, its worker ended.
    */
-  async deactivate(id: string, end: 'loaded' | 'unloaded'): Promise<void> {
+  async deactivate(id: string, end: 'loaded' | 'unloaded', slotEndsAt?: number): Promise<void> {
     const record = this.#registry.record(id);
     const status = record.status;
     if (!isLive(status) || !isRunning(status.state)) {
@@ -186,7 +200,10 @@ export class PluginLifecycle {
             disposed: disposable(session.component),
           }
         : undefined;
-    const timeoutMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
+    const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
+    const budgetMs = Math.max(1, slotMs - Math.min(slotMs / 4, CLEANUP_RESERVE_MS));
+    const timeoutMs = Math.min(ownMs, budgetMs);
     let failure: unknown;
     let inRuntime: RuntimeCleanupReport | undefined;
     session.controller.abort(
@@ -201,14 +218,22 @@ export class PluginLifecycle {
       inRuntime = outcome.cleanup;
       failure = outcome.failure;
     } catch (error) {
-      failure = error;
+      failure =
+        error instanceof TimeoutError && timeoutMs < ownMs
+          ? new PluginAbandonedError(id, Math.round(timeoutMs), error)
+          : error;
     }
     // A worker is ended whatever happened: that is what reclaims its memory.
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
     restoreGlobalsOf(this.#o.log, id);
-    let report = await session.component.cleanup({ force: true, reason: 'deactivate' });
+    const cleanupMs = slotEndsAt === undefined ? undefined : Math.max(1, slotEndsAt - performance.now());
+    let report = await session.component.cleanup({
+      force: true,
+      reason: failure instanceof PluginAbandonedError ? 'abandoned at the shutdown deadline' : 'deactivate',
+      ...(cleanupMs === undefined ? {} : { deadlineMs: cleanupMs }),
+    });
     // A remote plugin's resources were released on its side: count them in the host's report
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
     if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);

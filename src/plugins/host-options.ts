@@ -77,6 +77,11 @@ export interface PluginHostOptions {
    */
   readonly verifyUnload?: boolean | UnloadVerificationOptions;
   /**
+   * The private folder where plugins' child processes are journaled, so the watchdog kills
+   * them if the host dies, even by SIGKILL. Default `<os.tmpdir()>/steward-plugins`.
+   */
+  readonly journalDir?: string;
+  /**
    * Watch plugins' health (docs/plugins.md, "Health"): a watchdog thread blames whoever blocks the
    * host's event loop, worker plugins' ELU and heap are read from the host's side, unresponsive
    * workers are flagged, manifests' budgets are enforced. Off by default (it starts a thread);

@@ -11,7 +11,14 @@
  */
 
 import { resolve as resolvePath } from 'node:path';
-import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import {
+  Emitter,
+  ResourceManager,
+  StewardError,
+  StewardRangeError,
+  type Subscription,
+} from '../core/index.js';
+import { guardAttributedChildren } from '../node/attribution-children.js';
 import { addFaultClaimer } from '../node/containment.js';
 import { captureAndMeasure } from '../node/heap-capture.js';
 import {
@@ -25,6 +32,7 @@ import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
 import { PluginHealth } from './health.js';
+import { HostChildren } from './host-children.js';
 import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
@@ -35,6 +43,7 @@ import {
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
+import { teardownConcurrently } from './host-teardown.js';
 import { consoleSink, type LogSink } from './logger.js';
 import { readManifest } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
@@ -62,6 +71,8 @@ export class PluginHost implements AsyncDisposable {
   readonly #watchers = new Set<PluginWatcher>();
   readonly #attribution: Attribution | undefined;
   readonly #verifier: UnloadVerifier | undefined;
+  readonly #unguardChildren: (() => void) | undefined;
+  readonly #children: HostChildren;
   readonly #health: PluginHealth | undefined;
   readonly #sink: LogSink;
   /** Removes the host's fault claimer (containment.ts), when error attribution is on. */
@@ -73,8 +84,11 @@ export class PluginHost implements AsyncDisposable {
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
     const sink = options.log ?? consoleSink();
+    this.#children = new HostChildren(options.journalDir, sink);
     this.#sink = sink;
     if (options.attribution) {
+      // Children plugins start without ctx die with the host too (docs/plugins.md).
+      this.#unguardChildren = guardAttributedChildren();
       this.#attribution = enableAttribution({
         manager: this.manager,
         captureStacks: options.attribution.captureStacks ?? false,
@@ -124,6 +138,7 @@ export class PluginHost implements AsyncDisposable {
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
       verifier: this.#verifier,
+      children: this.#children,
     });
     this.#unclaim = containment && addFaultClaimer(containment);
     const registry = this.#registry;
@@ -270,7 +285,7 @@ export class PluginHost implements AsyncDisposable {
   deactivate(id: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       this.#registry.record(id);
-      for (const p of this.#lifecycle.teardownOrder([id])) await this.#lifecycle.deactivate(p, 'loaded');
+      await this.#teardown(this.#lifecycle.teardownOrder([id]), () => 'loaded');
       return this.#info(id);
     });
   }
@@ -279,9 +294,7 @@ export class PluginHost implements AsyncDisposable {
   unload(id: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       this.#registry.record(id);
-      for (const p of this.#lifecycle.teardownOrder([id])) {
-        await this.#lifecycle.deactivate(p, p === id ? 'unloaded' : 'loaded');
-      }
+      await this.#teardown(this.#lifecycle.teardownOrder([id]), (p) => (p === id ? 'unloaded' : 'loaded'));
       this.events.emit('unloaded', { id });
       return this.#info(id);
     });
@@ -368,10 +381,28 @@ export class PluginHost implements AsyncDisposable {
   }
 
   /**
-   * Deactivate every plugin (dependents first), end every runtime that holds a thread of its
-   * own, stop watchers, and dispose the manager if the host created it. Idempotent.
+   * Deactivate every plugin (dependents first; plugins with no dependency path between them
+   * concurrently), end every runtime that holds a thread of its own, stop watchers, and dispose
+   * the manager if the host created it. Idempotent (a second call's options are ignored).
+   *
+   * With `deadlineMs` (a shutdown's deadline), teardown never stops half-way: a plugin whose
+   * `deactivate` is still running when its share of the deadline is over is abandoned — failed
+   * with `STEWARD_PLUGIN_ABANDONED`, its component force-cleaned, its worker ended — and the
+   * others go on; `dispose` then settles within about `deadlineMs`.
    */
-  dispose(): Promise<void> {
+  dispose(options: { readonly deadlineMs?: number } = {}): Promise<void> {
+    const deadlineMs = options?.deadlineMs;
+    if (
+      deadlineMs !== undefined &&
+      !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))
+    ) {
+      return Promise.reject(
+        new StewardRangeError(
+          `PluginHost.dispose(): deadlineMs must be a finite number > 0 (got ${String(deadlineMs)}).`,
+        ),
+      );
+    }
+    const deadlineAt = deadlineMs === undefined ? undefined : performance.now() + deadlineMs;
     this.#disposed ??= (async () => {
       restoreBeforeTeardown(
         this.#sink,
@@ -386,12 +417,21 @@ export class PluginHost implements AsyncDisposable {
           const runtime = runtimeOf(r.status);
           if (isRunning(r.status.state) || (runtime && !runtime.reusable)) ids.add(r.manifest.id);
         }
-        for (const id of this.#lifecycle.teardownOrder([...ids]))
-          if (ids.has(id)) await this.#lifecycle.deactivate(id, 'unloaded');
+        const order = this.#lifecycle.teardownOrder([...ids]).filter((id) => ids.has(id));
+        await this.#teardown(order, () => 'unloaded', deadlineAt);
       }, true);
       this.#verifier?.close();
-      if (this.#ownsManager) await this.manager.dispose({ force: true, reason: 'host disposed' });
+      if (this.#ownsManager) {
+        const left = deadlineAt === undefined ? undefined : Math.max(1, deadlineAt - performance.now());
+        await this.manager.dispose({
+          force: true,
+          reason: 'host disposed',
+          ...(left ? { deadlineMs: left } : {}),
+        });
+      }
       this.#attribution?.dispose();
+      this.#unguardChildren?.();
+      this.#children.close();
       this.#unclaim?.();
       await health;
     })();
@@ -419,6 +459,20 @@ export class PluginHost implements AsyncDisposable {
     const run = this.#queue.then(outside, outside);
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Deactivate `ids` (in teardown order): dependents first, unrelated plugins concurrently. */
+  #teardown(
+    ids: readonly string[],
+    end: (id: string) => 'loaded' | 'unloaded',
+    deadlineAt?: number,
+  ): Promise<void> {
+    return teardownConcurrently(
+      this.#registry.graph().graph,
+      ids,
+      (id, slotEndsAt) => this.#lifecycle.deactivate(id, end(id), slotEndsAt),
+      deadlineAt,
+    );
   }
 
   #info(id: string): PluginInfo {

@@ -6,6 +6,7 @@
 
 export { parseByteSize } from './byte-size.js';
 export type { PluginContext, PluginServices } from './context.js';
+export type { ChildGrace, ExecCallback, PluginChildren } from './context-children.js';
 export { definePlugin, PluginBase, type PluginDefinition } from './define.js';
 export { type DiscoveryOptions, type DiscoveryResult, discoverPlugins } from './discovery.js';
 export type { PluginEvents } from './events.js';
@@ -26,6 +27,7 @@ export {
 } from './health.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { PluginFaultError } from './host-containment.js';
+export { PluginAbandonedError } from './host-teardown.js';
 export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export {
   consoleSink,

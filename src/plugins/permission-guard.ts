@@ -1,6 +1,6 @@
 /**
  * The `ctx`-level permission check: every `ctx` call that touches the outside (`open`, `watch`,
- * `storage`, `spawn`, `worker`) is checked against the manifest's permissions before it runs.
+ * `storage`, `spawn`, `fork`, `exec`, `execFile`, `worker`) is checked against the manifest's permissions before it runs.
  * Inline and worker plugins get this and only this — a guard that catches a plugin doing more than
  * it declared through `ctx`, not a sandbox (their code can still `import 'node:fs'`). Process
  * plugins are enforced by Node's permission model instead; in audit mode every tier records its
@@ -82,6 +82,21 @@ export class PermissionGuard {
         this.check({ permission: 'childProcess', resource: command });
         return ctx.spawn(command, args, options);
       },
+      fork: (modulePath, args, options) => {
+        this.check({
+          permission: 'childProcess',
+          resource: modulePath instanceof URL ? modulePath.href : String(modulePath),
+        });
+        return ctx.fork(modulePath, args, options);
+      },
+      exec: ((command: string, ...rest: unknown[]) => {
+        this.check({ permission: 'childProcess', resource: command });
+        return (ctx.exec as (...a: unknown[]) => ReturnType<PluginContext['exec']>)(command, ...rest);
+      }) as PluginContext['exec'],
+      execFile: ((file: string, ...rest: unknown[]) => {
+        this.check({ permission: 'childProcess', resource: file });
+        return (ctx.execFile as (...a: unknown[]) => ReturnType<PluginContext['execFile']>)(file, ...rest);
+      }) as PluginContext['execFile'],
       worker: (file, options) => {
         this.check({ permission: 'worker', resource: file instanceof URL ? file.href : String(file) });
         return ctx.worker(file, options);

@@ -15,13 +15,16 @@ import {
   ServiceNotFoundError,
   StewardError,
 } from '../core/index.js';
+import { withoutHooks } from './access-hooks.js';
 import {
   checkServiceDeclared,
   createPluginContext,
   type PluginContext,
   type PluginServices,
 } from './context.js';
+import type { ChildGuard } from './context-children.js';
 import { type PluginInstance, pluginFromModule } from './define.js';
+import { lazyJournal, openChildJournal } from './host-children.js';
 import { explainLoadError } from './load-error.js';
 import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
@@ -88,6 +91,7 @@ class RemotePlugin {
   #component: Component | undefined;
   #ctx: PluginContext | undefined;
   #controller: AbortController | undefined;
+  #journal: ReturnType<typeof openChildJournal> | undefined;
 
   constructor(boot: RemoteBoot, channel: MessageChannelEnd) {
     this.#boot = boot;
@@ -171,6 +175,7 @@ class RemotePlugin {
       hostVersion: boot.hostVersion,
       storageDir: boot.storageDir,
       services: this.#services(new Set(request.available)),
+      children: this.#childGuard(),
     });
     if (boot.guardContext) {
       ctx = new PermissionGuard({
@@ -206,12 +211,30 @@ class RemotePlugin {
     const report = this.#component
       ? await this.#component.cleanup({ force: true, reason: 'deactivate' })
       : undefined;
+    this.#journal?.close(); // its children are released: the file goes
     this.#flush();
     // The cleanup is answered even when deactivate() threw: that is when its report matters most.
     return {
       cleanup: report && remoteCleanup(report),
       failure: failure === undefined ? undefined : serializeError(failure),
     };
+  }
+
+  /**
+   * Children of this thread: journaled (the host's watchdog reads the journal if the host dies,
+   * the host reads it if it ends this thread), never handed to a watchdog pipe of this thread.
+   */
+  #childGuard(): ChildGuard {
+    const where = this.#boot.children;
+    if (where === undefined) return { journal: () => undefined, watchdog: true };
+    const journal = lazyJournal(
+      () => {
+        this.#journal = quietJournal(openChildJournal(where.dir, where.label));
+        return this.#journal;
+      },
+      (message) => this.#send({ t: 'log', level: 'warn', message, args: [] }),
+    );
+    return { journal, watchdog: false, quiet: withoutHooks };
   }
 
   /** Services as the plugin sees them: its own side's first, then the host's (as async proxies). */
@@ -314,4 +337,21 @@ function remoteCleanup(report: CleanupReport): RemoteCleanup {
     abandoned: report.abandoned.map(problem),
     deadlineExceeded: report.deadlineExceeded,
   };
+}
+
+type ChildJournal = ReturnType<typeof openChildJournal>;
+
+/**
+ * `journal` with every method run with the audit hooks silent: its writes (also those made when a
+ * child exits, or at cleanup) are Steward's bookkeeping, not the plugin's file access.
+ */
+function quietJournal(journal: ChildJournal): ChildJournal {
+  return new Proxy(journal, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        withoutHooks(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  });
 }

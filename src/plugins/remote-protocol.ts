@@ -25,6 +25,8 @@ export interface RemoteBoot {
   readonly memoryLimit: { readonly bytes: number; readonly policy: 'warn' | 'reject' | 'evict' } | undefined;
   /** How often heap figures are sent, ms. */
   readonly statsIntervalMs: number;
+  /** Where the plugin's child processes are journaled (see host-children.ts); none if undefined. */
+  readonly children?: { readonly dir: string; readonly label: string };
   /** The manifest's permissions resolved; undefined when it declares none. */
   readonly permissions: ResolvedPermissions | undefined;
   readonly permissionMode: PermissionMode;

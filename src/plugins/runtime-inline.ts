@@ -71,6 +71,7 @@ export class InlineRuntime implements PluginRuntime {
       granted: permissions,
       mode: permissionMode,
       storageDir,
+      ...(this.#init.children ? { children: this.#init.children.inline } : {}),
       report: (access, denied) => this.events.emit('access', { ...access, denied }),
     });
     const ctx = guard.wrap(

@@ -85,6 +85,7 @@ export class RemoteRuntime implements PluginRuntime {
   #process: ProcessFigures | undefined;
   #ending = false;
   #crashError: Error | undefined;
+  readonly #children: RemoteBoot['children'];
 
   constructor(init: RuntimeInit, isolation: PluginIsolation, connect: TransportFactory) {
     this.#init = init;
@@ -103,12 +104,14 @@ export class RemoteRuntime implements PluginRuntime {
       storageDir: init.storageDir,
       memoryLimit: init.memoryLimit,
       statsIntervalMs: init.statsIntervalMs ?? 1000,
+      ...optionalChildren(init),
       permissions: init.permissions,
       permissionMode: init.permissionMode,
       // The process tier is enforced by Node's permission model; audit mode refuses nothing anywhere.
       guardContext: isolation !== 'process' || init.permissionMode === 'audit',
       processFigures: isolation === 'process',
     };
+    this.#children = boot.children;
     this.#transport = connect(init, boot, {
       message: (message) => this.#receive(message),
       closed: (crash) => this.#closed(crash),
@@ -157,6 +160,17 @@ export class RemoteRuntime implements PluginRuntime {
   async unload(): Promise<void> {
     this.#ending = true;
     await this.#transport.end();
+    // A thread ended mid-work (abandoned, crashed) ran no cleanup: its children are still running.
+    const children = this.#children;
+    if (children !== undefined) {
+      const killed = await this.#init.children?.reclaimWorker(children);
+      if (killed && killed.length > 0) {
+        this.#log(
+          'warn',
+          `killed ${killed.length} child process(es) its ended worker left running: ${killed.join(', ')}`,
+        );
+      }
+    }
     this.#mirror.drop();
     this.#session = undefined;
   }
@@ -273,4 +287,10 @@ export class RemoteRuntime implements PluginRuntime {
   #log(level: LogLevel, message: string, args: readonly string[] = []): void {
     this.#init.log({ level, plugin: this.#init.manifest.id, message, args, time: Date.now() });
   }
+}
+
+/** The boot's `children` field, when the host journals children. */
+function optionalChildren(init: RuntimeInit): Pick<RemoteBoot, 'children'> {
+  const children = init.children?.forWorker();
+  return children === undefined ? {} : { children };
 }

@@ -19,6 +19,7 @@ import type {
   ServiceRegistry,
 } from '../core/index.js';
 import type { PluginContext } from './context.js';
+import type { HostChildren } from './host-children.js';
 import type { LogSink } from './logger.js';
 import type { PluginIsolation, PluginManifest } from './manifest.js';
 import type { PermissionAccess, PermissionMode, ResolvedPermissions } from './permissions.js';
@@ -54,6 +55,8 @@ export interface RuntimeInit {
   readonly statsIntervalMs: number | undefined;
   /** Node options of a runtime's own thread or process; default: the host's. */
   readonly execArgv: readonly string[] | undefined;
+  /** Where the plugin's child processes are journaled and guarded (default: the watchdog only). */
+  readonly children?: HostChildren;
   /** The manifest's permissions resolved for this host; undefined when it declares none. */
   readonly permissions: ResolvedPermissions | undefined;
   /** Enforce them, or refuse nothing and report every access (`audit`). */

@@ -380,6 +380,9 @@ describe('permissions at the ctx level (inline and worker: a guard, not a sandbo
         code: `export default { async activate(ctx) {
           const out = {};
           try { ctx.spawn(process.execPath, ['-e', '0']); out.spawn = 'spawned'; } catch (e) { out.spawn = e.code + ' ' + e.permission; }
+          try { ctx.fork(new URL('./index.js', import.meta.url)); out.fork = 'forked'; } catch (e) { out.fork = e.code; }
+          try { ctx.exec('true', () => {}); out.exec = 'started'; } catch (e) { out.exec = e.code; }
+          try { ctx.execFile(process.execPath, ['-e', '0'], () => {}); out.execFile = 'started'; } catch (e) { out.execFile = e.code; }
           out.open = await ctx.open(${JSON.stringify(join(fx.root, 'secret.txt'))}).then(() => 'opened', (e) => e.code);
           out.own = await ctx.open(new URL('./package.json', import.meta.url).pathname).then((f) => f.close().then(() => 'opened'), (e) => e.code);
           const dir = await ctx.storage();
@@ -393,11 +396,17 @@ describe('permissions at the ctx level (inline and worker: a guard, not a sandbo
       const line = logs.find((l) => l.includes(' out {'))!;
       expect(JSON.parse(line.slice(line.indexOf('{')))).toEqual({
         spawn: 'ERR_ACCESS_DENIED ChildProcess',
+        fork: 'ERR_ACCESS_DENIED',
+        exec: 'ERR_ACCESS_DENIED',
+        execFile: 'ERR_ACCESS_DENIED',
         open: 'ERR_ACCESS_DENIED',
         own: 'opened',
         storage: 'opened',
       });
       expect(access.filter((a) => a.denied).map((a) => [a.isolation, a.permission])).toEqual([
+        [isolation, 'childProcess'],
+        [isolation, 'childProcess'],
+        [isolation, 'childProcess'],
         [isolation, 'childProcess'],
         [isolation, 'fs.read'],
       ]);

@@ -1,0 +1,2 @@
+// A forked child that never ends by itself.
+setInterval(() => {}, 1000);
