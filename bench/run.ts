@@ -37,6 +37,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   core: async () => (await import('./core.bench.js')).suite,
   dom: async () => (await import('./dom.bench.js')).suite,
   monitor: async () => (await import('./monitor.bench.js')).suite,
+  leaks: async () => (await import('./leaks.bench.js')).suite,
   health: async () => (await import('./health.bench.js')).suite,
 };
 

@@ -5,7 +5,7 @@
  * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
  */
 import type { MonitorServer, Telemetry } from '../monitor/index.js';
-import type { PluginHost as Host, PluginHostOptions, PluginInfo } from '../plugins/index.js';
+import type { PluginHost as Host, PluginHostOptions, PluginInfo, UnloadFinding } from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
 import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
@@ -32,6 +32,10 @@ Options:
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
   --deadline <ms>           Time the shutdown gets before exiting anyway (default 8000)
+  --verify-unload <mode>    After each unload or reload of an inline plugin, check nothing of
+                            it is still reachable and print what is, with its retainer path:
+                            "always" (default; a heap snapshot per batch of unloads),
+                            "retained" (a snapshot only when ctx survived), "off"
   --block-threshold <ms>    Say which plugin blocks the event loop once it is stuck this
                             long (default 3000; the watchdog samples it from its own thread)
   --no-health               Do not watch plugins' health (no watchdog thread, no budgets)
@@ -54,6 +58,7 @@ const OPTIONS = {
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
   deadline: { type: 'string' },
+  'verify-unload': { type: 'string' },
   'block-threshold': { type: 'string' },
   'no-health': { type: 'boolean' },
 } as const;
@@ -113,7 +118,27 @@ function progress(
     counts.rejected++;
     io.stderr(`  ✗ ${error.message}\n`);
   });
+  host.on('unloadVerified', ({ findings, error }) => {
+    for (const f of findings) io.stderr(formatUnloadFinding(f));
+    if (error && findings.length === 0) io.stderr(`  ⚠ unload verification: ${error}\n`);
+  });
   return counts;
+}
+
+/** A finding as `steward run` prints it: the message, the path one hop a line, where it was created. */
+export function formatUnloadFinding(f: UnloadFinding): string {
+  const lines = [`  ⚠ leak (${f.kind}): ${f.message}`];
+  if (f.path) lines.push('      retained by:', ...f.path.map((hop) => `        ${hop}`));
+  if (f.site && !f.site.includes('\n')) lines.push(`      created at ${f.site}`);
+  const stack = f.stack ?? (f.site?.includes('\n') ? f.site : undefined);
+  if (stack) {
+    const frames = stack
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l) && !/[/\\](src|dist)[/\\](core|plugins|node)[/\\]/.test(l));
+    if (frames.length > 0)
+      lines.push('      creation stack:', ...frames.slice(0, 6).map((l) => `        ${l.trim()}`));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function number(
@@ -212,6 +237,12 @@ export const runCommand: Command = {
     if (values.reclaim && !values.attribution) {
       throw new UsageError('steward run: --reclaim needs --attribution.');
     }
+    const verify = values['verify-unload'] ?? 'always';
+    if (verify !== 'always' && verify !== 'retained' && verify !== 'off') {
+      throw new UsageError(
+        `steward run: --verify-unload must be "always", "retained" or "off" (got "${verify}").`,
+      );
+    }
     const port = number(values.monitor, 'monitor', 0, 65535);
     const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
     const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
@@ -244,6 +275,7 @@ export const runCommand: Command = {
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }
         : {}),
+      verifyUnload: verify === 'off' ? false : { snapshot: verify },
       ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
       log: (r) => io.stderr(`${formatLogLine(r)}\n`),
     } satisfies PluginHostOptions;

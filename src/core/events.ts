@@ -33,7 +33,11 @@ export type LeakKind =
   /** Reported by other layers (e.g. handle attribution in `steward/node`). */
   | 'untracked-handle'
   /** An element a component mounted is still alive after its cleanup (`steward/dom`). */
-  | 'detached-element';
+  | 'detached-element'
+  /** An unloaded plugin's object (its `ctx`, a closure, a module cache) is still reachable (`steward/plugins`). */
+  | 'retained-after-unload'
+  /** A value Steward disposed is still reachable after collection (leak tracking on). */
+  | 'disposed-but-reachable';
 
 /** Payload of `leakDetected`. */
 export interface LeakEvent {
@@ -42,6 +46,16 @@ export interface LeakEvent {
   readonly message: string;
   readonly resource?: TrackedResource | undefined;
   readonly stack?: string | undefined;
+  /** Leak forensics: the shortest strong path from a GC root to the leaked object, outermost first. */
+  readonly retainerPath?: readonly string[] | undefined;
+  /** Leak forensics: bytes the leaked object keeps alive. */
+  readonly retainedBytes?: number | undefined;
+  /** Leak forensics: the plugin owning the first plugin object on the path. */
+  readonly plugin?: string | undefined;
+  /** Leak forensics: the host object holding it (`emitter._events.change`). */
+  readonly holder?: string | undefined;
+  /** Leak forensics: how many objects with the same path shape this finding stands for. */
+  readonly count?: number | undefined;
   /** `owner-collected`: whose code registered the component (`plugin "indexer"`), when known. */
   readonly registeredBy?: string | undefined;
   /** `owner-collected`: where it was registered (`file:line:column`), when leak tracking captured the stack. */

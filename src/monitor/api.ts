@@ -225,6 +225,20 @@ export async function pluginAction(
   return { id, action, result: jsonSafe(result), plugin: control.list().find((p) => p.id === id) ?? null };
 }
 
+/** `POST /api/plugins/memory`: measure the bytes each inline plugin retains (a heap snapshot). */
+export async function measurePluginMemory(
+  ctx: ApiContext,
+): Promise<{ plugins: ReadonlyArray<{ readonly id: string; readonly retainedBytes: number }> }> {
+  const control = ctx.plugins;
+  if (!control?.measureMemory) {
+    throw new HttpError(
+      404,
+      'This monitor has no plugin host that can measure memory (pass plugins: pluginHostControl(host)).',
+    );
+  }
+  return { plugins: await control.measureMemory() };
+}
+
 /** `POST /api/leaks/check`: run `manager.checkLeaks()` now. */
 export function checkLeaks(ctx: ApiContext): { findings: ReturnType<ResourceManager['checkLeaks']> } {
   return { findings: ctx.manager.checkLeaks() };

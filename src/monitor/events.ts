@@ -116,6 +116,11 @@ export class EventCollector {
       message: e.message,
       ...(e.resource ? { resource: e.resource.id, resourceType: e.resource.type } : {}),
       ...(e.stack ? { stack: e.stack } : {}),
+      ...(e.retainerPath ? { retainerPath: [...e.retainerPath] } : {}),
+      ...(e.retainedBytes !== undefined ? { retainedBytes: e.retainedBytes } : {}),
+      ...(e.plugin ? { plugin: e.plugin } : {}),
+      ...(e.holder ? { holder: e.holder } : {}),
+      ...(e.count !== undefined ? { count: e.count } : {}),
     }));
     on('disposerFailed', (e) => ({
       component: e.component.id,

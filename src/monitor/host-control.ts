@@ -39,6 +39,8 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.memoryLimit !== undefined) out.memoryLimit = p.memoryLimit;
     if (p.heapUsed !== undefined) out.heapUsed = p.heapUsed;
     if (p.heapLimit !== undefined) out.heapLimit = p.heapLimit;
+    if (p.retainedBytes !== undefined) out.retainedBytes = p.retainedBytes;
+    if (p.retainedAt !== undefined) out.retainedAt = p.retainedAt;
     if (p.health !== undefined) {
       const h = p.health;
       out.health = {
@@ -56,6 +58,7 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     list: () => host.list().map(info),
     reload: (id) => host.reload(id),
     unload: (id) => host.unload(id),
+    measureMemory: () => host.measureMemory(),
     async deactivate(id) {
       const reports: CleanupReport[] = [];
       const sub = host.on('deactivated', ({ report }) => {

@@ -25,12 +25,12 @@ export interface LeakFindingJson {
   readonly retainerPath?: readonly string[];
   /** Leak forensics: bytes the leaked object keeps alive. */
   readonly retainedBytes?: number;
-}
-
-/** Fields a reporter may add to a `leakDetected` payload; the monitor passes them on. */
-interface ForensicFields {
-  readonly retainerPath?: unknown;
-  readonly retainedBytes?: unknown;
+  /** Leak forensics: the plugin owning the first plugin object on the path. */
+  readonly plugin?: string;
+  /** Leak forensics: the host object holding it (`process._events.SIGUSR2`). */
+  readonly holder?: string;
+  /** Leak forensics: objects with the same path shape this finding stands for. */
+  readonly count?: number;
 }
 
 /** The newest `max` leak findings of a manager, and how many there were in all. */
@@ -60,7 +60,7 @@ export class LeakLog {
     this.#subscription.dispose();
   }
 
-  #add(e: LeakEvent & ForensicFields): void {
+  #add(e: LeakEvent): void {
     const path = Array.isArray(e.retainerPath) ? e.retainerPath.map(String) : undefined;
     const retained = typeof e.retainedBytes === 'number' ? e.retainedBytes : undefined;
     const finding: LeakFindingJson = {
@@ -76,6 +76,9 @@ export class LeakLog {
       ...(e.stack ? { stack: e.stack } : {}),
       ...(path ? { retainerPath: path } : {}),
       ...(retained !== undefined ? { retainedBytes: retained } : {}),
+      ...(e.plugin ? { plugin: e.plugin } : {}),
+      ...(e.holder ? { holder: e.holder } : {}),
+      ...(e.count !== undefined ? { count: e.count } : {}),
     };
     this.#findings.push(finding);
     if (this.#findings.length > this.#max) this.#findings.shift();

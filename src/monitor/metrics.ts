@@ -285,6 +285,18 @@ export class MonitorMetrics {
         },
       });
       new Gauge({
+        name: `${p}plugin_retained_bytes`,
+        help: "Bytes an inline plugin's code retains, as of the last on-demand measurement (POST /api/plugins/memory; a heap snapshot).",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.retainedBytes !== undefined) this.set({ plugin: plugin.id }, plugin.retainedBytes);
+          }
+        },
+      });
+      new Gauge({
         name: `${p}plugin_startup_seconds`,
         help: 'Time a plugin took to load its module (phase="load") and to activate (phase="activate").',
         labelNames: ['plugin', 'phase'],

@@ -44,6 +44,10 @@ export interface PluginInfo {
   readonly restarts?: number;
   /** Reloads so far. */
   readonly generation?: number;
+  /** Inline plugins: bytes its code retains, as of the last memory measurement (`measureMemory`). */
+  readonly retainedBytes?: number;
+  /** When `retainedBytes` was measured, ms since the Unix epoch. */
+  readonly retainedAt?: number;
   /**
    * Health per plugin, from a health monitor (docs/monitor.md, "Data contract"): CPU as a share
    * of one core, event-loop utilisation, heap bytes, whether it answers, the longest recent block.
@@ -95,6 +99,11 @@ export interface PluginControl {
    * it resolves with the cleanup reports of what was deactivated.
    */
   deactivate?(id: string): Promise<{ reports: readonly CleanupReport[] }>;
+  /**
+   * Measure the bytes each inline plugin's code retains (a heap snapshot: on demand only);
+   * afterwards `list()` carries them as `retainedBytes`. `POST /api/plugins/memory`.
+   */
+  measureMemory?(): Promise<ReadonlyArray<{ readonly id: string; readonly retainedBytes: number }>>;
   /** Subscribe to plugin changes; the monitor relays them on its event stream. */
   onChange?(listener: (event: PluginChangeEvent) => void): Disposable;
 }

@@ -364,6 +364,7 @@ export async function startMonitor(
 
   async function post(path: string, body: Record<string, unknown>): Promise<unknown> {
     if (path === '/api/leaks/check') return api.checkLeaks(ctx);
+    if (path === '/api/plugins/memory') return api.measurePluginMemory(ctx);
     const component = /^\/api\/components\/([^/]+)\/(cleanup|pause|resume)$/.exec(path);
     if (component) {
       const id = decodeSegment(component[1]!);
@@ -420,6 +421,7 @@ function decodeSegment(segment: string): string {
 function isAction(path: string): boolean {
   return (
     path === '/api/leaks/check' ||
+    path === '/api/plugins/memory' ||
     /^\/api\/components\/[^/]+\/(cleanup|pause|resume)$/.test(path) ||
     /^\/api\/plugins\/[^/]+\/(reload|unload)$/.test(path)
   );

@@ -46,6 +46,7 @@ export {
 } from './diagnostics.js';
 export { disposeSync, type SyncDisposal } from './dispose-sync.js';
 export { type DurableOptions, DurableResources, openDurable, type TempOptions } from './durable.js';
+export { forceGc, nextMacrotask } from './gc.js';
 export {
   describeReplacement,
   detectGlobals,
@@ -55,6 +56,13 @@ export {
   restoreGlobals,
   restoreGlobalsWhere,
 } from './globals-guard.js';
+export { parseHeapSnapshot, readHeapSnapshot } from './heap-reader.js';
+export {
+  formatRetainerPath,
+  HeapSnapshot,
+  type HeapSnapshotJson,
+  type RetainerHop,
+} from './heap-snapshot.js';
 export { Journal, type JournalOptions } from './journal.js';
 export {
   type DurableEntry,
@@ -63,6 +71,14 @@ export {
   readJournal,
 } from './journal-format.js';
 export { type ReclaimedChildren, reclaimJournaledChildren } from './journal-reclaim.js';
+export {
+  declarationLine,
+  type ExplainOptions,
+  explainRetained,
+  type ProbeInfo,
+  type RetainedFinding,
+  type UnloadedCode,
+} from './leak-forensics.js';
 export { acquireLockFile, LockHeldError, releaseLockFile } from './lock-file.js';
 export {
   type LoopBlock,
@@ -82,6 +98,7 @@ export {
   type ProfileBlame,
 } from './profile-blame.js';
 export { type RecoverOptions, type RecoveryReport, recover } from './recover.js';
+export { pathTo, type RetainerIndex, retainedBytes, retainerIndex } from './retainer-graph.js';
 export {
   installShutdown,
   managerShutdownTarget,

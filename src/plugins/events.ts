@@ -8,6 +8,7 @@ import type { BudgetAction } from './manifest-budget.js';
 import type { ManifestError } from './manifest-errors.js';
 import type { PermissionName } from './permissions.js';
 import type { PluginFailurePhase, PluginState } from './plugin-state.js';
+import type { UnloadVerdict } from './unload-verifier.js';
 
 /** Event name → payload of a `PluginHost`. */
 export interface PluginEvents {
@@ -20,6 +21,8 @@ export interface PluginEvents {
   blocked: { readonly id: string; readonly by: string; readonly reason: string };
   discoveryError: { readonly error: ManifestError | Error };
   reloaded: { readonly id: string; readonly ms: number; readonly plugins: readonly string[] };
+  /** A batch of unloads was verified (`verifyUnload`): what was still reachable, and why. */
+  unloadVerified: UnloadVerdict;
   /** The host's event loop was blocked (with `health`): who had the samples, the profile. */
   loopBlocked: LoopBlockFinding;
   /** An active worker plugin has sent nothing for `health.unresponsiveMs` (with `health`). */

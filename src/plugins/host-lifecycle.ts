@@ -29,6 +29,7 @@ import { type PermissionName, resolvePermissions } from './permissions.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
+import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
 
 /** Of a deactivation slot, what is kept for force-cleaning the component after the hook: a quarter, at most 250 ms. */
 const CLEANUP_RESERVE_MS = 250;
@@ -46,6 +47,8 @@ export interface LifecycleOptions {
   readonly enqueue: (op: () => Promise<void>, internal: boolean) => Promise<void>;
   /** Whether the host is disposed (no restart is scheduled then). */
   readonly disposed: () => boolean;
+  /** Unload verification, when on. */
+  readonly verifier: UnloadVerifier | undefined;
   /** The journal and watchdog of plugins' child processes. */
   readonly children: HostChildren;
   /** The host's fault containment, when error attribution is on. */
@@ -187,6 +190,16 @@ export class PluginLifecycle {
     const { runtime, session } = status;
     this.#registry.transition(record, { state: 'deactivating', runtime, session });
     const started = performance.now();
+    let watch: Omit<UnloadWatch, 'unloaded'> | undefined =
+      this.#o.verifier && runtime.isolation === 'inline'
+        ? {
+            manifest: record.manifest,
+            generation: record.generation,
+            component: session.component,
+            ctx: runtime.context,
+            disposed: disposable(session.component),
+          }
+        : undefined;
     const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
     const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
     const budgetMs = Math.max(1, slotMs - Math.min(slotMs / 4, CLEANUP_RESERVE_MS));
@@ -225,6 +238,8 @@ export class PluginLifecycle {
     // (a new object: `cleanupFinished` listeners already hold the host-side one).
     if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);
     record.deactivateMs = performance.now() - started;
+    if (watch) this.#o.verifier?.watch({ ...watch, unloaded: end === 'unloaded' });
+    watch = undefined;
     this.#o.events.emit('deactivated', { id, ms: record.deactivateMs, report });
     // A runtime that died on its own before or during deactivate() failed by crashing (no
     // restart: it was being taken down anyway).
@@ -421,6 +436,26 @@ export class PluginLifecycle {
 }
 
 /** The host-side report of a deactivation with what the runtime's own cleanup did added. */
+/** Resource types whose value ends asynchronously after disposal (a process, a worker): not probed. */
+const ENDS_LATER = new Set(['process', 'worker', 'child-process']);
+
+/** With leak tracking on: the objects tracked in `component`, to check they are collected after cleanup. */
+function disposable(component: Component): UnloadWatch['disposed'] {
+  if (!component.manager._leakTracking) return undefined;
+  const out: Array<{ value: object; what: string; stack?: string | undefined }> = [];
+  for (const r of component.resources()) {
+    const value = r.value;
+    if (
+      value === null ||
+      (typeof value !== 'object' && typeof value !== 'function') ||
+      ENDS_LATER.has(r.type)
+    )
+      continue;
+    out.push({ value, what: `${r.type} #${r.id}`, stack: r.stack });
+  }
+  return out;
+}
+
 function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupReport): CleanupReport {
   return {
     ...report,

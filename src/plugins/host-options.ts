@@ -12,6 +12,7 @@ import type { PluginIsolation } from './manifest.js';
 import type { ManifestError } from './manifest-errors.js';
 import type { PermissionMode } from './permissions.js';
 import type { PluginState } from './plugin-state.js';
+import type { UnloadVerificationOptions } from './unload-verifier.js';
 import { validVersion } from './versions.js';
 
 /** Options of `new PluginHost()`. */
@@ -68,6 +69,14 @@ export interface PluginHostOptions {
    */
   readonly workerExecArgv?: readonly string[];
   /**
+   * Verify every deactivation, unload and reload of an inline plugin: its `ctx` and the values
+   * its cleanup disposed must be garbage-collectable, and (with a heap snapshot) none of its
+   * closures or module caches may still be reachable — else `leakDetected` (kind
+   * `retained-after-unload` / `disposed-but-reachable`) with the retainer path (docs/leaks.md).
+   * Never blocks or fails an unload. Off by default; on under `steward run` and `steward/testing`.
+   */
+  readonly verifyUnload?: boolean | UnloadVerificationOptions;
+  /**
    * The private folder where plugins' child processes are journaled, so the watchdog kills
    * them if the host dies, even by SIGKILL. Default `<os.tmpdir()>/steward-plugins`.
    */
@@ -111,6 +120,13 @@ export interface PluginInfo {
   cpuMs: number | undefined;
   /** Worker and process plugins: restarts after crashes so far. */
   restarts: number;
+  /**
+   * Inline plugins: bytes the plugin's code retains (its closures, module state and what they
+   * hold), as of the last `host.measureMemory()` of this generation (it takes a heap snapshot).
+   */
+  retainedBytes: number | undefined;
+  /** When `retainedBytes` was measured, ms since the Unix epoch. */
+  retainedAt: number | undefined;
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;

@@ -37,6 +37,8 @@ export interface PluginRecord {
   loadMs: number | undefined;
   activateMs: number | undefined;
   deactivateMs: number | undefined;
+  /** Inline plugins: bytes its code's objects retained at the last `measureMemory()`, and when. */
+  retained?: { readonly bytes: number; readonly at: number; readonly generation: number } | undefined;
 }
 
 /** The graph of the known plugins, with what activation needs of it. */
@@ -239,6 +241,8 @@ export class PluginRegistry {
       rss: stats?.process?.rss,
       cpuMs: stats?.process === undefined ? undefined : Math.round(stats.process.cpuMs),
       restarts: record.restarts,
+      retainedBytes: record.retained?.generation === record.generation ? record.retained.bytes : undefined,
+      retainedAt: record.retained?.generation === record.generation ? record.retained.at : undefined,
       error: status.state === 'failed' || status.state === 'blocked' ? errorText(status.error) : undefined,
       blockedBy: status.state === 'blocked' ? status.by : undefined,
     };

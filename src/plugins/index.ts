@@ -56,4 +56,13 @@ export {
 export { ChannelClosedError } from './rpc.js';
 export { UninspectableThrowError } from './thrown.js';
 export { TimeoutError } from './timeout.js';
+export {
+  flushUnloadVerifications,
+  onUnloadVerdict,
+  setUnloadVerificationDefault,
+  type UnloadFinding,
+  type UnloadVerdict,
+  type UnloadVerificationOptions,
+  unloadVerificationDefault,
+} from './unload-verifier.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

@@ -4,24 +4,12 @@
  * component's owner, a closed panel) is still alive. Uses the `gc()` of `--expose-gc`, or
  * turns it on at run time (`v8.setFlagsFromString('--expose-gc')` + a fresh context).
  */
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { writeHeapSnapshot } from 'node:v8';
 import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
+import { forceGc } from '../node/gc.js';
+import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 
-let gcFunction: (() => void) | undefined;
-
-/** Run a full, synchronous garbage collection. */
-export function forceGc(): void {
-  if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (typeof exposed === 'function') gcFunction = exposed;
-    else {
-      setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
-    }
-  }
-  gcFunction();
-}
+export { forceGc };
 
 /** Options of `expectCollected`. */
 export interface ExpectCollectedOptions {
@@ -31,6 +19,11 @@ export interface ExpectCollectedOptions {
   readonly label?: string;
   /** On failure, write a heap snapshot into this directory and name it in the message. */
   readonly snapshotDir?: string;
+  /**
+   * On failure, find what keeps it alive (a heap snapshot to a temporary file, removed) and put
+   * the shortest retainer path from the GC roots in the message. Default true.
+   */
+  readonly retainers?: boolean;
 }
 
 /**
@@ -84,6 +77,7 @@ async function waitUntilCollected(
     await tick();
     if (ref.deref() === undefined) return;
   } while (Date.now() - started < timeoutMs);
+  const why = options.retainers === false ? '' : await retainerText(ref, label);
   let snapshot = '';
   if (options.snapshotDir !== undefined) {
     const file = writeHeapSnapshot(
@@ -94,7 +88,27 @@ async function waitUntilCollected(
   throw new StewardError(
     `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
       `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
-      `a timer or closure, a service; release it on unload.${snapshot}`,
+      `a timer or closure, a service; release it on unload.${why}${snapshot}`,
     { code: 'STEWARD_NOT_COLLECTED' },
   );
+}
+
+/** " Retained by:" and the path, one hop a line; or why it could not be found. */
+async function retainerText(ref: WeakRef<object>, label: string): Promise<string> {
+  const target = ref.deref();
+  if (target === undefined) return '';
+  const probe = new StewardUnloadProbe(target, 'expect-collected');
+  await tick(); // a new job: the deref above no longer keeps the target alive
+  try {
+    const [finding] = await captureAndExplain({
+      codes: [],
+      probes: new Map([['expect-collected', { key: '', what: label }]]),
+    });
+    if (!finding) return '';
+    return `\nRetained by (shortest path from a GC root):\n${finding.path.map((hop) => `  ${hop}`).join('\n')}\n`;
+  } catch (error) {
+    return ` (No retainer path: ${(error as Error).message}.)`;
+  } finally {
+    void probe;
+  }
 }

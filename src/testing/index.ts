@@ -12,12 +12,21 @@ export {
   detachedElements,
   expectNoDetachedElements,
 } from './detached.js';
+export { expectNoGrowth, type GrowthOptions, type GrowthReport } from './growth.js';
 export {
   formatRetainerPath,
   HeapSnapshot,
   type HeapSnapshotJson,
   type RetainerHop,
 } from './heap-snapshot.js';
-export { formatLeaks, type Leak, LeakCheckError, LeakChecker, type LeakCheckOptions } from './leak-check.js';
+export {
+  formatLeaks,
+  type Leak,
+  type LeakAllowance,
+  LeakCheckError,
+  LeakChecker,
+  type LeakCheckOptions,
+  TEST_UNLOAD_VERIFICATION,
+} from './leak-check.js';
 export { installNodeTestLeakCheck, type NodeTestHookContext, type NodeTestHooks } from './node-test.js';
 export { installLeakCheck, type VitestHookContext, type VitestHooks } from './vitest.js';

@@ -20,11 +20,22 @@ import {
   enableAttribution,
   reclaim,
 } from '../node/index.js';
+import {
+  flushUnloadVerifications,
+  onUnloadVerdict,
+  setUnloadVerificationDefault,
+  type UnloadVerdict,
+  type UnloadVerificationOptions,
+  unloadVerificationDefault,
+} from '../plugins/unload-verifier.js';
 
 /** Something a test left behind. */
 export interface Leak {
-  /** A tracked resource still held, or an attributed handle still alive. */
-  readonly kind: 'resource' | 'handle';
+  /**
+   * A tracked resource still held, an attributed handle still alive, or an object of a plugin
+   * unloaded during the test still reachable (unload verification).
+   */
+  readonly kind: 'resource' | 'handle' | 'retained';
   /** Id of the component holding it (or whose code created it). */
   readonly component: string;
   /** Resource type (`timer`, `socket`…) or handle kind. */
@@ -33,6 +44,22 @@ export interface Leak {
   readonly description: string;
   /** Where it was created, if known. */
   readonly stack: string | undefined;
+  /** For `retained`: the retainer path from a GC root, one hop a line. */
+  readonly path?: readonly string[] | undefined;
+  /** For `retained`: the creation line of the object (`plugins/x/index.js:5:3`). */
+  readonly site?: string | undefined;
+}
+
+/**
+ * A tolerated leak: every given field must match (`plugin`: the component or plugin id;
+ * `site`: a pattern over the creation site and stack; `kind`: the leak's kind or type), at most
+ * `max` times per test (default 1). Past `max`, the rest are reported, saying so.
+ */
+export interface LeakAllowance {
+  readonly plugin?: string;
+  readonly site?: RegExp | string;
+  readonly kind?: string;
+  readonly max?: number;
 }
 
 /** Options of the leak check. */
@@ -47,6 +74,16 @@ export interface LeakCheckOptions {
   readonly reclaim?: boolean;
   /** Leaks to tolerate. */
   readonly ignore?: (leak: Leak) => boolean;
+  /** Leaks to tolerate by plugin or creation site, with counts (see {@link LeakAllowance}). */
+  readonly allow?: readonly LeakAllowance[];
+  /**
+   * Verify the unloads of plugin hosts created while the check is installed (without a
+   * `verifyUnload` of their own): objects an unloaded plugin left reachable fail the test, with
+   * their retainer paths. Default {@link TEST_UNLOAD_VERIFICATION}: the unloads of a test are
+   * verified together when it ends — one heap snapshot per test that unloaded a plugin.
+   * `{ snapshot: 'retained' }` is the cheap mode (a snapshot only when `ctx` survived); `false`: off.
+   */
+  readonly unloads?: boolean | UnloadVerificationOptions;
 }
 
 /**
@@ -92,9 +129,12 @@ function userStack(stack: string): string {
 /** The human-readable report of `leaks` (the message of `LeakCheckError`). */
 export function formatLeaks(leaks: readonly Leak[]): string {
   const handles = leaks.filter((l) => l.kind === 'handle').length;
+  const retained = leaks.filter((l) => l.kind === 'retained').length;
+  const resources = leaks.length - handles - retained;
   const what = [
-    leaks.length - handles > 0 ? `${leaks.length - handles} tracked resource(s)` : '',
+    resources > 0 ? `${resources} tracked resource(s)` : '',
     handles > 0 ? `${handles} open handle(s)` : '',
+    retained > 0 ? `${retained} object(s) of unloaded plugins still reachable` : '',
   ]
     .filter(Boolean)
     .join(' and ');
@@ -102,8 +142,15 @@ export function formatLeaks(leaks: readonly Leak[]): string {
   let missingStacks = false;
   for (const leak of leaks) {
     lines.push(`  - ${leak.description}`);
+    if (leak.path) lines.push('    Retained by:', ...leak.path.map((hop) => `      ${hop}`));
+    if (leak.site && !leak.site.includes('\n')) lines.push(`    Created at ${leak.site}`);
     if (leak.stack) lines.push(userStack(leak.stack));
-    else missingStacks = true;
+    else if (leak.kind !== 'retained') missingStacks = true;
+  }
+  if (retained > 0) {
+    lines.push(
+      'Unloaded plugins must leave nothing reachable: remove listeners with ctx.listen, timers with ctx.setInterval, and entries a host singleton keeps with ctx.onCleanup.',
+    );
   }
   lines.push('Release them before the test ends (or clean up their component).');
   if (missingStacks) {
@@ -115,6 +162,12 @@ export function formatLeaks(leaks: readonly Leak[]): string {
   return lines.join('\n');
 }
 
+/** The unload verification of tests: every batch waits for the end of the test (`end()` flushes it). */
+export const TEST_UNLOAD_VERIFICATION: UnloadVerificationOptions = Object.freeze({
+  snapshot: 'always',
+  batchMs: 2 ** 31 - 1,
+});
+
 /** See the module comment. One checker serves one test at a time. */
 export class LeakChecker implements Disposable {
   readonly #options: LeakCheckOptions;
@@ -122,6 +175,9 @@ export class LeakChecker implements Disposable {
   #baseline = new WeakSet<TrackedResource>();
   #components = new WeakSet<Component>();
   #seq = 0;
+  readonly #previousDefault: ReturnType<typeof unloadVerificationDefault>;
+  #verdicts: UnloadVerdict[] = [];
+  #unsubscribe: (() => void) | undefined;
 
   constructor(options: LeakCheckOptions) {
     if (options === null || typeof options !== 'object') {
@@ -139,6 +195,10 @@ export class LeakChecker implements Disposable {
     this.#attribution = options.attribution
       ? enableAttribution({ captureStacks: true, atCleanup: 'off' })
       : undefined;
+    this.#previousDefault = unloadVerificationDefault();
+    const unloads = options.unloads ?? TEST_UNLOAD_VERIFICATION;
+    if (unloads !== false) setUnloadVerificationDefault(unloads);
+    this.#unsubscribe = unloads === false ? undefined : onUnloadVerdict((v) => this.#verdicts.push(v));
   }
 
   #managers(): ResourceManager[] {
@@ -156,6 +216,7 @@ export class LeakChecker implements Disposable {
       }
     }
     this.#seq = attributionSeq();
+    this.#verdicts = [];
   }
 
   #newRecords(): TrackedResource[] {
@@ -191,7 +252,7 @@ export class LeakChecker implements Disposable {
     const ignore = this.#options.ignore;
     const records = this.#newRecords();
     const handles = this.#newHandles(records);
-    const leaks: Leak[] = [
+    const all: Leak[] = [
       ...records.map(
         (r): Leak => ({
           kind: 'resource',
@@ -210,13 +271,25 @@ export class LeakChecker implements Disposable {
           stack: h.stack,
         }),
       ),
+      ...this.#verdicts.flatMap((v) =>
+        v.findings.map(
+          (f): Leak => ({
+            kind: 'retained',
+            component: f.plugin,
+            type: f.kind,
+            description: f.message,
+            stack: f.stack,
+            path: f.path,
+            site: f.site,
+          }),
+        ),
+      ),
     ];
-    if (ignore === undefined) return { leaks, records, handles };
-    const kept = leaks.map((leak) => !ignore(leak));
+    const kept = allowed(all, this.#options.allow ?? [], ignore);
     return {
-      leaks: leaks.filter((_, i) => kept[i]),
-      records: records.filter((_, i) => kept[i]),
-      handles: handles.filter((_, i) => kept[i + records.length]),
+      leaks: kept.filter((leak): leak is Leak => leak !== undefined),
+      records: records.filter((_, i) => kept[i] !== undefined),
+      handles: handles.filter((_, i) => kept[i + records.length] !== undefined),
     };
   }
 
@@ -226,6 +299,7 @@ export class LeakChecker implements Disposable {
    * for leaks (its own failure is the one to read), but its leaks are still released.
    */
   async end(passed: boolean): Promise<Leak[]> {
+    if (this.#unsubscribe) await flushUnloadVerifications();
     const { leaks, records, handles } = this.#find();
     if (this.#options.reclaim !== false) await this.#release(records, handles);
     if (passed && leaks.length > 0) throw new LeakCheckError(leaks);
@@ -256,13 +330,51 @@ export class LeakChecker implements Disposable {
     }
   }
 
-  /** Stop (turns the attribution session off). */
+  /** Stop (turns the attribution session off, restores the unload verification default). */
   dispose(): void {
     this.#attribution?.dispose();
+    if (this.#unsubscribe) {
+      this.#unsubscribe();
+      this.#unsubscribe = undefined;
+      setUnloadVerificationDefault(this.#previousDefault);
+    }
   }
 
   /** `using` support. */
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/**
+ * The leaks still reported after `ignore` and the allowances (undefined: tolerated). A leak an
+ * allowance matches once its count is used up is reported, saying so.
+ */
+function allowed(
+  leaks: readonly Leak[],
+  allow: readonly LeakAllowance[],
+  ignore: ((leak: Leak) => boolean) | undefined,
+): Array<Leak | undefined> {
+  const used = allow.map(() => 0);
+  return leaks.map((leak) => {
+    if (ignore?.(leak)) return undefined;
+    const where = `${leak.site ?? ''}\n${leak.stack ?? ''}`;
+    const matching = allow
+      .map((a, n) => ({ a, n }))
+      .filter(
+        ({ a }) =>
+          (a.plugin === undefined || a.plugin === leak.component) &&
+          (a.kind === undefined || a.kind === leak.kind || a.kind === leak.type) &&
+          (a.site === undefined ||
+            (typeof a.site === 'string' ? where.includes(a.site) : a.site.test(where))),
+      );
+    const free = matching.find(({ a, n }) => used[n]! < (a.max ?? 1));
+    if (free) {
+      used[free.n]!++;
+      return undefined;
+    }
+    if (matching.length === 0) return leak;
+    const max = matching.reduce((sum, { a }) => sum + (a.max ?? 1), 0);
+    return { ...leak, description: `${leak.description} (more than the ${max} allowed)` };
+  });
 }

@@ -38,6 +38,29 @@ describe('expectCollected', () => {
     await expectCollected(ref, { label: 'plugin "leaky"' }); // released: now it goes
   });
 
+  it('fails with the retainer path from a GC root, not just "not collected"', async () => {
+    const holder = { panels: new Map<string, object>() };
+    (globalThis as { stewardTestHolder?: unknown }).stewardTestHolder = holder;
+    try {
+      holder.panels.set('preview', { title: 'Preview' });
+      const ref = new WeakRef(holder.panels.get('preview')!);
+      const error = await expectCollected(ref, { label: 'the preview panel', timeoutMs: 100 }).catch(
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      const message = (error as Error).message;
+      expect(message).toMatch(
+        /Retained by \(shortest path from a GC root\):\n {2}global\n {2}\.stewardTestHolder → Object\n {2}\.panels → Map\n/,
+      );
+      expect(message.trimEnd().split('\n').at(-1)).toMatch(/→ the preview panel$/);
+      // Without retainers, the old message only.
+      const plain = await expectCollected(ref, { timeoutMs: 50, retainers: false }).catch((e: Error) => e);
+      expect((plain as Error).message).not.toContain('Retained by');
+    } finally {
+      delete (globalThis as { stewardTestHolder?: unknown }).stewardTestHolder;
+    }
+  });
+
   it('accepts the object itself, keeping no reference to it', async () => {
     const manager = new ResourceManager();
     const unload = async (loaded: ReturnType<typeof loadPlugin>): Promise<object> => {

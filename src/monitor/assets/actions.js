@@ -117,6 +117,18 @@ export function createActions(view) {
               ],
       );
     },
+    measureMemory() {
+      return act(
+        'Measure plugin memory',
+        'Measure the bytes each inline plugin retains? It takes a heap snapshot: the process pauses for a moment (about a second per 100 MB of heap).',
+        'Measure',
+        '/api/plugins/memory',
+        (r) => [
+          `Retained: ${r.plugins.map((p) => `${p.id} ${bytes(p.retainedBytes)}`).join(', ') || 'no inline plugin loaded'}.`,
+          'ok',
+        ],
+      );
+    },
     showResources(id) {
       view.show('resources', { resourceComponent: id });
     },

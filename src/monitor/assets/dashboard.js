@@ -104,6 +104,7 @@ const actions = createActions({
   },
 });
 page.listen($('leak-check'), 'click', () => actions.leakCheck());
+page.listen($('measure-memory'), 'click', () => actions.measureMemory());
 
 // ---- rendering ------------------------------------------------------------------------------
 const selectComponent = (id) => {
@@ -139,6 +140,8 @@ function render() {
   if (!snap) return;
   document.body.classList.toggle('is-offline', offline());
   $('leak-check').disabled = offline();
+  $('measure-memory').disabled = offline();
+  $('measure-memory').hidden = !(snap.plugins ?? []).some((p) => p.isolation === 'inline');
   const elapsed = offline() ? 0 : Date.now() - store.receivedAt;
   const s = snap.stats;
   const sum = renderStatus($('status'), snap, (tab) => showTab(tab));

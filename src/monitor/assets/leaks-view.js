@@ -11,6 +11,10 @@ const KIND_HELP = {
   'use-after-cleanup': 'something was tracked into it after its cleanup started',
   'long-lived': 'a resource outlived leakTracking.maxResourceAgeMs',
   'untracked-handle': 'a handle its code created without tracking it was still open at cleanup',
+  'retained-after-unload':
+    'an object of the unloaded plugin (its ctx, a closure, a module cache) is still reachable: the path shows who holds it',
+  'disposed-but-reachable':
+    'a value Steward disposed at cleanup is still referenced (kept in a map, a list, a closure)',
 };
 
 function stackBlock(stack) {
@@ -104,6 +108,9 @@ export function renderLeaks(container, countLabel, data, kind, actions, reported
                   {},
                   f.resource ? `${f.resource.type} #${f.resource.id} (${bytes(f.resource.size)})` : 'none',
                 ),
+                ...(f.plugin ? [h('dt', {}, 'Plugin'), h('dd', {}, f.plugin)] : []),
+                ...(f.holder ? [h('dt', {}, 'Held by'), h('dd', {}, h('code', {}, f.holder))] : []),
+                ...(f.count > 1 ? [h('dt', {}, 'Same path'), h('dd', {}, `${count(f.count)} objects`)] : []),
                 h('dt', {}, 'Retained size'),
                 h(
                   'dd',

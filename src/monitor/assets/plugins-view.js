@@ -25,6 +25,7 @@ function heap(p) {
   if (p.heapUsed !== undefined)
     return p.heapLimit ? `${bytes(p.heapUsed)} of ${bytes(p.heapLimit)}` : bytes(p.heapUsed);
   if (p.health?.heapUsed !== undefined) return bytes(p.health.heapUsed);
+  if (p.retainedBytes !== undefined) return `${bytes(p.retainedBytes)} retained (measured)`;
   return p.isolation === 'inline' ? 'shared (inline)' : 'not measured';
 }
 

@@ -1,0 +1,405 @@
+/**
+ * Unload verification (IntelliJ's check after a dynamic plugin unload, with memlab's answer to
+ * "why"): after an inline plugin is deactivated, unloaded or reloaded, its `ctx` and component
+ * (and, with leak tracking, the values its cleanup disposed) are held weakly; collections are
+ * forced; what survives is a `leakDetected` of kind `retained-after-unload`
+ * (`disposed-but-reachable` for a disposed value). A heap snapshot then names every object of
+ * the unloaded code still reachable — closures, module caches, the probed objects — with the
+ * shortest strong path from the GC roots, the host object holding it, its creation line and
+ * the bytes it keeps (`src/node/leak-forensics.ts`).
+ *
+ * Guarantees: it never blocks or fails an unload (it runs after, in the background, unref'd);
+ * unloads close together share one batch (one set of collections, one snapshot), so a host
+ * reloading many plugins pays per batch, not per plugin; a snapshot that cannot be written, or
+ * a heap above `maxHeapBytes`, is reported (`unloadVerified.error`) and the probes' verdicts still are.
+ */
+import { tmpdir } from 'node:os';
+import { relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Component, Emitter, ResourceManager } from '../core/index.js';
+import { forceGc, nextMacrotask } from '../node/gc.js';
+import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
+import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
+import type { PluginEvents } from './events.js';
+import type { PluginManifest } from './manifest.js';
+
+/** Options of unload verification (`new PluginHost({ verifyUnload })`). */
+export interface UnloadVerificationOptions {
+  /**
+   * When to take a heap snapshot: `always` (each batch with an unload — finds closures and module
+   * caches the host still reaches even when `ctx` was collected), `retained` (only when a probed
+   * object survived; the cheap mode), `never` (findings without paths). Default `always`.
+   */
+  readonly snapshot?: 'always' | 'retained' | 'never';
+  /** At most this many full collections before judging (fewer when everything is gone sooner). Default 3. */
+  readonly gcCycles?: number;
+  /** Unloads within this many ms share one batch. Default 20. */
+  readonly batchMs?: number;
+  /** Where the temporary snapshot is written (and removed). Default the OS temp folder. */
+  readonly snapshotDir?: string;
+  /** No snapshot when the heap in use is above this (it would take long): reported instead. Default 1 GiB. */
+  readonly maxHeapBytes?: number;
+}
+
+/** One plugin's unload to verify. */
+export interface UnloadWatch {
+  readonly manifest: PluginManifest;
+  readonly generation: number;
+  /** The plugin's component (held strongly: findings are reported on it; it holds nothing of the plugin's after cleanup). */
+  readonly component: Component;
+  readonly ctx: object | undefined;
+  /** Whether the plugin's code was unloaded (unload, reload), not only deactivated. */
+  readonly unloaded: boolean;
+  /** Values the plugin's cleanup disposed, with what they were (leak tracking on). */
+  readonly disposed?:
+    | ReadonlyArray<{ readonly value: object; readonly what: string; readonly stack?: string | undefined }>
+    | undefined;
+}
+
+/** A verification's outcome (`unloadVerified` event, `host.verifyUnloads()`). */
+export interface UnloadVerdict {
+  /** Plugins checked in this batch. */
+  readonly plugins: readonly string[];
+  /** What was found (also reported as `leakDetected`). */
+  readonly findings: readonly UnloadFinding[];
+  /** Time spent: collections and probes; snapshot and analysis (0 without one), ms. */
+  readonly gcMs: number;
+  readonly snapshotMs: number;
+  /** Why no snapshot was taken or analysed, when one was wanted. */
+  readonly error: string | undefined;
+}
+
+/** One finding of a verification. */
+export interface UnloadFinding {
+  readonly kind: 'retained-after-unload' | 'disposed-but-reachable';
+  readonly plugin: string;
+  readonly message: string;
+  /** The culprit object, its holder, path and site (undefined fields without a snapshot). */
+  readonly object: string;
+  readonly holder: string | undefined;
+  readonly path: readonly string[] | undefined;
+  readonly site: string | undefined;
+  readonly stack: string | undefined;
+  readonly count: number;
+  readonly retainedBytes: number | undefined;
+}
+
+interface Pending {
+  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed'>;
+  readonly probes: Array<{
+    readonly probe: StewardUnloadProbe;
+    readonly info: ProbeInfo;
+    readonly kind: UnloadFinding['kind'];
+  }>;
+}
+
+let probeSeq = 0;
+
+const DEFAULT = Symbol.for('steward.verifyUnload.default');
+
+/**
+ * The verification a `PluginHost` created without `verifyUnload` uses (process-wide; `steward
+ * run` and `steward/testing`'s leak checks turn it on). `undefined` resets it (off).
+ */
+export function setUnloadVerificationDefault(value: boolean | UnloadVerificationOptions | undefined): void {
+  (globalThis as Record<symbol, unknown>)[DEFAULT] = value;
+}
+
+const LIVE = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.live')] ??=
+  new Set()) as Set<WeakRef<UnloadVerifier>>;
+const SINKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.sinks')] ??=
+  new Set()) as Set<(verdict: UnloadVerdict) => void>;
+
+/** Call `listener` with the verdict of every unload verification in this process; returns the unsubscribe. */
+export function onUnloadVerdict(listener: (verdict: UnloadVerdict) => void): () => void {
+  SINKS.add(listener);
+  return () => SINKS.delete(listener);
+}
+
+/** Run every host's queued unload verification now (test helpers call it at the end of a test). */
+export async function flushUnloadVerifications(): Promise<UnloadVerdict[]> {
+  const out: UnloadVerdict[] = [];
+  for (const ref of [...LIVE]) {
+    const verifier = ref.deref();
+    if (verifier === undefined) LIVE.delete(ref);
+    else out.push(...(await verifier.flush()));
+  }
+  return out;
+}
+
+/** The process-wide default of `verifyUnload` (see {@link setUnloadVerificationDefault}). */
+export function unloadVerificationDefault(): boolean | UnloadVerificationOptions | undefined {
+  return (globalThis as Record<symbol, unknown>)[DEFAULT] as boolean | UnloadVerificationOptions | undefined;
+}
+
+/** Verifies unloads in batches; see the module comment. */
+export class UnloadVerifier {
+  readonly #o: Required<UnloadVerificationOptions>;
+  readonly #manager: ResourceManager;
+  readonly #events: Emitter<PluginEvents>;
+  #pending: Pending[] = [];
+  readonly #ref = new WeakRef(this);
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<UnloadVerdict[]> | undefined;
+
+  constructor(
+    manager: ResourceManager,
+    events: Emitter<PluginEvents>,
+    options: UnloadVerificationOptions = {},
+  ) {
+    this.#manager = manager;
+    this.#events = events;
+    this.#o = {
+      snapshot: options.snapshot ?? 'always',
+      gcCycles: options.gcCycles ?? 3,
+      batchMs: options.batchMs ?? 20,
+      snapshotDir: options.snapshotDir ?? tmpdir(),
+      maxHeapBytes: options.maxHeapBytes ?? 2 ** 30,
+    };
+    LIVE.add(this.#ref);
+  }
+
+  /** Queue an unload for verification (returns at once). */
+  watch(watch: UnloadWatch): void {
+    const probes: Pending['probes'] = [];
+    const key = watch.manifest.id;
+    const add = (target: object, what: string, kind: UnloadFinding['kind'], stack?: string) => {
+      probes.push({
+        probe: new StewardUnloadProbe(target, `p${++probeSeq}`),
+        info: { key, what, stack },
+        kind,
+      });
+    };
+    if (watch.ctx) add(watch.ctx, 'the plugin context (ctx)', 'retained-after-unload');
+    for (const d of watch.disposed ?? [])
+      add(d.value, `${d.what} (disposed)`, 'disposed-but-reachable', d.stack);
+    const { ctx: _ctx, disposed: _disposed, ...rest } = watch;
+    this.#pending.push({ watch: rest, probes });
+    this.#schedule();
+  }
+
+  /** Verify what is queued now; resolves with the verdicts of every batch run meanwhile. */
+  async flush(): Promise<UnloadVerdict[]> {
+    const verdicts: UnloadVerdict[] = [];
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#running || this.#pending.length > 0) {
+      if (this.#running) verdicts.push(...(await this.#running));
+      else this.#start();
+    }
+    return verdicts;
+  }
+
+  /** Stop: drop what is queued (the host is going away). */
+  close(): void {
+    LIVE.delete(this.#ref);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = [];
+  }
+
+  #schedule(): void {
+    if (this.#timer || this.#running) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#start();
+    }, this.#o.batchMs);
+    this.#timer.unref();
+  }
+
+  #start(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#running = this.#verify(batch).then(
+      (v) => [v],
+      (e: unknown) => {
+        // Never an unhandled rejection, never silent: the verdict says what went wrong.
+        const verdict: UnloadVerdict = {
+          plugins: batch.map((p) => p.watch.manifest.id),
+          findings: [],
+          gcMs: 0,
+          snapshotMs: 0,
+          error: `unload verification failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        };
+        this.#emit(verdict);
+        return [verdict];
+      },
+    );
+    void this.#running.then(() => {
+      this.#running = undefined;
+      if (this.#pending.length > 0) this.#schedule();
+    });
+  }
+
+  async #verify(batch: Pending[]): Promise<UnloadVerdict> {
+    const started = performance.now();
+    // One collection is enough when everything went; more only while something survives
+    // (what a finalizer or a weak callback releases needs a later cycle).
+    let alive = new Set<string>();
+    for (let i = 0; i < this.#o.gcCycles; i++) {
+      await nextMacrotask();
+      forceGc();
+      await nextMacrotask();
+      alive = new Set();
+      for (const p of batch)
+        for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
+      if (alive.size === 0) break;
+    }
+    const gcMs = performance.now() - started;
+    const wanted =
+      this.#o.snapshot === 'always'
+        ? batch.some((p) => p.watch.unloaded) || alive.size > 0
+        : this.#o.snapshot === 'retained' && alive.size > 0;
+    let found: RetainedFinding[] | undefined;
+    let error: string | undefined;
+    let snapshotMs = 0;
+    if (wanted) {
+      await nextMacrotask(); // a new job: deref() above no longer keeps the targets
+      const t = performance.now();
+      try {
+        found = await this.#analyse(batch);
+      } catch (e) {
+        error = `no retainer paths: ${(e as Error).message.replace('maxHeapBytes', 'verifyUnload.maxHeapBytes').replace('(snapshotDir)', '(verifyUnload.snapshotDir)')}`;
+      }
+      snapshotMs = performance.now() - t;
+    }
+    const findings = this.#report(batch, alive, found, error);
+    const verdict: UnloadVerdict = {
+      plugins: batch.map((p) => p.watch.manifest.id),
+      findings,
+      gcMs,
+      snapshotMs,
+      error,
+    };
+    this.#emit(verdict);
+    return verdict;
+  }
+
+  #emit(verdict: UnloadVerdict): void {
+    if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
+    for (const sink of [...SINKS]) {
+      try {
+        sink(verdict);
+      } catch {
+        // A listener's failure is its own; the verdict reached the others.
+      }
+    }
+  }
+
+  #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
+    const probes = new Map<string, ProbeInfo>();
+    for (const p of batch) for (const { probe, info } of p.probes) probes.set(probe.label, info);
+    const codes = batch
+      .filter((p) => p.watch.unloaded)
+      .map((p) => codeOf(p.watch.manifest, p.watch.generation));
+    return captureAndExplain({
+      codes,
+      probes,
+      display: displayUrl,
+      dir: this.#o.snapshotDir,
+      maxHeapBytes: this.#o.maxHeapBytes,
+    });
+  }
+
+  #report(
+    batch: Pending[],
+    alive: Set<string>,
+    found: RetainedFinding[] | undefined,
+    error: string | undefined,
+  ): UnloadFinding[] {
+    const out: UnloadFinding[] = [];
+    const byId = new Map(batch.map((p) => [p.watch.manifest.id, p]));
+    if (found) {
+      for (const f of found) {
+        const pending = byId.get(f.key);
+        if (!pending) continue;
+        const disposed =
+          f.keeps.length === 0 &&
+          pending.probes.some((p) => p.kind === 'disposed-but-reachable' && p.info.what === f.object);
+        const kind: UnloadFinding['kind'] = disposed ? 'disposed-but-reachable' : 'retained-after-unload';
+        const keeps = f.keeps.length > 0 ? `, keeping ${f.keeps.map((k) => k.what).join(', ')} alive` : '';
+        const times = f.count > 1 ? ` (×${f.count})` : '';
+        out.push({
+          kind,
+          plugin: f.key,
+          message: `Plugin "${f.key}" ${pending.watch.unloaded ? 'was unloaded' : 'was deactivated'} but ${f.object}${times} is still reachable, held by ${f.holder}${keeps}; ${formatBytes(f.retainedBytes)} retained.`,
+          object: f.object,
+          holder: f.holder,
+          path: f.path,
+          site: f.site,
+          stack: f.keeps.find((k) => k.stack)?.stack ?? (f.site?.includes('\n') ? f.site : undefined),
+          count: f.count,
+          retainedBytes: f.retainedBytes,
+        });
+      }
+    } else {
+      for (const p of batch) {
+        for (const { probe, info, kind } of p.probes) {
+          if (!alive.has(probe.label)) continue;
+          out.push({
+            kind,
+            plugin: info.key,
+            message: `Plugin "${info.key}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but ${info.what} is still reachable after ${this.#o.gcCycles} full collections${error ? ` (${error})` : ''}.`,
+            object: info.what,
+            holder: undefined,
+            path: undefined,
+            site: undefined,
+            stack: info.stack,
+            count: 1,
+            retainedBytes: undefined,
+          });
+        }
+      }
+    }
+    for (const f of out) {
+      const component = byId.get(f.plugin)!.watch.component;
+      this.#manager.reportLeak({
+        kind: f.kind,
+        component,
+        message: f.message,
+        stack: f.stack ?? f.site,
+        retainerPath: f.path,
+        retainedBytes: f.retainedBytes,
+        plugin: f.plugin,
+        holder: f.holder,
+        count: f.count,
+      });
+    }
+    return out;
+  }
+}
+
+/** The module URLs of one generation of a plugin, as the loader imported them (loader.ts). */
+export function codeOf(manifest: PluginManifest, generation: number): UnloadedCode {
+  const folder = manifest.source === 'package';
+  const root = pathToFileURL(folder ? manifest.dir + sep : manifest.entry).href;
+  const cwd = process.cwd();
+  return {
+    key: manifest.id,
+    matches: (url) => {
+      if (!url.startsWith(root)) return false;
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      if (path.slice(root.length).includes('node_modules/')) return false;
+      const gen = q < 0 ? null : new URLSearchParams(url.slice(q)).get('steward-gen');
+      return generation === 0 ? gen === null : gen === String(generation);
+    },
+    display: (url) => displayUrl(url, cwd),
+  };
+}
+
+/** A module URL as shown: its path relative to the working directory when below it, no query. */
+function displayUrl(url: string, cwd = process.cwd()): string {
+  if (!url.startsWith('file:')) return url;
+  const path = decodeURIComponent(new URL(url).pathname);
+  const rel = relative(cwd, path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 20
+    ? `${(bytes / 2 ** 20).toFixed(1)} MiB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${bytes} B`;
+}
