@@ -28,6 +28,7 @@ import {
   EXTRAS,
   RELEASED,
   type ReleaseReason,
+  type ResourceExtras,
   TrackedResource,
   WEAK,
 } from './resource.js';
@@ -335,8 +336,20 @@ export class Component implements AsyncDisposable {
       this,
       manager._clock.now(),
     );
+    this.#link(record, flags, priority, metadata, value);
+    return record;
+  }
+
+  /** Link a new record at the tail (newest), note its extras and priority, and tell the manager. */
+  #link(
+    record: TrackedResource,
+    flags: number,
+    priority: number,
+    metadata: ResourceExtras['metadata'],
+    value: unknown,
+  ): void {
+    const manager = this.manager;
     if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
-    // Link at the tail (newest).
     const tail = this._tail;
     if (tail === undefined) this._head = record;
     else {
@@ -347,7 +360,6 @@ export class Component implements AsyncDisposable {
     this._count++;
     if (priority !== 0) this._hasPriorities = true;
     manager._onTracked(this, record, value);
-    return record;
   }
 
   /**
@@ -399,17 +411,7 @@ export class Component implements AsyncDisposable {
       this,
       manager._clock.now(),
     );
-    if (flags & EXTRAS) manager._extras.set(record, { priority, metadata });
-    const tail = this._tail;
-    if (tail === undefined) this._head = record;
-    else {
-      tail._next = record;
-      record._prev = tail;
-    }
-    this._tail = record;
-    this._count++;
-    if (priority !== 0) this._hasPriorities = true;
-    manager._onTracked(this, record, fn);
+    this.#link(record, flags, priority, metadata, fn);
     return record;
   }
 
