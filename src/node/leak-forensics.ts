@@ -120,7 +120,10 @@ export function measureRetained(
 /** Explain what of the unloaded `codes` is still reachable in `snapshot`. */
 export function explainRetained(snapshot: HeapSnapshot, options: ExplainOptions): RetainedFinding[] {
   const scan = scanSnapshot(snapshot, options);
-  const base = retainerIndex(snapshot, scan.cut);
+  // The live modules are roots: Node's loader keeps them for the life of the process, through
+  // internals that differ between Node versions (the environment on 20, the load cache on 24).
+  const liveModules = [...scan.modules.keys()].filter((n) => scan.cut[n] === 0);
+  const base = retainerIndex(snapshot, scan.cut, liveModules);
   type Group = { finding: Omit<RetainedFinding, 'count' | 'retainedBytes'>; nodes: number[] };
   const groups = new Map<string, Group>();
   const culprits = new Map<number, Group>();
@@ -383,6 +386,7 @@ function shown(code: UnloadedCode, url: string): string {
 /** A hop's identity for grouping: edge kind and name (indices blurred), node type and name. */
 function shapeOf(snapshot: HeapSnapshot, index: RetainerIndex, node: number): string {
   const e = index.parentEdge[node]!;
+  if (e < 0) return `root>${snapshot.nodeType(node)}:${snapshot.nodeName(node)}`;
   const type = snapshot.edgeType(e);
   const name = type === 'element' || type === 'hidden' ? '*' : String(snapshot.edgeName(e));
   return `${type}:${name}>${snapshot.nodeType(node)}:${snapshot.nodeName(node)}`;

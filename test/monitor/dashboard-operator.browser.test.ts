@@ -338,8 +338,11 @@ describe('keyboard and charts', () => {
     await figure.waitFor();
     await page.waitForTimeout(1200);
     await page.locator('#chart-component').selectOption('');
-    const labels = await figure.locator('text.chart-axis').allTextContents();
-    expect(labels.filter((l) => /^\d\d:\d\d(:\d\d)?$/.test(l)).length).toBeGreaterThanOrEqual(3);
+    // One label a second: three once the samples span three seconds (later on a loaded machine).
+    const timeLabels = async () =>
+      (await figure.locator('text.chart-axis').allTextContents()).filter((l) => /^\d\d:\d\d(:\d\d)?$/.test(l))
+        .length;
+    await expect.poll(timeLabels, { timeout: 20_000, interval: 200 }).toBeGreaterThanOrEqual(3);
     const [legendBottom, plotTop] = await figure.evaluate((f) => [
       f.querySelector('figcaption')!.getBoundingClientRect().bottom,
       f.querySelector('svg')!.getBoundingClientRect().top,
