@@ -149,7 +149,7 @@ export class Component implements AsyncDisposable {
   ) {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
-    if (this._limit) manager._limitsChanged(1);
+    if (this._limit) manager._memory.limited++;
     if (this._limit?.policy === 'evict') this._lru = new Map(); // a new subtree holds nothing yet
   }
 
@@ -253,10 +253,10 @@ export class Component implements AsyncDisposable {
     const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
     if (this.state === 'destroyed') return;
-    this.manager._limitsChanged((next ? 1 : 0) - (this._limit ? 1 : 0));
+    this.manager._memory.limited += (next ? 1 : 0) - (this._limit ? 1 : 0);
     this._limit = next;
     if (next?.policy !== 'evict') this._lru = undefined;
-    else this._lru ??= this.manager._subtreeLru(this);
+    else this._lru ??= this.manager._memory.subtreeLru(this);
   }
 
   /**
@@ -319,7 +319,7 @@ export class Component implements AsyncDisposable {
       throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
     }
     if (size > 0) {
-      manager._admit(this, size);
+      manager._memory.admit(this, size);
       // Eviction ran disposers, which may have started this component's cleanup.
       if (!acceptsResources(this._state)) {
         this.#disposeRejected(value, disposer, flags, type);
@@ -646,13 +646,13 @@ export class Component implements AsyncDisposable {
         { code: 'STEWARD_RESOURCE_RELEASED' },
       );
     }
-    if (bytes > record._size) this.manager._admit(this, bytes - record._size, record);
+    if (bytes > record._size) this.manager._memory.admit(this, bytes - record._size, record);
     // Eviction ran disposers: they may have released or resized this very record.
     if (record._flags & RELEASED) return;
     const delta = bytes - record._size;
     if (delta === 0) return;
     record._size = bytes;
-    this.manager._account(this, delta);
+    this.manager._memory.account(this, delta);
     const events = this.manager.events;
     if (events.has('resized'))
       events.emit('resized', { component: this, resource: record, from: bytes - delta });

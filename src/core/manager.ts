@@ -12,12 +12,12 @@ import {
   type DisposerTimeoutError,
   describe,
   InvalidArgumentError,
-  MemoryLimitError,
   StewardError,
   UseAfterCleanupError,
 } from './errors.js';
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
 import { validateLimit } from './limits.js';
+import { MemoryAccounts } from './memory.js';
 import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
 import { type CleanupReport, emptyReport, hasProblems, mergeReport } from './report.js';
 import {
@@ -203,25 +203,14 @@ export class ResourceManager implements AsyncDisposable {
   readonly _leakTracking: boolean;
   /** @internal creation stacks (leak tracking only). */
   readonly _stacks: WeakMap<object, string> | undefined;
-  /**
-   * @internal Evictable records, least recently used first, each with its use sequence number
-   * (rising along the map: an eviction skips whatever was tracked or touched after it began).
-   */
-  readonly _lru = new Map<TrackedResource, number>();
-  /** @internal Last use sequence number given (see `_lru`). */
-  _lruSeq = 0;
-  /** @internal */
-  _totalBytes = 0;
+  /** @internal bytes, limits and eviction order (`memory.ts`). */
+  readonly _memory: MemoryAccounts;
   /** @internal live records by id, built on the first lookup by id and kept from then on. */
   _index: Map<number, TrackedResource> | undefined = undefined;
   /** @internal released records whose async disposer has not settled (see `disposing`). */
   _disposingCount = 0;
   /** @internal their bytes. */
   _disposingBytes = 0;
-  /** @internal live components that have a memory limit (none: `_admit` has nothing to do). */
-  _limitedComponents = 0;
-  /** @internal */
-  _limit: Required<MemoryLimit> | undefined;
 
   readonly #byId = new Map<string, Component>();
   readonly #byOwner = new WeakMap<object, Component>();
@@ -252,7 +241,7 @@ export class ResourceManager implements AsyncDisposable {
     );
     this.disposerTimeoutMs = timerMs(options.disposerTimeoutMs, 5000, 'disposerTimeoutMs');
     this.cleanupDeadlineMs = timerMs(options.cleanupDeadlineMs, 30_000, 'cleanupDeadlineMs');
-    this._limit =
+    const limit =
       options.memoryLimit === undefined
         ? undefined
         : validateLimit(options.memoryLimit, `${NEW_MANAGER}: memoryLimit`);
@@ -287,6 +276,8 @@ export class ResourceManager implements AsyncDisposable {
         ? undefined
         : checkTimerMs(leakOptions.sweepIntervalMs, NEW_MANAGER, 'leakTracking.sweepIntervalMs');
     this.events = new Emitter<ManagerEvents>(onListenerError);
+    this._memory = new MemoryAccounts(this._stats, this.events);
+    this._memory.limit = limit;
     this.services = new ServiceRegistry(this);
     this._leakTracking = leak !== undefined && leak !== false && leakOptions.captureStacks !== false;
     this._stacks = this._leakTracking ? new WeakMap() : undefined;
@@ -306,7 +297,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** Total bytes tracked across all components. */
   get totalBytes(): number {
-    return this._totalBytes;
+    return this._memory.total;
   }
 
   /** Number of live tracked resources across all components. */
@@ -354,12 +345,12 @@ export class ResourceManager implements AsyncDisposable {
 
   /** The global memory limit, if any. */
   get memoryLimit(): Required<MemoryLimit> | undefined {
-    return this._limit;
+    return this._memory.limit;
   }
 
   /** Set (or remove, with `undefined`) the global memory limit. */
   setMemoryLimit(limit: MemoryLimit | undefined): void {
-    this._limit = limit === undefined ? undefined : validateLimit(limit, 'setMemoryLimit()');
+    this._memory.limit = limit === undefined ? undefined : validateLimit(limit, 'setMemoryLimit()');
   }
 
   /**
@@ -705,72 +696,14 @@ export class ResourceManager implements AsyncDisposable {
     return result;
   }
 
-  /** @internal Check memory limits before adding `delta` bytes to `component`. */
-  _admit(component: Component, delta: number, exclude?: TrackedResource): void {
-    if (this._totalBytes + delta > Number.MAX_SAFE_INTEGER) {
-      // Past 2^53 − 1 a sum cannot count by one: the counters would drift. Refuse instead.
-      throw new InvalidArgumentError(
-        `${exclude ? 'resize()' : 'track()'}: ${delta} more bytes in "${component.id}" would take the manager's total ` +
-          `(${this._totalBytes} B) past Number.MAX_SAFE_INTEGER, where byte counts stop being exact. Nothing changed; ` +
-          'count in larger units (KiB) if you track sizes this large.',
-      );
-    }
-    // Most managers have no limit at all: then there is nothing to check on the hot path.
-    if (this._limitedComponents === 0 && this._limit === undefined) return;
-    type Hit = { owner: Component | undefined; limit: Required<MemoryLimit>; current: number };
-    let hits: Hit[] | undefined;
-    for (let c: Component | undefined = component; c; c = c.parent) {
-      const limit = c._limit;
-      if (limit !== undefined && c._subtreeBytes + delta > limit.bytes) {
-        (hits ??= []).push({ owner: c, limit, current: c._subtreeBytes });
-      }
-    }
-    const global = this._limit;
-    if (global !== undefined && this._totalBytes + delta > global.bytes) {
-      (hits ??= []).push({ owner: undefined, limit: global, current: this._totalBytes });
-    }
-    if (hits === undefined) return;
-    for (const hit of hits) {
-      if (hit.limit.policy === 'reject') {
-        this._stats.rejections++;
-        this.#memoryEvent(component, hit.owner, hit.limit, hit.current, delta, 'rejected', 0, 0);
-        throw memoryLimitError(hit.owner, component, hit.limit.bytes, hit.current, delta);
-      }
-    }
-    // In order, each against the bytes held now: an earlier eviction may have made room.
-    for (const hit of hits) {
-      const held = (): number => (hit.owner ? hit.owner._subtreeBytes : this._totalBytes);
-      const current = held();
-      if (current + delta <= hit.limit.bytes) continue;
-      if (hit.limit.policy === 'evict') {
-        const [count, bytes] = this.#evict(hit.owner, hit.limit.bytes - delta, exclude);
-        this.#memoryEvent(component, hit.owner, hit.limit, current, delta, 'evicted', count, bytes);
-        if (held() + delta <= hit.limit.bytes) continue;
-      }
-      // `warn`, or `evict` that could not free enough: the request goes through, and says so.
-      this.#memoryEvent(component, hit.owner, hit.limit, held(), delta, 'warned', 0, 0);
-    }
-  }
-
-  /** @internal Add `delta` bytes to `component`, its ancestors and the total. */
-  _account(component: Component, delta: number): void {
-    component._ownBytes += delta;
-    for (let c: Component | undefined = component; c; c = c.parent) c._subtreeBytes += delta;
-    this._totalBytes += delta;
-  }
-
   /** @internal Book-keeping after a record was linked. */
   _onTracked(component: Component, record: TrackedResource, value: unknown): void {
     const size = record._size;
-    if (size !== 0) this._account(component, size);
+    if (size !== 0) this._memory.account(component, size);
     this._stats.resourcesTracked++;
     if (this._index !== undefined) this._index.set(record.id, record);
     const flags = record._flags;
-    if (flags & EVICTABLE) {
-      const seq = ++this._lruSeq;
-      this._lru.set(record, seq);
-      for (let c: Component | undefined = component; c; c = c.parent) c._lru?.set(record, seq);
-    }
+    if (flags & EVICTABLE) this._memory.added(component, record);
     if (flags & WEAK) {
       this.#weakRegistry ??= new FinalizationRegistry((r) => this._collected(r));
       this.#weakRegistry.register(value as object, record, record);
@@ -782,14 +715,11 @@ export class ResourceManager implements AsyncDisposable {
   /** @internal Book-keeping after a record was unlinked. */
   _onUnlinked(component: Component, record: TrackedResource, reason: ReleaseReason): void {
     const size = record._size;
-    if (size !== 0) this._account(component, -size);
+    if (size !== 0) this._memory.account(component, -size);
     this._stats.resourcesReleased++;
     if (this._index !== undefined) this._index.delete(record.id);
     const flags = record._flags;
-    if (flags & EVICTABLE) {
-      this._lru.delete(record);
-      for (let c: Component | undefined = component; c; c = c.parent) c._lru?.delete(record);
-    }
+    if (flags & EVICTABLE) this._memory.removed(component, record);
     if (flags & WEAK && reason !== 'collected') this.#weakRegistry?.unregister(record);
     if (this.events.has('released')) this.events.emit('released', { component, resource: record, reason });
   }
@@ -817,25 +747,6 @@ export class ResourceManager implements AsyncDisposable {
         .finally(settled),
       (error) => this._reportFailure(component, record, error, 'late'),
     );
-  }
-
-  /** @internal Move an evictable record to the most-recently-used end. */
-  _touch(record: TrackedResource): void {
-    const seq = ++this._lruSeq;
-    this._lru.delete(record);
-    this._lru.set(record, seq);
-    for (let c: Component | undefined = record.component; c; c = c.parent) {
-      if (c._lru === undefined) continue;
-      c._lru.delete(record);
-      c._lru.set(record, seq);
-    }
-  }
-
-  /** @internal The evictable records of `component`'s subtree, in LRU order (for a new evict limit). */
-  _subtreeLru(component: Component): Map<TrackedResource, number> {
-    const out = new Map<TrackedResource, number>();
-    for (const [record, seq] of this._lru) if (isWithin(record.component, component)) out.set(record, seq);
-    return out;
   }
 
   /** @internal A weakly tracked value was collected. */
@@ -870,11 +781,6 @@ export class ResourceManager implements AsyncDisposable {
     }
   }
 
-  /** @internal A component gained (1) or lost (-1) a memory limit. */
-  _limitsChanged(delta: number): void {
-    this._limitedComponents += delta;
-  }
-
   /** @internal A fresh resource id (ids are per manager, never reused). */
   _newResourceId(): number {
     return this.#nextId++;
@@ -882,7 +788,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Remove a destroyed component from the registry. */
   _forget(component: Component): void {
-    if (component._limit) this._limitsChanged(-1);
+    if (component._limit) this._memory.limited--;
     if (this.#byId.get(component.id) === component) this.#byId.delete(component.id);
     const owner = component.owner;
     if (owner !== undefined) {
@@ -930,57 +836,6 @@ export class ResourceManager implements AsyncDisposable {
     }
     return finding;
   }
-
-  #evict(
-    scope: Component | undefined,
-    targetBytes: number,
-    exclude: TrackedResource | undefined,
-  ): [number, number] {
-    let count = 0;
-    let bytes = 0;
-    // Records tracked or touched by the disposers of this eviction come after the horizon: they
-    // are in use, and skipping them keeps a disposer that re-tracks from looping forever.
-    const horizon = this._lruSeq;
-    const held = (): number => (scope ? scope._subtreeBytes : this._totalBytes);
-    for (const [record, seq] of (scope ? scope._lru : this._lru) ?? []) {
-      if (seq > horizon || held() <= targetBytes) break;
-      if (record === exclude) continue;
-      const size = record._size;
-      try {
-        record.component._releaseSync(record, 'evicted');
-      } catch {
-        // Already reported as a disposerFailed event; eviction goes on.
-      }
-      count++;
-      bytes += size;
-    }
-    this._stats.evictions += count;
-    return [count, bytes];
-  }
-
-  #memoryEvent(
-    component: Component,
-    owner: Component | undefined,
-    limit: Required<MemoryLimit>,
-    current: number,
-    requested: number,
-    action: 'warned' | 'rejected' | 'evicted',
-    evicted: number,
-    evictedBytes: number,
-  ): void {
-    if (!this.events.has('memoryThresholdExceeded')) return;
-    this.events.emit('memoryThresholdExceeded', {
-      scope: owner ? 'component' : 'global',
-      component: owner ?? component,
-      limitBytes: limit.bytes,
-      currentBytes: current,
-      requestedBytes: requested,
-      policy: limit.policy,
-      action,
-      evicted,
-      evictedBytes,
-    });
-  }
 }
 
 /** A short stack of the current call (V8 honours `stackTraceLimit`; elsewhere the engine's own). */
@@ -1000,11 +855,6 @@ function callerLines(stack: string): string {
   return (outside.length > 0 ? outside : frames).slice(0, 4).join('\n');
 }
 
-function isWithin(component: Component, ancestor: Component): boolean {
-  for (let c: Component | undefined = component; c; c = c.parent) if (c === ancestor) return true;
-  return false;
-}
-
 function suppressed(error: unknown, suppressedError: unknown): Error {
   const Native = (globalThis as { SuppressedError?: new (e: unknown, s: unknown, m: string) => Error })
     .SuppressedError;
@@ -1017,20 +867,4 @@ function suppressed(error: unknown, suppressedError: unknown): Error {
   e.error = error;
   e.suppressed = suppressedError;
   return e;
-}
-
-function memoryLimitError(
-  owner: Component | undefined,
-  component: Component,
-  limit: number,
-  current: number,
-  requested: number,
-): MemoryLimitError {
-  return new MemoryLimitError(
-    owner ? 'component' : 'global',
-    (owner ?? component).id,
-    limit,
-    current,
-    requested,
-  );
 }

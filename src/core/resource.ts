@@ -145,7 +145,7 @@ export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable
 
   /** Mark as just used, for least-recently-used eviction. A no-op unless evictable. */
   touch(): void {
-    if (this._flags & EVICTABLE && !(this._flags & RELEASED)) this.component.manager._touch(this);
+    if (this._flags & EVICTABLE && !(this._flags & RELEASED)) this.component.manager._memory.touch(this);
   }
 
   /**
