@@ -285,6 +285,32 @@ export class MonitorMetrics {
         },
       });
       new Gauge({
+        name: `${p}plugin_process_resident_bytes`,
+        help: "Resident memory (RSS) of a process plugin's own process, labelled with its pid.",
+        labelNames: ['plugin', 'pid'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.pid !== undefined && plugin.rss !== undefined)
+              this.set({ plugin: plugin.id, pid: String(plugin.pid) }, plugin.rss);
+          }
+        },
+      });
+      new Gauge({
+        name: `${p}plugin_process_cpu_seconds`,
+        help: "CPU time (user + system) a process plugin's own process has used, labelled with its pid.",
+        labelNames: ['plugin', 'pid'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.pid !== undefined && plugin.cpuMs !== undefined)
+              this.set({ plugin: plugin.id, pid: String(plugin.pid) }, plugin.cpuMs / 1000);
+          }
+        },
+      });
+      new Gauge({
         name: `${p}plugin_retained_bytes`,
         help: "Bytes an inline plugin's code retains, as of the last on-demand measurement (POST /api/plugins/memory; a heap snapshot).",
         labelNames: ['plugin'],

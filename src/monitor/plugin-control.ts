@@ -40,6 +40,10 @@ export interface PluginInfo {
   /** Worker plugins: the worker's V8 heap used and limit, bytes. */
   readonly heapUsed?: number;
   readonly heapLimit?: number;
+  /** Process plugins: the pid of the plugin's own process, its resident memory (bytes) and CPU time (ms). */
+  readonly pid?: number;
+  readonly rss?: number;
+  readonly cpuMs?: number;
   /** Restarts after crashes so far. */
   readonly restarts?: number;
   /** Reloads so far. */

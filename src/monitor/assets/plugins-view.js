@@ -1,8 +1,9 @@
 // The Plugins tab: every plugin with state, resources and memory (as `steward run`'s table),
-// worker heap, restarts, isolation, dependencies, timings, and reload / unload. Health columns
-// (CPU, event-loop utilisation, responsiveness, longest block) appear as soon as a health
-// reporter fills `plugin.health` (docs/monitor.md, "Data contract"). On narrow screens each
-// row is laid out as a card (dashboard.css), so nothing is cut off.
+// worker heap, restarts, isolation, a process plugin's pid / RSS / CPU, dependencies, timings,
+// and reload / unload. Health columns (CPU, event-loop utilisation, responsiveness, longest
+// block) appear as soon as a health reporter fills `plugin.health` (docs/monitor.md, "Data
+// contract"). On narrow screens each row is laid out as a card (dashboard.css), so nothing is
+// cut off.
 import { h, keepFocus, replace } from './dom.js';
 import { bytes, count, duration, percent } from './format.js';
 
@@ -29,6 +30,18 @@ function heap(p) {
   return p.isolation === 'inline' ? 'shared (inline)' : 'not measured';
 }
 
+/** A process plugin's own process (pid, RSS, CPU time); where the others run otherwise. */
+function processCell(p) {
+  if (p.pid !== undefined) {
+    const parts = [`pid ${p.pid}`];
+    if (p.rss !== undefined) parts.push(`RSS ${bytes(p.rss)}`);
+    if (p.cpuMs !== undefined) parts.push(`CPU ${duration(p.cpuMs)}`);
+    return parts.join(' · ');
+  }
+  if (p.isolation === 'process') return 'not running';
+  return p.isolation === 'worker' ? "host's (a thread)" : "host's";
+}
+
 /** The column titles, for the table head (health columns only when some plugin reports health). */
 export function pluginColumns(plugins) {
   const health = plugins.some((p) => p.health !== undefined);
@@ -41,6 +54,7 @@ export function pluginColumns(plugins) {
     'Restarts',
     ...(health ? HEALTH_COLUMNS.map(([title]) => title) : []),
     'Isolation',
+    'Process',
     'Version',
     'Depends on',
     'Load',
@@ -101,6 +115,7 @@ export function renderPlugins(table, plugins, actions, offline = false) {
             ? HEALTH_COLUMNS.map(([title, value]) => cell(title, { class: 'num' }, value(p.health ?? {})))
             : null,
           cell('Isolation', {}, p.isolation),
+          cell('Process', { class: 'process-cell' }, processCell(p)),
           cell('Version', {}, p.version),
           cell('Depends on', {}, p.dependencies.length ? p.dependencies.join(', ') : 'none'),
           cell('Load', { class: 'num' }, p.loadMs === undefined ? 'not measured' : duration(p.loadMs)),
