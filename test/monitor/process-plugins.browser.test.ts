@@ -91,7 +91,12 @@ function parentOf(pid: number): number | undefined {
 
 async function processCell(page: Page, id: string): Promise<string> {
   const heads = await page.locator('#plugins thead th').allInnerTexts();
-  return page.locator(`#plugins tbody tr[data-plugin="${id}"] td`).nth(heads.indexOf('Process')).innerText();
+  return (
+    (await page
+      .locator(`#plugins tbody tr[data-plugin="${id}"] td`)
+      .nth(heads.indexOf('Process'))
+      .textContent()) ?? ''
+  );
 }
 
 describe('a process plugin in the monitor', () => {
