@@ -1,6 +1,8 @@
 /**
  * A CPU profile of this thread, on demand: `node:inspector`'s `Profiler.start`, wait, then
- * `Profiler.stop` (the sampling runs on V8's profiler thread; this thread keeps working).
+ * `Profiler.stop` (the sampling runs on V8's profiler thread; this thread keeps working). Code
+ * optimized before the start would be sampled as its caller, so the start deoptimizes all code
+ * once (see below); it is optimized again while the profile records.
  *
  * One at a time per process: while one runs, another is refused with {@link ProfilerBusyError},
  * and so is every profile while the process's inspector is open (`--inspect`, `inspector.open()`):
@@ -59,6 +61,14 @@ export async function profileThread(ms: number, intervalUs = 1000): Promise<CpuP
       await post('Profiler.enable');
       await post('Profiler.setSamplingInterval', { interval: intervalUs });
       await post('Profiler.start');
+      // Code optimized before the profile started is sampled as its caller (a hot timer callback
+      // shows up as Node's `listOnTimeout`): deoptimize everything once, so what runs from now on
+      // is compiled while the profiler is recording. Switching to precise coverage and back does
+      // that (it costs a moment of re-optimization); not while a coverage tool collects coverage.
+      if (process.env.NODE_V8_COVERAGE === undefined) {
+        await post('Profiler.startPreciseCoverage', { callCount: false, detailed: false });
+        await post('Profiler.stopPreciseCoverage');
+      }
     } catch (error) {
       throw new StewardError(`Cannot start a CPU profile: ${(error as Error).message}`, {
         cause: error,
