@@ -30,9 +30,11 @@ export const MAX_PROFILE_MS = 60_000;
 type Post = (method: string, params?: object) => Promise<unknown>;
 
 /**
- * Profile this thread for `ms` (1…60 000) and resolve with the `.cpuprofile`. Rejects with
+ * Profile this thread for `ms` (1…60 000), sampling every `intervalUs` µs (default 1000), and
+ * resolve with the `.cpuprofile`. Rejects with
  * ProfilerBusyError when a profile is running or the inspector is open, StewardRangeError for a
- * bad `ms`, and a StewardError (code `STEWARD_PROFILE_FAILED`) when the inspector refuses.
+ * bad `ms`, and a StewardError (code `STEWARD_PROFILE_FAILED`) when the inspector refuses to
+ * start or stop it.
  */
 export async function profileThread(ms: number, intervalUs = 1000): Promise<CpuProfile> {
   if (!Number.isInteger(ms) || ms < 1 || ms > MAX_PROFILE_MS) {
@@ -76,8 +78,15 @@ export async function profileThread(ms: number, intervalUs = 1000): Promise<CpuP
       });
     }
     await new Promise((resolve) => setTimeout(resolve, ms));
-    const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
-    return profile;
+    try {
+      const { profile } = (await post('Profiler.stop')) as { profile: CpuProfile };
+      return profile;
+    } catch (error) {
+      throw new StewardError(`Cannot stop the CPU profile: ${(error as Error).message}`, {
+        cause: error,
+        code: 'STEWARD_PROFILE_FAILED',
+      });
+    }
   } finally {
     running = false;
     try {
