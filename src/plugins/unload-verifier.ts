@@ -234,16 +234,16 @@ export class UnloadVerifier {
   async #verify(batch: Pending[]): Promise<UnloadVerdict> {
     const started = performance.now();
     // One collection is enough when everything went; more only while something survives
-    // (what a finalizer or a weak callback releases needs a later cycle).
-    let alive = new Set<string>();
-    for (let i = 0; i < this.#o.gcCycles; i++) {
+    // (what a finalizer or a weak callback releases needs a later cycle). Each cycle is one
+    // macrotask (a deref keeps its target alive until its job ends, so the collection runs in
+    // the job after the last deref) and one full collection, read at once after it; none at
+    // all when a collection of the runtime's own already took every probe.
+    await nextMacrotask();
+    let alive = this.#alive(batch);
+    for (let i = 0; i < this.#o.gcCycles && alive.size > 0; i++) {
       await nextMacrotask();
       forceGc();
-      await nextMacrotask();
-      alive = new Set();
-      for (const p of batch)
-        for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
-      if (alive.size === 0) break;
+      alive = this.#alive(batch);
     }
     const gcMs = performance.now() - started;
     const wanted =
@@ -273,6 +273,13 @@ export class UnloadVerifier {
     };
     this.#emit(verdict);
     return verdict;
+  }
+
+  #alive(batch: Pending[]): Set<string> {
+    const alive = new Set<string>();
+    for (const p of batch)
+      for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
+    return alive;
   }
 
   #emit(verdict: UnloadVerdict): void {
