@@ -28,7 +28,8 @@ function watch(prototype: { register: (...args: never[]) => unknown }): void {
 
 watch(ResourceManager.prototype as never);
 try {
-  const built = (await import('steward')) as { ResourceManager: typeof ResourceManager };
+  const name = 'steward'; // the built package, when there is one (not a type dependency)
+  const built = (await import(name)) as { ResourceManager: typeof ResourceManager };
   if (built.ResourceManager !== ResourceManager) watch(built.ResourceManager.prototype as never);
 } catch {
   // No built package: the sources' managers are the ones the tests use.
