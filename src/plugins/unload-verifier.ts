@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
+import { type AttributedHandle, allAttributedHandles } from '../node/attribution.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
@@ -91,6 +92,7 @@ interface Pending {
     readonly info: ProbeInfo;
     readonly kind: UnloadFinding['kind'];
   }>;
+  readonly marks: Array<{ readonly probe: StewardUnloadProbe; readonly info: ProbeInfo }>;
 }
 
 let probeSeq = 0;
@@ -173,8 +175,22 @@ export class UnloadVerifier {
     if (watch.ctx) add(watch.ctx, 'the plugin context (ctx)', 'retained-after-unload');
     for (const d of watch.disposed ?? [])
       add(d.value, `${d.what} (disposed)`, 'disposed-but-reachable', d.stack);
+    // Handles its code created and nobody closed (attribution on): marked, so a path through
+    // one names the plugin and the line that created it; they are alive by nature, not probes.
+    const marks: Pending['marks'] = [];
+    for (const h of attributedTo(watch.component)) {
+      marks.push({
+        probe: new StewardUnloadProbe(h.owner, `p${++probeSeq}`),
+        info: {
+          key,
+          what: `${h.description}, created by ${h.component.type} "${h.component.id}"`,
+          stack: h.stack,
+          mark: true,
+        },
+      });
+    }
     const { ctx: _ctx, disposed: _disposed, ...rest } = watch;
-    this.#pending.push({ watch: rest, probes });
+    this.#pending.push({ watch: rest, probes, marks });
     this.#schedule();
   }
 
@@ -295,7 +311,10 @@ export class UnloadVerifier {
 
   #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
     const probes = new Map<string, ProbeInfo>();
-    for (const p of batch) for (const { probe, info } of p.probes) probes.set(probe.label, info);
+    for (const p of batch) {
+      for (const { probe, info } of p.probes) probes.set(probe.label, info);
+      for (const { probe, info } of p.marks) probes.set(probe.label, info);
+    }
     const codes = batch
       .filter((p) => p.watch.unloaded)
       .map((p) => codeOf(p.watch.manifest, p.watch.generation));
@@ -374,6 +393,16 @@ export class UnloadVerifier {
     }
     return out;
   }
+}
+
+/** The live handles attributed to `component` or a component below it (none without attribution). */
+function attributedTo(component: Component): AttributedHandle[] {
+  const handles = allAttributedHandles({ manager: component.manager });
+  return handles.filter((h) => {
+    for (let c: Component | undefined = h.component; c !== undefined; c = c.parent)
+      if (c === component) return true;
+    return false;
+  });
 }
 
 /** The module URLs of one generation of a plugin, as the loader imported them (loader.ts). */
