@@ -504,6 +504,8 @@ function holderOf(
       ptype !== 'array' &&
       pname !== 'Array' &&
       pname !== 'Object' &&
+      // A module's body (its generator) holds its variables: the module is the holder.
+      !(pname === 'Generator' && nodes.slice(Math.max(0, i - 5), i - 1).some((m) => scan.modules.has(m))) &&
       !scan.owned.has(parent) &&
       names.length >= 1
     ) {

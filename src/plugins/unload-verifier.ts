@@ -6,7 +6,9 @@
  * (`disposed-but-reachable` for a disposed value). A heap snapshot then names every object of
  * the unloaded code still reachable — closures, module caches, the probed objects — with the
  * shortest strong path from the GC roots, the host object holding it, its creation line and
- * the bytes it keeps (`src/node/leak-forensics.ts`).
+ * the bytes it keeps (`src/node/leak-forensics.ts`). A worker plugin's heap goes with its
+ * thread: for it, the thread must have exited and the host-side objects made for it (its
+ * services' proxies, its resources' mirrors, its runtime) are the probes.
  *
  * Guarantees: it never blocks or fails an unload (it runs after, in the background, unref'd);
  * unloads close together share one batch (one set of collections, one snapshot), so a host
@@ -23,6 +25,7 @@ import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
 import type { PluginEvents } from './events.js';
 import type { PluginManifest } from './manifest.js';
+import type { RemoteLeftovers } from './runtime.js';
 
 /** Options of unload verification (`new PluginHost({ verifyUnload })`). */
 export interface UnloadVerificationOptions {
@@ -51,6 +54,8 @@ export interface UnloadWatch {
   readonly ctx: object | undefined;
   /** Whether the plugin's code was unloaded (unload, reload), not only deactivated. */
   readonly unloaded: boolean;
+  /** A worker plugin's host-side leftovers: objects to collect, and its thread. */
+  readonly remote?: RemoteLeftovers | undefined;
   /** Values the plugin's cleanup disposed, with what they were (leak tracking on). */
   readonly disposed?:
     | ReadonlyArray<{ readonly value: object; readonly what: string; readonly stack?: string | undefined }>
@@ -86,7 +91,10 @@ export interface UnloadFinding {
 }
 
 interface Pending {
-  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed'>;
+  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed' | 'remote'>;
+  /** A worker plugin's thread (no code of it in this heap). */
+  readonly thread: RemoteLeftovers['thread'] | undefined;
+  readonly remote: boolean;
   readonly probes: Array<{
     readonly probe: StewardUnloadProbe;
     readonly info: ProbeInfo;
@@ -189,8 +197,9 @@ export class UnloadVerifier {
         },
       });
     }
-    const { ctx: _ctx, disposed: _disposed, ...rest } = watch;
-    this.#pending.push({ watch: rest, probes, marks });
+    for (const o of watch.remote?.objects ?? []) add(o.value, o.what, 'retained-after-unload');
+    const { ctx: _ctx, disposed: _disposed, remote, ...rest } = watch;
+    this.#pending.push({ watch: rest, probes, marks, thread: remote?.thread, remote: remote !== undefined });
     this.#schedule();
   }
 
@@ -264,7 +273,7 @@ export class UnloadVerifier {
     const gcMs = performance.now() - started;
     const wanted =
       this.#o.snapshot === 'always'
-        ? batch.some((p) => p.watch.unloaded) || alive.size > 0
+        ? batch.some((p) => p.watch.unloaded && !p.remote) || alive.size > 0
         : this.#o.snapshot === 'retained' && alive.size > 0;
     let found: RetainedFinding[] | undefined;
     let error: string | undefined;
@@ -316,7 +325,7 @@ export class UnloadVerifier {
       for (const { probe, info } of p.marks) probes.set(probe.label, info);
     }
     const codes = batch
-      .filter((p) => p.watch.unloaded)
+      .filter((p) => p.watch.unloaded && !p.remote)
       .map((p) => codeOf(p.watch.manifest, p.watch.generation));
     return captureAndExplain({
       codes,
@@ -376,6 +385,22 @@ export class UnloadVerifier {
           });
         }
       }
+    }
+    for (const p of batch) {
+      if (!p.thread?.running()) continue;
+      const id = p.watch.manifest.id;
+      out.push({
+        kind: 'retained-after-unload',
+        plugin: id,
+        message: `Plugin "${id}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but its worker thread ${p.thread.id} is still running.`,
+        object: `worker thread ${p.thread.id}`,
+        holder: undefined,
+        path: undefined,
+        site: undefined,
+        stack: undefined,
+        count: 1,
+        retainedBytes: undefined,
+      });
     }
     for (const f of out) {
       const component = byId.get(f.plugin)!.watch.component;
