@@ -120,6 +120,10 @@ const LIVE = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verify
 const SINKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.sinks')] ??=
   new Set()) as Set<(verdict: UnloadVerdict) => void>;
 
+/** Verifiers of hosts disposed with unloads still queued while a leak check listens: verified at its flush. */
+const ORPHANS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.orphans')] ??=
+  new Set()) as Set<UnloadVerifier>;
+
 /** Call `listener` with the verdict of every unload verification in this process; returns the unsubscribe. */
 export function onUnloadVerdict(listener: (verdict: UnloadVerdict) => void): () => void {
   SINKS.add(listener);
@@ -134,7 +138,20 @@ export async function flushUnloadVerifications(): Promise<UnloadVerdict[]> {
     if (verifier === undefined) LIVE.delete(ref);
     else out.push(...(await verifier.flush()));
   }
+  for (const verifier of [...ORPHANS]) {
+    ORPHANS.delete(verifier);
+    out.push(...(await verifier.flush()));
+  }
   return out;
+}
+
+/**
+ * Forget the queued unloads of hosts already disposed (a leak check calls it when a test
+ * begins: what a previous test's host did after that test ended is no one's finding).
+ */
+export function dropDisposedHostsUnloads(): void {
+  for (const verifier of ORPHANS) verifier.drop();
+  ORPHANS.clear();
 }
 
 /** The process-wide default of `verifyUnload` (see {@link setUnloadVerificationDefault}). */
@@ -151,6 +168,7 @@ export class UnloadVerifier {
   readonly #ref = new WeakRef(this);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<UnloadVerdict[]> | undefined;
+  #closed = false;
 
   constructor(
     manager: ResourceManager,
@@ -215,16 +233,27 @@ export class UnloadVerifier {
     return verdicts;
   }
 
-  /** Stop: drop what is queued (the host is going away). */
+  /**
+   * Stop (the host is going away): drop what is queued — unless a leak check listens to every
+   * verdict (`onUnloadVerdict`): then it is verified at the check's flush, so a host a test
+   * disposes (`await using host`) has its unloads verified too.
+   */
   close(): void {
     LIVE.delete(this.#ref);
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (SINKS.size > 0 && (this.#pending.length > 0 || this.#running)) ORPHANS.add(this);
+    else this.#pending = [];
+  }
+
+  /** Forget what is queued (a batch already running still ends). */
+  drop(): void {
     this.#pending = [];
   }
 
   #schedule(): void {
-    if (this.#timer || this.#running) return;
+    if (this.#timer || this.#running || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#start();
@@ -404,17 +433,21 @@ export class UnloadVerifier {
     }
     for (const f of out) {
       const component = byId.get(f.plugin)!.watch.component;
-      this.#manager.reportLeak({
-        kind: f.kind,
-        component,
-        message: f.message,
-        stack: f.stack ?? f.site,
-        retainerPath: f.path,
-        retainedBytes: f.retainedBytes,
-        plugin: f.plugin,
-        holder: f.holder,
-        count: f.count,
-      });
+      try {
+        this.#manager.reportLeak({
+          kind: f.kind,
+          component,
+          message: f.message,
+          stack: f.stack ?? f.site,
+          retainerPath: f.path,
+          retainedBytes: f.retainedBytes,
+          plugin: f.plugin,
+          holder: f.holder,
+          count: f.count,
+        });
+      } catch {
+        // A manager disposed meanwhile (a host a test disposed): the verdict still carries it.
+      }
     }
     return out;
   }

@@ -21,6 +21,7 @@ import {
   reclaim,
 } from '../node/index.js';
 import {
+  dropDisposedHostsUnloads,
   flushUnloadVerifications,
   onUnloadVerdict,
   setUnloadVerificationDefault,
@@ -216,6 +217,7 @@ export class LeakChecker implements Disposable {
       }
     }
     this.#seq = attributionSeq();
+    if (this.#unsubscribe) dropDisposedHostsUnloads();
     this.#verdicts = [];
   }
 

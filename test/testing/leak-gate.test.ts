@@ -61,6 +61,26 @@ describe('LeakChecker with unload verification', () => {
     expect(message).toMatch(/Created at .*leaks-global-closure\/index\.js:5:\d+/);
   }, 60_000);
 
+  it('verifies the unloads of a host the test disposed before it ended (await using)', async () => {
+    using checker = new LeakChecker({ managers: () => [] });
+    checker.begin();
+    {
+      await using host = new PluginHost({
+        dirs: [fixtures.dir],
+        manager: new ResourceManager(),
+        log: () => {},
+      });
+      await host.start();
+    } // disposed here: its plugins unloaded, the host gone before the test's end
+    const error = await checker.end(true).catch((e: unknown) => e);
+    delete (globalThis as { corpusFormatter?: unknown }).corpusFormatter;
+    expect(error).toBeInstanceOf(LeakCheckError);
+    expect((error as LeakCheckError).leaks.map((l) => [l.kind, l.component])).toEqual([
+      ['retained', 'leaks-global-closure'],
+    ]);
+    expect((error as LeakCheckError).message).toMatch(/\.corpusFormatter → function formatEntry/);
+  }, 60_000);
+
   it('passes a test whose plugins unload clean', async () => {
     using checker = new LeakChecker({ managers: () => [] });
     expect(await unloadIn(checker, ['tidy'])).toEqual([]);
