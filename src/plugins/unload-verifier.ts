@@ -95,6 +95,8 @@ interface Pending {
   /** A worker plugin's thread (no code of it in this heap). */
   readonly thread: RemoteLeftovers['thread'] | undefined;
   readonly remote: boolean;
+  /** Queued when its host was disposed: a snapshot only if a probe survived (the cheap mode). */
+  disposedHost?: boolean;
   readonly probes: Array<{
     readonly probe: StewardUnloadProbe;
     readonly info: ProbeInfo;
@@ -243,8 +245,12 @@ export class UnloadVerifier {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (SINKS.size > 0 && (this.#pending.length > 0 || this.#running)) ORPHANS.add(this);
-    else this.#pending = [];
+    if (SINKS.size > 0 && (this.#pending.length > 0 || this.#running)) {
+      // Every plugin of the host unloaded at once: the probes are checked, a snapshot is taken
+      // only when one survived (a snapshot per test that disposes a host would cost seconds).
+      for (const p of this.#pending) p.disposedHost = true;
+      ORPHANS.add(this);
+    } else this.#pending = [];
   }
 
   /** Forget what is queued (a batch already running still ends). */
@@ -302,7 +308,7 @@ export class UnloadVerifier {
     const gcMs = performance.now() - started;
     const wanted =
       this.#o.snapshot === 'always'
-        ? batch.some((p) => p.watch.unloaded && !p.remote) || alive.size > 0
+        ? batch.some((p) => p.watch.unloaded && !p.remote && !p.disposedHost) || alive.size > 0
         : this.#o.snapshot === 'retained' && alive.size > 0;
     let found: RetainedFinding[] | undefined;
     let error: string | undefined;
