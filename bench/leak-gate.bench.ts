@@ -71,7 +71,7 @@ export const suite: BenchSuite = {
   id: 'leak-gate',
   title: "Leak gate: overhead on the project's own tests",
   async run(options): Promise<LeakGateResult> {
-    const runs = options.quick ? 1 : 5;
+    const runs = options.quick ? 1 : 3;
     const dir = mkdtempSync(join(tmpdir(), 'steward-bench-gate-'));
     const without: number[] = [];
     const withGate: number[] = [];
