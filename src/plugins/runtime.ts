@@ -162,6 +162,20 @@ export interface PluginRuntime {
   unload(): Promise<void>;
   /** Live figures. */
   stats(): RuntimeStats;
+  /**
+   * After `unload()` (remote tiers): the host-side objects made for the plugin — the proxies of
+   * the services it provided, the mirrors of its resources, the runtime itself — and whether its
+   * thread still runs, for unload verification. Handed over once (the runtime keeps none of them).
+   */
+  takeLeftovers?(): RemoteLeftovers;
+}
+
+/** What a remote runtime leaves on the host's side after unload (see {@link PluginRuntime.takeLeftovers}). */
+export interface RemoteLeftovers {
+  /** Objects that must be collectable now, and what each is. */
+  readonly objects: ReadonlyArray<{ readonly value: object; readonly what: string }>;
+  /** The plugin's thread: its id and whether it still runs (a worker's `threadId` is -1 once it has exited). */
+  readonly thread?: { readonly id: number; readonly running: () => boolean } | undefined;
 }
 
 /** Makes the runtime of one tier. */
