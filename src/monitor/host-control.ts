@@ -41,6 +41,10 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.memoryLimit !== undefined) out.memoryLimit = p.memoryLimit;
     if (p.heapUsed !== undefined) out.heapUsed = p.heapUsed;
     if (p.heapLimit !== undefined) out.heapLimit = p.heapLimit;
+    if (p.pid !== undefined) out.pid = p.pid;
+    if (p.rss !== undefined) out.rss = p.rss;
+    if (p.cpuMs !== undefined) out.cpuMs = p.cpuMs;
+    if (p.threadId !== undefined) out.threadId = p.threadId;
     if (p.retainedBytes !== undefined) out.retainedBytes = p.retainedBytes;
     if (p.retainedAt !== undefined) out.retainedAt = p.retainedAt;
     if (p.health !== undefined) {

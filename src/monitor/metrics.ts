@@ -285,6 +285,30 @@ export class MonitorMetrics {
         },
       });
       new Gauge({
+        name: `${p}plugin_rss_bytes`,
+        help: "Resident memory of a plugin's own process (process plugins; from /proc on Linux).",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.rss !== undefined) this.set({ plugin: plugin.id }, plugin.rss);
+          }
+        },
+      });
+      new Counter({
+        name: `${p}plugin_cpu_seconds_total`,
+        help: "CPU time (user + system) a plugin's own process used since it started (process plugins; resets when the plugin reloads).",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.cpuMs !== undefined) this.inc({ plugin: plugin.id }, plugin.cpuMs / 1000);
+          }
+        },
+      });
+      new Gauge({
         name: `${p}plugin_retained_bytes`,
         help: "Bytes an inline plugin's code retains, as of the last on-demand measurement (POST /api/plugins/memory; a heap snapshot).",
         labelNames: ['plugin'],

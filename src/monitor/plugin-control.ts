@@ -37,9 +37,17 @@ export interface PluginInfo {
   readonly bytes?: number;
   /** The manifest's memory limit, bytes. */
   readonly memoryLimit?: number;
-  /** Worker plugins: the worker's V8 heap used and limit, bytes. */
+  /** Worker and process plugins: their V8 heap used and limit, bytes. */
   readonly heapUsed?: number;
   readonly heapLimit?: number;
+  /** Process plugins: the pid of their process. */
+  readonly pid?: number;
+  /** Process plugins: their process's resident memory, bytes. */
+  readonly rss?: number;
+  /** Process plugins: CPU time their process used so far (user + system), ms. */
+  readonly cpuMs?: number;
+  /** Worker plugins: the worker's thread id. */
+  readonly threadId?: number;
   /** Restarts after crashes so far. */
   readonly restarts?: number;
   /** Reloads so far. */

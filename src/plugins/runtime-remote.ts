@@ -52,6 +52,11 @@ export interface RuntimeTransport {
    * while the plugin's thread is stuck), when the transport can read them.
    */
   loop?(): LoopFigures | undefined;
+  /**
+   * The plugin process's pid, resident memory and CPU time read from the host's side (Linux's
+   * `/proc`), fresher than the plugin's own report and true while it is stuck; undefined elsewhere.
+   */
+  figures?(): ProcessFigures | undefined;
   /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
@@ -190,7 +195,9 @@ export class RemoteRuntime implements PluginRuntime {
   stats(): RuntimeStats {
     return {
       heap: this.#heap,
-      process: this.#process,
+      process: this.#transport.figures?.() ?? this.#process,
+      threadId:
+        typeof this.#transport.metadata.threadId === 'number' ? this.#transport.metadata.threadId : undefined,
       loop: this.#transport.loop?.(),
       heardAt: this.#heardAt,
     };

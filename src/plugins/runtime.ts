@@ -96,6 +96,8 @@ export interface RuntimeStats {
   readonly heap: HeapFigures | undefined;
   /** The runtime's own process (pid, RSS, CPU time); undefined unless it has one. */
   readonly process?: ProcessFigures | undefined;
+  /** Worker plugins: the worker's thread id; undefined otherwise. */
+  readonly threadId?: number | undefined;
   /** Cumulative event-loop times of the runtime's own thread; undefined inline. */
   readonly loop?: LoopFigures | undefined;
   /** When the runtime's other side was last heard from, ms since the epoch; undefined inline. */
