@@ -38,6 +38,7 @@ const SUITES: Record<string, () => Promise<BenchSuite>> = {
   dom: async () => (await import('./dom.bench.js')).suite,
   monitor: async () => (await import('./monitor.bench.js')).suite,
   leaks: async () => (await import('./leaks.bench.js')).suite,
+  'leak-gate': async () => (await import('./leak-gate.bench.js')).suite,
   health: async () => (await import('./health.bench.js')).suite,
 };
 

@@ -7,6 +7,7 @@ import type { Command } from './command.js';
 import { inspectCommand } from './inspect.js';
 import { newCommand } from './new.js';
 import { permissionsCommand } from './permissions.js';
+import { profileCommand } from './profile.js';
 import { recoverCommand } from './recover.js';
 import { runCommand } from './run.js';
 import { validateCommand } from './validate.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   runCommand,
   newCommand,
   inspectCommand,
+  profileCommand,
   validateCommand,
   permissionsCommand,
   recoverCommand,

@@ -48,12 +48,32 @@ export class MonitorRequestError extends StewardError {
 }
 
 /** GET `path` from the monitor as JSON, within `timeoutMs`. Throws MonitorRequestError. */
-export async function getJson<T>(target: MonitorTarget, path: string, timeoutMs: number): Promise<T> {
+export function getJson<T>(target: MonitorTarget, path: string, timeoutMs: number): Promise<T> {
+  return requestJson<T>(target, 'GET', path, timeoutMs);
+}
+
+/** POST an action to `path` (empty JSON body) and read the JSON answer. Throws MonitorRequestError. */
+export function postJson<T>(target: MonitorTarget, path: string, timeoutMs: number): Promise<T> {
+  return requestJson<T>(target, 'POST', path, timeoutMs);
+}
+
+async function requestJson<T>(
+  target: MonitorTarget,
+  method: 'GET' | 'POST',
+  path: string,
+  timeoutMs: number,
+): Promise<T> {
   const url = `${target.origin}${path}`;
   let res: Response;
   try {
     res = await fetch(url, {
-      headers: { authorization: `Bearer ${target.token}`, accept: 'application/json' },
+      method,
+      headers: {
+        authorization: `Bearer ${target.token}`,
+        accept: 'application/json',
+        ...(method === 'POST' && { 'content-type': 'application/json' }),
+      },
+      ...(method === 'POST' && { body: '{}' }),
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {

@@ -786,6 +786,11 @@ export class ResourceManager implements AsyncDisposable {
     return this.#nextId++;
   }
 
+  /** @internal The last resource id given (0 before any): every later resource has a greater one. */
+  get _lastResourceId(): number {
+    return this.#nextId - 1;
+  }
+
   /** @internal Remove a destroyed component from the registry. */
   _forget(component: Component): void {
     if (component._limit) this._memory.limited--;

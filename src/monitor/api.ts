@@ -15,7 +15,7 @@ import type {
 import type { MemoryHistory } from './history.js';
 import { HttpError } from './http.js';
 import type { LeakFindingJson, LeakLog } from './leaks.js';
-import type { PluginControl, PluginInfo } from './plugin-control.js';
+import type { PluginControl, PluginInfo, PluginProfile } from './plugin-control.js';
 import type { ProcessMonitor, ProcessSample, ProcessStats } from './process-stats.js';
 import { errorText, jsonSafe, type ReportJson, reportJson } from './serialize.js';
 
@@ -237,6 +237,57 @@ export async function measurePluginMemory(
     );
   }
   return { plugins: await control.measureMemory() };
+}
+
+/** Bounds of `?seconds=` of `POST /api/plugins/:id/profile`, and its default. */
+export const PROFILE_SECONDS = { min: 1, max: 60, default: 5 } as const;
+
+/**
+ * `POST /api/plugins/:id/profile?seconds=N`: a CPU profile of the host's thread for N seconds
+ * (default 5, 1…60), blamed on the inline plugin `id`. 409 when a profile cannot be taken now.
+ */
+export async function profilePlugin(
+  ctx: ApiContext,
+  id: string,
+  params: URLSearchParams,
+): Promise<PluginProfile> {
+  const control = ctx.plugins;
+  if (!control?.profile) {
+    throw new HttpError(
+      404,
+      'This monitor has no plugin host that can take profiles (pass plugins: pluginHostControl(host)).',
+    );
+  }
+  const raw = params.get('seconds');
+  const seconds = raw === null ? PROFILE_SECONDS.default : Number(raw);
+  if (
+    raw === '' ||
+    !Number.isInteger(seconds) ||
+    seconds < PROFILE_SECONDS.min ||
+    seconds > PROFILE_SECONDS.max
+  ) {
+    throw new HttpError(
+      400,
+      `Query parameter "seconds" must be a whole number of seconds from ${PROFILE_SECONDS.min} to ${PROFILE_SECONDS.max} (got "${raw}").`,
+    );
+  }
+  const plugin = control.list().find((p) => p.id === id);
+  if (plugin === undefined) {
+    throw new HttpError(404, `No plugin "${id}". GET /api/plugins lists the known plugins.`);
+  }
+  if (plugin.isolation !== 'inline') {
+    throw new HttpError(
+      400,
+      `Plugin "${id}" runs in a ${plugin.isolation} of its own; profiles on demand cover inline plugins (they share the host's thread).`,
+    );
+  }
+  try {
+    return await control.profile(id, seconds * 1000);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'STEWARD_PROFILER_BUSY') throw new HttpError(409, errorText(error));
+    throw new HttpError(500, `Profiling plugin "${id}" failed: ${errorText(error)}`);
+  }
 }
 
 /** `POST /api/leaks/check`: run `manager.checkLeaks()` now. */

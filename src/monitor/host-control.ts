@@ -3,9 +3,11 @@
  * component is linked only while it is live, so a view never points at a destroyed component;
  * deactivation goes through the host, so the host and the monitor agree on what is running.
  */
-import type { CleanupReport } from '../core/index.js';
+import { type CleanupReport, StewardError } from '../core/index.js';
+import { profileThread } from '../node/cpu-profile.js';
+import { blameProfile } from '../node/profile-blame.js';
 import type { PluginInfo as HostPluginInfo, PluginHost } from '../plugins/index.js';
-import type { PluginChangeEvent, PluginControl, PluginInfo } from './plugin-control.js';
+import type { PluginChangeEvent, PluginControl, PluginInfo, PluginProfile } from './plugin-control.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -42,6 +44,7 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.pid !== undefined) out.pid = p.pid;
     if (p.rss !== undefined) out.rss = p.rss;
     if (p.cpuMs !== undefined) out.cpuMs = p.cpuMs;
+    if (p.threadId !== undefined) out.threadId = p.threadId;
     if (p.retainedBytes !== undefined) out.retainedBytes = p.retainedBytes;
     if (p.retainedAt !== undefined) out.retainedAt = p.retainedAt;
     if (p.health !== undefined) {
@@ -62,6 +65,7 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     reload: (id) => host.reload(id),
     unload: (id) => host.unload(id),
     measureMemory: () => host.measureMemory(),
+    profile: (id, ms) => profilePlugin(host, id, ms),
     async deactivate(id) {
       const reports: CleanupReport[] = [];
       const sub = host.on('deactivated', ({ report }) => {
@@ -91,5 +95,39 @@ export function pluginHostControl(host: PluginHost): PluginControl {
       };
       return { [Symbol.dispose]: dispose };
     },
+  };
+}
+
+/**
+ * Profile the host's thread for `ms` and blame the samples on the inline plugin `id`: every
+ * inline plugin is a root, so a plugin nested in another's folder keeps its own samples.
+ */
+async function profilePlugin(host: PluginHost, id: string, ms: number): Promise<PluginProfile> {
+  const plugin = host.get(id);
+  if (plugin === undefined) {
+    throw new StewardError(`No plugin "${id}".`, { code: 'STEWARD_PLUGIN_UNKNOWN' });
+  }
+  if (plugin.isolation !== 'inline') {
+    throw new StewardError(
+      `Plugin "${id}" runs in a ${plugin.isolation} of its own; profiles on demand cover inline plugins (they share the host's thread).`,
+      { code: 'STEWARD_PROFILE_UNSUPPORTED' },
+    );
+  }
+  const started = Date.now();
+  const profile = await profileThread(ms);
+  const roots = host
+    .list()
+    .filter((p) => p.isolation === 'inline')
+    .map((p) => ({ id: p.id, dir: p.dir }));
+  const blame = blameProfile(profile, roots);
+  const own = blame.owners.find((o) => o.id === id);
+  return {
+    id,
+    durationMs: Date.now() - started,
+    samples: blame.total,
+    pluginSamples: own?.samples ?? 0,
+    share: own?.share ?? 0,
+    ...(own?.hottest !== undefined && { hottest: own.hottest }),
+    profile,
   };
 }

@@ -13,7 +13,13 @@ export type { HistoryOptions, MemorySample, MemorySeries } from './history.js';
 export { pluginHostControl } from './host-control.js';
 export type { LeakFindingJson } from './leaks.js';
 export { type MetricsOptions, MonitorMetrics, OTHER } from './metrics.js';
-export type { PluginChangeEvent, PluginControl, PluginHealth, PluginInfo } from './plugin-control.js';
+export type {
+  PluginChangeEvent,
+  PluginControl,
+  PluginHealth,
+  PluginInfo,
+  PluginProfile,
+} from './plugin-control.js';
 export type { ProcessSample, ProcessStats } from './process-stats.js';
 export type { ReportJson } from './serialize.js';
 export {

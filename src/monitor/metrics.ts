@@ -285,28 +285,26 @@ export class MonitorMetrics {
         },
       });
       new Gauge({
-        name: `${p}plugin_process_resident_bytes`,
-        help: "Resident memory (RSS) of a process plugin's own process, labelled with its pid.",
-        labelNames: ['plugin', 'pid'],
+        name: `${p}plugin_rss_bytes`,
+        help: "Resident memory of a plugin's own process (process plugins; from /proc on Linux).",
+        labelNames: ['plugin'],
         registers,
         collect() {
           this.reset();
           for (const plugin of self.#plugins!.list()) {
-            if (plugin.pid !== undefined && plugin.rss !== undefined)
-              this.set({ plugin: plugin.id, pid: String(plugin.pid) }, plugin.rss);
+            if (plugin.rss !== undefined) this.set({ plugin: plugin.id }, plugin.rss);
           }
         },
       });
-      new Gauge({
-        name: `${p}plugin_process_cpu_seconds`,
-        help: "CPU time (user + system) a process plugin's own process has used, labelled with its pid.",
-        labelNames: ['plugin', 'pid'],
+      new Counter({
+        name: `${p}plugin_cpu_seconds_total`,
+        help: "CPU time (user + system) a plugin's own process used since it started (process plugins; resets when the plugin reloads).",
+        labelNames: ['plugin'],
         registers,
         collect() {
           this.reset();
           for (const plugin of self.#plugins!.list()) {
-            if (plugin.pid !== undefined && plugin.cpuMs !== undefined)
-              this.set({ plugin: plugin.id, pid: String(plugin.pid) }, plugin.cpuMs / 1000);
+            if (plugin.cpuMs !== undefined) this.inc({ plugin: plugin.id }, plugin.cpuMs / 1000);
           }
         },
       });

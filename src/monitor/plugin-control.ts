@@ -37,13 +37,17 @@ export interface PluginInfo {
   readonly bytes?: number;
   /** The manifest's memory limit, bytes. */
   readonly memoryLimit?: number;
-  /** Worker plugins: the worker's V8 heap used and limit, bytes. */
+  /** Worker and process plugins: their V8 heap used and limit, bytes. */
   readonly heapUsed?: number;
   readonly heapLimit?: number;
-  /** Process plugins: the pid of the plugin's own process, its resident memory (bytes) and CPU time (ms). */
+  /** Process plugins: the pid of their process. */
   readonly pid?: number;
+  /** Process plugins: their process's resident memory, bytes. */
   readonly rss?: number;
+  /** Process plugins: CPU time their process used so far (user + system), ms. */
   readonly cpuMs?: number;
+  /** Worker plugins: the worker's thread id. */
+  readonly threadId?: number;
   /** Restarts after crashes so far. */
   readonly restarts?: number;
   /** Reloads so far. */
@@ -108,6 +112,35 @@ export interface PluginControl {
    * afterwards `list()` carries them as `retainedBytes`. `POST /api/plugins/memory`.
    */
   measureMemory?(): Promise<ReadonlyArray<{ readonly id: string; readonly retainedBytes: number }>>;
+  /**
+   * Profile the host's thread for `ms` and blame the samples on the inline plugin `id` (by its
+   * files). Rejects with a StewardError coded `STEWARD_PROFILER_BUSY` when a profile cannot be
+   * taken now. `POST /api/plugins/:id/profile?seconds=N`.
+   */
+  profile?(id: string, ms: number): Promise<PluginProfile>;
   /** Subscribe to plugin changes; the monitor relays them on its event stream. */
   onChange?(listener: (event: PluginChangeEvent) => void): Disposable;
+}
+
+/** A CPU profile of the host's thread, blamed on one inline plugin (plain data, sent as JSON). */
+export interface PluginProfile {
+  /** The plugin's id. */
+  readonly id: string;
+  /** How long the profile ran, ms. */
+  readonly durationMs: number;
+  /** Busy samples in the profile (idle and garbage-collector samples excluded). */
+  readonly samples: number;
+  /** The plugin's samples. */
+  readonly pluginSamples: number;
+  /** `pluginSamples / samples`, 0…1 (0 when nothing ran). */
+  readonly share: number;
+  /** The plugin's hottest function: name, file, 1-based line and its samples, when it ran at all. */
+  readonly hottest?: {
+    readonly functionName: string;
+    readonly file: string;
+    readonly line: number;
+    readonly samples: number;
+  };
+  /** The profile itself, in the `.cpuprofile` format DevTools opens. */
+  readonly profile: unknown;
 }

@@ -323,7 +323,7 @@ export async function startMonitor(
       return;
     }
     const body = await readJsonBody(req);
-    sendJson(res, 200, await post(path, body));
+    sendJson(res, 200, await post(path, body, url.searchParams));
   }
 
   async function get(
@@ -362,7 +362,11 @@ export async function startMonitor(
     throw new HttpError(404, `No route GET ${path}. See docs/monitor.md for the API.`);
   }
 
-  async function post(path: string, body: Record<string, unknown>): Promise<unknown> {
+  async function post(
+    path: string,
+    body: Record<string, unknown>,
+    params: URLSearchParams,
+  ): Promise<unknown> {
     if (path === '/api/leaks/check') return api.checkLeaks(ctx);
     if (path === '/api/plugins/memory') return api.measurePluginMemory(ctx);
     const component = /^\/api\/components\/([^/]+)\/(cleanup|pause|resume)$/.exec(path);
@@ -372,6 +376,8 @@ export async function startMonitor(
       if (action === 'cleanup') return api.cleanup(ctx, id, body);
       return api.setPaused(ctx, id, action === 'pause');
     }
+    const profile = /^\/api\/plugins\/([^/]+)\/profile$/.exec(path);
+    if (profile) return api.profilePlugin(ctx, decodeSegment(profile[1]!), params);
     const plugin = /^\/api\/plugins\/([^/]+)\/(reload|unload)$/.exec(path);
     if (plugin) return api.pluginAction(ctx, decodeSegment(plugin[1]!), plugin[2] as 'reload' | 'unload');
     throw new HttpError(404, `No action POST ${path}. See docs/monitor.md for the API.`);
@@ -423,6 +429,6 @@ function isAction(path: string): boolean {
     path === '/api/leaks/check' ||
     path === '/api/plugins/memory' ||
     /^\/api\/components\/[^/]+\/(cleanup|pause|resume)$/.test(path) ||
-    /^\/api\/plugins\/[^/]+\/(reload|unload)$/.test(path)
+    /^\/api\/plugins\/[^/]+\/(reload|unload|profile)$/.test(path)
   );
 }

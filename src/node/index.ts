@@ -38,6 +38,7 @@ export {
   type FaultKind,
   isProcessGuard,
 } from './containment.js';
+export { MAX_PROFILE_MS, ProfilerBusyError, profileThread } from './cpu-profile.js';
 export {
   CHANNEL_PREFIX,
   type DiagnosticsPublisher,

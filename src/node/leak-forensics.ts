@@ -17,6 +17,7 @@
  * Only the first object of the code on each path is reported (the culprit; what it holds are
  * victims, folded into it); findings whose paths have the same shape are one finding, counted.
  */
+import { fileURLToPath } from 'node:url';
 import type { HeapSnapshot } from './heap-snapshot.js';
 import { pathTo, type RetainerIndex, retainedBytes, retainerIndex } from './retainer-graph.js';
 
@@ -36,6 +37,11 @@ export interface ProbeInfo {
   readonly what: string;
   /** Where it was created, when recorded. */
   readonly stack?: string | undefined;
+  /**
+   * Only a mark: an object the code's component created or tracked (a timer, a socket) shown
+   * on a path with its owner and creation line, but neither a culprit nor a finding itself.
+   */
+  readonly mark?: boolean | undefined;
 }
 
 /** One finding: an object of unloaded code still reachable, and why. */
@@ -178,6 +184,9 @@ export function explainRetained(snapshot: HeapSnapshot, options: ExplainOptions)
 interface Scan {
   readonly cut: Uint8Array;
   readonly owned: Map<number, Owned>;
+  /** Objects the code's components created or tracked, shown with owner and creation line. */
+  readonly marks: Map<number, ProbeInfo>;
+  readonly showUrl: ((url: string) => string) | undefined;
   readonly scriptUrl: Map<number, string>;
   readonly display: Map<number, string>;
   /** Every module record (`ModuleWrap`) and its URL as shown. */
@@ -321,9 +330,14 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
         probeTargets.push([target, snapshot.nodeName(labelNode)]);
     }
   }
+  const marks = new Map<number, ProbeInfo>();
   for (const [target, label] of probeTargets) {
     const probe = options.probes?.get(label);
     if (!probe) continue;
+    if (probe.mark) {
+      if (!owned.has(target)) marks.set(target, probe);
+      continue;
+    }
     const prior = owned.get(target);
     owned.set(target, {
       key: probe.key,
@@ -332,7 +346,7 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
       probe,
     });
   }
-  return { cut, owned, scriptUrl, display, modules, moduleUrls };
+  return { cut, owned, marks, showUrl: options.display, scriptUrl, display, modules, moduleUrls };
 }
 
 /** The variables of a closure's context (and outer contexts) whose declaration allocates. */
@@ -440,11 +454,17 @@ function edgeLabel(snapshot: HeapSnapshot, edge: number): string {
 function nodeLabel(snapshot: HeapSnapshot, node: number, scan: Scan): string {
   const owned = scan.owned.get(node);
   if (owned) {
-    const site = owned.site && !owned.site.includes('\n') ? ` (${owned.site})` : '';
+    const line = owned.site?.includes('\n') ? creationLine(owned.site, scan.showUrl) : owned.site;
+    const site = line ? ` (${line})` : '';
     return `${owned.label}${site}${owned.key ? ` [${owned.key}]` : ''}`;
   }
   const type = snapshot.nodeType(node);
   const name = snapshot.nodeName(node);
+  const mark = scan.marks.get(node);
+  if (mark) {
+    const line = mark.stack ? creationLine(mark.stack, scan.showUrl) : undefined;
+    return `${name || type} (${mark.what}${line ? `, created at ${line}` : ''}) [${mark.key}]`;
+  }
   if (type === 'closure') {
     const loc = snapshot.location(node);
     return `function ${name || '(anonymous)'}${loc ? ` (script ${loc.scriptId}:${loc.line + 1})` : ''}`;
@@ -484,6 +504,8 @@ function holderOf(
       ptype !== 'array' &&
       pname !== 'Array' &&
       pname !== 'Object' &&
+      // A module's body (its generator) holds its variables: the module is the holder.
+      !(pname === 'Generator' && nodes.slice(Math.max(0, i - 5), i - 1).some((m) => scan.modules.has(m))) &&
       !scan.owned.has(parent) &&
       names.length >= 1
     ) {
@@ -491,4 +513,24 @@ function holderOf(
     }
   }
   return nodes.length > 0 ? nodeLabel(snapshot, nodes[0]!, scan) + names.join('') : '(root)';
+}
+
+/** Steward's own code (the folder above this module: src/ or dist/), as a path and as a URL. */
+const OWN = [fileURLToPath(new URL('..', import.meta.url)), new URL('..', import.meta.url).href];
+const NOT_USER = /node:|node_modules[\\/]|\(<anonymous>\)/;
+
+/**
+ * The first frame of `stack` in the user's code, as `file:line:column` (a `file:` URL shown
+ * through `display`): where a tracked value or an attributed handle was created.
+ */
+export function creationLine(stack: string, display?: (url: string) => string): string | undefined {
+  for (const raw of stack.split('\n')) {
+    const line = raw.trim();
+    if (!line.startsWith('at ') || NOT_USER.test(line) || OWN.some((dir) => line.includes(dir))) continue;
+    const m = /\(?((?:file:\/\/|\/|[A-Za-z]:\\)[^()\s]*?):(\d+):(\d+)\)?$/.exec(line);
+    if (!m) continue;
+    const file = m[1]!.startsWith('file:') ? (display ? display(m[1]!) : m[1]!) : m[1]!;
+    return `${file.replace(/\?.*$/, '')}:${m[2]}:${m[3]}`;
+  }
+  return undefined;
 }

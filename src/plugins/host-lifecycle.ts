@@ -227,6 +227,16 @@ export class PluginLifecycle {
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
+    // A worker plugin's heap went with its thread: what is left to verify is on the host's side.
+    if (this.#o.verifier && runtime.isolation === 'worker' && runtime.takeLeftovers) {
+      watch = {
+        manifest: record.manifest,
+        generation: record.generation,
+        component: session.component,
+        ctx: undefined,
+        remote: runtime.takeLeftovers(),
+      };
+    }
     restoreGlobalsOf(this.#o.log, id);
     const cleanupMs = slotEndsAt === undefined ? undefined : Math.max(1, slotEndsAt - performance.now());
     let report = await session.component.cleanup({

@@ -115,10 +115,16 @@ export interface PluginInfo {
   /** Worker and process plugins: their V8 heap figures (used and limit), bytes. */
   heapUsed: number | undefined;
   heapLimit: number | undefined;
-  /** Process plugins: the pid, resident memory (bytes) and CPU time used (ms) of their process. */
+  /**
+   * Process plugins: the pid, resident memory (bytes) and CPU time used (user + system, ms) of
+   * their process. On Linux read by the host from `/proc` at each call (true even while the plugin
+   * is stuck); elsewhere as the plugin's process last reported them (every `workerStatsIntervalMs`).
+   */
   pid: number | undefined;
   rss: number | undefined;
   cpuMs: number | undefined;
+  /** Worker plugins: the worker's thread id (`worker.threadId`). */
+  threadId: number | undefined;
   /** Worker and process plugins: restarts after crashes so far. */
   restarts: number;
   /**

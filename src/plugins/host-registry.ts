@@ -240,6 +240,7 @@ export class PluginRegistry {
       pid: stats?.process?.pid,
       rss: stats?.process?.rss,
       cpuMs: stats?.process === undefined ? undefined : Math.round(stats.process.cpuMs),
+      threadId: stats?.threadId,
       restarts: record.restarts,
       retainedBytes: record.retained?.generation === record.generation ? record.retained.bytes : undefined,
       retainedAt: record.retained?.generation === record.generation ? record.retained.at : undefined,

@@ -1,7 +1,8 @@
 /**
  * A plugin process's tree as the host sees it from outside, on Linux: its descendants (read from
  * `/proc`, so a grandchild that left the process group with `setsid` is still found) and its
- * resident memory. Elsewhere both answer "unknown" and the process group is all that is ended.
+ * resident memory and CPU time. Elsewhere these answer "unknown" (the plugin's own report is used)
+ * and the process group is all that is ended.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
@@ -112,6 +113,21 @@ export function residentBytes(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Clock ticks per second of `/proc/<pid>/stat`'s times: the kernel's USER_HZ, which Linux fixes at
+ * 100 for the figures it exports to user space on every architecture Node runs on.
+ */
+const USER_HZ = 100;
+
+/** CPU time `pid` has used (user + system, fields 14 and 15 of /proc/<pid>/stat), ms; undefined without /proc. */
+export function cpuTimeMs(pid: number): number | undefined {
+  const fields = statFields(pid);
+  if (!fields) return undefined;
+  // statFields starts at field 3 (state): utime is field 14, stime field 15.
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
 }
 
 /** Send `signal` to each pid, ignoring those already gone. */

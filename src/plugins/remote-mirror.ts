@@ -28,9 +28,14 @@ export class ResourceMirror {
     }
   }
 
-  /** Forget every mirror without disposing anything: the plugin's side is gone. */
-  drop(): void {
-    for (const mirror of this.#records.values()) mirror.untrackAndLeak();
+  /** Forget every mirror without disposing anything: the plugin's side is gone. Returns their values. */
+  drop(): object[] {
+    const values: object[] = [];
+    for (const mirror of this.#records.values()) {
+      values.push(mirror.value as object);
+      mirror.untrackAndLeak();
+    }
     this.#records.clear();
+    return values;
   }
 }

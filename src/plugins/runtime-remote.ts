@@ -27,6 +27,7 @@ import type {
   PluginRuntime,
   PluginRuntimeEvents,
   PluginSession,
+  RemoteLeftovers,
   RuntimeInit,
   RuntimeStats,
 } from './runtime.js';
@@ -51,10 +52,17 @@ export interface RuntimeTransport {
    * while the plugin's thread is stuck), when the transport can read them.
    */
   loop?(): LoopFigures | undefined;
+  /**
+   * The plugin process's pid, resident memory and CPU time read from the host's side (Linux's
+   * `/proc`), fresher than the plugin's own report and true while it is stuck; undefined elsewhere.
+   */
+  figures?(): ProcessFigures | undefined;
   /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
   end(): Promise<void>;
+  /** The plugin's thread, when it is one: its id and whether it still runs (holds no strong reference to it). */
+  readonly thread?: { readonly id: number; readonly running: () => boolean };
 }
 
 /** Starts the plugin's side from `boot` and connects to it. */
@@ -77,6 +85,8 @@ export class RemoteRuntime implements PluginRuntime {
   readonly #loaded: Promise<number>;
   readonly #mirror = new ResourceMirror();
   readonly #provided = new Map<string, { registration: ServiceRegistration; revoke: (e: Error) => void }>();
+  /** Host-side objects made for the plugin, for unload verification (handed over by takeLeftovers). */
+  #made: Array<{ readonly value: object; readonly what: string }> = [];
   #settleLoad!: (outcome: { ms: number } | { error: Error }) => void;
   #session: PluginSession | undefined;
   #heap: HeapFigures | undefined;
@@ -171,14 +181,23 @@ export class RemoteRuntime implements PluginRuntime {
         );
       }
     }
-    this.#mirror.drop();
+    for (const value of this.#mirror.drop())
+      this.#made.push({ value, what: 'a mirror of one of its resources' });
     this.#session = undefined;
+  }
+
+  takeLeftovers(): RemoteLeftovers {
+    const objects = [...this.#made, { value: this, what: `its ${this.isolation} runtime (host side)` }];
+    this.#made = [];
+    return { objects, thread: this.#transport.thread };
   }
 
   stats(): RuntimeStats {
     return {
       heap: this.#heap,
-      process: this.#process,
+      process: this.#transport.figures?.() ?? this.#process,
+      threadId:
+        typeof this.#transport.metadata.threadId === 'number' ? this.#transport.metadata.threadId : undefined,
       loop: this.#transport.loop?.(),
       heardAt: this.#heardAt,
     };
@@ -271,6 +290,7 @@ export class RemoteRuntime implements PluginRuntime {
     try {
       const registration = this.#init.services.provide(tokenFor(name), proxy, { component });
       this.#provided.set(name, { registration, revoke });
+      this.#made.push({ value: proxy as object, what: `the host's proxy of its service "${name}"` });
     } catch (error) {
       this.#log('error', `cannot provide service "${name}" to the host: ${(error as Error).message}`);
     }

@@ -96,6 +96,8 @@ export interface RuntimeStats {
   readonly heap: HeapFigures | undefined;
   /** The runtime's own process (pid, RSS, CPU time); undefined unless it has one. */
   readonly process?: ProcessFigures | undefined;
+  /** Worker plugins: the worker's thread id; undefined otherwise. */
+  readonly threadId?: number | undefined;
   /** Cumulative event-loop times of the runtime's own thread; undefined inline. */
   readonly loop?: LoopFigures | undefined;
   /** When the runtime's other side was last heard from, ms since the epoch; undefined inline. */
@@ -162,6 +164,20 @@ export interface PluginRuntime {
   unload(): Promise<void>;
   /** Live figures. */
   stats(): RuntimeStats;
+  /**
+   * After `unload()` (remote tiers): the host-side objects made for the plugin — the proxies of
+   * the services it provided, the mirrors of its resources, the runtime itself — and whether its
+   * thread still runs, for unload verification. Handed over once (the runtime keeps none of them).
+   */
+  takeLeftovers?(): RemoteLeftovers;
+}
+
+/** What a remote runtime leaves on the host's side after unload (see {@link PluginRuntime.takeLeftovers}). */
+export interface RemoteLeftovers {
+  /** Objects that must be collectable now, and what each is. */
+  readonly objects: ReadonlyArray<{ readonly value: object; readonly what: string }>;
+  /** The plugin's thread: its id and whether it still runs (a worker's `threadId` is -1 once it has exited). */
+  readonly thread?: { readonly id: number; readonly running: () => boolean } | undefined;
 }
 
 /** Makes the runtime of one tier. */

@@ -22,7 +22,7 @@ import { processIdentity } from '../node/process-identity.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { LogLevel } from './logger.js';
 import { permissionArgs, within } from './permissions.js';
-import { alive, descendants, residentBytes, signalAll } from './process-tree.js';
+import { alive, cpuTimeMs, descendants, residentBytes, signalAll } from './process-tree.js';
 import { deserializeError, type SerializedError } from './rpc.js';
 import type { TransportFactory } from './runtime-remote.js';
 import { compiledEntry, MIN_HEAP_MB } from './transport-worker.js';
@@ -150,6 +150,12 @@ export const processTransport: TransportFactory = (init, boot, events) => {
       if (child.connected) child.send(message as import('node:child_process').Serializable);
     },
     metadata: { pid },
+    figures() {
+      if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return undefined;
+      const rss = residentBytes(pid);
+      const cpuMs = cpuTimeMs(pid);
+      return rss === undefined || cpuMs === undefined ? undefined : { pid, rss, cpuMs };
+    },
     end() {
       ended ??= (async () => {
         if (pid !== undefined) await endTree(pid, group, exited);

@@ -64,12 +64,19 @@ export const workerTransport: TransportFactory = (init, boot, events) => {
       return { idle, active };
     },
     metadata: { threadId: worker.threadId },
+    thread: threadOf(worker),
     async end() {
       await worker.terminate();
       await exited;
     },
   };
 };
+
+/** `worker`'s id, and whether it still runs (`threadId` turns -1 when it exits), through a WeakRef. */
+function threadOf(worker: Worker): { id: number; running: () => boolean } {
+  const ref = new WeakRef(worker);
+  return { id: worker.threadId, running: () => (ref.deref()?.threadId ?? -1) !== -1 };
+}
 
 /** Why a worker died, worded for the user: out of heap (with the fix), or what it threw. */
 function describeCrash(id: string, error: Error): Error {

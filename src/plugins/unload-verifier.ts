@@ -6,7 +6,9 @@
  * (`disposed-but-reachable` for a disposed value). A heap snapshot then names every object of
  * the unloaded code still reachable — closures, module caches, the probed objects — with the
  * shortest strong path from the GC roots, the host object holding it, its creation line and
- * the bytes it keeps (`src/node/leak-forensics.ts`).
+ * the bytes it keeps (`src/node/leak-forensics.ts`). A worker plugin's heap goes with its
+ * thread: for it, the thread must have exited and the host-side objects made for it (its
+ * services' proxies, its resources' mirrors, its runtime) are the probes.
  *
  * Guarantees: it never blocks or fails an unload (it runs after, in the background, unref'd);
  * unloads close together share one batch (one set of collections, one snapshot), so a host
@@ -17,11 +19,13 @@ import { tmpdir } from 'node:os';
 import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
+import { type AttributedHandle, allAttributedHandles } from '../node/attribution.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
 import type { PluginEvents } from './events.js';
 import type { PluginManifest } from './manifest.js';
+import type { RemoteLeftovers } from './runtime.js';
 
 /** Options of unload verification (`new PluginHost({ verifyUnload })`). */
 export interface UnloadVerificationOptions {
@@ -50,6 +54,8 @@ export interface UnloadWatch {
   readonly ctx: object | undefined;
   /** Whether the plugin's code was unloaded (unload, reload), not only deactivated. */
   readonly unloaded: boolean;
+  /** A worker plugin's host-side leftovers: objects to collect, and its thread. */
+  readonly remote?: RemoteLeftovers | undefined;
   /** Values the plugin's cleanup disposed, with what they were (leak tracking on). */
   readonly disposed?:
     | ReadonlyArray<{ readonly value: object; readonly what: string; readonly stack?: string | undefined }>
@@ -85,12 +91,18 @@ export interface UnloadFinding {
 }
 
 interface Pending {
-  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed'>;
+  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed' | 'remote'>;
+  /** A worker plugin's thread (no code of it in this heap). */
+  readonly thread: RemoteLeftovers['thread'] | undefined;
+  readonly remote: boolean;
+  /** Queued when its host was disposed: a snapshot only if a probe survived (the cheap mode). */
+  disposedHost?: boolean;
   readonly probes: Array<{
     readonly probe: StewardUnloadProbe;
     readonly info: ProbeInfo;
     readonly kind: UnloadFinding['kind'];
   }>;
+  readonly marks: Array<{ readonly probe: StewardUnloadProbe; readonly info: ProbeInfo }>;
 }
 
 let probeSeq = 0;
@@ -110,6 +122,10 @@ const LIVE = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verify
 const SINKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.sinks')] ??=
   new Set()) as Set<(verdict: UnloadVerdict) => void>;
 
+/** Verifiers of hosts disposed with unloads still queued while a leak check listens: verified at its flush. */
+const ORPHANS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.orphans')] ??=
+  new Set()) as Set<UnloadVerifier>;
+
 /** Call `listener` with the verdict of every unload verification in this process; returns the unsubscribe. */
 export function onUnloadVerdict(listener: (verdict: UnloadVerdict) => void): () => void {
   SINKS.add(listener);
@@ -124,7 +140,20 @@ export async function flushUnloadVerifications(): Promise<UnloadVerdict[]> {
     if (verifier === undefined) LIVE.delete(ref);
     else out.push(...(await verifier.flush()));
   }
+  for (const verifier of [...ORPHANS]) {
+    ORPHANS.delete(verifier);
+    out.push(...(await verifier.flush()));
+  }
   return out;
+}
+
+/**
+ * Forget the queued unloads of hosts already disposed (a leak check calls it when a test
+ * begins: what a previous test's host did after that test ended is no one's finding).
+ */
+export function dropDisposedHostsUnloads(): void {
+  for (const verifier of ORPHANS) verifier.drop();
+  ORPHANS.clear();
 }
 
 /** The process-wide default of `verifyUnload` (see {@link setUnloadVerificationDefault}). */
@@ -141,6 +170,7 @@ export class UnloadVerifier {
   readonly #ref = new WeakRef(this);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<UnloadVerdict[]> | undefined;
+  #closed = false;
 
   constructor(
     manager: ResourceManager,
@@ -173,8 +203,23 @@ export class UnloadVerifier {
     if (watch.ctx) add(watch.ctx, 'the plugin context (ctx)', 'retained-after-unload');
     for (const d of watch.disposed ?? [])
       add(d.value, `${d.what} (disposed)`, 'disposed-but-reachable', d.stack);
-    const { ctx: _ctx, disposed: _disposed, ...rest } = watch;
-    this.#pending.push({ watch: rest, probes });
+    // Handles its code created and nobody closed (attribution on): marked, so a path through
+    // one names the plugin and the line that created it; they are alive by nature, not probes.
+    const marks: Pending['marks'] = [];
+    for (const h of attributedTo(watch.component)) {
+      marks.push({
+        probe: new StewardUnloadProbe(h.owner, `p${++probeSeq}`),
+        info: {
+          key,
+          what: `${h.description}, created by ${h.component.type} "${h.component.id}"`,
+          stack: h.stack,
+          mark: true,
+        },
+      });
+    }
+    for (const o of watch.remote?.objects ?? []) add(o.value, o.what, 'retained-after-unload');
+    const { ctx: _ctx, disposed: _disposed, remote, ...rest } = watch;
+    this.#pending.push({ watch: rest, probes, marks, thread: remote?.thread, remote: remote !== undefined });
     this.#schedule();
   }
 
@@ -190,16 +235,31 @@ export class UnloadVerifier {
     return verdicts;
   }
 
-  /** Stop: drop what is queued (the host is going away). */
+  /**
+   * Stop (the host is going away): drop what is queued — unless a leak check listens to every
+   * verdict (`onUnloadVerdict`): then it is verified at the check's flush, so a host a test
+   * disposes (`await using host`) has its unloads verified too.
+   */
   close(): void {
     LIVE.delete(this.#ref);
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (SINKS.size > 0 && (this.#pending.length > 0 || this.#running)) {
+      // Every plugin of the host unloaded at once: the probes are checked, a snapshot is taken
+      // only when one survived (a snapshot per test that disposes a host would cost seconds).
+      for (const p of this.#pending) p.disposedHost = true;
+      ORPHANS.add(this);
+    } else this.#pending = [];
+  }
+
+  /** Forget what is queued (a batch already running still ends). */
+  drop(): void {
     this.#pending = [];
   }
 
   #schedule(): void {
-    if (this.#timer || this.#running) return;
+    if (this.#timer || this.#running || this.#closed) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#start();
@@ -234,21 +294,21 @@ export class UnloadVerifier {
   async #verify(batch: Pending[]): Promise<UnloadVerdict> {
     const started = performance.now();
     // One collection is enough when everything went; more only while something survives
-    // (what a finalizer or a weak callback releases needs a later cycle).
-    let alive = new Set<string>();
-    for (let i = 0; i < this.#o.gcCycles; i++) {
+    // (what a finalizer or a weak callback releases needs a later cycle). Each cycle is one
+    // macrotask (a deref keeps its target alive until its job ends, so the collection runs in
+    // the job after the last deref) and one full collection, read at once after it; none at
+    // all when a collection of the runtime's own already took every probe.
+    await nextMacrotask();
+    let alive = this.#alive(batch);
+    for (let i = 0; i < this.#o.gcCycles && alive.size > 0; i++) {
       await nextMacrotask();
       forceGc();
-      await nextMacrotask();
-      alive = new Set();
-      for (const p of batch)
-        for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
-      if (alive.size === 0) break;
+      alive = this.#alive(batch);
     }
     const gcMs = performance.now() - started;
     const wanted =
       this.#o.snapshot === 'always'
-        ? batch.some((p) => p.watch.unloaded) || alive.size > 0
+        ? batch.some((p) => p.watch.unloaded && !p.remote && !p.disposedHost) || alive.size > 0
         : this.#o.snapshot === 'retained' && alive.size > 0;
     let found: RetainedFinding[] | undefined;
     let error: string | undefined;
@@ -275,6 +335,13 @@ export class UnloadVerifier {
     return verdict;
   }
 
+  #alive(batch: Pending[]): Set<string> {
+    const alive = new Set<string>();
+    for (const p of batch)
+      for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
+    return alive;
+  }
+
   #emit(verdict: UnloadVerdict): void {
     if (this.#events.has('unloadVerified')) this.#events.emit('unloadVerified', verdict);
     for (const sink of [...SINKS]) {
@@ -288,9 +355,12 @@ export class UnloadVerifier {
 
   #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
     const probes = new Map<string, ProbeInfo>();
-    for (const p of batch) for (const { probe, info } of p.probes) probes.set(probe.label, info);
+    for (const p of batch) {
+      for (const { probe, info } of p.probes) probes.set(probe.label, info);
+      for (const { probe, info } of p.marks) probes.set(probe.label, info);
+    }
     const codes = batch
-      .filter((p) => p.watch.unloaded)
+      .filter((p) => p.watch.unloaded && !p.remote)
       .map((p) => codeOf(p.watch.manifest, p.watch.generation));
     return captureAndExplain({
       codes,
@@ -351,22 +421,52 @@ export class UnloadVerifier {
         }
       }
     }
+    for (const p of batch) {
+      if (!p.thread?.running()) continue;
+      const id = p.watch.manifest.id;
+      out.push({
+        kind: 'retained-after-unload',
+        plugin: id,
+        message: `Plugin "${id}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but its worker thread ${p.thread.id} is still running.`,
+        object: `worker thread ${p.thread.id}`,
+        holder: undefined,
+        path: undefined,
+        site: undefined,
+        stack: undefined,
+        count: 1,
+        retainedBytes: undefined,
+      });
+    }
     for (const f of out) {
       const component = byId.get(f.plugin)!.watch.component;
-      this.#manager.reportLeak({
-        kind: f.kind,
-        component,
-        message: f.message,
-        stack: f.stack ?? f.site,
-        retainerPath: f.path,
-        retainedBytes: f.retainedBytes,
-        plugin: f.plugin,
-        holder: f.holder,
-        count: f.count,
-      });
+      try {
+        this.#manager.reportLeak({
+          kind: f.kind,
+          component,
+          message: f.message,
+          stack: f.stack ?? f.site,
+          retainerPath: f.path,
+          retainedBytes: f.retainedBytes,
+          plugin: f.plugin,
+          holder: f.holder,
+          count: f.count,
+        });
+      } catch {
+        // A manager disposed meanwhile (a host a test disposed): the verdict still carries it.
+      }
     }
     return out;
   }
+}
+
+/** The live handles attributed to `component` or a component below it (none without attribution). */
+function attributedTo(component: Component): AttributedHandle[] {
+  const handles = allAttributedHandles({ manager: component.manager });
+  return handles.filter((h) => {
+    for (let c: Component | undefined = h.component; c !== undefined; c = c.parent)
+      if (c === component) return true;
+    return false;
+  });
 }
 
 /** The module URLs of one generation of a plugin, as the loader imported them (loader.ts). */

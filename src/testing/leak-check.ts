@@ -21,6 +21,7 @@ import {
   reclaim,
 } from '../node/index.js';
 import {
+  dropDisposedHostsUnloads,
   flushUnloadVerifications,
   onUnloadVerdict,
   setUnloadVerificationDefault,
@@ -172,7 +173,8 @@ export const TEST_UNLOAD_VERIFICATION: UnloadVerificationOptions = Object.freeze
 export class LeakChecker implements Disposable {
   readonly #options: LeakCheckOptions;
   readonly #attribution: Attribution | undefined;
-  #baseline = new WeakSet<TrackedResource>();
+  /** Per manager: its last resource id and tracked count when the test began (a ledger, no per-record set). */
+  #baseline = new WeakMap<ResourceManager, { readonly lastId: number; readonly tracked: number }>();
   #components = new WeakSet<Component>();
   #seq = 0;
   readonly #previousDefault: ReturnType<typeof unloadVerificationDefault>;
@@ -207,23 +209,29 @@ export class LeakChecker implements Disposable {
 
   /** Remember what exists now: only what appears after this counts. */
   begin(): void {
-    this.#baseline = new WeakSet();
+    this.#baseline = new WeakMap();
     this.#components = new WeakSet();
     for (const manager of this.#managers()) {
-      for (const component of manager.components()) {
-        this.#components.add(component);
-        for (const record of component.resources()) this.#baseline.add(record);
-      }
+      this.#baseline.set(manager, {
+        lastId: manager._lastResourceId,
+        tracked: manager._stats.resourcesTracked,
+      });
+      for (const component of manager.components()) this.#components.add(component);
     }
     this.#seq = attributionSeq();
+    if (this.#unsubscribe) dropDisposedHostsUnloads();
     this.#verdicts = [];
   }
 
   #newRecords(): TrackedResource[] {
     const out: TrackedResource[] = [];
     for (const manager of this.#managers()) {
+      const before = this.#baseline.get(manager);
+      // Nothing tracked since the test began: nothing of the test's can be held there.
+      if (before !== undefined && manager._stats.resourcesTracked === before.tracked) continue;
+      const lastId = before?.lastId ?? 0;
       for (const component of manager.components()) {
-        for (const record of component.resources()) if (!this.#baseline.has(record)) out.push(record);
+        for (const record of component.resources()) if (record.id > lastId) out.push(record);
       }
     }
     return out;

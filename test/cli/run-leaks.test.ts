@@ -15,7 +15,13 @@ let fixtures: PluginFixtures;
 
 beforeAll(async () => {
   fixtures = await PluginFixtures.create();
-  for (const id of ['support-registry', 'leaks-module-cache', 'leaks-process-listener']) {
+  for (const id of [
+    'support-registry',
+    'leaks-module-cache',
+    'leaks-process-listener',
+    'leaks-worker-service',
+    'keeps-worker-service',
+  ]) {
     await cp(join(corpus, id), join(fixtures.dir, id), { recursive: true });
   }
 });
@@ -71,6 +77,14 @@ describe('steward run verifies every unload', () => {
       await waitFor(/Plugin "leaks-process-listener"[^\n]*onSignal[\s\S]*created at [^\n]*\n/);
       expect(out).toMatch(/held by process\._events\.SIGUSR2, keeping the plugin context \(ctx\) alive/);
       expect(out).toMatch(/created at plugins\/leaks-process-listener\/index\.js:5:\d+/);
+
+      // A worker plugin: its heap went with its thread; the host's proxy of its service, kept
+      // by another plugin, is what is still reachable.
+      await api(url, '/api/plugins/leaks-worker-service/unload', 'POST');
+      await waitFor(/Plugin "leaks-worker-service" was unloaded but [^\n]*\n/);
+      expect(out).toMatch(
+        /the host's proxy of its service "corpus\.clock" is still reachable, held by module "plugins\/keeps-worker-service\/index\.js"\(variable clocks\)\[0\], keeping its worker runtime \(host side\) alive/,
+      );
 
       const leaks = (await api(url, '/api/leaks')) as {
         findings: Array<{

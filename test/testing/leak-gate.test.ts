@@ -61,6 +61,27 @@ describe('LeakChecker with unload verification', () => {
     expect(message).toMatch(/Created at .*leaks-global-closure\/index\.js:5:\d+/);
   }, 60_000);
 
+  it('verifies the unloads of a host the test disposed before it ended (await using)', async () => {
+    await using own = await PluginFixtures.create();
+    await cp(join(corpus, 'leaks-process-listener'), join(own.dir, 'leaks-process-listener'), {
+      recursive: true,
+    });
+    using checker = new LeakChecker({ managers: () => [] });
+    checker.begin();
+    {
+      await using host = new PluginHost({ dirs: [own.dir], manager: new ResourceManager(), log: () => {} });
+      await host.start();
+    } // disposed here: its plugins unloaded, the host gone before the test's end
+    const error = await checker.end(true).catch((e: unknown) => e);
+    for (const l of process.listeners('SIGUSR2')) if (l.name === 'onSignal') process.off('SIGUSR2', l);
+    expect(error).toBeInstanceOf(LeakCheckError);
+    expect((error as LeakCheckError).leaks.map((l) => [l.kind, l.component])).toEqual([
+      ['retained', 'leaks-process-listener'],
+    ]);
+    // Its ctx survived, so the snapshot was taken: the path names the holder.
+    expect((error as LeakCheckError).message).toMatch(/\._events\.SIGUSR2[\s\S]*function onSignal/);
+  }, 60_000);
+
   it('passes a test whose plugins unload clean', async () => {
     using checker = new LeakChecker({ managers: () => [] });
     expect(await unloadIn(checker, ['tidy'])).toEqual([]);

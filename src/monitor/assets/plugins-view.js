@@ -1,9 +1,9 @@
 // The Plugins tab: every plugin with state, resources and memory (as `steward run`'s table),
-// worker heap, restarts, isolation, a process plugin's pid / RSS / CPU, dependencies, timings,
-// and reload / unload. Health columns (CPU, event-loop utilisation, responsiveness, longest
-// block) appear as soon as a health reporter fills `plugin.health` (docs/monitor.md, "Data
-// contract"). On narrow screens each row is laid out as a card (dashboard.css), so nothing is
-// cut off.
+// worker heap, the process (pid, RSS, CPU) or worker thread it runs in, restarts, isolation,
+// dependencies, timings, and reload / unload. Health columns (CPU, event-loop utilisation,
+// responsiveness, longest block) appear as soon as a health reporter fills `plugin.health`
+// (docs/monitor.md, "Data contract"). On narrow screens each row is laid out as a card
+// (dashboard.css), so nothing is cut off.
 import { h, keepFocus, replace } from './dom.js';
 import { bytes, count, duration, percent } from './format.js';
 
@@ -30,16 +30,20 @@ function heap(p) {
   return p.isolation === 'inline' ? 'shared (inline)' : 'not measured';
 }
 
-/** A process plugin's own process (pid, RSS, CPU time); where the others run otherwise. */
-function processCell(p) {
+/**
+ * Where the plugin runs: a process plugin's pid, resident memory and CPU time (Linux figures are
+ * read from /proc by the host; elsewhere as the plugin last reported them), a worker's thread id.
+ */
+function where(p) {
   if (p.pid !== undefined) {
     const parts = [`pid ${p.pid}`];
-    if (p.rss !== undefined) parts.push(`RSS ${bytes(p.rss)}`);
-    if (p.cpuMs !== undefined) parts.push(`CPU ${duration(p.cpuMs)}`);
+    if (p.rss !== undefined) parts.push(`${bytes(p.rss)} RSS`);
+    if (p.cpuMs !== undefined) parts.push(`${duration(p.cpuMs)} CPU`);
     return parts.join(' · ');
   }
-  if (p.isolation === 'process') return 'not running';
-  return p.isolation === 'worker' ? "host's (a thread)" : "host's";
+  if (p.threadId !== undefined) return `thread ${p.threadId}`;
+  if (p.isolation === 'inline') return "host's";
+  return 'not running';
 }
 
 /** The column titles, for the table head (health columns only when some plugin reports health). */
@@ -51,10 +55,10 @@ export function pluginColumns(plugins) {
     'Resources',
     'Memory',
     'Heap',
+    'Process',
     'Restarts',
     ...(health ? HEALTH_COLUMNS.map(([title]) => title) : []),
     'Isolation',
-    'Process',
     'Version',
     'Depends on',
     'Load',
@@ -73,7 +77,7 @@ export function renderPlugins(table, plugins, actions, offline = false) {
   const health = columns.includes('CPU');
   replace(
     table.tHead.rows[0],
-    columns.map((title, i) => h('th', { scope: 'col', class: i >= 2 && i <= 5 ? 'num' : undefined }, title)),
+    columns.map((title, i) => h('th', { scope: 'col', class: i >= 2 && i <= 6 ? 'num' : undefined }, title)),
   );
   const tbody = table.tBodies[0];
   if (plugins.length === 0) {
@@ -110,12 +114,12 @@ export function renderPlugins(table, plugins, actions, offline = false) {
           cell('Resources', { class: 'num' }, count(p.resources ?? 0)),
           cell('Memory', { class: 'num' }, memory(p)),
           cell('Heap', { class: 'num' }, heap(p)),
+          cell('Process', { class: 'num' }, where(p)),
           cell('Restarts', { class: 'num' }, count(p.restarts ?? 0)),
           health
             ? HEALTH_COLUMNS.map(([title, value]) => cell(title, { class: 'num' }, value(p.health ?? {})))
             : null,
           cell('Isolation', {}, p.isolation),
-          cell('Process', { class: 'process-cell' }, processCell(p)),
           cell('Version', {}, p.version),
           cell('Depends on', {}, p.dependencies.length ? p.dependencies.join(', ') : 'none'),
           cell('Load', { class: 'num' }, p.loadMs === undefined ? 'not measured' : duration(p.loadMs)),

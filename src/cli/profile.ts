@@ -1,0 +1,112 @@
+/**
+ * `steward profile <plugin> --monitor-url <url>`: a CPU profile of a running host's thread for N
+ * seconds, taken by its monitor (`POST /api/plugins/:id/profile`) and blamed on one inline
+ * plugin. Writes `<plugin>-<timestamp>.cpuprofile` into `--out` (DevTools opens it) and prints the
+ * plugin's share of the samples and its hottest function and line. Nothing goes to a temp folder.
+ */
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PluginProfile } from '../monitor/index.js';
+import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
+import { monitorTarget, postJson } from './monitor-client.js';
+
+const HELP = `Usage: steward profile <plugin> --monitor-url <url> [options]
+
+Take a CPU profile of a running host (steward run --monitor) for a few seconds and
+blame its samples on one inline plugin, by the plugin's files. Prints the plugin's
+share of the samples and its hottest function with file:line, and writes the
+profile as <plugin>-<timestamp>.cpuprofile (open it in Chrome DevTools or VS Code).
+
+Options:
+  --monitor-url <url>  The URL the monitor printed (http://127.0.0.1:<port>/?token=<token>)
+  --seconds <n>        How long to profile, 1 to 60 (default 5)
+  --out <dir>          Folder to write the profile into (default: the current folder)
+  --token <token>      Token, if the URL has none (or set STEWARD_MONITOR_TOKEN)
+  -h, --help           Show this help
+
+Only inline plugins are profiled (they share the host's thread). One profile at a
+time: a second request, or a host whose inspector is open to a debugger, is refused.
+
+Exit codes: 0 success, 1 the monitor could not be reached or refused, 2 wrong usage.`;
+
+const OPTIONS = {
+  'monitor-url': { type: 'string' },
+  seconds: { type: 'string' },
+  out: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+/** `--out` as an absolute folder this process can write into, or UsageError naming it. */
+function outputFolder(dir: string): string {
+  const path = resolve(dir);
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw new UsageError(`steward profile: --out folder "${path}" does not exist; create it first.`);
+  }
+  if (!isDir) throw new UsageError(`steward profile: --out "${path}" is not a folder.`);
+  try {
+    accessSync(path, constants.W_OK);
+  } catch {
+    throw new UsageError(`steward profile: cannot write into the --out folder "${path}"; choose another.`);
+  }
+  return path;
+}
+
+/** `2026-12-02T13-45-12-345Z`: sortable and valid in a file name everywhere. */
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[:.]/g, '-');
+}
+
+/** The `profile` command. */
+export const profileCommand: Command = {
+  name: 'profile',
+  summary: 'CPU-profile a running host and blame the samples on one inline plugin (writes a .cpuprofile)',
+  help: HELP,
+  async run(argv: readonly string[], io: CommandIO): Promise<number> {
+    const args = parseCommandArgs('profile', argv, OPTIONS);
+    const [plugin, ...extra] = args.positionals;
+    if (plugin === undefined)
+      throw new UsageError('steward profile: missing <plugin>. See steward profile --help.');
+    if (extra.length > 0) throw new UsageError(`steward profile: unexpected argument "${extra[0]}".`);
+    const url = args.values['monitor-url'];
+    if (url === undefined) {
+      throw new UsageError(
+        'steward profile: missing --monitor-url <url>: the URL `steward run --monitor` printed (monitor: http://…/?token=…).',
+      );
+    }
+    const raw = args.values.seconds;
+    const seconds = raw === undefined ? 5 : Number(raw);
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {
+      throw new UsageError(`steward profile: --seconds must be a whole number from 1 to 60 (got "${raw}").`);
+    }
+    const out = outputFolder(args.values.out ?? '.');
+    const target = monitorTarget(url, args.values.token, io.env.STEWARD_MONITOR_TOKEN);
+    const result = await postJson<PluginProfile>(
+      target,
+      `/api/plugins/${encodeURIComponent(plugin)}/profile?seconds=${seconds}`,
+      seconds * 1000 + 30_000,
+    );
+    const file = join(out, `${plugin.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp(new Date())}.cpuprofile`);
+    try {
+      writeFileSync(file, JSON.stringify(result.profile), { flag: 'wx' });
+    } catch (error) {
+      throw new UsageError(
+        `steward profile: cannot write ${file} into the --out folder "${out}": ${(error as Error).message}`,
+      );
+    }
+    const percent = `${(result.share * 100).toFixed(1)} %`;
+    io.stdout(
+      `plugin "${result.id}": ${percent} of ${result.samples} samples in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+    );
+    const hot = result.hottest;
+    io.stdout(
+      hot === undefined
+        ? 'hottest: (none: the plugin did not run while profiled)\n'
+        : `hottest: ${hot.functionName} at ${hot.file}:${hot.line} (${hot.samples} samples)\n`,
+    );
+    io.stdout(`profile: ${file}\n`);
+    return EXIT.ok;
+  },
+};
