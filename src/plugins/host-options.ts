@@ -63,9 +63,10 @@ export interface PluginHostOptions {
    */
   readonly errorAttribution?: boolean | 'context';
   /**
-   * Node options of plugin workers. Default: the host's (`process.execArgv`), so a host run
-   * through a TypeScript loader gives it to its workers too — which costs start-up time.
-   * A host of compiled plugins can pass `[]`.
+   * Node options of plugin workers and plugin processes. Default: the host's
+   * (`process.execArgv`), so a host run through a TypeScript loader gives it to its workers too
+   * — which costs start-up time; a process plugin whose entry is JavaScript inherits them
+   * without the TypeScript loader (tsx, ts-node, swc-node). A host of compiled plugins can pass `[]`.
    */
   readonly workerExecArgv?: readonly string[];
   /**

@@ -7,10 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'acorn';
+import type { parse } from 'acorn';
 import { StewardError } from '../core/index.js';
 import { displayPath } from './manifest-errors.js';
-import { ACORN_OPTIONS } from './metadata-literal.js';
 
 /**
  * A plugin module that is not valid JavaScript: which file, line and column (1-based), and
@@ -68,6 +67,11 @@ export async function explainLoadError(error: unknown, entry: string, root: stri
     const rel = path.relative(root, file);
     return file === entry || (rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel));
   };
+  // acorn only on this failure path: a plugin process imports this module on every start.
+  const [{ parse }, { ACORN_OPTIONS }] = await Promise.all([
+    import('acorn'),
+    import('./metadata-literal.js'),
+  ]);
   const seen = new Set<string>();
   const queue = [entry];
   while (queue.length > 0 && seen.size < MAX_FILES) {

@@ -48,7 +48,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   const enforced = init.permissions !== undefined && init.permissionMode === 'enforce';
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
   const execArgv = [
-    ...(init.execArgv ?? process.execArgv),
+    ...(init.execArgv ?? inheritedExecArgv(manifest.entry)),
     ...(heapMb !== undefined ? [`--max-old-space-size=${heapMb}`] : []),
     ...(enforced ? permissionArgs(manifest, init.permissions!) : []),
   ];
@@ -168,6 +168,34 @@ export const processTransport: TransportFactory = (init, boot, events) => {
     },
   };
 };
+
+/** Flags whose value is a TypeScript loader (tsx, ts-node, @swc-node, esbuild-register). */
+const TS_LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
+const TS_LOADER = /(?:^|[\\/@])(?:tsx|ts-node|swc-node|esbuild-register)(?:[\\/.@]|$)/;
+
+/**
+ * The host's exec arguments for a plugin process that inherits them: without its TypeScript
+ * loader when the plugin's entry is JavaScript (the process entry is compiled), so a host run
+ * under tsx does not pay the loader's start-up in every plugin process.
+ */
+export function inheritedExecArgv(entry: string, argv: readonly string[] = process.execArgv): string[] {
+  if (/\.[cm]?tsx?$/.test(entry)) return [...argv];
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!TS_LOADER_FLAGS.has(flag)) {
+      out.push(arg);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
+    const pair = eq > 0 ? [arg] : [arg, ...(value !== undefined ? [value] : [])];
+    if (eq < 0) i += pair.length - 1;
+    if (value === undefined || !TS_LOADER.test(value)) out.push(...pair);
+  }
+  return out;
+}
 
 /**
  * The plugin process's environment: the host's, plus Node's compile cache where Node has one

@@ -27,7 +27,7 @@ const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
 const OK = `export default { activate(ctx) { ctx.log.info('ok is up'); } };`;
 
 describe('errors from plugin code carry file:line:column', () => {
-  it.each(['inline', 'worker'])(
+  it.each(['inline', 'worker', 'process'])(
     'a SyntaxError at import, in a module the entry imports (%s)',
     async (isolation) => {
       await fx.plugin('ok', { code: OK });

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pidExists } from '../../src/node/index.js';
 import { PluginHost, type PluginInfo } from '../../src/plugins/index.js';
+import { descendants } from '../../src/plugins/process-tree.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
 let fx: PluginFixtures;
@@ -371,4 +374,30 @@ describe('PluginHost: review fixes', () => {
     expect(host.get('w')!.state).toBe('unloaded');
     expect(host.get('w')!.heapUsed).toBeUndefined();
   });
+
+  it('dispose ends the process of a plugin that was only loaded (checked by pid)', async () => {
+    await fx.plugin('p', { code: recorder('p'), isolation: 'process' });
+    await host.discover();
+    const before = new Set(pluginProcesses());
+    const info = await host.load('p');
+    expect(info.state).toBe('loaded');
+    const started = pluginProcesses().filter((pid) => !before.has(pid));
+    expect(started).toHaveLength(1);
+    expect(pidExists(started[0]!)).toBe(true);
+    await host.dispose();
+    expect(host.get('p')!.state).toBe('unloaded');
+    expect(host.get('p')!.pid).toBeUndefined();
+    expect(pidExists(started[0]!)).toBe(false);
+  });
 });
+
+/** Plugin processes among this process's descendants (their command runs process-entry.js). */
+function pluginProcesses(): number[] {
+  return descendants(process.pid).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-entry.js');
+    } catch {
+      return false;
+    }
+  });
+}

@@ -52,7 +52,7 @@ afterEach(async () => {
   await fx[Symbol.asyncDispose]();
 });
 
-describe.each(['inline', 'worker'] as const)('ctx.task with a long poll (%s)', (isolation) => {
+describe.each(['inline', 'worker', 'process'] as const)('ctx.task with a long poll (%s)', (isolation) => {
   it('unload aborts the request (the server sees it) and waits for nothing', async () => {
     await fx.plugin('long-poll', { code: await readFile(CORPUS, 'utf8'), isolation });
     const host = new PluginHost({ dirs: [fx.dir], storageDir: `${fx.root}/storage`, log: () => {} });

@@ -1,0 +1,32 @@
+/**
+ * What a plugin process inherits of the host's Node options: everything but a TypeScript
+ * loader when the plugin's entry is JavaScript (the process entry is compiled, so the loader
+ * would only cost start-up time in every plugin process).
+ */
+import { describe, expect, it } from 'vitest';
+import { inheritedExecArgv } from '../../src/plugins/transport-process.js';
+
+describe('inheritedExecArgv', () => {
+  it('drops tsx, ts-node and swc-node loaders for a JavaScript entry, in both flag spellings', () => {
+    expect(inheritedExecArgv('/p/index.js', ['--import', 'tsx', '--expose-gc'])).toEqual(['--expose-gc']);
+    expect(
+      inheritedExecArgv('/p/index.mjs', [
+        '--require',
+        '/x/node_modules/tsx/dist/preflight.cjs',
+        '--import=file:///x/node_modules/tsx/dist/loader.mjs',
+        '--loader',
+        'ts-node/esm',
+        '-r',
+        '@swc-node/register',
+        '--max-old-space-size=100',
+      ]),
+    ).toEqual(['--max-old-space-size=100']);
+  });
+
+  it('keeps every other preload, and everything for a TypeScript entry', () => {
+    const otel = ['--import', './otel.js', '--require=./trace.cjs'];
+    expect(inheritedExecArgv('/p/index.js', otel)).toEqual(otel);
+    expect(inheritedExecArgv('/p/index.ts', ['--import', 'tsx'])).toEqual(['--import', 'tsx']);
+    expect(inheritedExecArgv('/p/index.mts', ['--import=tsx'])).toEqual(['--import=tsx']);
+  });
+});
