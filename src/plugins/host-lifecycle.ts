@@ -13,6 +13,7 @@ import {
   type ResourceManager,
   StewardError,
 } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginEvents } from './events.js';
 import type { HostChildren } from './host-children.js';
 import {
@@ -352,7 +353,7 @@ export class PluginLifecycle {
 
   /** Cancel the restarts scheduled. */
   dispose(): void {
-    for (const timer of this.#restarts) clearTimeout(timer);
+    for (const timer of this.#restarts) safeClearTimeout(timer);
     this.#restarts.clear();
   }
 
@@ -368,7 +369,7 @@ export class PluginLifecycle {
     if (!policy || record.restarts >= policy.maxRestarts || this.#o.disposed()) return;
     record.restarts++;
     const delay = policy.backoffMs * 2 ** (record.restarts - 1);
-    const timer = setTimeout(() => {
+    const timer = safeSetTimeout(() => {
       this.#restarts.delete(timer);
       void this.#o
         .enqueue(async () => {

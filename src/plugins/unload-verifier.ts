@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
 import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
@@ -181,7 +182,7 @@ export class UnloadVerifier {
   /** Verify what is queued now; resolves with the verdicts of every batch run meanwhile. */
   async flush(): Promise<UnloadVerdict[]> {
     const verdicts: UnloadVerdict[] = [];
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) safeClearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#running || this.#pending.length > 0) {
       if (this.#running) verdicts.push(...(await this.#running));
@@ -193,14 +194,14 @@ export class UnloadVerifier {
   /** Stop: drop what is queued (the host is going away). */
   close(): void {
     LIVE.delete(this.#ref);
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) safeClearTimeout(this.#timer);
     this.#timer = undefined;
     this.#pending = [];
   }
 
   #schedule(): void {
     if (this.#timer || this.#running) return;
-    this.#timer = setTimeout(() => {
+    this.#timer = safeSetTimeout(() => {
       this.#timer = undefined;
       this.#start();
     }, this.#o.batchMs);
