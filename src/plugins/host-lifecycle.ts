@@ -32,8 +32,16 @@ import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupRe
 import { runWithin, TimeoutError } from './timeout.js';
 import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
 
-/** Of a deactivation slot, what is kept for force-cleaning the component after the hook: a quarter, at most 250 ms. */
-const CLEANUP_RESERVE_MS = 250;
+/**
+ * Of a deactivation slot, what is kept for ending the plugin after its hook (terminating its
+ * worker, killing the children it left, force-cleaning its component, reporting it): a tenth of
+ * the slot, at least 250 ms, never more than a quarter. A fixed 250 ms was too little on a loaded
+ * machine: a spinning worker's abandonment was still under way when the shutdown deadline hit.
+ */
+function cleanupReserveMs(slotMs: number): number {
+  if (!Number.isFinite(slotMs)) return 0; // no deadline: nothing to keep
+  return Math.min(slotMs / 4, Math.max(250, slotMs / 10));
+}
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -64,6 +72,7 @@ export class PluginLifecycle {
   readonly #o: LifecycleOptions;
   readonly #registry: PluginRegistry;
   readonly #restarts = new Set<NodeJS.Timeout>();
+  #disposing = false;
   /** Faults seen per activation (the first one takes the plugin down; later ones are logged). */
   readonly #faults = new WeakMap<PluginSession, number>();
 
@@ -192,7 +201,7 @@ export class PluginLifecycle {
     this.#registry.transition(record, { state: 'deactivating', runtime, session });
     const started = performance.now();
     let watch: Omit<UnloadWatch, 'unloaded'> | undefined =
-      this.#o.verifier && runtime.isolation === 'inline'
+      this.#o.verifier && runtime.isolation === 'inline' && !this.#disposing
         ? {
             manifest: record.manifest,
             generation: record.generation,
@@ -203,7 +212,7 @@ export class PluginLifecycle {
         : undefined;
     const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
     const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
-    const budgetMs = Math.max(1, slotMs - Math.min(slotMs / 4, CLEANUP_RESERVE_MS));
+    const budgetMs = Math.max(1, slotMs - cleanupReserveMs(slotMs));
     const timeoutMs = Math.min(ownMs, budgetMs);
     let failure: unknown;
     let inRuntime: RuntimeCleanupReport | undefined;
@@ -351,8 +360,14 @@ export class PluginLifecycle {
     this.#o.events.emit('access', { id, isolation: runtime.isolation, ...access });
   }
 
-  /** Cancel the restarts scheduled. */
+  /**
+   * The host is going away: cancel the restarts scheduled, and verify no more unloads — the
+   * teardown's would force collections and take heap snapshots (synchronous, seconds on a loaded
+   * machine) in the middle of the shutdown, starving its deadline and the abandonment of the
+   * plugins still deactivating.
+   */
   dispose(): void {
+    this.#disposing = true;
     for (const timer of this.#restarts) safeClearTimeout(timer);
     this.#restarts.clear();
   }
