@@ -17,6 +17,7 @@
  * `stream.cancel(stream)` gives the stream as the cancel reason.
  */
 import { InvalidArgumentError } from './errors.js';
+import { safeClearTimeout } from './intrinsics.js';
 import type { Disposer, ResourceType } from './types.js';
 
 const GENERIC = [
@@ -52,7 +53,7 @@ const NEEDS_DISPOSER = new Set<string>([
 
 /** Clears a timer; called as a detected disposer, with `this` = the timer (an id or a `Timeout`). */
 const clearTimer = function clearTimer(this: unknown): void {
-  clearTimeout(this as Parameters<typeof clearTimeout>[0]);
+  safeClearTimeout(this as Parameters<typeof clearTimeout>[0]);
 } as Disposer;
 
 /** The part of Node's `ChildProcess` that `killChild` uses. */

@@ -18,6 +18,10 @@ const PromiseThen = Promise.prototype.then;
 export const setTimeoutOriginal: typeof globalThis.setTimeout = globalThis.setTimeout;
 /** The `clearTimeout` of the platform, as it was at import. */
 export const clearTimeoutOriginal: typeof globalThis.clearTimeout = globalThis.clearTimeout;
+/** The `setInterval` of the platform, as it was at import. */
+export const setIntervalOriginal: typeof globalThis.setInterval = globalThis.setInterval;
+/** The `clearInterval` of the platform, as it was at import. */
+export const clearIntervalOriginal: typeof globalThis.clearInterval = globalThis.clearInterval;
 /** The `Promise` constructor as it was at import. */
 export const PromiseOriginal: PromiseConstructor = Promise;
 
@@ -27,8 +31,18 @@ export function safeSetTimeout(fn: () => void, ms: number): ReturnType<typeof se
 }
 
 /** `clearTimeout(timer)` with the platform's original. */
-export function safeClearTimeout(timer: ReturnType<typeof setTimeout> | undefined): void {
+export function safeClearTimeout(timer: Parameters<typeof clearTimeout>[0]): void {
   ReflectApply(clearTimeoutOriginal, globalThis, [timer]);
+}
+
+/** `setInterval(fn, ms)` with the platform's original timer. */
+export function safeSetInterval(fn: () => void, ms: number): ReturnType<typeof setInterval> {
+  return ReflectApply(setIntervalOriginal, globalThis, [fn, ms]) as ReturnType<typeof setInterval>;
+}
+
+/** `clearInterval(timer)` with the platform's original. */
+export function safeClearInterval(timer: Parameters<typeof clearInterval>[0]): void {
+  ReflectApply(clearIntervalOriginal, globalThis, [timer]);
 }
 
 /** `array.push(item)` with the original `Array.prototype.push`. Returns the new length. */

@@ -16,6 +16,7 @@ import {
   UseAfterCleanupError,
 } from './errors.js';
 import type { FailurePhase, LeakEvent, ManagerEvents } from './events.js';
+import { safeClearInterval, safeSetInterval } from './intrinsics.js';
 import { validateLimit } from './limits.js';
 import { MemoryAccounts } from './memory.js';
 import { checkOptions, checkTimerMs, type KeysOf } from './options.js';
@@ -282,7 +283,8 @@ export class ResourceManager implements AsyncDisposable {
     this._leakTracking = leak !== undefined && leak !== false && leakOptions.captureStacks !== false;
     this._stacks = this._leakTracking ? new WeakMap() : undefined;
     this.#maxAgeMs = maxAge;
-    if (interval !== undefined) this.#sweepTimer = unrefTimer(setInterval(() => this.checkLeaks(), interval));
+    if (interval !== undefined)
+      this.#sweepTimer = unrefTimer(safeSetInterval(() => this.checkLeaks(), interval));
   }
 
   /** Subscribe to an event; shorthand for `events.on`. */
@@ -638,7 +640,7 @@ export class ResourceManager implements AsyncDisposable {
   async #disposeAll(options: CleanupOptions | undefined): Promise<CleanupReport> {
     const started = now();
     const report = emptyReport('*', options?.reason);
-    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    if (this.#sweepTimer !== undefined) safeClearInterval(this.#sweepTimer);
     const ms = options?.deadlineMs ?? this.cleanupDeadlineMs;
     this.#disposeDeadline = { at: started + ms, ms };
     const roots = [...this.#byId.values()].filter((c) => c.parent === undefined);

@@ -5,6 +5,7 @@
  * sent one by one. Events are numbered (`seq`) in the order they happened.
  */
 import type { ManagerEvents, ResourceManager, Subscription } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginChangeEvent } from './plugin-control.js';
 import { errorText } from './serialize.js';
 
@@ -171,7 +172,7 @@ export class EventCollector {
 
   /** Hand everything pending to the sink now. */
   flush(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) safeClearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#pending.length === 0 && this.#aggregates.size === 0 && this.#dropped === 0) return;
     const batch: MonitorEvent[] = this.#pending;
@@ -201,7 +202,7 @@ export class EventCollector {
 
   #schedule(): void {
     if (this.#timer !== undefined || this.#closed) return;
-    this.#timer = setTimeout(() => this.flush(), this.#flushMs);
+    this.#timer = safeSetTimeout(() => this.flush(), this.#flushMs);
     this.#timer.unref();
   }
 

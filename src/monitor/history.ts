@@ -8,6 +8,7 @@
 
 import { StewardRangeError } from '../core/errors.js';
 import type { Component, ResourceManager } from '../core/index.js';
+import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import { SampleRing } from './ring.js';
 
 /** Options of the memory history. */
@@ -74,13 +75,13 @@ export class MemoryHistory {
   start(): void {
     if (this.#timer !== undefined) return;
     this.sample();
-    this.#timer = setInterval(() => this.sample(), this.intervalMs);
+    this.#timer = safeSetInterval(() => this.sample(), this.intervalMs);
     this.#timer.unref();
   }
 
   /** Stop sampling. The recorded history stays readable. */
   stop(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) safeClearInterval(this.#timer);
     this.#timer = undefined;
   }
 

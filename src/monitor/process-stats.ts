@@ -7,6 +7,7 @@
  */
 import { type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
+import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import { SampleRing } from './ring.js';
 
 /** One reading of the process. Sizes in bytes, times in ms, shares from 0 to 1. */
@@ -82,13 +83,13 @@ export class ProcessMonitor {
   start(): void {
     if (this.#timer !== undefined) return;
     this.sample();
-    this.#timer = setInterval(() => this.sample(), this.#intervalMs);
+    this.#timer = safeSetInterval(() => this.sample(), this.#intervalMs);
     this.#timer.unref();
   }
 
   /** Stop sampling and measuring the event-loop delay. */
   close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#timer !== undefined) safeClearInterval(this.#timer);
     this.#timer = undefined;
     this.#delay.disable();
   }

@@ -8,6 +8,7 @@
  * and reloads the snapshot), so a stalled reader holds neither a connection nor its backlog.
  */
 import type { ServerResponse } from 'node:http';
+import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import type { MonitorEvent } from './events.js';
 import { SECURITY_HEADERS } from './http.js';
 
@@ -167,7 +168,7 @@ export class SseHub {
       // The same timer sends heartbeats and looks for stalled readers, at least once a second.
       let sinceBeat = 0;
       const tick = Math.min(this.#heartbeatMs, 1000);
-      this.#heartbeat = setInterval(() => {
+      this.#heartbeat = safeSetInterval(() => {
         const now = performance.now();
         sinceBeat += tick;
         const beat = sinceBeat >= this.#heartbeatMs;
@@ -179,7 +180,7 @@ export class SseHub {
       }, tick);
       this.#heartbeat.unref();
     } else if (count === 0 && this.#heartbeat !== undefined) {
-      clearInterval(this.#heartbeat);
+      safeClearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
     }
     this.#onCountChange(count);

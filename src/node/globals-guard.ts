@@ -239,11 +239,14 @@ export interface RestoreFilter {
 }
 
 /**
- * Put replaced guarded globals back (after noting changes not seen yet, as by nobody). Returns
+ * Put replaced guarded globals back (after noting every change not seen yet, as by nobody). Returns
  * what was replaced and whether each was restored. Uses only references captured at import.
  */
 export function restoreGlobalsWhere(filter: RestoreFilter = {}): GlobalReplacement[] {
-  detectGlobalsOutsideHooks();
+  // Always a full look, never the quiet shortcut: a fault's claim runs this first, and the I/O
+  // callbacks and timers of the current turn of the loop run before the shortcut's immediate —
+  // a global one of them replaced would be left in place for the claim to break on.
+  detectGlobals(undefined);
   const out: GlobalReplacement[] = [];
   const includeUnknown = filter.unknown ?? filter.by === undefined;
   for (let i = 0; i < slots.length; i++) {

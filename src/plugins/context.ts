@@ -20,6 +20,7 @@ import type {
   TrackOptions,
 } from '../core/index.js';
 import { StewardError } from '../core/index.js';
+import { safeClearInterval, safeClearTimeout, safeSetInterval, safeSetTimeout } from '../core/intrinsics.js';
 import { type ChildGuard, type PluginChildren, pluginChildren } from './context-children.js';
 import type { PluginLogger } from './logger.js';
 import type { PluginManifest } from './manifest.js';
@@ -154,18 +155,18 @@ export function createPluginContext(init: ContextInit): PluginContext {
       }),
     setTimeout(fn, ms) {
       let handle: TrackedResource<NodeJS.Timeout> | undefined;
-      const timer = setTimeout(() => {
+      const timer = safeSetTimeout(() => {
         handle?.untrackAndLeak();
         fn();
       }, ms);
-      handle = component.track(timer, { type: 'timer', dispose: clearTimeout, metadata: { ms } });
+      handle = component.track(timer, { type: 'timer', dispose: safeClearTimeout, metadata: { ms } });
       return handle;
     },
     setInterval(fn, ms) {
-      const timer = setInterval(fn, ms);
+      const timer = safeSetInterval(fn, ms);
       return component.track(timer, {
         type: 'timer',
-        dispose: clearInterval,
+        dispose: safeClearInterval,
         metadata: { ms, interval: true },
       });
     },

@@ -16,6 +16,7 @@
  *   in its code. A plugin that is not active when its action comes is left alone.
  */
 import { type Emitter, StewardRangeError } from '../core/index.js';
+import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import { type LoopBlock, type LoopWatchdog, watchEventLoop } from '../node/loop-watchdog.js';
 import type { CpuProfile, HotSpot } from '../node/profile-blame.js';
 import type { PluginEvents } from './events.js';
@@ -137,7 +138,7 @@ export class PluginHealth {
       reportToStderr: o.reportToStderr === true,
       onBlock: (block) => this.#blocked(block),
     });
-    this.#timer = setInterval(() => this.#tick(), intervalMs);
+    this.#timer = safeSetInterval(() => this.#tick(), intervalMs);
     this.#timer.unref();
     this.#tick();
   }
@@ -163,7 +164,7 @@ export class PluginHealth {
 
   /** Stop watching (the watchdog thread ends). Idempotent. */
   async close(): Promise<void> {
-    clearInterval(this.#timer);
+    safeClearInterval(this.#timer);
     await this.#watchdog?.close();
   }
 

@@ -13,6 +13,7 @@ import {
   type ResourceManager,
   StewardError,
 } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginEvents } from './events.js';
 import type { HostChildren } from './host-children.js';
 import {
@@ -31,8 +32,16 @@ import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupRe
 import { runWithin, TimeoutError } from './timeout.js';
 import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
 
-/** Of a deactivation slot, what is kept for force-cleaning the component after the hook: a quarter, at most 250 ms. */
-const CLEANUP_RESERVE_MS = 250;
+/**
+ * Of a deactivation slot, what is kept for ending the plugin after its hook (terminating its
+ * worker, killing the children it left, force-cleaning its component, reporting it): a tenth of
+ * the slot, at least 250 ms, never more than a quarter. A fixed 250 ms was too little on a loaded
+ * machine: a spinning worker's abandonment was still under way when the shutdown deadline hit.
+ */
+function cleanupReserveMs(slotMs: number): number {
+  if (!Number.isFinite(slotMs)) return 0; // no deadline: nothing to keep
+  return Math.min(slotMs / 4, Math.max(250, slotMs / 10));
+}
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -202,7 +211,7 @@ export class PluginLifecycle {
         : undefined;
     const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
     const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
-    const budgetMs = Math.max(1, slotMs - Math.min(slotMs / 4, CLEANUP_RESERVE_MS));
+    const budgetMs = Math.max(1, slotMs - cleanupReserveMs(slotMs));
     const timeoutMs = Math.min(ownMs, budgetMs);
     let failure: unknown;
     let inRuntime: RuntimeCleanupReport | undefined;
@@ -360,9 +369,16 @@ export class PluginLifecycle {
     this.#o.events.emit('access', { id, isolation: runtime.isolation, ...access });
   }
 
-  /** Cancel the restarts scheduled. */
+  /**
+   * The host is going away: cancel the restarts scheduled, and hold the unload verifier — the
+   * teardown's verification would force collections and take heap snapshots (synchronous,
+   * seconds on a loaded machine) in the middle of the shutdown, starving its deadline and the
+   * abandonment of the plugins still deactivating. What the teardown unloads stays queued until
+   * the verifier closes (verified then only for a leak check that listens, see `close()`).
+   */
   dispose(): void {
-    for (const timer of this.#restarts) clearTimeout(timer);
+    this.#o.verifier?.hold();
+    for (const timer of this.#restarts) safeClearTimeout(timer);
     this.#restarts.clear();
   }
 
@@ -378,7 +394,7 @@ export class PluginLifecycle {
     if (!policy || record.restarts >= policy.maxRestarts || this.#o.disposed()) return;
     record.restarts++;
     const delay = policy.backoffMs * 2 ** (record.restarts - 1);
-    const timer = setTimeout(() => {
+    const timer = safeSetTimeout(() => {
       this.#restarts.delete(timer);
       void this.#o
         .enqueue(async () => {

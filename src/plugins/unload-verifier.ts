@@ -19,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import { type AttributedHandle, allAttributedHandles } from '../node/attribution.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
@@ -171,6 +172,8 @@ export class UnloadVerifier {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<UnloadVerdict[]> | undefined;
   #closed = false;
+  /** Held by the host's teardown (see `hold()`). */
+  #held = false;
 
   constructor(
     manager: ResourceManager,
@@ -226,7 +229,7 @@ export class UnloadVerifier {
   /** Verify what is queued now; resolves with the verdicts of every batch run meanwhile. */
   async flush(): Promise<UnloadVerdict[]> {
     const verdicts: UnloadVerdict[] = [];
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) safeClearTimeout(this.#timer);
     this.#timer = undefined;
     while (this.#running || this.#pending.length > 0) {
       if (this.#running) verdicts.push(...(await this.#running));
@@ -243,7 +246,7 @@ export class UnloadVerifier {
   close(): void {
     LIVE.delete(this.#ref);
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer) safeClearTimeout(this.#timer);
     this.#timer = undefined;
     if (SINKS.size > 0 && (this.#pending.length > 0 || this.#running)) {
       // Every plugin of the host unloaded at once: the probes are checked, a snapshot is taken
@@ -253,14 +256,24 @@ export class UnloadVerifier {
     } else this.#pending = [];
   }
 
+  /**
+   * The host's teardown begins: start no batch until `close()` (a collection or a snapshot would
+   * hold the loop in the middle of the shutdown). What unloads meanwhile stays queued for it.
+   */
+  hold(): void {
+    this.#held = true;
+    if (this.#timer) safeClearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** Forget what is queued (a batch already running still ends). */
   drop(): void {
     this.#pending = [];
   }
 
   #schedule(): void {
-    if (this.#timer || this.#running || this.#closed) return;
-    this.#timer = setTimeout(() => {
+    if (this.#timer || this.#running || this.#closed || this.#held) return;
+    this.#timer = safeSetTimeout(() => {
       this.#timer = undefined;
       this.#start();
     }, this.#o.batchMs);

@@ -11,6 +11,7 @@
  */
 import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import type { PluginManifest } from './manifest.js';
 import { watchTree } from './watch-tree.js';
 
@@ -64,10 +65,10 @@ export function watchPlugins(
 
   const schedule = (id: string): void => {
     if (stopped) return;
-    clearTimeout(timers.get(id));
+    safeClearTimeout(timers.get(id));
     timers.set(
       id,
-      setTimeout(() => {
+      safeSetTimeout(() => {
         timers.delete(id);
         if (stopped) return;
         reload(id)
@@ -157,7 +158,7 @@ export function watchPlugins(
   const dispose = (): void => {
     if (stopped) return;
     stopped = true;
-    for (const timer of timers.values()) clearTimeout(timer);
+    for (const timer of timers.values()) safeClearTimeout(timer);
     for (const folder of folders.values()) folder.watcher.close();
     folders.clear();
     keys.clear();

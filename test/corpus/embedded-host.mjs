@@ -3,7 +3,7 @@
  * the plugins of one folder with attribution on, prints what `steward run` prints about them
  * (log lines, leak findings, rejected manifests) and a JSON line when started; answers
  * `list` on stdin with a JSON line of the plugins' states; on SIGTERM/SIGINT disposes the host
- * and exits 143/130. It installs no Steward shutdown path: an application's own.
+ * (with a 5 s deadline, as the CLI hosts run with `--deadline 5000`) and exits 143/130. It installs no Steward shutdown path: an application's own.
  */
 import { createInterface } from 'node:readline';
 import { ResourceManager } from '../../dist/core/index.js';
@@ -32,7 +32,7 @@ const stop = (code) => {
   if (stopping) return;
   stopping = true;
   host
-    .dispose()
+    .dispose({ deadlineMs: 5000 }) // what `steward run --deadline 5000` gives its plugins
     .then(() => manager.dispose({ force: true }))
     .finally(() => process.exit(code));
 };

@@ -95,6 +95,25 @@ describe('PluginHost teardown', () => {
     expect(log.slice(0, 2).sort()).toEqual(['start one', 'start two']);
   });
 
+  it('verifies no unload while the host is disposed: no collection or heap snapshot in the middle of its shutdown', async () => {
+    // Under load, the teardown's unload verification (synchronous heap snapshots) held the loop
+    // for seconds: the shutdown deadline and the abandonment of a spinning worker came too late.
+    await fx.plugin('quick', { code: MARK('quick') });
+    await fx.plugin('slow', { code: MARK('slow', 'await new Promise((r) => setTimeout(r, 1000));') });
+    const host = new PluginHost({ dirs: [fx.dir], log: () => {}, verifyUnload: { batchMs: 1 } });
+    const verified: string[] = [];
+    host.on('unloadVerified', (v) => verified.push(...v.plugins));
+    (globalThis as { __teardown?: string[] }).__teardown = [];
+    await host.start();
+    await host.dispose();
+    const verdicts = await host.verifyUnloads(); // waits for a verification started meanwhile
+    const log = (globalThis as { __teardown?: string[] }).__teardown!;
+    expect(log).toContain('end quick');
+    expect(log).toContain('end slow');
+    expect(verified).toEqual([]);
+    expect(verdicts).toEqual([]);
+  });
+
   it('still deactivates dependents before their dependencies', async () => {
     await fx.plugin('core', { code: MARK('core') });
     await fx.plugin('mid', {
