@@ -17,6 +17,7 @@ import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type Component, type TrackedResource, UseAfterCleanupError } from '../core/index.js';
 import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
+import { markedEnv } from './child-token.js';
 import type { Journal } from './journal.js';
 import { processIdentity } from './process-identity.js';
 import { childWatchdog } from './watchdog.js';
@@ -142,7 +143,7 @@ export function spawnTracked(
   }
   if (journal?.closed) throw new StewardTypeError(`spawnTracked(): the journal ${journal.path} is closed.`);
   const group = spawnOptions.detached ?? process.platform !== 'win32';
-  const child = spawn(command, args, { ...spawnOptions, detached: group });
+  const child = spawn(command, args, { ...spawnOptions, detached: group, env: markedEnv(spawnOptions.env) });
   return trackChild(component, child, {
     group,
     watchdog,
