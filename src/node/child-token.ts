@@ -25,6 +25,16 @@ export function childMark(): string {
   return mark;
 }
 
+/**
+ * In a plugin's own process (process isolation): take the mark the host gave this process as
+ * this process's mark, so what the plugin starts is ended by the host's watchdog, and no
+ * `/proc` read is needed (it would count as the plugin's access). Call before plugin code runs.
+ */
+export function inheritChildMark(): void {
+  const inherited = process.env[CHILD_MARK_ENV];
+  if (typeof inherited === 'string' && inherited.length > 0) mark = inherited;
+}
+
 /** `env` (default `process.env`) with this host's mark added: for a child's spawn options. */
 export function markedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   return { ...(env ?? process.env), [CHILD_MARK_ENV]: childMark() };
