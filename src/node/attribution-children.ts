@@ -9,13 +9,23 @@
  * A child detached on purpose — started with `detached: true` and then `unref()`ed, Node's
  * documented recipe for a process meant to outlive its parent — is let go at the `unref()`.
  *
+ * A child that is not detached also bears the host's mark in its environment (see
+ * `child-token.ts`): the watchdog then ends it even if the host died inside `spawn()`, and its
+ * descendants with it (the command a shell started for `exec()`, which killing the shell
+ * alone used to leave running).
+ *
+ * Code a plugin runs while it is imported (before it has a component) counts as the plugin's
+ * too: the host imports an inline plugin inside `runPluginImport`.
+ *
  * How: Node publishes every new ChildProcess on the `child_process` diagnostics channel just
  * before spawning it; the instance's `spawn` and `unref` are wrapped there (that one object
  * only), so the pid and the `detached` option are known exactly.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import { componentStorage } from './attribution-context.js';
+import { childMark, markSpawnPairs } from './child-token.js';
 import { processIdentity } from './process-identity.js';
 import { isTrackedChild } from './spawn.js';
 import { childWatchdog } from './watchdog.js';
@@ -26,8 +36,19 @@ const CHANNEL = 'child_process';
 type Spawnable = ChildProcess & { spawn(options: SpawnOptions): unknown };
 let users = 0;
 
+const importing = new AsyncLocalStorage<string>();
+
+/**
+ * Run `fn` — the import of plugin `id`'s module — so that the children its top-level code
+ * starts are guarded as a component's code's children are. Returns what `fn` returns.
+ */
+export function runPluginImport<R>(id: string, fn: () => R): R {
+  return importing.run(id, fn);
+}
+
 function onChild(message: unknown): void {
-  if (componentStorage.getStore() === undefined) return; // not a component's code
+  // Not a component's code, nor a plugin's import.
+  if (componentStorage.getStore() === undefined && importing.getStore() === undefined) return;
   const child = (message as { process?: unknown } | null)?.process as Spawnable | undefined;
   if (child === null || typeof child !== 'object' || typeof child.spawn !== 'function') return;
   const spawn = child.spawn;
@@ -38,6 +59,7 @@ function onChild(message: unknown): void {
     writable: true,
     value(this: ChildProcess, options: SpawnOptions) {
       detached = options?.detached === true;
+      if (!detached && options !== null && typeof options === 'object') markSpawnPairs(options);
       const result = spawn.call(this, options);
       const pid = this.pid;
       if (pid !== undefined && this.exitCode === null && !isTrackedChild(this)) {
@@ -70,6 +92,7 @@ function onChild(message: unknown): void {
  * Returns the function that turns it off for this user; on while at least one user is.
  */
 export function guardAttributedChildren(): () => void {
+  childMark(); // computed now, not inside Node's spawn
   if (users++ === 0) dc.subscribe(CHANNEL, onChild);
   let released = false;
   return () => {
@@ -77,4 +100,35 @@ export function guardAttributedChildren(): () => void {
     released = true;
     if (--users === 0) dc.unsubscribe(CHANNEL, onChild);
   };
+}
+
+function onWorkerChild(message: unknown): void {
+  const child = (message as { process?: unknown } | null)?.process as Spawnable | undefined;
+  if (child === null || typeof child !== 'object' || typeof child.spawn !== 'function') return;
+  const spawn = child.spawn;
+  Object.defineProperty(child, 'spawn', {
+    configurable: true,
+    writable: true,
+    value(this: ChildProcess, options: SpawnOptions) {
+      if (options !== null && typeof options === 'object' && options.detached !== true) {
+        markSpawnPairs(options);
+      }
+      return spawn.call(this, options);
+    },
+  });
+}
+
+let workerGuarded = false;
+
+/**
+ * In a worker plugin's thread: mark every child started there without `detached` (with `ctx`
+ * or not) with the host's mark, so the host's watchdog ends it, and its descendants, when the
+ * host exits or dies. A worker thread cannot write to the watchdog's pipe; the mark needs
+ * none. Idempotent.
+ */
+export function guardWorkerChildren(): void {
+  if (workerGuarded) return;
+  workerGuarded = true;
+  childMark();
+  dc.subscribe(CHANNEL, onWorkerChild);
 }

@@ -12,6 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Server, Socket } from 'node:net';
 import type { MessagePort, Worker } from 'node:worker_threads';
+import { descendants, signalAll } from './process-tree.js';
 
 /** The kinds of handle attribution records. */
 export type HandleKind =
@@ -147,7 +148,10 @@ export function reclaimHandle(kind: HandleKind, resource: object, owner: object)
     case 'process':
       if (owner !== resource) {
         const child = owner as ChildProcess;
+        // The whole tree: a shell's command (`exec`) would outlive the shell (Linux: /proc).
+        const tree = child.pid !== undefined && child.exitCode === null ? descendants(child.pid) : [];
         child.kill('SIGKILL');
+        signalAll(tree, 'SIGKILL');
         for (const stream of child.stdio) stream?.destroy();
       }
       return;

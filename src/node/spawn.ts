@@ -2,7 +2,8 @@
  * `spawnTracked`: start a child process owned by a component. Compared with a plain
  * `child_process.spawn` + `track`:
  * - it runs in its own process group (POSIX), so release kills the whole tree it started
- *   (`sh -c …`, npm scripts), not only the direct child;
+ *   (`sh -c …`, npm scripts), not only the direct child — on Linux also descendants that left
+ *   the group, found from `/proc`;
  * - release sends `killSignal` (SIGTERM), waits up to `killTimeoutMs` for the exit, then
  *   SIGKILLs the group, and closes the stdio pipes — an async disposer awaited by cleanup;
  * - the process-wide watchdog guards it: if the host dies, even by SIGKILL, the child is
@@ -17,8 +18,10 @@ import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
 import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
 import { type Component, type TrackedResource, UseAfterCleanupError } from '../core/index.js';
 import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
+import { markedEnv } from './child-token.js';
 import type { Journal } from './journal.js';
 import { processIdentity } from './process-identity.js';
+import { descendants, signalAll } from './process-tree.js';
 import { childWatchdog } from './watchdog.js';
 
 /** Options of `spawnTracked`: Node's spawn options plus how the process is guarded and ended. */
@@ -43,6 +46,13 @@ export function hasExited(child: ChildProcess): boolean {
 function signalTree(child: ChildProcess, group: boolean, signal: NodeJS.Signals): void {
   const pid = child.pid;
   if (pid === undefined) return;
+  // Descendants that left the group (setsid, a daemonizing script) are found from /proc (Linux).
+  const tree = descendants(pid);
+  signalTree1(child, pid, group, signal);
+  signalAll(tree, signal);
+}
+
+function signalTree1(child: ChildProcess, pid: number, group: boolean, signal: NodeJS.Signals): void {
   if (group) {
     try {
       process.kill(-pid, signal);
@@ -142,7 +152,7 @@ export function spawnTracked(
   }
   if (journal?.closed) throw new StewardTypeError(`spawnTracked(): the journal ${journal.path} is closed.`);
   const group = spawnOptions.detached ?? process.platform !== 'win32';
-  const child = spawn(command, args, { ...spawnOptions, detached: group });
+  const child = spawn(command, args, { ...spawnOptions, detached: group, env: markedEnv(spawnOptions.env) });
   return trackChild(component, child, {
     group,
     watchdog,

@@ -15,15 +15,22 @@
  *   reused pid), SIGKILL to the survivors `graceMs` later (their start time checked again),
  *   deletes the journals that named only processes (all now gone), and exits.
  *
+ * - on Linux it also ends every process whose environment (`/proc/<pid>/environ`) bears the
+ *   host's mark `STEWARD_CHILD_OF=<mark>` (see `child-token.ts`): children the host was killed
+ *   inside `spawn()` of, before it knew their pid, and their descendants (a shell's command, a
+ *   grandchild that left the group); it looks again before the SIGKILL round, for a child that
+ *   exec'd meanwhile.
+ *
  * It ignores SIGINT and SIGHUP (a terminal's Ctrl+C or hang-up is the host's to handle) and
  * runs in its own session, so it outlives its host long enough to do its job.
- * Arguments: `<hostPid> <graceMs>`.
+ * Arguments: `<hostPid> <graceMs> [mark]`.
  */
 export const WATCHDOG_SOURCE = String.raw`'use strict';
 const fs = require('fs');
 const { spawnSync } = require('child_process');
 const hostPid = Number(process.argv[1]);
 const graceMs = Number(process.argv[2]);
+const markPair = process.argv[3] ? 'STEWARD_CHILD_OF=' + process.argv[3] : undefined;
 const watched = new Map();
 const journalDirs = new Set();
 let bootId;
@@ -81,6 +88,22 @@ function journaled() {
   }
   return { out, files };
 }
+function marked() {
+  const out = [];
+  if (markPair === undefined || process.platform !== 'linux') return out;
+  let names = [];
+  try { names = fs.readdirSync('/proc'); } catch (e) { return out; }
+  for (const name of names) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid === process.pid || pid === hostPid) continue;
+    let env;
+    try { env = fs.readFileSync('/proc/' + name + '/environ', 'latin1'); } catch (e) { continue; }
+    if (!env.split('\0').includes(markPair)) continue;
+    out.push([pid, { identity: identity(pid), group: false }]);
+  }
+  return out;
+}
 let gone = false;
 function hostGone() {
   if (gone) return;
@@ -88,6 +111,7 @@ function hostGone() {
   const targets = [];
   const fromJournals = journaled();
   for (const [pid, w] of fromJournals.out) if (!watched.has(pid)) watched.set(pid, w);
+  for (const [pid, w] of marked()) if (!watched.has(pid)) watched.set(pid, w);
   const done = () => {
     for (const path of fromJournals.files) { try { fs.unlinkSync(path); } catch (e) {} }
     process.exit(0);
@@ -98,8 +122,12 @@ function hostGone() {
     targets.push([pid, w]);
     signal(pid, w.group, 'SIGTERM');
   }
-  if (targets.length === 0) return done();
+  if (targets.length === 0 && marked().length === 0) return done();
   setTimeout(() => {
+    for (const [pid, w] of marked()) {
+      if (targets.some((t) => t[0] === pid)) continue;
+      targets.push([pid, w]);
+    }
     for (const [pid, w] of targets) {
       // Still the process recorded (its start time), or its group after the leader died; a pid
       // reused by another process meanwhile is never signalled.

@@ -9,12 +9,15 @@
  * `guardJournals(dir)`: at the host's death it also kills the processes recorded in the
  * host's journals in `dir` — the way children started by other threads (plugin workers),
  * which cannot write to its pipe, are guarded; their journal line is on disk before `spawn`
- * returns. `ready()` resolves once the process listens: a host that awaits it before its
+ * returns. Third, children whose pid the host never learned (it was killed inside `spawn()`)
+ * or that left their group: every process bearing the host's mark in its environment (see
+ * `child-token.ts`). `ready()` resolves once the process listens: a host that awaits it before its
  * first child starts leaves no window in which a SIGKILL orphans that child.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { StewardTypeError } from '../core/index.js';
 import { runOutsideComponents } from './attribution-context.js';
+import { childMark } from './child-token.js';
 import { WATCHDOG_SOURCE } from './watchdog-script.js';
 
 /** How long `ready()` waits for a starting watchdog before it resolves false, ms. */
@@ -102,12 +105,16 @@ export class ChildWatchdog {
     delete env.NODE_OPTIONS;
     if (process.versions.electron !== undefined) env.ELECTRON_RUN_AS_NODE = '1';
     const child = runOutsideComponents(() =>
-      spawn(process.execPath, ['-e', WATCHDOG_SOURCE, String(process.pid), String(WATCHDOG_GRACE_MS)], {
-        stdio: ['pipe', 'pipe', 'ignore'],
-        detached: process.platform !== 'win32',
-        env,
-        windowsHide: true,
-      }),
+      spawn(
+        process.execPath,
+        ['-e', WATCHDOG_SOURCE, String(process.pid), String(WATCHDOG_GRACE_MS), childMark()],
+        {
+          stdio: ['pipe', 'pipe', 'ignore'],
+          detached: process.platform !== 'win32',
+          env,
+          windowsHide: true,
+        },
+      ),
     );
     this.#process = child;
     this.#startedAt = Date.now();

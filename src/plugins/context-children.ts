@@ -3,6 +3,8 @@
  * `node:child_process`, but every child is a tracked child (see `trackChild`, steward/node):
  *
  * - it leads its own process group (POSIX), so ending it ends what it started (`sh -c`, npm);
+ * - it bears the host's mark in its environment (see `child-token.ts`, steward/node), so the
+ *   watchdog finds it, and every descendant, even if the host dies inside `spawn()`;
  * - it is recorded in the host's journal and guarded by the child watchdog before the call
  *   returns, so a host killed with SIGKILL the next instant still has it killed — from the
  *   main thread (inline plugins) and from a worker thread (worker plugins) alike;
@@ -26,6 +28,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { type Component, StewardRangeError, StewardTypeError, UseAfterCleanupError } from '../core/index.js';
 import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
+import { markedEnv } from '../node/child-token.js';
 import type { Journal } from '../node/journal.js';
 import { trackChild } from '../node/spawn.js';
 
@@ -142,6 +145,7 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       ...pick(o, ['cwd', 'env', 'uid', 'gid', 'windowsHide', 'windowsVerbatimArguments', 'signal']),
       ...(shell ? { shell: typeof o.shell === 'string' ? o.shell : true } : pick(o, ['shell'])),
       detached: group,
+      env: markedEnv(o.env),
       stdio: 'pipe',
     });
     adopt(child, group, killGraceMs);
@@ -206,7 +210,11 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       const { killGraceMs: _, ...spawnOptions } = options;
       live(`spawn "${command}" in`);
       const group = spawnOptions.detached ?? defaultGroup;
-      const child = spawnChild(command, [...checkArgs(args, 'spawn')], { ...spawnOptions, detached: group });
+      const child = spawnChild(command, [...checkArgs(args, 'spawn')], {
+        ...spawnOptions,
+        detached: group,
+        env: markedEnv(spawnOptions.env),
+      });
       return adopt(child, group, killGraceMs);
     },
     fork(modulePath, args = [], options = {}) {
@@ -215,7 +223,11 @@ export function pluginChildren(component: Component, guard: ChildGuard): PluginC
       const path = modulePath instanceof URL ? fileURLToPath(modulePath) : modulePath;
       live(`fork "${path}" in`);
       const group = forkOptions.detached ?? defaultGroup;
-      const child = forkChild(path, [...checkArgs(args, 'fork')], { ...forkOptions, detached: group });
+      const child = forkChild(path, [...checkArgs(args, 'fork')], {
+        ...forkOptions,
+        detached: group,
+        env: markedEnv(forkOptions.env),
+      });
       return adopt(child, group, killGraceMs);
     },
     exec(command: string, options?: unknown, callback?: ExecCallback) {

@@ -16,6 +16,7 @@
  *   <journalDir>` or `recover({ dir })` reclaims what the journals name.
  */
 import { randomBytes } from 'node:crypto';
+import { childMark } from '../node/child-token.js';
 import { Journal } from '../node/journal.js';
 import { ensurePrivateDir, journalDir } from '../node/journal-dir.js';
 import { reclaimJournaledChildren } from '../node/journal-reclaim.js';
@@ -83,6 +84,7 @@ export class HostChildren {
    */
   prepare(): Promise<void> {
     this.#prepared ??= (async () => {
+      childMark(); // computed now (it reads /proc), not inside a plugin's spawn
       try {
         ensurePrivateDir(this.dir);
         childWatchdog().guardJournals(this.dir);

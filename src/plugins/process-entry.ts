@@ -4,12 +4,16 @@
  * the channel closes (the host is gone), and reports an uncaught error before exiting with it.
  */
 import { StewardError } from '../core/index.js';
+import { inheritChildMark } from '../node/child-token.js';
 import { installAuditHooks, installDenialHooks, withoutHooks } from './access-hooks.js';
 import { implicitReads } from './permissions.js';
 import { descendants, signalAll } from './process-tree.js';
 import { runRemotePlugin, sendAccess } from './remote-plugin.js';
 import type { MessageChannelEnd, RemoteBoot } from './remote-protocol.js';
 import { serializeError } from './rpc.js';
+
+// The host's mark on what this process starts (child-token.ts), read before plugin code runs.
+inheritChildMark();
 
 const maybeSend = process.send?.bind(process);
 if (!maybeSend) {

@@ -6,6 +6,7 @@
  * attributed to its component.
  */
 import { type Component, Emitter, StewardError } from '../core/index.js';
+import { runPluginImport } from '../node/attribution-children.js';
 import { detectGlobals, detectGlobalsOutsideHooks } from '../node/globals-guard.js';
 import { runInComponent } from '../node/index.js';
 import { createPluginContext, type PluginContext } from './context.js';
@@ -54,7 +55,11 @@ export class InlineRuntime implements PluginRuntime {
     const started = performance.now();
     this.#noteGlobals(undefined);
     const namespace = await callSafely(
-      () => importPlugin(manifest.entry, manifest.dir, manifest.source === 'package', generation),
+      // Import-time work is the plugin's: children its top-level code starts are guarded.
+      () =>
+        runPluginImport(manifest.id, () =>
+          importPlugin(manifest.entry, manifest.dir, manifest.source === 'package', generation),
+        ),
       `Plugin "${manifest.id}" (at import)`,
     );
     this.#noteGlobals(manifest.id); // replaced by the module's top-level code

@@ -11,6 +11,7 @@
  *   by SIGKILL; the plugin process itself also exits when its IPC channel closes.
  * - Its stdout and stderr lines go to the plugin's log (`info`, `warn`).
  */
+
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import nodeModule from 'node:module';
@@ -18,6 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StewardError } from '../core/index.js';
 import { runOutsideComponents } from '../node/attribution-context.js';
+import { markedEnv } from '../node/child-token.js';
 import { processIdentity } from '../node/process-identity.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { LogLevel } from './logger.js';
@@ -204,8 +206,9 @@ export function inheritedExecArgv(entry: string, argv: readonly string[] = proce
  */
 function childEnv(enforced: boolean): NodeJS.ProcessEnv {
   const hasCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-  if (enforced || !hasCache || process.env.NODE_COMPILE_CACHE !== undefined) return process.env;
-  return { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') };
+  // The host's mark (child-token.ts): the plugin process and all it starts die with the host.
+  if (enforced || !hasCache || process.env.NODE_COMPILE_CACHE !== undefined) return markedEnv(process.env);
+  return markedEnv({ ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') });
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
+import { guardWorkerChildren } from '../node/attribution-children.js';
 import { runRemotePlugin } from './remote-plugin.js';
 import type { RemoteBoot } from './remote-protocol.js';
 
@@ -13,6 +14,9 @@ if (!port) {
     code: 'STEWARD_PROTOCOL',
   });
 }
+
+// Every child this thread starts without `detached` dies with the host (child-token.ts).
+guardWorkerChildren();
 
 await runRemotePlugin(workerData as RemoteBoot, {
   send: (message) => port.postMessage(message),

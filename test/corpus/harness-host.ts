@@ -5,7 +5,17 @@
  * in a process group of its own and signalled by pid alone, as `kill` or `docker stop` do.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -127,6 +137,26 @@ function processTree(pid: number): number[] {
   return [...found];
 }
 
+/**
+ * Linux: the live processes whose environment holds `CORPUS_RUN=<tag>` — everything the run's
+ * host started, and what those started, whether or not anyone learned its pid (a child the
+ * host was killed while spawning, a shell's command). Elsewhere: none.
+ */
+function processesOfRun(tag: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(`CORPUS_RUN=${tag}`))
+        found.push(Number(name));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return found.filter(pidExists);
+}
+
 function portTaken(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -203,11 +233,12 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
           '5000',
         ]
       : [join(import.meta.dirname, 'embedded-host.mjs'), plugins];
+  const tag = randomBytes(8).toString('hex');
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), ...script], {
     cwd: dir,
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', CORPUS_RUN: tag },
   });
   const pid = child.pid!;
   running.add(child);
@@ -231,6 +262,7 @@ export async function runBatch(batch: readonly CorpusEntry[], mode: Mode): Promi
   const ports = new Set<number>();
   const collect = (): void => {
     if (exit === undefined) for (const p of processTree(pid)) pids.add(p);
+    for (const p of processesOfRun(tag)) pids.add(p);
     for (const m of out.matchAll(/corpus-pid (\d+)/g)) pids.add(Number(m[1]));
     for (const m of out.matchAll(
       /(?:corpus-port|\[corpus-neighbour\] listening|monitor: http:\/\/[\w.]+:)\s*(\d+)/g,

@@ -4,7 +4,9 @@
  * Every started fixture is killed by `killAllFixtures()` (call it in afterEach).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidExists } from '../../src/node/process-identity.js';
 
 /** Directory of the fixtures. */
 export const FIXTURES = join(import.meta.dirname, '../fixtures/node');
@@ -124,4 +126,23 @@ export function groupMembers(pgid: number): number[] {
     .map((line) => line.trim().split(/\s+/))
     .filter(([, group, stat]) => Number(group) === pgid && stat !== undefined && !stat.startsWith('Z'))
     .map(([pid]) => Number(pid));
+}
+
+/**
+ * Linux: live processes (not zombies) whose environment holds `pair` (`NAME=value`) — a run's
+ * tag passed to a fixture reaches everything it started, pid known or not. Elsewhere: [].
+ */
+export function processesWithEnv(pair: string): number[] {
+  if (process.platform !== 'linux') return [];
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(pair))
+        found.push(Number(name));
+    } catch {
+      // gone, or another user's
+    }
+  }
+  return found.filter(pidExists);
 }
