@@ -54,7 +54,11 @@ describe('tracked children: the whole tree, and the host mark', () => {
     const [line] = (await once(handle.value!.stdout!, 'data')) as [Buffer];
     const grandchild = Number(line.toString().trim());
     stray.push(grandchild);
-    const env = readFileSync(`/proc/${grandchild}/environ`, 'latin1').split('\0');
+    // `$!` is printed right after the fork: until the grandchild's exec has finished, its
+    // /proc environ can read empty. Read it once it is there.
+    const environ = () => readFileSync(`/proc/${grandchild}/environ`, 'latin1').split('\0');
+    await expect.poll(() => environ().length, { timeout: 20_000, interval: 10 }).toBeGreaterThan(1);
+    const env = environ();
     expect(env).toContain(`${CHILD_MARK_ENV}=${childMark()}`);
     expect(env).toContain('OWN=kept');
     expect(process.env[CHILD_MARK_ENV]).toBeUndefined(); // the host's own environment is untouched
