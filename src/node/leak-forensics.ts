@@ -417,10 +417,17 @@ function describePath(
 ): string[] {
   const lines: string[] = [];
   let start = 0;
-  // Start at the last synthetic root group ("(Global handles)", "(Stack roots)"…) or the global object.
+  // Start at the last synthetic root group ("(Global handles)", "(Stack roots)"…) or the global
+  // object — which V8 ≥ 14 (Node 26) reaches through its native context, older V8s directly.
   for (let i = 0; i < nodes.length; i++) {
-    if (snapshot.nodeType(nodes[i]!) === 'synthetic') start = i;
-    else break;
+    const node = nodes[i]!;
+    if (isGlobalObject(snapshot.nodeName(node))) {
+      start = i;
+      break;
+    }
+    const type = snapshot.nodeType(node);
+    if (type === 'synthetic') start = i;
+    else if (type !== 'hidden' && !snapshot.nodeName(node).startsWith('system /')) break;
   }
   lines.push(nodeLabel(snapshot, nodes[start]!, scan));
   for (let i = start + 1; i < nodes.length; i++) {
@@ -439,6 +446,11 @@ function describePath(
     lines.push(`${edgeLabel(snapshot, edge)}→ ${nodeLabel(snapshot, node, scan)}`);
   }
   return lines;
+}
+
+/** Node's global object: `global` (V8 ≤ 13) or `global (global*)` (V8 14, Node 26). */
+function isGlobalObject(name: string): boolean {
+  return name === 'global' || name.startsWith('global (');
 }
 
 function edgeLabel(snapshot: HeapSnapshot, edge: number): string {
@@ -472,6 +484,7 @@ function nodeLabel(snapshot: HeapSnapshot, node: number, scan: Scan): string {
   if (type === 'array') return name ? `${name} (array)` : 'Array';
   if (type === 'string') return JSON.stringify(name.slice(0, 40));
   if (name === 'system / Context') return 'scope';
+  if (isGlobalObject(name)) return 'global';
   const module = scan.modules.get(node);
   if (module !== undefined) return `module "${module.replace(/\?.*$/, '')}"`;
   return name.replace(/ \/ https?:\/\/\S+$/, '') || type;
