@@ -7,19 +7,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSteward, steward } from '../helpers/cli.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { killAllFixtures } from '../node/fixture-process.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 /** A stack frame as Node prints one. */
 const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;

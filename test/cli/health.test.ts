@@ -7,20 +7,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { killAllFixtures, startFixture } from '../node/fixture-process.js';
+import { describe, expect, it } from 'vitest';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
+import { startFixture } from '../node/fixture-process.js';
 
 const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 /** Give plugin `id` a manifest budget (rewrites its package.json). */
 async function budget(id: string, value: Record<string, unknown>): Promise<void> {

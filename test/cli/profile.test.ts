@@ -7,21 +7,14 @@
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { steward } from '../helpers/cli.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { killAllFixtures, startFixture } from '../node/fixture-process.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
+import { startFixture } from '../node/fixture-process.js';
 
 const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 // Says "warm" after 30 rounds: by then V8 has optimized burnCpu, which a profile started later
 // would sample as Node's timer code unless the profile start deoptimizes it.

@@ -5,22 +5,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { pidExists } from '../../src/node/index.js';
 import { steward } from '../helpers/cli.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { eventually, killAllFixtures, SETTLE_MS, startFixture } from '../node/fixture-process.js';
+import { eventually, SETTLE_MS, startFixture } from '../node/fixture-process.js';
 
 const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 const WORKER_CODE = `
 export default {

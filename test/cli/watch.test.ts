@@ -6,19 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSteward } from '../helpers/cli.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { killAllFixtures } from '../node/fixture-process.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 const pkgCode = (v: string) => `export default { activate(ctx) { ctx.log.info('running ${v}'); } };\n`;
 const moduleCode = (v: string) =>

@@ -4,25 +4,18 @@
  * applies and nothing but plugin ids and states is told.
  */
 import type { IncomingMessage } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { isLoopbackPeer, readiness } from '../../src/monitor/health.js';
 import { pluginHostControl, startMonitor } from '../../src/monitor/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { killAllFixtures, startFixture } from '../node/fixture-process.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
+import { startFixture } from '../node/fixture-process.js';
 import { raw } from './http-client.js';
 
 const CLI = '../../../src/cli/main.ts'; // relative to test/fixtures/node
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 describe('/livez and /readyz', () => {
   it('steward run: live at once, not ready while a plugin failed (named in the body), no token needed', async () => {

@@ -10,25 +10,18 @@
  * - an `owner-collected` finding names the plugin that registered the component, and where.
  */
 import type { EventEmitter } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type LeakEvent, ResourceManager } from '../../src/core/index.js';
 import { attributedHandles, runInComponent } from '../../src/node/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
 import { collectGarbage } from '../core/helpers.js';
 import { findingsIn } from '../corpus/harness.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
-import { eventually, killAllFixtures, startFixture } from './fixture-process.js';
+import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
+import { eventually, startFixture } from './fixture-process.js';
 
 const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/fixtures/node
 
-let fx: PluginFixtures;
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-});
-afterEach(async () => {
-  killAllFixtures();
-  await fx[Symbol.asyncDispose]();
-});
+const fx = pluginFixturesPerTest();
 
 describe('steward run --attribution', () => {
   it("blames a plugin whose timer throws only for what it left: not Steward's deadline timer, not Node's setImmediate, not its worker's ports", async () => {
