@@ -149,7 +149,7 @@ export class Component implements AsyncDisposable {
   ) {
     this._state = state;
     this._limit = limit && { bytes: limit.bytes, policy: limit.policy ?? 'warn' };
-    if (this._limit) manager._memory.limited++;
+    if (this._limit) manager._memory.limitChanged(false, true);
     if (this._limit?.policy === 'evict') this._lru = new Map(); // a new subtree holds nothing yet
   }
 
@@ -253,7 +253,7 @@ export class Component implements AsyncDisposable {
     const next =
       limit === undefined ? undefined : validateLimit(limit, `component "${this.id}" memory limit`);
     if (this.state === 'destroyed') return;
-    this.manager._memory.limited += (next ? 1 : 0) - (this._limit ? 1 : 0);
+    this.manager._memory.limitChanged(this._limit !== undefined, next !== undefined);
     this._limit = next;
     if (next?.policy !== 'evict') this._lru = undefined;
     else this._lru ??= this.manager._memory.subtreeLru(this);

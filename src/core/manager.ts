@@ -795,7 +795,7 @@ export class ResourceManager implements AsyncDisposable {
 
   /** @internal Remove a destroyed component from the registry. */
   _forget(component: Component): void {
-    if (component._limit) this._memory.limited--;
+    if (component._limit) this._memory.limitChanged(true, false);
     if (this.#byId.get(component.id) === component) this.#byId.delete(component.id);
     const owner = component.owner;
     if (owner !== undefined) {

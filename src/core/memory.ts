@@ -101,6 +101,11 @@ export class MemoryAccounts {
     }
   }
 
+  /** A component's limit changed: it had one (`had`) and has one now (`has`). */
+  limitChanged(had: boolean, has: boolean): void {
+    this.limited += (has ? 1 : 0) - (had ? 1 : 0);
+  }
+
   /** Add `delta` bytes to `component`, its ancestors and the total. */
   account(component: Component, delta: number): void {
     component._ownBytes += delta;
