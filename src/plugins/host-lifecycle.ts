@@ -37,8 +37,9 @@ import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
  * worker, killing the children it left, force-cleaning its component, reporting it): a tenth of
  * the slot, at least 250 ms, never more than a quarter. A fixed 250 ms was too little on a loaded
  * machine: a spinning worker's abandonment was still under way when the shutdown deadline hit.
+ * @internal exported for its test.
  */
-function cleanupReserveMs(slotMs: number): number {
+export function cleanupReserveMs(slotMs: number): number {
   if (!Number.isFinite(slotMs)) return 0; // no deadline: nothing to keep
   return Math.min(slotMs / 4, Math.max(250, slotMs / 10));
 }

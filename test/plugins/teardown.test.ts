@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pidExists } from '../../src/node/index.js';
+import { cleanupReserveMs } from '../../src/plugins/host-lifecycle.js';
 import { PluginHost } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 import { eventually, killAllFixtures, SETTLE_MS, startFixture } from '../node/fixture-process.js';
@@ -194,5 +195,14 @@ export default {
     const host = new PluginHost({ log: () => {} });
     await expect(host.dispose({ deadlineMs: -1 })).rejects.toThrow(/deadlineMs must be a finite number > 0/);
     await host.dispose();
+  });
+});
+
+describe('the cleanup reserve of a deactivation slot (docs/architecture.md)', () => {
+  it('is a tenth of the slot, at least 250 ms, never more than a quarter; nothing without a deadline', () => {
+    expect(cleanupReserveMs(5_000)).toBe(500); // a tenth
+    expect(cleanupReserveMs(1_500)).toBe(250); // at least 250 ms
+    expect(cleanupReserveMs(400)).toBe(100); // never more than a quarter
+    expect(cleanupReserveMs(Number.POSITIVE_INFINITY)).toBe(0);
   });
 });
