@@ -237,8 +237,9 @@ export class PluginLifecycle {
     let kept: PluginRuntime | undefined;
     if (end === 'loaded') kept = await this.#retain(runtime);
     else await runtime.unload();
-    // A worker plugin's heap went with its thread: what is left to verify is on the host's side.
-    if (this.#o.verifier && runtime.isolation === 'worker' && runtime.takeLeftovers) {
+    // A remote plugin's heap went with its thread or process: what is left to verify is that it
+    // is gone, and the objects made for it on the host's side.
+    if (this.#o.verifier && runtime.isolation !== 'inline' && runtime.takeLeftovers) {
       watch = {
         manifest: record.manifest,
         generation: record.generation,

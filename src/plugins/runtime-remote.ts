@@ -61,8 +61,12 @@ export interface RuntimeTransport {
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
   end(): Promise<void>;
-  /** The plugin's thread, when it is one: its id and whether it still runs (holds no strong reference to it). */
-  readonly thread?: { readonly id: number; readonly running: () => boolean };
+  /**
+   * The plugin's thread or process: what it is, worded for a finding (`worker thread 7`,
+   * `process 4242`), and whether it (or, for a process, anything of its tree) still runs. Holds
+   * no strong reference to it.
+   */
+  readonly thread?: RemoteLeftovers['thread'];
 }
 
 /** Starts the plugin's side from `boot` and connects to it. */

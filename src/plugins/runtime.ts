@@ -176,8 +176,13 @@ export interface PluginRuntime {
 export interface RemoteLeftovers {
   /** Objects that must be collectable now, and what each is. */
   readonly objects: ReadonlyArray<{ readonly value: object; readonly what: string }>;
-  /** The plugin's thread: its id and whether it still runs (a worker's `threadId` is -1 once it has exited). */
-  readonly thread?: { readonly id: number; readonly running: () => boolean } | undefined;
+  /**
+   * The plugin's thread or process: its id (thread id, pid), what it is worded for a finding
+   * (`worker thread 7`, `process 4242 or one of its group`), and whether it still runs.
+   */
+  readonly thread?:
+    | { readonly id: number; readonly what: string; readonly running: () => boolean }
+    | undefined;
 }
 
 /** Makes the runtime of one tier. */

@@ -152,6 +152,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
       if (child.connected) child.send(message as import('node:child_process').Serializable);
     },
     metadata: { pid },
+    ...(pid === undefined ? {} : { thread: processOf(pid, group) }),
     figures() {
       if (pid === undefined || child.exitCode !== null || child.signalCode !== null) return undefined;
       const rss = residentBytes(pid);
@@ -170,6 +171,20 @@ export const processTransport: TransportFactory = (init, boot, events) => {
     },
   };
 };
+
+/**
+ * The plugin process for unload verification: running while its leader is the process it was
+ * (same identity: a reused pid is not it) or anything of its group is left.
+ */
+function processOf(pid: number, group: boolean): { id: number; what: string; running: () => boolean } {
+  const identity = processIdentity(pid);
+  return {
+    id: pid,
+    what: group ? `process ${pid} (or a process of its group)` : `process ${pid}`,
+    running: () =>
+      (alive(pid) && (identity === undefined || processIdentity(pid) === identity)) || (group && alive(-pid)),
+  };
+}
 
 /** Flags whose value is a TypeScript loader (tsx, ts-node, @swc-node, esbuild-register). */
 const TS_LOADER_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);

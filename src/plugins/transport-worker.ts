@@ -73,9 +73,10 @@ export const workerTransport: TransportFactory = (init, boot, events) => {
 };
 
 /** `worker`'s id, and whether it still runs (`threadId` turns -1 when it exits), through a WeakRef. */
-function threadOf(worker: Worker): { id: number; running: () => boolean } {
+function threadOf(worker: Worker): { id: number; what: string; running: () => boolean } {
   const ref = new WeakRef(worker);
-  return { id: worker.threadId, running: () => (ref.deref()?.threadId ?? -1) !== -1 };
+  const id = worker.threadId;
+  return { id, what: `worker thread ${id}`, running: () => (ref.deref()?.threadId ?? -1) !== -1 };
 }
 
 /** Why a worker died, worded for the user: out of heap (with the fix), or what it threw. */

@@ -6,9 +6,10 @@
  * (`disposed-but-reachable` for a disposed value). A heap snapshot then names every object of
  * the unloaded code still reachable — closures, module caches, the probed objects — with the
  * shortest strong path from the GC roots, the host object holding it, its creation line and
- * the bytes it keeps (`src/node/leak-forensics.ts`). A worker plugin's heap goes with its
- * thread: for it, the thread must have exited and the host-side objects made for it (its
- * services' proxies, its resources' mirrors, its runtime) are the probes.
+ * the bytes it keeps (`src/node/leak-forensics.ts`). A worker or process plugin's heap goes with
+ * its thread or process: for it, the thread must have exited (the process and everything of its
+ * group too) and the host-side objects made for it (its services' proxies, its resources'
+ * mirrors, its runtime) are the probes.
  *
  * Guarantees: it never blocks or fails an unload (it runs after, in the background, unref'd);
  * unloads close together share one batch (one set of collections, one snapshot), so a host
@@ -55,7 +56,7 @@ export interface UnloadWatch {
   readonly ctx: object | undefined;
   /** Whether the plugin's code was unloaded (unload, reload), not only deactivated. */
   readonly unloaded: boolean;
-  /** A worker plugin's host-side leftovers: objects to collect, and its thread. */
+  /** A worker or process plugin's host-side leftovers: objects to collect, and its thread or process. */
   readonly remote?: RemoteLeftovers | undefined;
   /** Values the plugin's cleanup disposed, with what they were (leak tracking on). */
   readonly disposed?:
@@ -93,7 +94,7 @@ export interface UnloadFinding {
 
 interface Pending {
   readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed' | 'remote'>;
-  /** A worker plugin's thread (no code of it in this heap). */
+  /** A worker plugin's thread or a process plugin's process (no code of it in this heap). */
   readonly thread: RemoteLeftovers['thread'] | undefined;
   readonly remote: boolean;
   /** Queued when its host was disposed: a snapshot only if a probe survived (the cheap mode). */
@@ -440,8 +441,8 @@ export class UnloadVerifier {
       out.push({
         kind: 'retained-after-unload',
         plugin: id,
-        message: `Plugin "${id}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but its worker thread ${p.thread.id} is still running.`,
-        object: `worker thread ${p.thread.id}`,
+        message: `Plugin "${id}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but its ${p.thread.what} is still running.`,
+        object: p.thread.what,
         holder: undefined,
         path: undefined,
         site: undefined,

@@ -1,13 +1,15 @@
 /**
- * Unload verification of worker plugins (issue 14 §1): the plugin's heap goes with its thread,
- * so what is verified is that the thread is gone and that the host-side objects made for it —
- * the proxies of the services it provided, the mirrors of its resources, its runtime — are
- * collected. A proxy another plugin keeps is `retained-after-unload`, with the path.
+ * Unload verification of worker and process plugins (issue 14 §1): the plugin's heap goes with
+ * its thread or process, so what is verified is that the thread (the process and its group) is
+ * gone and that the host-side objects made for it — the proxies of the services it provided, the
+ * mirrors of its resources, its runtime — are collected. A proxy another plugin keeps is
+ * `retained-after-unload`, with the path.
  */
-import { cp } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LeakEvent, ResourceManager } from '../../src/core/index.js';
+import { alive } from '../../src/node/process-tree.js';
 import { PluginHost, type UnloadVerdict } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
@@ -26,7 +28,7 @@ export default {
   },
 };`;
 
-describe('unload verification of worker plugins', () => {
+describe.each(['worker', 'process'] as const)('unload verification of %s plugins', (isolation) => {
   let fixtures: PluginFixtures;
   let host: PluginHost;
   const leaks: LeakEvent[] = [];
@@ -35,7 +37,12 @@ describe('unload verification of worker plugins', () => {
     fixtures = await PluginFixtures.create();
     for (const id of ['leaks-worker-service', 'keeps-worker-service'])
       await cp(join(corpus, id), join(fixtures.dir, id), { recursive: true });
-    await fixtures.plugin('clean-worker', { code: CLEAN, isolation: 'worker', provides: ['clean.echo'] });
+    // The corpus plugin is a worker plugin; the same code as a process plugin.
+    const manifest = join(fixtures.dir, 'leaks-worker-service', 'package.json');
+    const pkg = JSON.parse(await readFile(manifest, 'utf8'));
+    pkg.steward.isolation = isolation;
+    await writeFile(manifest, JSON.stringify(pkg));
+    await fixtures.plugin('clean-worker', { code: CLEAN, isolation, provides: ['clean.echo'] });
     const manager = new ResourceManager({ leakTracking: true });
     manager.on('leakDetected', (e) => leaks.push(e));
     host = new PluginHost({ dirs: [fixtures.dir], manager, verifyUnload: true, log: () => {} });
@@ -47,18 +54,20 @@ describe('unload verification of worker plugins', () => {
     await fixtures?.[Symbol.asyncDispose]();
   });
 
-  it('finds nothing for a clean worker plugin reloaded ten times, its threads all gone', async () => {
+  it(`finds nothing for a clean ${isolation} plugin reloaded ten times, its ${isolation === 'worker' ? 'threads' : 'processes'} all gone`, async () => {
     const verdicts: UnloadVerdict[] = [];
     const subscription = host.on('unloadVerified', (v) => verdicts.push(v));
     const threads = new Set<unknown>();
+    const key = isolation === 'worker' ? 'threadId' : 'pid';
     for (let i = 0; i < 10; i++) {
-      threads.add(host.manager.get('clean-worker')?.metadata?.threadId);
+      threads.add(host.manager.get('clean-worker')?.metadata?.[key]);
       await host.reload('clean-worker');
     }
     await host.unload('clean-worker');
     await host.verifyUnloads();
     subscription.dispose();
-    expect(threads.size).toBe(10); // a new thread each time: each old one was verified
+    expect(threads.size).toBe(10); // a new thread (process) each time: each old one was verified
+    if (isolation === 'process') for (const pid of threads) expect(alive(pid as number)).toBe(false);
     expect(verdicts.flatMap((v) => v.plugins).filter((p) => p === 'clean-worker')).toHaveLength(11);
     expect(verdicts.flatMap((v) => v.findings)).toEqual([]);
   }, 120_000);
@@ -76,7 +85,7 @@ describe('unload verification of worker plugins', () => {
       /^module "[^"]*keeps-worker-service\/index\.js"\(variable clocks\)\[0\]$/,
     );
     // What the proxy keeps alive is named: the host's runtime of the plugin.
-    expect(finding!.message).toMatch(/keeping [^;]*worker runtime \(host side\)/);
+    expect(finding!.message).toMatch(new RegExp(`keeping [^;]*${isolation} runtime \\(host side\\)`));
     const event = leaks.find((e) => e.plugin === 'leaks-worker-service');
     expect(event?.retainerPath).toEqual(finding!.path);
   }, 60_000);
