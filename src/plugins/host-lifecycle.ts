@@ -1,19 +1,20 @@
 /**
  * The steps of a plugin's life, as the host's serialized operations run them: load, activate,
- * deactivate, pause and resume, taking a failed plugin down, and a crashed one back up by its
- * restart policy. Each step talks to the plugin's {@link PluginRuntime} only, bounds the plugin's
+ * deactivate, pause and resume. Each step talks to the plugin's {@link PluginRuntime} only, bounds the plugin's
  * hooks by their timeouts, and moves the plugin's status through the registry's table. Nothing
- * here runs outside the host's queue: a crash reported by a runtime is queued first.
+ * here runs outside the host's queue: a crash reported by a runtime is queued first. Taking a
+ * failed plugin down and a crashed one back up is `host-recovery.ts`; the helpers of a
+ * deactivation (its cleanup reserve, what unload verification watches) are `deactivation.ts`.
  */
 import { join } from 'node:path';
+import { type Component, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
 import {
-  type CleanupReport,
-  type Component,
-  type Emitter,
-  type ResourceManager,
-  StewardError,
-} from '../core/index.js';
-import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
+  cleanupReserveMs,
+  inlineWatch,
+  remoteWatch,
+  retainOrEnd,
+  withRuntimeCleanup,
+} from './deactivation.js';
 import type { PluginEvents } from './events.js';
 import type { HostChildren } from './host-children.js';
 import {
@@ -23,26 +24,15 @@ import {
   restoreGlobalsOf,
 } from './host-containment.js';
 import type { PluginHostOptions } from './host-options.js';
+import { PluginRecovery } from './host-recovery.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
 import { type PermissionName, resolvePermissions } from './permissions.js';
-import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
+import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
-import type { UnloadVerifier, UnloadWatch } from './unload-verifier.js';
-
-/**
- * Of a deactivation slot, what is kept for ending the plugin after its hook (terminating its
- * worker, killing the children it left, force-cleaning its component, reporting it): a tenth of
- * the slot, at least 250 ms, never more than a quarter. A fixed 250 ms was too little on a loaded
- * machine: a spinning worker's abandonment was still under way when the shutdown deadline hit.
- * @internal exported for its test.
- */
-export function cleanupReserveMs(slotMs: number): number {
-  if (!Number.isFinite(slotMs)) return 0; // no deadline: nothing to keep
-  return Math.min(slotMs / 4, Math.max(250, slotMs / 10));
-}
+import type { UnloadVerifier } from './unload-verifier.js';
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -65,20 +55,16 @@ export interface LifecycleOptions {
   readonly containment: HostContainment | undefined;
 }
 
-/** How many errors of a plugin that already failed are logged before the rest are only counted. */
-const LATE_FAULTS_LOGGED = 3;
-
 /** The lifecycle steps of one host's plugins. */
 export class PluginLifecycle {
   readonly #o: LifecycleOptions;
   readonly #registry: PluginRegistry;
-  readonly #restarts = new Set<NodeJS.Timeout>();
-  /** Faults seen per activation (the first one takes the plugin down; later ones are logged). */
-  readonly #faults = new WeakMap<PluginSession, number>();
+  readonly #recovery: PluginRecovery;
 
   constructor(options: LifecycleOptions) {
     this.#o = options;
     this.#registry = options.registry;
+    this.#recovery = new PluginRecovery(options, this);
   }
 
   /** Load the plugin's code unless it is loaded: a new runtime, `loaded`. Undefined if that failed. */
@@ -111,7 +97,7 @@ export class PluginLifecycle {
       });
       const loaded = runtime;
       loaded.events.on('crashed', ({ error }) => {
-        void this.#o.enqueue(() => this.#crashed(record, loaded, error), true);
+        void this.#o.enqueue(() => this.#recovery.crashed(record, loaded, error), true);
       });
       loaded.events.on('replacedGlobals', ({ names }) => replacedGlobals(this.#o.log, manifest.id, names));
       loaded.events.on('access', (access) => this.#access(record, loaded, access));
@@ -162,7 +148,7 @@ export class PluginLifecycle {
       session = { component, controller: new AbortController(), metadata };
       this.#o.containment?.adopt(component, record);
     } catch (error) {
-      return this.#registry.fail(record, 'activate', error, await this.#retain(runtime));
+      return this.#registry.fail(record, 'activate', error, await retainOrEnd(runtime));
     }
     this.#registry.transition(record, { state: 'activating', runtime, session });
     const started = performance.now();
@@ -171,7 +157,7 @@ export class PluginLifecycle {
       await runWithin(() => runtime.activate(session), timeoutMs, `activate() of plugin "${id}"`);
     } catch (error) {
       session.controller.abort(error);
-      const kept = await this.#retain(runtime);
+      const kept = await retainOrEnd(runtime);
       await session.component.cleanup({ force: true, reason: 'activation failed' });
       return this.#registry.fail(record, 'activate', error, kept);
     }
@@ -200,16 +186,8 @@ export class PluginLifecycle {
     const { runtime, session } = status;
     this.#registry.transition(record, { state: 'deactivating', runtime, session });
     const started = performance.now();
-    let watch: Omit<UnloadWatch, 'unloaded'> | undefined =
-      this.#o.verifier && runtime.isolation === 'inline'
-        ? {
-            manifest: record.manifest,
-            generation: record.generation,
-            component: session.component,
-            ctx: runtime.context,
-            disposed: disposable(session.component),
-          }
-        : undefined;
+    let watch =
+      this.#o.verifier && runtime.isolation === 'inline' ? inlineWatch(record, runtime, session) : undefined;
     const ownMs = record.manifest.timeouts.deactivationMs ?? this.#o.host.deactivationTimeoutMs ?? 5_000;
     const slotMs = slotEndsAt === undefined ? Number.POSITIVE_INFINITY : slotEndsAt - started;
     const budgetMs = Math.max(1, slotMs - cleanupReserveMs(slotMs));
@@ -235,19 +213,11 @@ export class PluginLifecycle {
     }
     // A worker is ended whatever happened: that is what reclaims its memory.
     let kept: PluginRuntime | undefined;
-    if (end === 'loaded') kept = await this.#retain(runtime);
+    if (end === 'loaded') kept = await retainOrEnd(runtime);
     else await runtime.unload();
     // A remote plugin's heap went with its thread or process: what is left to verify is that it
     // is gone, and the objects made for it on the host's side.
-    if (this.#o.verifier && runtime.isolation !== 'inline' && runtime.takeLeftovers) {
-      watch = {
-        manifest: record.manifest,
-        generation: record.generation,
-        component: session.component,
-        ctx: undefined,
-        remote: runtime.takeLeftovers(),
-      };
-    }
+    if (this.#o.verifier && runtime.isolation !== 'inline') watch = remoteWatch(record, runtime, session);
     restoreGlobalsOf(this.#o.log, id);
     const cleanupMs = slotEndsAt === undefined ? undefined : Math.max(1, slotEndsAt - performance.now());
     let report = await session.component.cleanup({
@@ -255,8 +225,7 @@ export class PluginLifecycle {
       reason: failure instanceof PluginAbandonedError ? 'abandoned at the shutdown deadline' : 'deactivate',
       ...(cleanupMs === undefined ? {} : { deadlineMs: cleanupMs }),
     });
-    // A remote plugin's resources were released on its side: count them in the host's report
-    // (a new object: `cleanupFinished` listeners already hold the host-side one).
+    // A remote plugin's resources were released on its side: count them in the host's report.
     if (inRuntime !== undefined) report = withRuntimeCleanup(report, inRuntime);
     record.deactivateMs = performance.now() - started;
     if (watch) this.#o.verifier?.watch({ ...watch, unloaded: end === 'unloaded' });
@@ -291,8 +260,8 @@ export class PluginLifecycle {
     } catch (error) {
       // The runtime died while the operation was queued or running: that is a crash (with its
       // restart policy), not a pause/resume failure; the crash handler queued later finds it handled.
-      if (runtime.crashError !== undefined) await this.#crashed(record, runtime, runtime.crashError);
-      else await this.#takeDown(record, op, error);
+      if (runtime.crashError !== undefined) await this.#recovery.crashed(record, runtime, runtime.crashError);
+      else await this.#recovery.takeDown(record, op, error);
       return;
     }
     const next = op === 'pause' ? 'paused' : 'active';
@@ -307,49 +276,11 @@ export class PluginLifecycle {
   }
 
   /**
-   * The plugin's code faulted outside its hooks (containment, called from the process's handler):
-   * the first fault of an activation takes the plugin down in the host's queue (dependents first,
-   * resources released, `failed` with phase `runtime`); later ones, and faults of code whose
-   * activation is over, are logged.
+   * The plugin's code faulted outside its hooks (containment): see `PluginRecovery.fault` — the
+   * first fault of an activation takes the plugin down, later ones are logged.
    */
   fault(record: PluginRecord, component: Component | undefined, error: PluginFaultError): void {
-    const status = record.status;
-    const current = isLive(status) && (component === undefined || status.session.component === component);
-    if (!current || status.state === 'deactivating') {
-      this.#logFault(record, error, `after its activation ended (${status.state})`);
-      return;
-    }
-    const session = status.session;
-    const seen = this.#faults.get(session) ?? 0;
-    this.#faults.set(session, seen + 1);
-    if (seen > 0) {
-      if (seen <= LATE_FAULTS_LOGGED) this.#logFault(record, error, 'while it was being taken down');
-      return;
-    }
-    const runtime = status.runtime;
-    void this.#o
-      .enqueue(async () => {
-        const now = record.status;
-        // Still this activation, and running (an activation in progress has ended by now).
-        if (!isLive(now) || now.session !== session || now.runtime !== runtime) {
-          if (!(now.state === 'failed' && now.error === error))
-            this.#logFault(record, error, `after its activation ended (${now.state})`);
-          return;
-        }
-        await this.#takeDown(record, 'runtime', error);
-      }, true)
-      .catch(() => undefined);
-  }
-
-  #logFault(record: PluginRecord, error: PluginFaultError, when: string): void {
-    const cause = error.cause instanceof Error ? error.cause.stack : undefined;
-    this.#o.log({
-      level: 'error',
-      plugin: record.manifest.id,
-      message: `${error.message} (${when})`,
-      args: cause ? [`\n${cause}`] : [],
-      time: Date.now(),
-    });
+    this.#recovery.fault(record, component, error);
   }
 
   /** A denied access is logged and told (`access`); an audited one only told. */
@@ -380,67 +311,7 @@ export class PluginLifecycle {
    */
   dispose(): void {
     this.#o.verifier?.hold();
-    for (const timer of this.#restarts) safeClearTimeout(timer);
-    this.#restarts.clear();
-  }
-
-  /**
-   * A runtime died on its own: take its plugin down (dependents first), and restart it after
-   * `backoffMs × 2^n` if its policy allows, with the dependents that went down with it.
-   */
-  async #crashed(record: PluginRecord, runtime: PluginRuntime, error: Error): Promise<void> {
-    if (runtimeOf(record.status) !== runtime) return; // already handled (e.g. during activation)
-    const id = record.manifest.id;
-    const dependents = await this.#takeDown(record, 'crash', error);
-    const policy = record.manifest.restart;
-    if (!policy || record.restarts >= policy.maxRestarts || this.#o.disposed()) return;
-    record.restarts++;
-    const delay = policy.backoffMs * 2 ** (record.restarts - 1);
-    const timer = safeSetTimeout(() => {
-      this.#restarts.delete(timer);
-      void this.#o
-        .enqueue(async () => {
-          const status = record.status;
-          if (status.state !== 'failed' || status.phase !== 'crash') return;
-          this.#o.log({
-            level: 'warn',
-            plugin: id,
-            message: `restarting after a crash (${record.restarts}/${policy.maxRestarts})`,
-            args: [],
-            time: Date.now(),
-          });
-          this.#registry.transition(record, { state: 'loaded', runtime: status.runtime });
-          await this.activate(id);
-          for (const p of this.#registry.graph().graph.order) {
-            if (dependents.includes(p)) await this.activate(p);
-          }
-        }, false)
-        .catch(() => undefined);
-    }, delay);
-    timer.unref();
-    this.#restarts.add(timer);
-  }
-
-  /**
-   * A running plugin failed (crash, pause/resume hook): deactivate its running dependents first,
-   * release its own resources (ending a worker), mark it failed and its dependents blocked by it.
-   * Returns the dependents that were taken down.
-   */
-  async #takeDown(record: PluginRecord, phase: PluginFailurePhase, error: unknown): Promise<string[]> {
-    const id = record.manifest.id;
-    const dependents = this.teardownOrder([id]).filter(
-      (p) => p !== id && isRunning(this.#registry.record(p).status.state),
-    );
-    for (const dependent of dependents) await this.deactivate(dependent, 'loaded');
-    const status = record.status;
-    if (isLive(status)) status.session.controller.abort(error);
-    const runtime = runtimeOf(status);
-    const kept = runtime && (await this.#retain(runtime));
-    restoreGlobalsOf(this.#o.log, id);
-    if (isLive(status)) await status.session.component.cleanup({ force: true, reason: phase });
-    this.#registry.fail(record, phase, error, kept);
-    for (const dependent of dependents) this.#registry.block(this.#registry.record(dependent), id);
-    return dependents;
+    this.#recovery.dispose();
   }
 
   /** A plugin that is not running: `unloaded` (a failed one stays failed), its runtime ended. */
@@ -454,43 +325,4 @@ export class PluginLifecycle {
     }
     await runtime?.unload();
   }
-
-  /** The runtime if it can activate again after an activation ended; else it is ended. */
-  async #retain(runtime: PluginRuntime): Promise<PluginRuntime | undefined> {
-    if (runtime.reusable) return runtime;
-    await runtime.unload();
-    return undefined;
-  }
-}
-
-/** The host-side report of a deactivation with what the runtime's own cleanup did added. */
-/** Resource types whose value ends asynchronously after disposal (a process, a worker): not probed. */
-const ENDS_LATER = new Set(['process', 'worker', 'child-process']);
-
-/** With leak tracking on: the objects tracked in `component`, to check they are collected after cleanup. */
-function disposable(component: Component): UnloadWatch['disposed'] {
-  if (!component.manager._leakTracking) return undefined;
-  const out: Array<{ value: object; what: string; stack?: string | undefined }> = [];
-  for (const r of component.resources()) {
-    const value = r.value;
-    if (
-      value === null ||
-      (typeof value !== 'object' && typeof value !== 'function') ||
-      ENDS_LATER.has(r.type)
-    )
-      continue;
-    out.push({ value, what: `${r.type} #${r.id}`, stack: r.stack });
-  }
-  return out;
-}
-
-function withRuntimeCleanup(report: CleanupReport, inRuntime: RuntimeCleanupReport): CleanupReport {
-  return {
-    ...report,
-    components: [...report.components],
-    released: report.released + inRuntime.released,
-    failed: [...report.failed, ...inRuntime.failed],
-    abandoned: [...report.abandoned, ...inRuntime.abandoned],
-    deadlineExceeded: report.deadlineExceeded || inRuntime.deadlineExceeded,
-  };
 }

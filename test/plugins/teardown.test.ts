@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pidExists } from '../../src/node/index.js';
-import { cleanupReserveMs } from '../../src/plugins/host-lifecycle.js';
+import { cleanupReserveMs } from '../../src/plugins/deactivation.js';
 import { PluginHost } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 import { eventually, killAllFixtures, SETTLE_MS, startFixture } from '../node/fixture-process.js';
