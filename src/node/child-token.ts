@@ -17,7 +17,20 @@ import { identityTag } from './process-identity.js';
 /** The name of the environment variable that marks a guarded child. */
 export const CHILD_MARK_ENV = 'STEWARD_CHILD_OF';
 
+/**
+ * The name of the environment variable that marks one process tree (a plugin's process and all
+ * it starts): ending the tree also ends the processes that left it — a daemon that double-forked
+ * away from its group and its parent still bears the mark (see {@link newTreeMark}).
+ */
+export const TREE_MARK_ENV = 'STEWARD_TREE';
+
 let mark: string | undefined;
+let trees = 0;
+
+/** A new tree mark, unique to this host (`<host mark>-<n>`): the value of {@link TREE_MARK_ENV}. */
+export function newTreeMark(): string {
+  return `${childMark()}-${++trees}`;
+}
 
 /** This process's mark (`<pid>-<identity tag>`), the same in every thread. */
 export function childMark(): string {
@@ -35,9 +48,18 @@ export function inheritChildMark(): void {
   if (typeof inherited === 'string' && inherited.length > 0) mark = inherited;
 }
 
-/** `env` (default `process.env`) with this host's mark added: for a child's spawn options. */
+/**
+ * `env` (default `process.env`) with this host's mark added: for a child's spawn options. In a
+ * process that is part of a marked tree, the tree's mark is kept too, also in an `env` of the
+ * caller's own.
+ */
 export function markedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
-  return { ...(env ?? process.env), [CHILD_MARK_ENV]: childMark() };
+  const tree = process.env[TREE_MARK_ENV];
+  return {
+    ...(env ?? process.env),
+    [CHILD_MARK_ENV]: childMark(),
+    ...(tree !== undefined && tree.length > 0 ? { [TREE_MARK_ENV]: tree } : {}),
+  };
 }
 
 /**

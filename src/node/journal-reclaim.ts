@@ -2,15 +2,18 @@
  * Reclaim the children a part of this process left behind while the process lives on: a
  * plugin's worker thread that was terminated (abandoned at shutdown, crashed, out of heap)
  * ran no cleanup, so the child processes its `ctx` started are still running. They are in
- * the thread's journal (`Journal.open({ label })`); this kills those still alive — only when
+ * the thread's journal (`Journal.open({ label })`; a plugin process writes one under its own pid);
+ * this kills those still alive — only when
  * the pid still has the recorded start time, whole process groups — and deletes the journal
  * when it named nothing but processes.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { JOURNAL_SUFFIX, journalPrefix } from './journal.js';
+import { CHILD_MARK_ENV, childMark } from './child-token.js';
+import { JOURNAL_SUFFIX } from './journal.js';
 import { type DurableEntry, readJournal } from './journal-format.js';
 import { processLiveness } from './process-identity.js';
+import { environHas } from './process-tree.js';
 
 type ProcessEntry = Extract<DurableEntry, { kind: 'process' }>;
 
@@ -37,8 +40,20 @@ function signal(entry: ProcessEntry, sig: NodeJS.Signals): boolean {
 }
 
 /**
- * Kill the live processes recorded in this process's journals labelled `label` in `dir`
- * (SIGTERM, SIGKILL after `graceMs`), then delete the journals that held only processes.
+ * Whether the journaled process is still the one recorded: by its identity (start time), or —
+ * when the writer could not tell it (a plugin process under Node's permission model cannot read
+ * `/proc`) — by this host's mark in its environment, which only processes this host guards bear.
+ */
+function stillOurs(entry: ProcessEntry): boolean {
+  const liveness = processLiveness(entry.pid, entry.identity);
+  if (liveness !== 'unknown') return liveness === 'alive';
+  return environHas(entry.pid, `${CHILD_MARK_ENV}=${childMark()}`);
+}
+
+/**
+ * Kill the live processes recorded in the journals labelled `label` in `dir` (SIGTERM, SIGKILL
+ * after `graceMs`), then delete the journals that held only processes. The label alone names
+ * them — a worker thread writes them under this process's pid, a plugin process under its own.
  * Unreadable journals and a missing `dir` are skipped. Never rejects.
  */
 export async function reclaimJournaledChildren(
@@ -46,10 +61,12 @@ export async function reclaimJournaledChildren(
   label: string,
   graceMs = 400,
 ): Promise<ReclaimedChildren> {
-  const prefix = journalPrefix(label);
+  const infix = `-${label}-`;
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => n.startsWith(prefix) && n.endsWith(JOURNAL_SUFFIX));
+    names = readdirSync(dir).filter(
+      (n) => n.startsWith('host-') && n.includes(infix) && n.endsWith(JOURNAL_SUFFIX),
+    );
   } catch {
     return { killed: [], journals: [] };
   }
@@ -68,12 +85,11 @@ export async function reclaimJournaledChildren(
     let onlyProcesses = true;
     for (const entry of live.values()) {
       if (entry.kind !== 'process') onlyProcesses = false;
-      else if (processLiveness(entry.pid, entry.identity) === 'alive' && signal(entry, 'SIGTERM'))
-        targets.push(entry);
+      else if (stillOurs(entry) && signal(entry, 'SIGTERM')) targets.push(entry);
     }
     if (onlyProcesses) removable.push(path);
   }
-  const alive = (e: ProcessEntry): boolean => processLiveness(e.pid, e.identity) === 'alive';
+  const alive = (e: ProcessEntry): boolean => stillOurs(e);
   const until = Date.now() + graceMs;
   while (targets.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   for (const entry of targets) if (alive(entry) || entry.group) signal(entry, 'SIGKILL');

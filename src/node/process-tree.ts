@@ -141,3 +141,39 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void
     }
   }
 }
+
+/**
+ * Whether process `pid`'s environment holds the entry `entry` (`NAME=value`), read from
+ * `/proc/<pid>/environ` (Linux; false elsewhere, or when it cannot be read: another user's).
+ */
+export function environHas(pid: number, entry: string): boolean {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return false;
+  }
+  return env.split('\0').includes(entry);
+}
+
+/**
+ * Pids of every live process (but this one) whose environment holds `entry` (`NAME=value`):
+ * the descendants of a tree that left it — a daemon that double-forked away from its group and
+ * parent — still inherit it. Linux only ([] elsewhere); processes of other users are not seen.
+ */
+export function withEnviron(entry: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const pid = Number(name);
+    if (pid === process.pid || !Number.isSafeInteger(pid)) continue;
+    if (environHas(pid, entry)) out.push(pid);
+  }
+  return out;
+}

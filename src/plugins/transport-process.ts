@@ -19,12 +19,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StewardError } from '../core/index.js';
 import { runOutsideComponents } from '../node/attribution-context.js';
-import { markedEnv } from '../node/child-token.js';
+import { markedEnv, newTreeMark, TREE_MARK_ENV } from '../node/child-token.js';
 import { processIdentity } from '../node/process-identity.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { LogLevel } from './logger.js';
 import { permissionArgs, within } from './permissions.js';
-import { alive, cpuTimeMs, descendants, residentBytes, signalAll } from './process-tree.js';
+import { alive, cpuTimeMs, descendants, residentBytes, signalAll, withEnviron } from './process-tree.js';
 import { deserializeError, type SerializedError } from './rpc.js';
 import type { TransportFactory } from './runtime-remote.js';
 import { compiledEntry, MIN_HEAP_MB } from './transport-worker.js';
@@ -61,13 +61,15 @@ export const processTransport: TransportFactory = (init, boot, events) => {
     mkdirSync(init.storageDir, { recursive: true });
   }
   const group = process.platform !== 'win32';
+  // The tree's own mark: ending it finds what left the group and its parent (a daemon) too.
+  const tree = `${TREE_MARK_ENV}=${newTreeMark()}`;
   const child = runOutsideComponents(() =>
     fork(compiledEntry('process-entry.js', 'Process'), [], {
       execArgv,
       serialization: 'advanced',
       detached: group,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: childEnv(enforced),
+      env: { ...childEnv(enforced), [TREE_MARK_ENV]: tree.slice(TREE_MARK_ENV.length + 1) },
     }),
   );
   const pid = child.pid;
@@ -161,7 +163,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
     },
     end() {
       ended ??= (async () => {
-        if (pid !== undefined) await endTree(pid, group, exited);
+        if (pid !== undefined) await endTree(pid, group, exited, tree);
         await exited;
         if (pid !== undefined) childWatchdog().unwatch(pid);
         child.stdout?.destroy();
@@ -227,12 +229,14 @@ function childEnv(enforced: boolean): NodeJS.ProcessEnv {
 }
 
 /**
- * End the process tree of `pid`: SIGTERM to its group and to every descendant outside it (the
- * leader may be dead already, after a crash, with children of its group still running); SIGKILL
- * to whatever is left once the leader exited and the group emptied, or the grace period ran out.
+ * End the process tree of `pid`: SIGTERM to its group, to every descendant outside it (the
+ * leader may be dead already, after a crash, with children of its group still running) and to
+ * every process bearing the tree's mark (`tree`, `NAME=value`: a daemon that left both the group
+ * and its parent); SIGKILL to whatever is left once the leader exited and the group emptied, or
+ * the grace period ran out — looking for marked processes again, for one started meanwhile.
  */
-async function endTree(pid: number, group: boolean, exited: Promise<void>): Promise<void> {
-  const strays = descendants(pid);
+async function endTree(pid: number, group: boolean, exited: Promise<void>, tree: string): Promise<void> {
+  const strays = [...new Set([...descendants(pid), ...withEnviron(tree)])];
   const targets = [group ? -pid : pid, ...strays];
   signalAll(targets, 'SIGTERM');
   const deadline = Date.now() + PROCESS_KILL_GRACE_MS;
@@ -243,7 +247,7 @@ async function endTree(pid: number, group: boolean, exited: Promise<void>): Prom
   while (Date.now() < deadline && (alive(group ? -pid : pid) || strays.some(alive))) {
     await new Promise((r) => setTimeout(r, 10));
   }
-  signalAll(targets, 'SIGKILL');
+  signalAll([...targets, ...withEnviron(tree)], 'SIGKILL');
 }
 
 /** Why a plugin process ended without being asked to, worded for the user. */
