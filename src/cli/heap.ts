@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PluginHeapSummary } from '../monitor/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
+import { formatBytes } from './format.js';
 import { MonitorRequestError, type MonitorTarget, monitorTarget } from './monitor-client.js';
 import { outputFolder, stamp } from './profile.js';
 
@@ -157,5 +158,5 @@ function readSummary(res: Response, path: string): PluginHeapSummary {
 }
 
 function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  return formatBytes(bytes);
 }

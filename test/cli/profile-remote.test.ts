@@ -7,7 +7,7 @@
  * `.heapsnapshot`, and for the inline plugin the shared heap's with its own objects listed — all
  * into `--out`, nothing into the temp folder, every file parsed.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { steward } from '../helpers/cli.js';
@@ -110,7 +110,9 @@ describe('steward profile and steward heap, worker and process plugins', () => {
       const heap = await steward(['heap', id, '--monitor-url', url, '--out', out], env, 120_000);
       expect(heap.stderr).toBe('');
       expect(heap.code).toBe(0);
-      expect(heap.stdout).toMatch(new RegExp(`^plugin "${id}" \\(${tier}\\): heap snapshot of [\\d.]+ MiB$`, 'm'));
+      expect(heap.stdout).toMatch(
+        new RegExp(`^plugin "${id}" \\(${tier}\\): heap snapshot of [\\d.]+ MiB$`, 'm'),
+      );
       const snapshot = await written(out, id, '.heapsnapshot');
       expect(heap.stdout).toContain(`snapshot: ${snapshot}`);
       expect((await heapMeta(snapshot)).nodeFields).toContain('self_size');
@@ -147,6 +149,59 @@ describe('steward profile and steward heap, worker and process plugins', () => {
       })
     ).json()) as { plugins: Array<{ id: string; state: string }> };
     expect(list.plugins.map((p) => p.state)).toEqual(['active', 'active', 'active']);
+    run.child.kill('SIGINT');
+    expect((await run.exited).code).toBe(130);
+  });
+
+  it('refuses what it cannot do with messages that say why, writing nothing: not active, unknown, unusable --out, inspector open', {
+    timeout: 120_000,
+  }, async () => {
+    await fx.plugin('broken', {
+      isolation: 'worker',
+      code: 'export default { activate() { throw new Error("no"); } };',
+    });
+    await fx.plugin('pbusy', { isolation: 'process', code: BUSY });
+    const out = join(fx.root, 'out');
+    await mkdir(out);
+    // The host's --inspect is inherited by its plugin processes: their inspector is open too.
+    const run = startFixture(CLI, ['run', fx.dir, '--monitor'], {}, ['--inspect=127.0.0.1:0']);
+    const url = (await run.waitFor(/^monitor: http/, 'stdout')).slice('monitor: '.length);
+    await run.waitFor(/\[pbusy\] warm/, 'stderr');
+
+    const busy = await steward(['profile', 'pbusy', '--monitor-url', url, '--seconds', '1', '--out', out]);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toMatch(
+      /The inspector of this process is open \(ws:\/\/127\.0\.0\.1:\d+\/.*\): a debugger may be attached/,
+    );
+    for (const command of ['profile', 'heap']) {
+      const failed = await steward([command, 'broken', '--monitor-url', url, '--out', out]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(
+        /Plugin "broken" is failed: a (CPU profile|heap snapshot) is taken of an active \(or paused\) plugin/,
+      );
+      const unknown = await steward([command, 'nope', '--monitor-url', url, '--out', out]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/No plugin "nope"/);
+    }
+    expect(await readdir(out)).toEqual([]);
+
+    // --out is checked before the monitor is asked: exit 2, naming the folder and what to do.
+    const missing = join(fx.root, 'no-such-folder');
+    const a = await steward(['heap', 'pbusy', '--monitor-url', url, '--out', missing]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain(`steward heap: --out folder "${missing}" does not exist; create it first.`);
+    const file = join(fx.root, 'a-file');
+    await writeFile(file, 'x');
+    const b = await steward(['heap', 'pbusy', '--monitor-url', url, '--out', file]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain(`steward heap: --out "${file}" is not a folder`);
+    const c = await steward(['heap', 'pbusy']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain('missing --monitor-url');
+    // The process plugin's snapshot needs no inspector: it is still taken.
+    const heap = await steward(['heap', 'pbusy', '--monitor-url', url, '--out', out], {}, 120_000);
+    expect(heap.code).toBe(0);
+    expect((await heapMeta(await written(out, 'pbusy', '.heapsnapshot'))).nodes).toBeGreaterThan(1000);
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(130);
   });

@@ -45,14 +45,19 @@ async function read(stream: NodeJS.ReadableStream): Promise<string> {
 
 describe('host.profile() and host.heapSnapshot(): error paths', () => {
   it('refuse a plugin that is not active, and an unknown one', { timeout: 60_000 }, async () => {
-    await fx.plugin('broken', { isolation: 'worker', code: 'export default { activate() { throw new Error("no"); } };' });
+    await fx.plugin('broken', {
+      isolation: 'worker',
+      code: 'export default { activate() { throw new Error("no"); } };',
+    });
     await fx.plugin('inl', { code: 'export default { activate() { throw new Error("no"); } };' });
     const h = start();
     await h.start();
     for (const id of ['broken', 'inl']) {
       await expect(h.profile(id, 100)).rejects.toMatchObject({
         code: 'STEWARD_PLUGIN_STATE',
-        message: expect.stringMatching(new RegExp(`^Plugin "${id}" is failed: a CPU profile is taken of an active`)),
+        message: expect.stringMatching(
+          new RegExp(`^Plugin "${id}" is failed: a CPU profile is taken of an active`),
+        ),
       });
       await expect(h.heapSnapshot(id)).rejects.toMatchObject({ code: 'STEWARD_PLUGIN_STATE' });
     }
@@ -64,7 +69,10 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
       timeout: 60_000,
     }, async () => {
       await fx.plugin('mortal', { isolation, provides: ['killer'], code: KILLABLE });
-      await fx.plugin('calm', { isolation, code: 'export default { activate(ctx) { ctx.setInterval(() => {}, 100); } };' });
+      await fx.plugin('calm', {
+        isolation,
+        code: 'export default { activate(ctx) { ctx.setInterval(() => {}, 100); } };',
+      });
       const h = start();
       await h.start();
       // The profile request goes first on the channel: the plugin's side is profiling when it dies.
@@ -76,7 +84,9 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
       await expect(profile).rejects.toMatchObject({
         code: 'STEWARD_PROFILE_FAILED',
         message: expect.stringMatching(
-          new RegExp(`^The ${isolation} of plugin "mortal" ended while it was being profiled: .*(exited with code 7|killed by)`),
+          new RegExp(
+            `^The ${isolation} of plugin "mortal" ended while it was being profiled: .*(exited with code 7|killed by)`,
+          ),
         ),
         cause: { code: expect.stringMatching(/^STEWARD_PLUGIN_(EXITED|CRASHED)$/) },
       });
@@ -92,7 +102,10 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
   it('refuses a second profile of one worker while one runs (busy), then profiles again', {
     timeout: 60_000,
   }, async () => {
-    await fx.plugin('w', { isolation: 'worker', code: 'export default { activate(ctx) { ctx.setInterval(() => {}, 50); } };' });
+    await fx.plugin('w', {
+      isolation: 'worker',
+      code: 'export default { activate(ctx) { ctx.setInterval(() => {}, 50); } };',
+    });
     const h = start();
     await h.start();
     const first = h.profile('w', 1500);
@@ -106,7 +119,9 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     expect((await h.profile('w', 100)).profile.samples?.length).toBeGreaterThanOrEqual(0);
   });
 
-  it('refuses to profile a process plugin under the permission model, saying why', { timeout: 60_000 }, async () => {
+  it('refuses to profile a process plugin under the permission model, saying why', {
+    timeout: 60_000,
+  }, async () => {
     await fx.plugin('fenced', {
       isolation: 'process',
       permissions: { fs: { read: ['.'] } },
@@ -126,7 +141,9 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     expect(h.get('fenced')?.state).toBe('active');
   });
 
-  it('takes the heap snapshot of a worker whose thread spins without yielding', { timeout: 60_000 }, async () => {
+  it('takes the heap snapshot of a worker whose thread spins without yielding', {
+    timeout: 60_000,
+  }, async () => {
     await fx.plugin('spin', {
       isolation: 'worker',
       code: 'export default { activate(ctx) { ctx.setTimeout(() => { ctx.log.info("spinning"); for (;;) {} }, 10); } };',
