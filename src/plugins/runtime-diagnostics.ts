@@ -49,7 +49,10 @@ export async function profileRemote(target: DiagnosticsTarget, ms: number): Prom
  */
 export class RemoteHeapStreams {
   #next = 0;
-  readonly #open = new Map<number, { readonly stream: PassThrough; readonly started: () => void }>();
+  readonly #open = new Map<
+    number,
+    { readonly stream: PassThrough; readonly started: () => void; readonly ack: () => void }
+  >();
 
   /**
    * Ask `target` for a heap snapshot. Resolves with the snapshot's stream once it starts; rejects
@@ -64,7 +67,11 @@ export class RemoteHeapStreams {
     stream.on('error', () => undefined);
     let started!: () => void;
     const first = new Promise<void>((resolve) => (started = resolve));
-    this.#open.set(id, { stream, started });
+    // One acknowledgement per piece once the reader took it (its side sends a window ahead).
+    const ack = (): void => {
+      target.rpc.request(DIAGNOSTICS, 'heap-ack', [id]).catch(() => undefined);
+    };
+    this.#open.set(id, { stream, started, ack });
     const settle = (error?: unknown): void => {
       if (!this.#open.delete(id)) return;
       if (error) stream.destroy(error as Error);
@@ -102,9 +109,10 @@ export class RemoteHeapStreams {
   /** A piece of snapshot `id` arrived. */
   chunk(id: number, data: Uint8Array): void {
     const entry = this.#open.get(id);
-    if (entry === undefined) return;
+    if (entry === undefined || entry.stream.destroyed) return; // its reader went away
     entry.started();
-    entry.stream.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    if (entry.stream.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength))) entry.ack();
+    else entry.stream.once('drain', entry.ack);
   }
 }
 

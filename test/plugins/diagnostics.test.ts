@@ -99,6 +99,36 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     });
   }
 
+  it('cuts the heap snapshot stream of a process plugin killed mid-stream with an error saying so', {
+    timeout: 60_000,
+  }, async () => {
+    // A heap of some 30 MiB: its snapshot takes many pieces, and the process is killed after the first.
+    await fx.plugin('mortal', {
+      isolation: 'process',
+      code: 'export default { activate() { globalThis.big = Array.from({ length: 300000 }, (_, i) => ({ i, s: "v" + i })); } };',
+    });
+    const h = start();
+    await h.start();
+    const pid = h.get('mortal')?.pid;
+    expect(pid).toBeGreaterThan(0);
+    const heap = await h.heapSnapshot('mortal');
+    const rest = (async () => {
+      let bytes = 0;
+      for await (const chunk of heap.stream) {
+        if (bytes === 0) process.kill(pid!, 'SIGKILL');
+        bytes += (chunk as Buffer).length;
+      }
+      return bytes;
+    })();
+    await expect(rest).rejects.toMatchObject({
+      code: 'STEWARD_HEAP_SNAPSHOT_FAILED',
+      message: expect.stringMatching(
+        /^The process of plugin "mortal" ended while its heap snapshot was being taken: .*killed by SIGKILL/,
+      ),
+    });
+    await expect.poll(() => h.get('mortal')?.state, { timeout: 20_000 }).toBe('failed');
+  });
+
   it('refuses a second profile of one worker while one runs (busy), then profiles again', {
     timeout: 60_000,
   }, async () => {
