@@ -64,6 +64,20 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     await expect(h.profile('nope', 100)).rejects.toMatchObject({ code: 'STEWARD_PLUGIN_UNKNOWN' });
   });
 
+  it('names the folder an inline snapshot cannot be written to, and leaves the plugin be', {
+    timeout: 60_000,
+  }, async () => {
+    await fx.plugin('inl', { code: 'export default { activate(ctx) { ctx.setInterval(() => {}, 100); } };' });
+    const h = start();
+    await h.start();
+    const missing = `${fx.root}/no-such-folder`;
+    await expect(h.heapSnapshot('inl', { snapshotDir: missing })).rejects.toMatchObject({
+      code: 'STEWARD_HEAP_SNAPSHOT_FAILED',
+      message: expect.stringContaining(`the heap snapshot could not be written to ${missing}/steward-heap-`),
+    });
+    expect(h.get('inl')?.state).toBe('active');
+  });
+
   for (const isolation of ['worker', 'process'] as const) {
     it(`fails the profile of a ${isolation} plugin that dies meanwhile, and the host goes on`, {
       timeout: 60_000,
