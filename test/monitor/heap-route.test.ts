@@ -31,7 +31,7 @@ const SNAPSHOT = JSON.stringify({
 });
 
 /** A control with one plugin, `p`, whose heap is what `heap` makes of it. */
-function control(heap: PluginControl['heap']): PluginControl {
+function control(heap: NonNullable<PluginControl['heap']>): PluginControl {
   return {
     list: () => [
       { id: 'p', name: 'p', version: '1.0.0', state: 'active', isolation: 'process', dependencies: [] },
