@@ -48,7 +48,8 @@ export function outputFolder(dir: string, command = 'profile'): string {
   } catch {
     throw new UsageError(`steward ${command}: --out folder "${path}" does not exist; create it first.`);
   }
-  if (!isDir) throw new UsageError(`steward ${command}: --out "${path}" is not a folder.`);
+  if (!isDir)
+    throw new UsageError(`steward ${command}: --out "${path}" is not a folder; name a folder to write into.`);
   try {
     accessSync(path, constants.W_OK);
   } catch {

@@ -116,18 +116,23 @@ export class RemoteHeapStreams {
   }
 }
 
-function failure(target: DiagnosticsTarget, code: string, what: string): StewardError {
-  return new StewardError(`Plugin "${target.id}" (${target.isolation}) ${what}.`, { code });
+/** The codes diagnostics fail with (of a profile, of a heap snapshot). */
+type DiagnosticsCode = 'STEWARD_PROFILE_FAILED' | 'STEWARD_HEAP_SNAPSHOT_FAILED';
+
+function failure(target: DiagnosticsTarget, code: DiagnosticsCode, what: string): StewardError {
+  return new StewardError(`Plugin "${target.id}" (${target.isolation}) ${what}.`, {
+    code: code, // one of DiagnosticsCode: stable, documented in docs/architecture.md
+  });
 }
 
 /** `error` as the caller should see it: a dead plugin's side said so, anything else as it came. */
-function gone(target: DiagnosticsTarget, error: unknown, code: string, when: string): unknown {
+function gone(target: DiagnosticsTarget, error: unknown, code: DiagnosticsCode, when: string): unknown {
   // A side that died on its own fails pending requests with why it died, else with ChannelClosedError.
   const crash = target.crashError();
   if (!(error instanceof ChannelClosedError) && (crash === undefined || error !== crash)) return error;
   return new StewardError(
     `The ${target.isolation} of plugin "${target.id}" ended ${when}: ${(crash ?? (error as Error)).message}`,
-    { cause: error, code },
+    { cause: error, code: code }, // one of DiagnosticsCode
   );
 }
 
