@@ -4,7 +4,8 @@
  * worker and a process plugin that die while profiled fail the profile with a StewardError that
  * says so and the host goes on; a second profile of one worker while one runs is refused as busy;
  * a process plugin under the permission model is refused up front; a worker whose thread spins in
- * an endless loop still gives its heap snapshot (taken from the host's side).
+ * an endless loop still gives its heap snapshot (taken from the host's side), and its profile
+ * request fails after its deadline instead of hanging.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
@@ -185,8 +186,8 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     expect(h.get('fenced')?.state).toBe('active');
   });
 
-  it('takes the heap snapshot of a worker whose thread spins without yielding', {
-    timeout: 60_000,
+  it('takes the heap snapshot of a worker whose thread spins without yielding; its profile times out', {
+    timeout: 120_000,
   }, async () => {
     await fx.plugin('spin', {
       isolation: 'worker',
@@ -198,5 +199,12 @@ describe('host.profile() and host.heapSnapshot(): error paths', () => {
     await expect.poll(() => logs, { timeout: 20_000 }).toContain('spinning');
     const heap = await host.heapSnapshot('spin');
     expect(JSON.parse(await read(heap.stream)).snapshot.node_count).toBeGreaterThan(100);
+    // Its profile is taken inside its thread, which never gets to the request: a deadline says so.
+    await expect(host.profile('spin', 1000)).rejects.toMatchObject({
+      code: 'STEWARD_PROFILE_FAILED',
+      message:
+        'Plugin "spin" (worker) did not answer a CPU profile request within 31 s (is its thread blocked?).',
+    });
+    expect(host.get('spin')?.state).toBe('active');
   });
 });
