@@ -4,6 +4,7 @@
  * commands start without loading the plugin host, the monitor or their dependencies.
  */
 import type { Command } from './command.js';
+import { heapCommand } from './heap.js';
 import { inspectCommand } from './inspect.js';
 import { newCommand } from './new.js';
 import { permissionsCommand } from './permissions.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   newCommand,
   inspectCommand,
   profileCommand,
+  heapCommand,
   validateCommand,
   permissionsCommand,
   recoverCommand,

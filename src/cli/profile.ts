@@ -1,7 +1,7 @@
 /**
- * `steward profile <plugin> --monitor-url <url>`: a CPU profile of a running host's thread for N
- * seconds, taken by its monitor (`POST /api/plugins/:id/profile`) and blamed on one inline
- * plugin. Writes `<plugin>-<timestamp>.cpuprofile` into `--out` (DevTools opens it) and prints the
+ * `steward profile <plugin> --monitor-url <url>`: a CPU profile for N seconds of the thread a
+ * plugin of a running host runs on (the host's for an inline plugin, its own worker thread or
+ * process otherwise), taken by its monitor (`POST /api/plugins/:id/profile`) and blamed on it. Writes `<plugin>-<timestamp>.cpuprofile` into `--out` (DevTools opens it) and prints the
  * plugin's share of the samples and its hottest function and line. Nothing goes to a temp folder.
  */
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
@@ -12,10 +12,12 @@ import { monitorTarget, postJson } from './monitor-client.js';
 
 const HELP = `Usage: steward profile <plugin> --monitor-url <url> [options]
 
-Take a CPU profile of a running host (steward run --monitor) for a few seconds and
-blame its samples on one inline plugin, by the plugin's files. Prints the plugin's
-share of the samples and its hottest function with file:line, and writes the
-profile as <plugin>-<timestamp>.cpuprofile (open it in Chrome DevTools or VS Code).
+Take a CPU profile, for a few seconds, of the thread a plugin of a running host
+(steward run --monitor) runs on, and blame its samples on the plugin by its files:
+the host's thread for an inline plugin, the plugin's own thread or process for a
+worker or process plugin. Prints the plugin's share of the busy samples and its
+hottest function with file:line, and writes the profile as
+<plugin>-<timestamp>.cpuprofile (open it in Chrome DevTools or VS Code).
 
 Options:
   --monitor-url <url>  The URL the monitor printed (http://127.0.0.1:<port>/?token=<token>)
@@ -24,8 +26,9 @@ Options:
   --token <token>      Token, if the URL has none (or set STEWARD_MONITOR_TOKEN)
   -h, --help           Show this help
 
-Only inline plugins are profiled (they share the host's thread). One profile at a
-time: a second request, or a host whose inspector is open to a debugger, is refused.
+The plugin must be active. One profile at a time per thread: a second request, or
+a thread whose inspector is open to a debugger, is refused. A process plugin under
+Node's permission model cannot be profiled (the model refuses the inspector).
 
 Exit codes: 0 success, 1 the monitor could not be reached or refused, 2 wrong usage.`;
 
@@ -36,33 +39,36 @@ const OPTIONS = {
   token: { type: 'string' },
 } as const;
 
-/** `--out` as an absolute folder this process can write into, or UsageError naming it. */
-function outputFolder(dir: string): string {
+/** `--out` as an absolute folder this process can write into, or UsageError naming it (for `steward <command>`). */
+export function outputFolder(dir: string, command = 'profile'): string {
   const path = resolve(dir);
   let isDir: boolean;
   try {
     isDir = statSync(path).isDirectory();
   } catch {
-    throw new UsageError(`steward profile: --out folder "${path}" does not exist; create it first.`);
+    throw new UsageError(`steward ${command}: --out folder "${path}" does not exist; create it first.`);
   }
-  if (!isDir) throw new UsageError(`steward profile: --out "${path}" is not a folder.`);
+  if (!isDir)
+    throw new UsageError(`steward ${command}: --out "${path}" is not a folder; name a folder to write into.`);
   try {
     accessSync(path, constants.W_OK);
   } catch {
-    throw new UsageError(`steward profile: cannot write into the --out folder "${path}"; choose another.`);
+    throw new UsageError(
+      `steward ${command}: cannot write into the --out folder "${path}"; choose a folder you can write to (or fix its permissions).`,
+    );
   }
   return path;
 }
 
 /** `2026-12-02T13-45-12-345Z`: sortable and valid in a file name everywhere. */
-function stamp(date: Date): string {
+export function stamp(date: Date): string {
   return date.toISOString().replace(/[:.]/g, '-');
 }
 
 /** The `profile` command. */
 export const profileCommand: Command = {
   name: 'profile',
-  summary: 'CPU-profile a running host and blame the samples on one inline plugin (writes a .cpuprofile)',
+  summary: "CPU-profile a running plugin's thread and blame the samples on it (writes a .cpuprofile)",
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
     const args = parseCommandArgs('profile', argv, OPTIONS);
@@ -81,7 +87,7 @@ export const profileCommand: Command = {
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {
       throw new UsageError(`steward profile: --seconds must be a whole number from 1 to 60 (got "${raw}").`);
     }
-    const out = outputFolder(args.values.out ?? '.');
+    const out = outputFolder(args.values.out ?? '.', 'profile');
     const target = monitorTarget(url, args.values.token, io.env.STEWARD_MONITOR_TOKEN);
     const result = await postJson<PluginProfile>(
       target,
@@ -97,8 +103,9 @@ export const profileCommand: Command = {
       );
     }
     const percent = `${(result.share * 100).toFixed(1)} %`;
+    const where = result.isolation === undefined ? '' : ` (${result.isolation})`;
     io.stdout(
-      `plugin "${result.id}": ${percent} of ${result.samples} samples in ${(result.durationMs / 1000).toFixed(1)} s\n`,
+      `plugin "${result.id}"${where}: ${percent} of ${result.samples} samples in ${(result.durationMs / 1000).toFixed(1)} s\n`,
     );
     const hot = result.hottest;
     io.stdout(

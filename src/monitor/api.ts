@@ -243,8 +243,10 @@ export async function measurePluginMemory(
 export const PROFILE_SECONDS = { min: 1, max: 60, default: 5 } as const;
 
 /**
- * `POST /api/plugins/:id/profile?seconds=N`: a CPU profile of the host's thread for N seconds
- * (default 5, 1…60), blamed on the inline plugin `id`. 409 when a profile cannot be taken now.
+ * `POST /api/plugins/:id/profile?seconds=N`: a CPU profile for N seconds (default 5, 1…60) of
+ * the thread plugin `id` runs on (the host's when inline, its worker's or process's own), blamed
+ * on it. 409 when a profile cannot be taken now or the plugin is not active; 400 when it cannot
+ * be profiled at all (a process under the permission model).
  */
 export async function profilePlugin(
   ctx: ApiContext,
@@ -275,17 +277,14 @@ export async function profilePlugin(
   if (plugin === undefined) {
     throw new HttpError(404, `No plugin "${id}". GET /api/plugins lists the known plugins.`);
   }
-  if (plugin.isolation !== 'inline') {
-    throw new HttpError(
-      400,
-      `Plugin "${id}" runs in a ${plugin.isolation} of its own; profiles on demand cover inline plugins (they share the host's thread).`,
-    );
-  }
   try {
     return await control.profile(id, seconds * 1000);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'STEWARD_PROFILER_BUSY') throw new HttpError(409, errorText(error));
+    if (code === 'STEWARD_PROFILER_BUSY' || code === 'STEWARD_PLUGIN_STATE') {
+      throw new HttpError(409, errorText(error));
+    }
+    if (code === 'STEWARD_PROFILE_UNSUPPORTED') throw new HttpError(400, errorText(error));
     throw new HttpError(500, `Profiling plugin "${id}" failed: ${errorText(error)}`);
   }
 }

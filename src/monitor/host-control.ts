@@ -3,11 +3,16 @@
  * component is linked only while it is live, so a view never points at a destroyed component;
  * deactivation goes through the host, so the host and the monitor agree on what is running.
  */
-import { type CleanupReport, StewardError } from '../core/index.js';
-import { profileThread } from '../node/cpu-profile.js';
+import type { CleanupReport } from '../core/index.js';
 import { blameProfile } from '../node/profile-blame.js';
 import type { PluginInfo as HostPluginInfo, PluginHost } from '../plugins/index.js';
-import type { PluginChangeEvent, PluginControl, PluginInfo, PluginProfile } from './plugin-control.js';
+import type {
+  PluginChangeEvent,
+  PluginControl,
+  PluginHeap,
+  PluginInfo,
+  PluginProfile,
+} from './plugin-control.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -66,6 +71,7 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     unload: (id) => host.unload(id),
     measureMemory: () => host.measureMemory(),
     profile: (id, ms) => profilePlugin(host, id, ms),
+    heap: (id) => heapOf(host, id),
     async deactivate(id) {
       const reports: CleanupReport[] = [];
       const sub = host.on('deactivated', ({ report }) => {
@@ -99,30 +105,18 @@ export function pluginHostControl(host: PluginHost): PluginControl {
 }
 
 /**
- * Profile the host's thread for `ms` and blame the samples on the inline plugin `id`: every
- * inline plugin is a root, so a plugin nested in another's folder keeps its own samples.
+ * Profile the thread plugin `id` runs on for `ms` (`host.profile`) and blame the samples on it:
+ * inline, every inline plugin is a root, so a plugin nested in another's folder keeps its own
+ * samples; a worker's or process's samples are blamed on its plugin alone.
  */
 async function profilePlugin(host: PluginHost, id: string, ms: number): Promise<PluginProfile> {
-  const plugin = host.get(id);
-  if (plugin === undefined) {
-    throw new StewardError(`No plugin "${id}".`, { code: 'STEWARD_PLUGIN_UNKNOWN' });
-  }
-  if (plugin.isolation !== 'inline') {
-    throw new StewardError(
-      `Plugin "${id}" runs in a ${plugin.isolation} of its own; profiles on demand cover inline plugins (they share the host's thread).`,
-      { code: 'STEWARD_PROFILE_UNSUPPORTED' },
-    );
-  }
   const started = Date.now();
-  const profile = await profileThread(ms);
-  const roots = host
-    .list()
-    .filter((p) => p.isolation === 'inline')
-    .map((p) => ({ id: p.id, dir: p.dir }));
+  const { profile, roots, isolation } = await host.profile(id, ms);
   const blame = blameProfile(profile, roots);
   const own = blame.owners.find((o) => o.id === id);
   return {
     id,
+    isolation,
     durationMs: Date.now() - started,
     samples: blame.total,
     pluginSamples: own?.samples ?? 0,
@@ -130,4 +124,10 @@ async function profilePlugin(host: PluginHost, id: string, ms: number): Promise<
     ...(own?.hottest !== undefined && { hottest: own.hottest }),
     profile,
   };
+}
+
+/** A heap snapshot of plugin `id`'s isolate (`host.heapSnapshot`), as the monitor sends it. */
+async function heapOf(host: PluginHost, id: string): Promise<PluginHeap> {
+  const { isolation, stream, own } = await host.heapSnapshot(id);
+  return { summary: { id, isolation, ...(own !== undefined && { own }) }, stream };
 }

@@ -17,6 +17,8 @@ export type {
   PluginChangeEvent,
   PluginControl,
   PluginHealth,
+  PluginHeap,
+  PluginHeapSummary,
   PluginInfo,
   PluginProfile,
 } from './plugin-control.js';

@@ -113,19 +113,27 @@ export interface PluginControl {
    */
   measureMemory?(): Promise<ReadonlyArray<{ readonly id: string; readonly retainedBytes: number }>>;
   /**
-   * Profile the host's thread for `ms` and blame the samples on the inline plugin `id` (by its
-   * files). Rejects with a StewardError coded `STEWARD_PROFILER_BUSY` when a profile cannot be
-   * taken now. `POST /api/plugins/:id/profile?seconds=N`.
+   * Profile the thread plugin `id` runs on for `ms` — the host's for an inline plugin, its own
+   * worker thread or process otherwise — and blame the samples on it (by its files). Rejects
+   * with a StewardError coded `STEWARD_PROFILER_BUSY` when a profile cannot be taken now,
+   * `STEWARD_PLUGIN_STATE` when the plugin is not active. `POST /api/plugins/:id/profile?seconds=N`.
    */
   profile?(id: string, ms: number): Promise<PluginProfile>;
+  /**
+   * A heap snapshot of the isolate plugin `id` runs in (its worker's, its process's; the shared
+   * heap for an inline plugin, with its own objects picked out). `POST /api/plugins/:id/heap`.
+   */
+  heap?(id: string): Promise<PluginHeap>;
   /** Subscribe to plugin changes; the monitor relays them on its event stream. */
   onChange?(listener: (event: PluginChangeEvent) => void): Disposable;
 }
 
-/** A CPU profile of the host's thread, blamed on one inline plugin (plain data, sent as JSON). */
+/** A CPU profile of the thread one plugin runs on, blamed on it (plain data, sent as JSON). */
 export interface PluginProfile {
   /** The plugin's id. */
   readonly id: string;
+  /** Whose thread was profiled: `inline` (the host's), `worker` (its own), `process` (its own). */
+  readonly isolation?: string;
   /** How long the profile ran, ms. */
   readonly durationMs: number;
   /** Busy samples in the profile (idle and garbage-collector samples excluded). */
@@ -143,4 +151,36 @@ export interface PluginProfile {
   };
   /** The profile itself, in the `.cpuprofile` format DevTools opens. */
   readonly profile: unknown;
+}
+
+/** A heap snapshot of one plugin's isolate: its text as a stream, and what is known of it. */
+export interface PluginHeap {
+  /** Plain data, sent to the client with the snapshot (the `x-steward-heap` header, as JSON). */
+  readonly summary: PluginHeapSummary;
+  /** The `.heapsnapshot` text. The monitor reads it to its end or destroys it. */
+  readonly stream: NodeJS.ReadableStream & { destroy(error?: Error): unknown };
+}
+
+/** What the monitor says of a heap snapshot of one plugin. */
+export interface PluginHeapSummary {
+  readonly id: string;
+  /** `inline` (a snapshot of the shared heap), `worker` or `process` (the plugin's own isolate). */
+  readonly isolation: string;
+  /**
+   * Inline plugins: the plugin's own objects in the shared heap — closures of its files, its
+   * module namespaces, values its module variables were created with (docs/monitor.md).
+   */
+  readonly own?: {
+    /** Bytes they retain together. */
+    readonly retainedBytes: number;
+    /** How many were found. */
+    readonly objects: number;
+    /** The largest by the bytes each alone keeps alive, largest first. */
+    readonly largest: ReadonlyArray<{
+      readonly what: string;
+      readonly site?: string;
+      readonly selfBytes: number;
+      readonly retainedBytes: number;
+    }>;
+  };
 }

@@ -28,6 +28,7 @@ import {
 import { checkRequest, type EdgeOptions, edgeLimits, hardenServer, serverOptions } from './edge.js';
 import { EventCollector, type MonitorEvent } from './events.js';
 import { isLoopbackPeer, type ReadinessOptions, readiness } from './health.js';
+import { pluginHeap, StreamedAnswer } from './heap-route.js';
 import { type HistoryOptions, MemoryHistory } from './history.js';
 import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
 import { LeakLog } from './leaks.js';
@@ -323,7 +324,9 @@ export async function startMonitor(
       return;
     }
     const body = await readJsonBody(req);
-    sendJson(res, 200, await post(path, body, url.searchParams));
+    const answer = await post(path, body, url.searchParams);
+    if (answer instanceof StreamedAnswer) return answer.send(res);
+    sendJson(res, 200, answer);
   }
 
   async function get(
@@ -378,6 +381,8 @@ export async function startMonitor(
     }
     const profile = /^\/api\/plugins\/([^/]+)\/profile$/.exec(path);
     if (profile) return api.profilePlugin(ctx, decodeSegment(profile[1]!), params);
+    const heap = /^\/api\/plugins\/([^/]+)\/heap$/.exec(path);
+    if (heap) return pluginHeap(ctx, decodeSegment(heap[1]!));
     const plugin = /^\/api\/plugins\/([^/]+)\/(reload|unload)$/.exec(path);
     if (plugin) return api.pluginAction(ctx, decodeSegment(plugin[1]!), plugin[2] as 'reload' | 'unload');
     throw new HttpError(404, `No action POST ${path}. See docs/monitor.md for the API.`);
@@ -429,6 +434,6 @@ function isAction(path: string): boolean {
     path === '/api/leaks/check' ||
     path === '/api/plugins/memory' ||
     /^\/api\/components\/[^/]+\/(cleanup|pause|resume)$/.test(path) ||
-    /^\/api\/plugins\/[^/]+\/(reload|unload|profile)$/.test(path)
+    /^\/api\/plugins\/[^/]+\/(reload|unload|profile|heap)$/.test(path)
   );
 }

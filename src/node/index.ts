@@ -57,6 +57,13 @@ export {
   restoreGlobals,
   restoreGlobalsWhere,
 } from './globals-guard.js';
+export {
+  captureOwnHeap,
+  measureOwnHeap,
+  type OwnHeap,
+  type OwnHeapOptions,
+  type OwnObject,
+} from './heap-own.js';
 export { parseHeapSnapshot, readHeapSnapshot } from './heap-reader.js';
 export {
   formatRetainerPath,

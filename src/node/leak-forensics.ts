@@ -123,6 +123,30 @@ export function measureRetained(
   return out;
 }
 
+/**
+ * The objects of `code` in `snapshot` as {@link measureRetained} counts them — its closures (site:
+ * their source line), module namespaces and allocated module variables (site: their declaration)
+ * — and its module records (heap-own.ts lists them one by one).
+ */
+export function ownedObjects(
+  snapshot: HeapSnapshot,
+  code: UnloadedCode,
+): {
+  readonly objects: ReadonlyArray<{
+    readonly node: number;
+    readonly label: string;
+    readonly site: string | undefined;
+  }>;
+  readonly records: readonly number[];
+} {
+  const scan = scanSnapshot(snapshot, { codes: [code] });
+  const objects = [...scan.owned].map(([node, owned]) => ({ node, label: owned.label, site: owned.site }));
+  const records = [...scan.modules.keys()].filter(
+    (n) => scan.cut[n] !== 0 && code.matches(scan.moduleUrls.get(n) ?? ''),
+  );
+  return { objects, records };
+}
+
 /** Explain what of the unloaded `codes` is still reachable in `snapshot`. */
 export function explainRetained(snapshot: HeapSnapshot, options: ExplainOptions): RetainedFinding[] {
   const scan = scanSnapshot(snapshot, options);

@@ -34,6 +34,12 @@ import type { PluginGraph } from './graph.js';
 import { PluginHealth } from './health.js';
 import { HostChildren } from './host-children.js';
 import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
+import {
+  type PluginHeapSnapshot,
+  type PluginThreadProfile,
+  profilePluginThread,
+  snapshotPluginHeap,
+} from './host-diagnostics.js';
 import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
@@ -369,6 +375,24 @@ export class PluginHost implements AsyncDisposable {
       r.retained = { bytes: m.retainedBytes, at, generation: r.generation };
       return { id: r.manifest.id, retainedBytes: m.retainedBytes, objects: m.objects };
     });
+  }
+
+  /**
+   * CPU-profile the thread plugin `id` runs on for `ms` (1…60 000): the host's for an inline
+   * plugin, its own worker thread or process otherwise (host-diagnostics.ts). Blame the samples
+   * with `blameProfile(profile, roots)`. The plugin must be active or paused.
+   */
+  profile(id: string, ms: number): Promise<PluginThreadProfile> {
+    return profilePluginThread(this.#registry, id, ms);
+  }
+
+  /**
+   * A heap snapshot of the isolate plugin `id` runs in: its worker's or process's own, or for an
+   * inline plugin the shared heap's with the plugin's own objects picked out (`own`). Read the
+   * stream to its end or destroy it. The plugin must be active or paused.
+   */
+  heapSnapshot(id: string, options: { readonly snapshotDir?: string } = {}): Promise<PluginHeapSnapshot> {
+    return snapshotPluginHeap(this.#registry, id, { dir: options.snapshotDir });
   }
 
   /**

@@ -27,6 +27,7 @@ export {
 } from './health.js';
 export { PluginHost, type PluginHostOptions, type PluginInfo, type StartSummary } from './host.js';
 export { PluginFaultError } from './host-containment.js';
+export type { PluginHeapSnapshot, PluginThreadProfile } from './host-diagnostics.js';
 export { PluginAbandonedError } from './host-teardown.js';
 export { PluginSyntaxError, pluginFrame } from './load-error.js';
 export {

@@ -36,6 +36,10 @@ const channel: MessageChannelEnd = {
     void send(message);
   },
   onMessage: (listener) => process.on('message', listener),
+  sendAndWait: (message) =>
+    new Promise<void>((resolve, reject) => {
+      send(message, undefined, undefined, (error) => (error ? reject(error) : resolve()));
+    }),
 };
 
 let dying = false;

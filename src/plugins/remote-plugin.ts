@@ -30,9 +30,11 @@ import type { LogLevel, PluginLogger } from './logger.js';
 import { nativeImport } from './native-import.js';
 import { PermissionGuard } from './permission-guard.js';
 import type { PermissionAccess } from './permissions.js';
+import { serveDiagnostics } from './remote-diagnostics.js';
 import {
   type ActivateRequest,
   type DeactivateAnswer,
+  DIAGNOSTICS,
   type HeapFigures,
   LIFECYCLE,
   type MessageChannelEnd,
@@ -110,7 +112,9 @@ class RemotePlugin {
       async (name, member, args) =>
         name === LIFECYCLE
           ? this.#lifecycle(member ?? '', args)
-          : callService(manager.services, name, member, args),
+          : name === DIAGNOSTICS
+            ? serveDiagnostics(boot.manifest.id, member, args, channel)
+            : callService(manager.services, name, member, args),
     );
     channel.onMessage((message) => this.#rpc.receive(message));
   }

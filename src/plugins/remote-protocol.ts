@@ -15,6 +15,11 @@ export interface MessageChannelEnd {
   send(message: unknown): void;
   /** Receive every message from the other end. */
   onMessage(listener: (message: unknown) => void): void;
+  /**
+   * Send, and resolve once the message has left this end (a process's IPC backlog); absent where
+   * sending never queues (a worker's port). Large streams send their pieces with it.
+   */
+  sendAndWait?(message: unknown): Promise<void>;
 }
 
 /** What the plugin's side starts from (a worker's `workerData`). */
@@ -88,7 +93,9 @@ export type RemoteEvent =
       readonly args: readonly string[];
     }
   | { readonly t: 'provide'; readonly name: string }
-  | { readonly t: 'withdraw'; readonly name: string };
+  | { readonly t: 'withdraw'; readonly name: string }
+  /** A piece of the heap snapshot asked for by the `@diagnostics` request `heap` with this `id`. */
+  | { readonly t: 'heap-chunk'; readonly id: number; readonly data: Uint8Array };
 
 /** Argument of the `activate` lifecycle request: services the host offers at activation. */
 export interface ActivateRequest {
@@ -97,6 +104,13 @@ export interface ActivateRequest {
 
 /** RPC name of lifecycle requests (member: activate, deactivate, pause, resume). */
 export const LIFECYCLE = '@lifecycle';
+
+/**
+ * RPC name of diagnostics requests: `profile` (args `[ms]`, answers the `.cpuprofile` of the
+ * plugin's own thread) and `heap` (args `[id]`: sends its heap snapshot as `heap-chunk` events
+ * with that id, then answers the byte count).
+ */
+export const DIAGNOSTICS = '@diagnostics';
 
 /** A disposal problem on the plugin's side, posted with the `deactivate` answer. */
 export interface RemoteDisposalProblem {

@@ -6,7 +6,9 @@
  * {@link RuntimeTransport}: it starts the plugin's side, carries messages, reports how it ended,
  * and ends it on unload whatever the plugin is doing.
  */
+import type { Readable } from 'node:stream';
 import { Emitter, type ServiceRegistration, tokenFor } from '../core/index.js';
+import type { CpuProfile } from '../node/profile-blame.js';
 import type { LogLevel } from './logger.js';
 import type { PluginIsolation } from './manifest.js';
 import { deniedAccess } from './permissions.js';
@@ -31,6 +33,7 @@ import type {
   RuntimeInit,
   RuntimeStats,
 } from './runtime.js';
+import { type DiagnosticsTarget, profileRemote, RemoteHeapStreams } from './runtime-diagnostics.js';
 
 /** What a transport reports to its runtime. */
 export interface TransportEvents {
@@ -57,6 +60,8 @@ export interface RuntimeTransport {
    * `/proc`), fresher than the plugin's own report and true while it is stuck; undefined elsewhere.
    */
   figures?(): ProcessFigures | undefined;
+  /** A heap snapshot of the plugin's isolate taken from the host's side (a worker's), when it can. */
+  heapSnapshot?(): Promise<Readable>;
   /** Added to the plugin component's metadata at activation (`threadId`, `pid`…). */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** End the plugin's side whatever it is doing; resolves once it is gone (after `closed`). Idempotent. */
@@ -100,6 +105,7 @@ export class RemoteRuntime implements PluginRuntime {
   #ending = false;
   #crashError: Error | undefined;
   readonly #children: RemoteBoot['children'];
+  readonly #heaps = new RemoteHeapStreams();
 
   constructor(init: RuntimeInit, isolation: PluginIsolation, connect: TransportFactory) {
     this.#init = init;
@@ -207,6 +213,23 @@ export class RemoteRuntime implements PluginRuntime {
     };
   }
 
+  profile(ms: number): Promise<CpuProfile> {
+    return profileRemote(this.#target(), ms);
+  }
+
+  heapSnapshot(): Promise<Readable> {
+    return this.#transport.heapSnapshot?.() ?? this.#heaps.open(this.#target());
+  }
+
+  #target(): DiagnosticsTarget {
+    return {
+      id: this.#init.manifest.id,
+      isolation: this.isolation,
+      rpc: this.#rpc,
+      crashError: () => this.#crashError,
+    };
+  }
+
   #receive(raw: unknown): void {
     if (this.#rpc.receive(raw)) return;
     this.#heardAt = Date.now();
@@ -232,6 +255,9 @@ export class RemoteRuntime implements PluginRuntime {
         break;
       case 'sync':
         this.#sync(message);
+        break;
+      case 'heap-chunk':
+        this.#heaps.chunk(message.id, message.data);
         break;
       case 'log':
         this.#log(message.level, message.message, message.args);

@@ -10,6 +10,8 @@
  * A runtime is made for one plugin and one code generation: a reload makes a new one. Adding a
  * tier is adding a {@link RuntimeFactory} to {@link RUNTIMES} — the host does not change.
  */
+
+import type { Readable } from 'node:stream';
 import type {
   AbandonedDisposal,
   Component,
@@ -18,6 +20,7 @@ import type {
   MemoryPolicy,
   ServiceRegistry,
 } from '../core/index.js';
+import type { CpuProfile } from '../node/profile-blame.js';
 import type { PluginContext } from './context.js';
 import type { HostChildren } from './host-children.js';
 import type { LogSink } from './logger.js';
@@ -164,6 +167,13 @@ export interface PluginRuntime {
   unload(): Promise<void>;
   /** Live figures. */
   stats(): RuntimeStats;
+  /**
+   * Remote tiers: a CPU profile of the plugin's own thread (worker) or process for `ms`, taken
+   * there (runtime-diagnostics.ts). Inline plugins share the host's thread: the host profiles it.
+   */
+  profile?(ms: number): Promise<CpuProfile>;
+  /** Remote tiers: a heap snapshot of the plugin's own isolate, as a stream of its JSON text. */
+  heapSnapshot?(): Promise<Readable>;
   /**
    * After `unload()` (remote tiers): the host-side objects made for the plugin — the proxies of
    * the services it provided, the mirrors of its resources, the runtime itself — and whether its

@@ -63,6 +63,9 @@ export const workerTransport: TransportFactory = (init, boot, events) => {
       const { idle, active } = worker.performance.eventLoopUtilization();
       return { idle, active };
     },
+    // From the host's side: the worker's inspector takes it between two of its JS steps, even
+    // while its plugin spins in a loop.
+    heapSnapshot: () => worker.getHeapSnapshot(),
     metadata: { threadId: worker.threadId },
     thread: threadOf(worker),
     async end() {

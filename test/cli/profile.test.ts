@@ -3,7 +3,7 @@
  * `--monitor` hosts an inline plugin that burns CPU in a `ctx.setInterval` loop; `steward profile`
  * writes a `.cpuprofile` into `--out` (and nothing into the temp folder), names the plugin's share
  * and its busy function's file:line; a second profile while one runs is refused with 409; bad
- * `seconds`, a worker plugin and an unusable `--out` are refused with messages that say why.
+ * `seconds`, an unknown plugin and an unusable `--out` are refused with messages that say why.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -70,7 +70,7 @@ describe('steward profile', () => {
     expect(result.code).toBe(0);
     const file = join(busy, 'index.js');
     expect((await readFile(file, 'utf8')).split('\n')[5]).toContain('line 6: the busy loop');
-    const share = Number(/plugin "busy": ([\d.]+) % of \d+ samples/.exec(result.stdout)?.[1]);
+    const share = Number(/plugin "busy" \(inline\): ([\d.]+) % of \d+ samples/.exec(result.stdout)?.[1]);
     expect(share).toBeGreaterThan(50);
     expect(result.stdout).toContain(`hottest: burnCpu at ${file}:6 `);
     const written = await readdir(out);
@@ -96,7 +96,7 @@ describe('steward profile', () => {
     const refused = bodies[answers.findIndex((r) => r.status === 409)]!;
     expect(refused.error).toMatch(/Another CPU profile of this process is running/);
 
-    // Bad input: seconds out of range or not a number, a worker plugin, an unknown plugin.
+    // Bad input: seconds out of range or not a number, an unknown plugin.
     for (const seconds of ['0', '61', '1.5', 'abc', '']) {
       const res = await profilePost(url, `/api/plugins/busy/profile?seconds=${seconds}`);
       expect(res.status).toBe(400);
@@ -104,9 +104,12 @@ describe('steward profile', () => {
         /"seconds" must be a whole number of seconds from 1 to 60/,
       );
     }
-    const worker = await profilePost(url, '/api/plugins/remote/profile');
-    expect(worker.status).toBe(400);
-    expect(((await worker.json()) as { error: string }).error).toMatch(/runs in a worker of its own/);
+    // A worker plugin is profiled in its own thread (test/cli/profile-remote.test.ts): idle, it has no samples.
+    const worker = await profilePost(url, '/api/plugins/remote/profile?seconds=1');
+    expect(worker.status).toBe(200);
+    const idle = (await worker.json()) as { isolation: string; pluginSamples: number };
+    expect(idle.isolation).toBe('worker');
+    expect(idle.pluginSamples).toBe(0);
     expect((await profilePost(url, '/api/plugins/nope/profile')).status).toBe(404);
     const cliRefused = await steward(['profile', 'nope', '--monitor-url', url, '--out', out]);
     expect(cliRefused.code).toBe(1);
