@@ -3,6 +3,7 @@
  * a command imports the library modules it needs when it runs, so `steward --help` and light
  * commands start without loading the plugin host, the monitor or their dependencies.
  */
+import { bisectCommand } from './bisect.js';
 import type { Command } from './command.js';
 import { inspectCommand } from './inspect.js';
 import { newCommand } from './new.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   newCommand,
   inspectCommand,
   profileCommand,
+  bisectCommand,
   validateCommand,
   permissionsCommand,
   recoverCommand,
