@@ -42,9 +42,9 @@ export function chromiumPerFile(): { readonly browser: Browser } {
   };
 }
 
-/** Open `url` in a fresh context of the file's browser (see {@link chromiumPerFile}). */
+/** A fresh context and page of the file's browser (see {@link chromiumPerFile}), at `url` if given. */
 export async function openPage(
-  url: string,
+  url?: string,
   options: { readonly width?: number; readonly height?: number; readonly downloads?: boolean } = {},
 ): Promise<OpenedPage> {
   // steward-allow-plain-error: a test helper's misuse, not a Steward error
@@ -60,6 +60,6 @@ export async function openPage(
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(url);
+  if (url !== undefined) await page.goto(url);
   return { page, context, problems };
 }
