@@ -42,6 +42,18 @@ export interface TrialEvidence {
 }
 
 const TAIL = 4096;
+
+/** What runs now: test commands' process groups and trial hosts, so an interrupt can end them. */
+const live = { groups: new Set<number>(), hosts: new Set<ChildProcess>() };
+
+/**
+ * End every test command (its whole group) and trial host still running: `steward bisect` calls
+ * it when interrupted (SIGINT, SIGTERM), so nothing it started outlives it.
+ */
+export function killTrials(): void {
+  for (const pid of live.groups) killGroup(pid, 'SIGKILL');
+  for (const host of live.hosts) host.kill('SIGKILL');
+}
 const START_TIMEOUT_MS = 120_000;
 
 /** The trial host's entry: next to this module when built, else the built one (`npm run build`). */
@@ -96,6 +108,7 @@ function runCommand(
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: process.platform !== 'win32',
     });
+    if (child.pid !== undefined) live.groups.add(child.pid);
     child.stdout.on('data', (c: Buffer) => appendTail(tail, c));
     child.stderr.on('data', (c: Buffer) => appendTail(tail, c));
     let timedOut = false;
@@ -119,6 +132,7 @@ function runCommand(
       clearTimeout(timer);
       clearTimeout(kill);
       killGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) live.groups.delete(child.pid);
       child.once('close', () => resolve({ exitCode: code, timedOut, output: tail.text }));
     });
   });
@@ -177,6 +191,7 @@ export async function runTrial(
     execArgv: [],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
+  live.hosts.add(host);
   host.stdout?.on('data', (c: Buffer) => appendTail(output, c));
   host.stderr?.on('data', (c: Buffer) => appendTail(output, c));
   const exited = new Promise<void>((resolve) => {
@@ -212,5 +227,6 @@ export async function runTrial(
     if (host.connected) host.disconnect();
     await exited;
     clearTimeout(grace);
+    live.hosts.delete(host);
   }
 }

@@ -213,7 +213,7 @@ export const bisectCommand: Command = {
     const durationMs = integer(values.duration, 'duration', 2000);
     const deadlineMs = integer(values.deadline, 'deadline', 8000);
     const blockThresholdMs = integer(values['block-threshold'], 'block-threshold', 3000);
-    const [{ discoverPlugins, resolvePluginGraph }, { bisectPlugins }, { runTrial }, { stat }] =
+    const [{ discoverPlugins, resolvePluginGraph }, { bisectPlugins }, { runTrial, killTrials }, { stat }] =
       await Promise.all([
         import('../plugins/index.js'),
         import('../plugins/bisect.js'),
@@ -272,6 +272,16 @@ export const bisectCommand: Command = {
     };
     io.stderr(`steward bisect: ${ids.length} plugin(s) from ${dirs.join(', ')}\n`);
     let runs = 0;
+    // Interrupted: end the running command's group and trial host, then exit as a signal would.
+    const interrupted = (signal: NodeJS.Signals) => () => {
+      killTrials();
+      io.stderr(`\nsteward bisect: interrupted (${signal}) after ${runs} run(s); nothing is left running.\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    const onInt = interrupted('SIGINT');
+    const onTerm = interrupted('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
     const result = await bisectPlugins<TrialEvidence>({
       plugins,
       alwaysOn,
@@ -285,6 +295,9 @@ export const bisectCommand: Command = {
           `  run ${t.run}: ${t.enabled.length} of ${ids.length} enabled → ${t.failed ? `fails (${describeRun(t)})` : 'passes'}${problems}\n`,
         );
       },
+    }).finally(() => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
     });
     if (result.verdict === 'passes-with-all') {
       throw inputError(

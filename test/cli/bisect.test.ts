@@ -5,12 +5,13 @@
  * are checked, and every process the trials started (hosts, commands, what the commands left in
  * the background) is checked gone by pid.
  */
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bisectRunBound } from '../../src/plugins/bisect.js';
-import { steward } from '../helpers/cli.js';
+import { root, steward } from '../helpers/cli.js';
 import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 
 const fx = pluginFixturesPerTest();
@@ -191,6 +192,42 @@ describe('steward bisect', () => {
       expect(run.code, run.stderr).toBe(3);
       expect(run.stdout).not.toMatch(/^culprit:/m);
       expect(run.stderr).toContain('no culprit reproduced');
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'ends the running test command and trial host when interrupted (SIGTERM to its pid alone)',
+    async () => {
+      const pids = join(fx.root, 'pids');
+      await fx.plugin('alpha', {
+        code: `import { appendFileSync } from 'node:fs';
+export default { activate() { appendFileSync(${JSON.stringify(pids)}, process.pid + '\\n'); } };
+`,
+      });
+      await fx.plugin('beta', { code: QUIET });
+      const child = spawn(
+        process.execPath,
+        [join(root, 'dist/cli/main.js'), 'bisect', fx.dir, '--test', `echo $$ >> "${pids}"; sleep 600`],
+        { cwd: fx.root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
+      );
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      try {
+        // The host (alpha's pid) and the command's shell are both up.
+        await expect.poll(async () => (await pidsIn(pids)).length, { timeout: 60_000 }).toBe(2);
+        const started = await pidsIn(pids);
+        expect(started.every(alive)).toBe(true);
+        process.kill(child.pid!, 'SIGTERM');
+        expect(await exited).toBe(143);
+        expect(stderr).toContain('interrupted (SIGTERM) after 1 run(s); nothing is left running');
+        await expect.poll(() => started.filter(alive), { timeout: 20_000 }).toEqual([]);
+      } finally {
+        child.kill('SIGKILL');
+      }
     },
     TIMEOUT,
   );
