@@ -137,6 +137,58 @@ describe('bisectPlugins', () => {
     );
   });
 
+  it('with any monotone predicate (interactions across a dependency graph): every culprit is shown by its runs, and what is left passes', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        aCase.chain((c) =>
+          fc.tuple(
+            fc.constant(c),
+            // Failing combinations: each a set of one to three plugins that fails only together.
+            fc.array(
+              fc.uniqueArray(fc.constantFrom(...c.plugins.map((p) => p.id)), { minLength: 1, maxLength: 3 }),
+              {
+                minLength: 1,
+                maxLength: 3,
+              },
+            ),
+          ),
+        ),
+        async ([c, terms]) => {
+          const fails = (enabled: readonly string[]): boolean =>
+            terms.some((term) => term.every((id) => enabled.includes(id)));
+          const result = await bisectPlugins({
+            plugins: c.plugins,
+            alwaysOn: c.alwaysOn,
+            test: async (enabled) => ({ failed: fails(enabled), evidence: null }),
+          });
+          const all = c.plugins.map((p) => p.id);
+          if (!fails(all)) {
+            expect(result.verdict).toBe('passes-with-all');
+            return;
+          }
+          if (fails(result.alwaysOn)) {
+            expect(result.verdict).toBe('fails-without-plugins');
+            return;
+          }
+          expect(result.verdict).toBe('found');
+          expect(result.unconfirmed).toEqual([]);
+          for (const culprit of result.culprits) {
+            expect(fails(culprit.failing.enabled)).toBe(true);
+            expect(fails(culprit.passing.enabled)).toBe(false);
+            // The failing run is the culprit with its dependencies and companions (and theirs).
+            const needed = new Set([culprit.id, ...culprit.companions, ...result.alwaysOn]);
+            for (const id of [...needed]) for (const d of ancestors(c.plugins, id)) needed.add(d);
+            expect(new Set(culprit.failing.enabled)).toEqual(needed);
+          }
+          // Without the culprits and what depends on them, the rest passes.
+          const gone = new Set([...result.culprits.map((x) => x.id), ...result.masked.keys()]);
+          expect(fails(all.filter((id) => !gone.has(id)))).toBe(false);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
   it('says when the predicate passes with every plugin, or fails with none', async () => {
     const plugins = [
       { id: 'a', dependencies: [] },
