@@ -120,6 +120,13 @@ describe('the Plugins view profiles a plugin on demand', () => {
       .poll(() => panel.textContent(), { timeout: 20_000 })
       .toContain('No profile of plugin "threaded"');
     expect(await panel.getByRole('alert').textContent()).toContain('runs in a worker of its own');
+    // A length the API would refuse is not sent.
+    await page.locator('#profile-seconds').fill('0');
+    await page.locator('button[data-key="busy:profile"]').click();
+    await expect
+      .poll(() => page.locator('#toast').textContent(), { timeout: 20_000 })
+      .toContain('whole number of seconds from 1 to 60');
+    expect(await page.locator('#confirm').evaluate((d) => (d as HTMLDialogElement).open)).toBe(false);
     // The browser logs each refused request; nothing else went wrong.
     expect(problems.filter((p) => !p.includes('Failed to load resource'))).toEqual([]);
   }, 90_000);
