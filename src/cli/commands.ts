@@ -3,6 +3,7 @@
  * a command imports the library modules it needs when it runs, so `steward --help` and light
  * commands start without loading the plugin host, the monitor or their dependencies.
  */
+import { bisectCommand } from './bisect.js';
 import type { Command } from './command.js';
 import { heapCommand } from './heap.js';
 import { inspectCommand } from './inspect.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   profileCommand,
   heapCommand,
+  bisectCommand,
   validateCommand,
   permissionsCommand,
   recoverCommand,

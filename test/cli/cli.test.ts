@@ -40,7 +40,7 @@ describe('steward (the binary)', () => {
     const run = await steward(['frobnicate']);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe(
-      'steward: unknown command "frobnicate". Commands: run, new, inspect, profile, heap, validate, permissions, recover. See steward --help.\n',
+      'steward: unknown command "frobnicate". Commands: run, new, inspect, profile, heap, bisect, validate, permissions, recover. See steward --help.\n',
     );
   });
 

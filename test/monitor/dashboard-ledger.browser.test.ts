@@ -5,15 +5,14 @@
  * closes the old stream (seen from the server's side), disposing the page's manager closes the
  * stream and stops every timer, and switching views leaves no detached element behind.
  */
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, CDPSession, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
 import { expectNoDetachedElements } from '../../src/testing/index.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { chromiumPerFile, openPage } from '../helpers/browser-page.js';
 import { type ComponentPlugins, demoPlugins } from './plugin-control.js';
 
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let manager: ResourceManager;
@@ -23,26 +22,20 @@ let requests: string[];
 /** How long to wait for what the page or the server will see: the machine may be loaded. */
 const SLOW = { timeout: 20_000 };
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+chromiumPerFile();
 beforeEach(async () => {
   manager = new ResourceManager();
   plugins = demoPlugins(manager);
   plugins.activateAll();
   server = await startMonitor(manager, { plugins });
-  context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  page = await context.newPage();
+  ({ page, context } = await openPage());
   requests = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
   await page.goto(server.url);
   await page.locator('#components tbody tr[data-id="terminal"]').waitFor();
 });
 afterEach(async () => {
-  await context.close();
+  // The page's context is closed after this (chromiumPerFile).
   await server.close();
   await manager.dispose({ force: true });
 });

@@ -5,30 +5,23 @@
  * disposer failures), agrees with the host after actions, words things right, marks stale data
  * when the server goes and reconnects, and every action is reachable by keyboard.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, pluginHostControl, startMonitor } from '../../src/monitor/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { chromiumPerFile, openPage } from '../helpers/browser-page.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
 const LONG_ID = 'gallery/thumbnails-of-a-rather-long-component-identifier-2024-with-more';
 
-let browser: Browser;
-let context: BrowserContext | undefined;
 let fx: PluginFixtures;
 let manager: ResourceManager;
 let host: PluginHost;
 let server: MonitorServer | undefined;
 let problems: string[];
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+chromiumPerFile();
 
 beforeEach(async () => {
   fx = await PluginFixtures.create();
@@ -63,8 +56,6 @@ export default {
   problems = [];
 });
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
   await server?.close();
   await host.dispose();
   await manager.dispose({ force: true });
@@ -72,12 +63,9 @@ afterEach(async () => {
 });
 
 async function open(width: number, height = 800): Promise<Page> {
-  context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const opened = await openPage(undefined, { width, height });
+  const { page } = opened;
+  problems = opened.problems;
   await page.goto(server!.url);
   await page.locator('#components tbody tr[data-id="gallery"]').waitFor();
   return page;

@@ -4,25 +4,18 @@
  * RSS and CPU reach `GET /api/plugins`, `/metrics` and the dashboard's Plugins view (real Chromium,
  * at 360 px and at 1400 px).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
 import { type MonitorServer, pluginHostControl, startMonitor } from '../../src/monitor/index.js';
 import { PluginHost } from '../../src/plugins/index.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { chromiumPerFile, openPage } from '../helpers/browser-page.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
-let browser: Browser;
 let fx: PluginFixtures;
 let host: PluginHost;
 let server: MonitorServer;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+chromiumPerFile();
 
 beforeEach(async () => {
   fx = await PluginFixtures.create();
@@ -126,32 +119,24 @@ describe("a plugin's own process in the monitor", () => {
 
   for (const width of [360, 1400]) {
     it(`the Plugins view shows the process plugin's pid and the worker's thread at ${width} px`, async () => {
-      const context = await browser.newContext({ viewport: { width, height: 800 } });
-      try {
-        const page: Page = await context.newPage();
-        const problems: string[] = [];
-        page.on('pageerror', (e) => problems.push(e.message));
-        await page.goto(server.url);
-        await page.locator('#tab-plugins').click();
-        const row = page.locator('#plugins tbody tr[data-plugin="proc"]');
-        await row.waitFor();
-        const cell = row.locator('td[data-label="Process"]');
-        const pid = host.get('proc')!.pid!;
-        await expect
-          .poll(() => cell.textContent(), { timeout: 20_000 })
-          .toMatch(new RegExp(`pid ${pid} · .+ RSS · .+ CPU`));
-        const thread = page.locator('#plugins tbody tr[data-plugin="thread"] td[data-label="Process"]');
-        expect(await thread.textContent()).toContain(`thread ${host.get('thread')!.threadId}`);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow).toBeLessThanOrEqual(0);
-        if (width === 360) {
-          const box = (await cell.boundingBox())!;
-          expect(box.x + box.width).toBeLessThanOrEqual(width);
-        }
-        expect(problems).toEqual([]);
-      } finally {
-        await context.close();
+      const { page, problems } = await openPage(server.url, { width, height: 800 });
+      await page.locator('#tab-plugins').click();
+      const row = page.locator('#plugins tbody tr[data-plugin="proc"]');
+      await row.waitFor();
+      const cell = row.locator('td[data-label="Process"]');
+      const pid = host.get('proc')!.pid!;
+      await expect
+        .poll(() => cell.textContent(), { timeout: 20_000 })
+        .toMatch(new RegExp(`pid ${pid} · .+ RSS · .+ CPU`));
+      const thread = page.locator('#plugins tbody tr[data-plugin="thread"] td[data-label="Process"]');
+      expect(await thread.textContent()).toContain(`thread ${host.get('thread')!.threadId}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      if (width === 360) {
+        const box = (await cell.boundingBox())!;
+        expect(box.x + box.width).toBeLessThanOrEqual(width);
       }
+      expect(problems.filter((p) => p.startsWith('page error'))).toEqual([]);
     });
   }
 });

@@ -5,14 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
-import { launchChromium } from '../helpers/chromium.js';
+import { chromiumPerFile, openPage } from '../helpers/browser-page.js';
 import { type ComponentPlugins, demoPlugins } from './plugin-control.js';
 
-let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let manager: ResourceManager;
@@ -21,28 +20,17 @@ let server: MonitorServer;
 let problems: string[];
 const owners: object[] = [];
 
-beforeAll(async () => {
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+chromiumPerFile();
 
 beforeEach(async () => {
   manager = new ResourceManager({ leakTracking: true });
   plugins = demoPlugins(manager);
   plugins.activateAll();
   server = await startMonitor(manager, { plugins });
-  context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-  page = await context.newPage();
-  problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  ({ page, context, problems } = await openPage());
 });
 afterEach(async () => {
-  await context.close();
+  // The page's context is closed after this (chromiumPerFile).
   await server.close();
   await manager.dispose({ force: true });
   owners.length = 0;

@@ -14,6 +14,7 @@ import { renderLeaks } from './leaks-view.js';
 import { page, streamLedger, viewLedger } from './ledger.js';
 import { renderPlugins } from './plugins-view.js';
 import { renderProcess } from './process-view.js';
+import { profilePlugin, profiling } from './profile-view.js';
 import { fillSelect, renderResourceList, renderTypes } from './resources-view.js';
 import { renderCards, renderLog } from './stats-view.js';
 import { renderStatus } from './status-view.js';
@@ -103,6 +104,8 @@ const actions = createActions({
     showTab(tab);
   },
 });
+actions.profile = (id) => profilePlugin(id, $('profile-seconds'), $('profile-result'), () => render());
+actions.profiling = profiling;
 page.listen($('leak-check'), 'click', () => actions.leakCheck());
 page.listen($('measure-memory'), 'click', () => actions.measureMemory());
 

@@ -1,6 +1,6 @@
 // The Plugins tab: every plugin with state, resources and memory (as `steward run`'s table),
 // worker heap, the process (pid, RSS, CPU) or worker thread it runs in, restarts, isolation,
-// dependencies, timings, and reload / unload. Health columns (CPU, event-loop utilisation,
+// dependencies, timings, and reload / unload / profile (profile-view.js). Health columns (CPU, event-loop utilisation,
 // responsiveness, longest block) appear as soon as a health reporter fills `plugin.health`
 // (docs/monitor.md, "Data contract"). On narrow screens each row is laid out as a card
 // (dashboard.css), so nothing is cut off.
@@ -70,7 +70,8 @@ export function pluginColumns(plugins) {
 
 /**
  * Render `plugins` (from the snapshot) into `table`. `actions` has reload(id), unload(id),
- * showComponent(id); `offline` disables the actions.
+ * showComponent(id), and profile(id) with profiling() (the id being profiled); `offline`
+ * disables the actions.
  */
 export function renderPlugins(table, plugins, actions, offline = false) {
   const columns = pluginColumns(plugins);
@@ -170,6 +171,20 @@ export function renderPlugins(table, plugins, actions, offline = false) {
                 },
                 'Unload…',
               ),
+              actions.profile
+                ? h(
+                    'button',
+                    {
+                      type: 'button',
+                      class: 'action',
+                      disabled: offline || actions.profiling() !== undefined,
+                      title: 'CPU-profile the host for a few seconds and blame the samples on this plugin',
+                      dataset: { key: `${p.id}:profile` },
+                      onclick: () => actions.profile(p.id),
+                    },
+                    actions.profiling() === p.id ? 'Profiling…' : 'Profile…',
+                  )
+                : null,
             ),
           ),
         ),
