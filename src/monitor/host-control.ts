@@ -52,6 +52,8 @@ export function pluginHostControl(host: PluginHost): PluginControl {
     if (p.threadId !== undefined) out.threadId = p.threadId;
     if (p.retainedBytes !== undefined) out.retainedBytes = p.retainedBytes;
     if (p.retainedAt !== undefined) out.retainedAt = p.retainedAt;
+    if (p.cpuShare !== undefined) out.cpuShare = p.cpuShare;
+    if (p.cpuShareAt !== undefined) out.cpuShareAt = p.cpuShareAt;
     if (p.health !== undefined) {
       const h = p.health;
       out.health = {

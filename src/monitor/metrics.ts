@@ -321,6 +321,18 @@ export class MonitorMetrics {
         },
       });
       new Gauge({
+        name: `${p}plugin_profiled_cpu_share`,
+        help: "Share (0-1) of the host thread's busy samples in an inline plugin's code, as of the last on-demand profile (POST /api/plugins/:id/profile).",
+        labelNames: ['plugin'],
+        registers,
+        collect() {
+          this.reset();
+          for (const plugin of self.#plugins!.list()) {
+            if (plugin.cpuShare !== undefined) this.set({ plugin: plugin.id }, plugin.cpuShare);
+          }
+        },
+      });
+      new Gauge({
         name: `${p}plugin_startup_seconds`,
         help: 'Time a plugin took to load its module (phase="load") and to activate (phase="activate").',
         labelNames: ['plugin', 'phase'],

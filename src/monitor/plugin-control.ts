@@ -56,6 +56,10 @@ export interface PluginInfo {
   readonly retainedBytes?: number;
   /** When `retainedBytes` was measured, ms since the Unix epoch. */
   readonly retainedAt?: number;
+  /** Inline plugins: its share (0…1) of the host thread's busy samples in the last on-demand profile. */
+  readonly cpuShare?: number;
+  /** When `cpuShare` was measured, ms since the Unix epoch. */
+  readonly cpuShareAt?: number;
   /**
    * Health per plugin, from a health monitor (docs/monitor.md, "Data contract"): CPU as a share
    * of one core, event-loop utilisation, heap bytes, whether it answers, the longest recent block.

@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { StewardError } from '../core/index.js';
 import { profileThread } from '../node/cpu-profile.js';
 import { captureOwnHeap, type OwnHeap } from '../node/heap-own.js';
-import type { BlameRoot, CpuProfile } from '../node/profile-blame.js';
+import { type BlameRoot, blameProfile, type CpuProfile } from '../node/profile-blame.js';
 import type { PluginRegistry } from './host-registry.js';
 import type { PluginIsolation } from './manifest.js';
 import { runtimeOf } from './plugin-state.js';
@@ -72,10 +72,16 @@ export async function profilePluginThread(
     return { id, isolation: runtime.isolation, profile: await runtime.profile(ms), roots: [{ id, dir }] };
   }
   const profile = await profileThread(ms);
-  const roots = [...registry.records()]
-    .filter((r) => runtimeOf(r.status)?.isolation === 'inline')
-    .map((r) => ({ id: r.manifest.id, dir: r.manifest.dir }));
+  const inline = [...registry.records()].filter((r) => runtimeOf(r.status)?.isolation === 'inline');
+  const roots = inline.map((r) => ({ id: r.manifest.id, dir: r.manifest.dir }));
   if (!roots.some((r) => r.id === id)) roots.push({ id, dir });
+  // The host's thread is every inline plugin's: the profile gives each its share (`cpuShare`).
+  const blame = blameProfile(profile, roots);
+  const at = Date.now();
+  for (const r of inline) {
+    const share = blame.owners.find((o) => o.id === r.manifest.id)?.share ?? 0;
+    r.cpu = { share, at, generation: r.generation };
+  }
   return { id, isolation: runtime.isolation, profile, roots };
 }
 

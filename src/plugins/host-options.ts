@@ -134,6 +134,15 @@ export interface PluginInfo {
   retainedBytes: number | undefined;
   /** When `retainedBytes` was measured, ms since the Unix epoch. */
   retainedAt: number | undefined;
+  /**
+   * Inline plugins: the share (0…1) of the host thread's busy samples that ran in the plugin's
+   * files, as of the last on-demand profile of the host's thread (`host.profile()` of any inline
+   * plugin, `steward profile`, the dashboard's Profile button) in this generation. Idle and
+   * garbage-collector samples are not counted. Worker and process plugins have `cpuMs` instead.
+   */
+  cpuShare: number | undefined;
+  /** When `cpuShare` was measured (the profile's end), ms since the Unix epoch. */
+  cpuShareAt: number | undefined;
   error: string | undefined;
   /** For `blocked`: the dependency that is not active. */
   blockedBy: string | undefined;

@@ -39,6 +39,8 @@ export interface PluginRecord {
   deactivateMs: number | undefined;
   /** Inline plugins: bytes its code's objects retained at the last `measureMemory()`, and when. */
   retained?: { readonly bytes: number; readonly at: number; readonly generation: number } | undefined;
+  /** Inline plugins: its share of the host thread's busy samples in the last on-demand profile, and when. */
+  cpu?: { readonly share: number; readonly at: number; readonly generation: number } | undefined;
 }
 
 /** The graph of the known plugins, with what activation needs of it. */
@@ -244,6 +246,8 @@ export class PluginRegistry {
       restarts: record.restarts,
       retainedBytes: record.retained?.generation === record.generation ? record.retained.bytes : undefined,
       retainedAt: record.retained?.generation === record.generation ? record.retained.at : undefined,
+      cpuShare: record.cpu?.generation === record.generation ? record.cpu.share : undefined,
+      cpuShareAt: record.cpu?.generation === record.generation ? record.cpu.at : undefined,
       error: status.state === 'failed' || status.state === 'blocked' ? errorText(status.error) : undefined,
       blockedBy: status.state === 'blocked' ? status.by : undefined,
     };

@@ -121,8 +121,19 @@ describe('steward profile', () => {
       await fetch(`${origin}/api/plugins`, {
         headers: { authorization: `Bearer ${searchParams.get('token')}` },
       })
-    ).json()) as { plugins: Array<{ id: string; state: string }> };
+    ).json()) as { plugins: Array<{ id: string; state: string; cpuShare?: number; cpuShareAt?: number }> };
     expect(list.plugins.map((p) => p.state)).toEqual(['active', 'active', 'active']);
+    // The profiles of the host's thread gave every inline plugin its share of the busy samples.
+    const byId = new Map(list.plugins.map((p) => [p.id, p]));
+    expect(byId.get('busy')!.cpuShare).toBeGreaterThan(0.5);
+    expect(byId.get('calm')!.cpuShare).toBeLessThan(0.5);
+    expect(byId.get('busy')!.cpuShareAt).toBeGreaterThan(0);
+    expect(byId.get('remote')!.cpuShare).toBeUndefined(); // a worker has its own thread
+    const metrics = await (
+      await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${searchParams.get('token')}` } })
+    ).text();
+    const gauge = /^steward_plugin_profiled_cpu_share\{plugin="busy"\} ([\d.e-]+)$/m.exec(metrics);
+    expect(Number(gauge?.[1])).toBeGreaterThan(0.5);
     run.child.kill('SIGINT');
     expect((await run.exited).code).toBe(130);
   });

@@ -32,7 +32,8 @@ function heap(p) {
 
 /**
  * Where the plugin runs: a process plugin's pid, resident memory and CPU time (Linux figures are
- * read from /proc by the host; elsewhere as the plugin last reported them), a worker's thread id.
+ * read from /proc by the host; elsewhere as the plugin last reported them), a worker's thread id;
+ * an inline plugin's share of the host thread's busy samples in the last profile, once profiled.
  */
 function where(p) {
   if (p.pid !== undefined) {
@@ -42,7 +43,10 @@ function where(p) {
     return parts.join(' · ');
   }
   if (p.threadId !== undefined) return `thread ${p.threadId}`;
-  if (p.isolation === 'inline') return "host's";
+  if (p.isolation === 'inline')
+    return p.cpuShare === undefined
+      ? "host's"
+      : `host's · ${percent(p.cpuShare)} of its busy samples (profiled)`;
   return 'not running';
 }
 
