@@ -1,52 +1,53 @@
 /**
- * Bundles dist/plugins/process-entry.js (what `tsc` emitted) into one file in place: the
- * entry of a plugin's own process (process isolation) then loads one module instead of ~50.
- * On Node 20, which has no compile cache, resolving, reading and linking those modules was
- * about a third of a plugin process's start (BENCHMARKS.md, "Process plugin start").
+ * Bundles the plugin process's entry (dist/plugins/process-entry.js, what `tsc` emitted) into one
+ * CommonJS file, dist/plugins/process-entry.cjs, which the process transport forks. On Node 20,
+ * which has no compile cache, loading the entry's ~50 ES modules was a third of a process
+ * plugin's start: resolving, reading and linking each, and an ES module facade for every
+ * built-in it imports. One CommonJS file does none of that (BENCHMARKS.md, the plugins suite).
  *
- * Packages and modules imported with `import()` stay imports, loaded when asked for, as before
- * (acorn and the metadata reader explain a load error only); the plugin itself is
- * imported natively by the entry, and a plugin that imports `steward` gets the package's own
- * modules — a second copy of Steward in the process, which Steward supports (errors, service
- * tokens and plugin definitions are recognised across copies by `Symbol.for` brands).
+ * Packages and modules imported with `import()` stay imports, loaded when asked for (acorn and
+ * the metadata reader explain a load error only); the plugin itself is imported natively by the
+ * entry, and a plugin that imports `steward` gets the package's own modules — a second copy of
+ * Steward in the process, which Steward supports (errors, service tokens and plugin definitions
+ * are recognised across copies by `Symbol.for` brands).
  *
- *   node scripts/bundle-process-entry.mjs        (run by `npm run build`, after tsc)
+ *   node scripts/bundle-process-entry.mjs        (run by `npm run build` and the test setup, after tsc)
  */
-import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const entry = fileURLToPath(new URL('../dist/plugins/process-entry.js', import.meta.url));
-const BUNDLED = '// steward: bundled process entry';
+const outfile = fileURLToPath(new URL('../dist/plugins/process-entry.cjs', import.meta.url));
 
-// tsc emits every file on each build; run again without one, there is nothing left to bundle.
-if (!readFileSync(entry, 'utf8').startsWith(BUNDLED)) {
-  await build({
-    entryPoints: [entry],
-    outfile: entry,
-    allowOverwrite: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    banner: { js: BUNDLED },
-    logLevel: 'warning',
-    plugins: [
-      {
-        name: 'lazy-stays-lazy',
-        setup(on) {
-          // A module loaded with import() would be inlined, and its own static imports hoisted
-          // to the bundle's start: it stays a file of dist/, imported relative to the bundle.
-          on.onResolve({ filter: /^\./, namespace: 'file' }, (args) => {
-            if (args.kind !== 'dynamic-import') return undefined;
-            const target = resolve(args.resolveDir, args.path);
-            return { path: `./${relative(dirname(entry), target)}`, external: true };
-          });
-        },
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  // The modules' own URL (they find Steward's package root from it): the bundle's, which sits
+  // in the same folder as the modules it was made of.
+  define: { 'import.meta.url': '__stewardModuleUrl' },
+  banner: {
+    js: `"use strict";\nconst __stewardModuleUrl = require('node:url').pathToFileURL(__filename).href;`,
+  },
+  logLevel: 'warning',
+  plugins: [
+    {
+      name: 'lazy-stays-lazy',
+      setup(on) {
+        // A module loaded with import() would be inlined, and its own imports loaded with the
+        // bundle: it stays a file of dist/, imported relative to the bundle (same folder).
+        on.onResolve({ filter: /^\./, namespace: 'file' }, (args) => {
+          if (args.kind !== 'dynamic-import') return undefined;
+          const target = resolve(args.resolveDir, args.path);
+          return { path: `./${relative(dirname(outfile), target)}`, external: true };
+        });
       },
-    ],
-  });
-}
+    },
+  ],
+});
