@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-/** Build dist/ once: test plugins import `steward/plugins` natively, as an installed package would. */
+/**
+ * Build dist/ once, as `npm run build` does (tsc, then the plugin process entry bundled): test
+ * plugins import `steward/plugins` natively, as an installed package would.
+ */
 export default function setup(): void {
   // For iterating on one area while another is mid-edit: reuse the dist/ already built.
   if (process.env.STEWARD_TEST_SKIP_BUILD === '1') return;
@@ -13,4 +16,5 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
+  execFileSync(process.execPath, [join(root, 'scripts/bundle-process-entry.mjs')], { stdio: 'inherit' });
 }

@@ -11,7 +11,6 @@
  *   ones (and more than `compactMinBytes`), it is rewritten to a temporary file, fsynced and
  *   renamed over the journal (atomic), so its size stays below 2 × live + `compactMinBytes`.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StewardRangeError, StewardTypeError } from '../core/errors.js';
@@ -25,6 +24,7 @@ import {
   type JournalHeader,
   removeLine,
 } from './journal-format.js';
+import { nodeCrypto } from './lazy-crypto.js';
 import { identityTag, processIdentity } from './process-identity.js';
 
 /** Options of `Journal.open`. */
@@ -114,7 +114,7 @@ export class Journal {
     const dir = journalDir(app, options.dir);
     ensurePrivateDir(dir);
     // The pid and its identity tag: a journal torn before its header still says whose it was.
-    const name = `${journalPrefix(label)}${Date.now().toString(36)}-${randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
+    const name = `${journalPrefix(label)}${Date.now().toString(36)}-${nodeCrypto().randomBytes(4).toString('hex')}${JOURNAL_SUFFIX}`;
     const journal = new Journal(dir, join(dir, name), app, options);
     journal.#fd = openSync(journal.path, 'ax', 0o600);
     journal.#bytes = 0;

@@ -10,8 +10,8 @@
  *   process whose identity is unknown.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { nodeCrypto } from './lazy-crypto.js';
 
 let bootId: string | undefined | null = null;
 
@@ -116,7 +116,9 @@ export function processLiveness(pid: number, identity: string | undefined): 'ali
  */
 export function identityTag(pid: number): string {
   const identity = processIdentity(pid);
-  return identity === undefined ? 'x' : createHash('sha256').update(identity).digest('hex').slice(0, 12);
+  return identity === undefined
+    ? 'x'
+    : nodeCrypto().createHash('sha256').update(identity).digest('hex').slice(0, 12);
 }
 
 /**

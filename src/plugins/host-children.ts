@@ -15,11 +15,11 @@
  * - If both the host and the watchdog die (a machine-wide kill), `steward recover --dir
  *   <journalDir>` or `recover({ dir })` reclaims what the journals name.
  */
-import { randomBytes } from 'node:crypto';
 import { childMark } from '../node/child-token.js';
 import { Journal } from '../node/journal.js';
 import { ensurePrivateDir, journalDir } from '../node/journal-dir.js';
 import { reclaimJournaledChildren } from '../node/journal-reclaim.js';
+import { nodeCrypto } from '../node/lazy-crypto.js';
 import { childWatchdog } from '../node/watchdog.js';
 import type { ChildGuard } from './context-children.js';
 import type { LogSink } from './logger.js';
@@ -105,7 +105,9 @@ export class HostChildren {
 
   /** A new journal place for one worker plugin thread, or undefined if the folder is unusable. */
   forWorker(): ChildJournalBoot | undefined {
-    return this.#usable ? { dir: this.dir, label: `w${randomBytes(6).toString('hex')}` } : undefined;
+    return this.#usable
+      ? { dir: this.dir, label: `w${nodeCrypto().randomBytes(6).toString('hex')}` }
+      : undefined;
   }
 
   /** Kill what the worker's journal still names (its thread ended without cleanup). Never rejects. */

@@ -1,8 +1,10 @@
 /**
- * The process transport: a plugin in a child Node process of its own (`process-entry.ts`), its
+ * The process transport: a plugin in a child Node process of its own (`process-entry.ts`, run
+ * from the one CommonJS file `npm run build` bundles it into: `dist/plugins/process-entry.cjs`), its
  * messages over IPC (structured clone, as a worker's), the leader of its own process group.
  *
- * - Memory: `--max-old-space-size` from the manifest's `memoryLimit`, and an RSS watch from
+ * - Memory: `--max-old-space-size` from the manifest's `memoryLimit` (and a young generation in
+ *   proportion, `semiSpaceMb`), and an RSS watch from
  *   outside (Buffers and native memory escape the heap cap): past the limit above what the
  *   process used once the plugin was imported, it is killed and fails as out of memory.
  * - Permissions: a manifest's `permissions` become Node's permission-model flags.
@@ -51,7 +53,9 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
   const execArgv = [
     ...(init.execArgv ?? inheritedExecArgv(manifest.entry)),
-    ...(heapMb !== undefined ? [`--max-old-space-size=${heapMb}`] : []),
+    ...(heapMb !== undefined
+      ? [`--max-old-space-size=${heapMb}`, `--max-semi-space-size=${semiSpaceMb(heapMb)}`]
+      : []),
     ...(enforced ? permissionArgs(manifest, init.permissions!) : []),
   ];
   // Node grants a folder and everything under it only if the folder exists when the process
@@ -64,7 +68,7 @@ export const processTransport: TransportFactory = (init, boot, events) => {
   // The tree's own mark: ending it finds what left the group and its parent (a daemon) too.
   const tree = `${TREE_MARK_ENV}=${newTreeMark()}`;
   const child = runOutsideComponents(() =>
-    fork(compiledEntry('process-entry.js', 'Process'), [], {
+    fork(compiledEntry('process-entry.cjs', 'Process'), [], {
       execArgv,
       serialization: 'advanced',
       detached: group,
@@ -186,6 +190,17 @@ function processOf(pid: number, group: boolean): { id: number; what: string; run
     running: () =>
       (alive(pid) && (identity === undefined || processIdentity(pid) === identity)) || (group && alive(-pid)),
   };
+}
+
+/**
+ * The semi-space size for a process whose old generation is capped at `heapMb`: a sixteenth of
+ * it, 1–16 MB. V8's default young generation (up to 3 × 16 MB, more on Node 22+) is not counted
+ * in `--max-old-space-size`, so a plugin allocating objects could grow its resident memory past
+ * the limit before its heap reached V8's cap — and be killed by the RSS watch instead of failing
+ * as out of heap. Sized in proportion, the heap cap is what a heap-bound plugin meets first.
+ */
+export function semiSpaceMb(heapMb: number): number {
+  return Math.max(1, Math.min(16, Math.floor(heapMb / 16)));
 }
 
 /** Flags whose value is a TypeScript loader (tsx, ts-node, @swc-node, esbuild-register). */

@@ -15,7 +15,7 @@ export const MIN_HEAP_MB = 16;
 
 /**
  * Where a compiled entry of a plugin's thread or process is (`worker-entry.js`,
- * `process-entry.js`): next to this file when running from dist, else dist/.
+ * `process-entry.cjs`, bundled): next to this file when running from dist, else dist/.
  */
 export function compiledEntry(file: string, tier: 'Worker' | 'Process'): string {
   const here = new URL(`./${file}`, import.meta.url);

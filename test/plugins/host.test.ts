@@ -391,11 +391,11 @@ describe('PluginHost: review fixes', () => {
   });
 });
 
-/** Plugin processes among this process's descendants (their command runs process-entry.js). */
+/** Plugin processes among this process's descendants (their command runs process-entry.cjs). */
 function pluginProcesses(): number[] {
   return descendants(process.pid).filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-entry.js');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('process-entry.cjs');
     } catch {
       return false;
     }
