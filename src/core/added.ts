@@ -9,7 +9,7 @@
  */
 import type { Component } from './component.js';
 import { describe, InvalidArgumentError, UseAfterCleanupError } from './errors.js';
-import { RELEASED, ResourceRecord, type TrackedResource } from './resource.js';
+import { RELEASED, TrackedResource } from './resource.js';
 import { isThenable, reportRejection } from './settle.js';
 import { acceptsResources } from './state.js';
 
@@ -42,7 +42,7 @@ function isDisposableLike(d: unknown): d is DisposableLike {
 
 /** A record standing for an added object in reports and awaited disposals (made only for those). */
 export function entryRecord(component: Component, d: object, seq: number): TrackedResource {
-  return new ResourceRecord(
+  return new TrackedResource(
     seq,
     ADDED_TYPE,
     0,

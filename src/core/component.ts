@@ -22,16 +22,15 @@ import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption }
 import { type CleanupReport, hasProblems } from './report.js';
 import {
   CALLBACK,
-  CleanupCallback,
   callCallback,
   DETECTED,
   EARLY,
   EVICTABLE,
   EXTRAS,
+  newCallback,
   RELEASED,
   type ReleaseReason,
   type ResourceExtras,
-  ResourceRecord,
   TrackedResource,
   WEAK,
 } from './resource.js';
@@ -326,7 +325,7 @@ export class Component implements AsyncDisposable {
         throw new UseAfterCleanupError(this.id, this._state, `track a ${type} in`, this._cleanedAt);
       }
     }
-    const record = new ResourceRecord<T>(
+    const record = new TrackedResource<T>(
       manager._newResourceId(),
       type,
       size,
@@ -401,7 +400,7 @@ export class Component implements AsyncDisposable {
     }
     // No option parsing, no closure, no wrapper: the record (seven fields) is the registration.
     const manager = this.manager;
-    const record = new CleanupCallback(manager._newResourceId(), fn, flags, this, manager._clock.now());
+    const record = newCallback(manager._newResourceId(), fn, flags, this, manager._clock.now());
     this.#link(record, flags, priority, metadata, fn);
     return record;
   }

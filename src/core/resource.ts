@@ -3,6 +3,7 @@
  * object, so tracking allocates once. Its methods release, resize or touch the resource;
  * it works with `using` and `await using`.
  */
+
 import type { DisposerContext } from './cancel.js';
 import type { Component } from './component.js';
 import type { Disposer } from './types.js';
@@ -28,6 +29,12 @@ export const EXTRAS = 32;
  */
 export const DETECTED = 64;
 
+/**
+ * @internal The record is a cleanup callback's (`CleanupCallback`): its type, size and disposer
+ * are its prototype's, so `_unlink` must not write its `_disposer`.
+ */
+export const CALLBACK = 128;
+
 /** @internal What `ResourceManager._extras` holds for a record flagged `EXTRAS`. */
 export interface ResourceExtras {
   readonly priority: number;
@@ -38,56 +45,37 @@ export interface ResourceExtras {
 export type ReleaseReason = 'released' | 'cleanup' | 'evicted' | 'collected' | 'untracked';
 
 /**
- * @internal The record is a cleanup callback's (`CleanupCallback`): its type, size and disposer
- * are its prototype's, so `_unlink` must not write its `_disposer`.
- */
-export const CALLBACK = 128;
-
-/**
  * A resource tracked by a component. Releasing is idempotent: the first `release()` runs
  * the disposer and returns `true`, later calls return `false`. Undefined behaviour: mutating
  * the value's disposer method after tracking (the method found at track time is the one called).
- *
- * Every record has one of two shapes, so the cleanup sweep's property reads see at most two: a
- * tracked value's (`ResourceRecord`, ten fields) and a cleanup callback's (`CleanupCallback`,
- * seven: its type, size and disposer, the same for every callback, live on its prototype).
  */
-export abstract class TrackedResource<T = unknown> implements Disposable, AsyncDisposable {
-  // Fields are assigned in the constructor in this order: the ones the cleanup sweep and
-  // `release()` touch come first, so they share the record's first cache line.
+export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable {
   /** @internal previous record in the component's list (older). */
-  declare _prev: TrackedResource | undefined;
+  _prev: TrackedResource | undefined = undefined;
   /** @internal next record in the component's list (newer). */
-  declare _next: TrackedResource | undefined;
-  /** @internal bit flags. */
-  declare _flags: number;
-  /** @internal the value, or a WeakRef to it when weak; undefined once released. */
-  declare _value: unknown;
-  /** The component that owns this resource. */
-  declare readonly component: Component;
-  /** Unique (per manager) numeric id. */
-  declare readonly id: number;
-  /** @internal creation time, ms since the manager's epoch (see `BatchClock`). */
-  declare readonly _created: number;
-  /** The resource type. */
-  declare readonly type: string;
-  /** @internal size in bytes, see `size`. */
-  declare _size: number;
-  /** @internal the disposer to call; undefined for none, and once released. */
-  declare _disposer: Disposer | undefined;
+  _next: TrackedResource | undefined = undefined;
 
   /**
-   * @internal Created by `Component.track` and `Component.onCleanup`; do not construct directly.
+   * @internal Created by `Component.track`; do not construct directly.
    */
-  constructor(id: number, value: unknown, flags: number, component: Component, created: number) {
-    this._prev = undefined;
-    this._next = undefined;
-    this._flags = flags;
-    this._value = value;
-    this.component = component;
-    this.id = id;
-    this._created = created;
-  }
+  constructor(
+    /** Unique (per manager) numeric id. */
+    readonly id: number,
+    /** The resource type. */
+    readonly type: string,
+    /** @internal size in bytes, see `size`. */
+    public _size: number,
+    /** @internal the value, or a WeakRef to it when weak; undefined once released. */
+    public _value: unknown,
+    /** @internal */
+    public _disposer: Disposer | undefined,
+    /** @internal bit flags. */
+    public _flags: number,
+    /** The component that owns this resource. */
+    readonly component: Component,
+    /** @internal creation time, ms since the manager's epoch (see `BatchClock`). */
+    readonly _created: number,
+  ) {}
 
   /** Cleanup priority: higher is released first. */
   get priority(): number {
@@ -206,32 +194,15 @@ export abstract class TrackedResource<T = unknown> implements Disposable, AsyncD
   }
 }
 
-/** @internal The record of a tracked value (`Component.track`): its own type, size and disposer. */
-export class ResourceRecord<T = unknown> extends TrackedResource<T> {
-  constructor(
-    id: number,
-    type: string,
-    size: number,
-    value: unknown,
-    disposer: Disposer | undefined,
-    flags: number,
-    component: Component,
-    created: number,
-  ) {
-    super(id, value, flags, component, created);
-    (this as { type: string }).type = type;
-    this._size = size;
-    this._disposer = disposer;
-  }
-}
-
 /** @internal The disposer of every cleanup callback: call it with the context. */
 export const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
 
 /**
  * @internal A cleanup callback's record, which is also its registration: `dispose()` (and
- * `using`) unregisters without running it. Seven fields (80 bytes): its type (`callback`), size
- * (0) and disposer (`callCallback`) are the prototype's. A `resize()` gives it an own size.
+ * `using`) unregisters without running it. Made by `newCallback`, not by this class's
+ * constructor: seven fields (80 bytes, against a tracked value's ten), because its type
+ * (`callback`), size (0) and disposer (`callCallback`) are the same for every callback and live
+ * on this prototype. A `resize()` gives the record its own size.
  */
 export class CleanupCallback extends TrackedResource {
   /** Unregister without running. Returns false if it already ran or was removed. */
@@ -251,6 +222,59 @@ for (const [key, value] of [
 ] as const) {
   // Writable, as an own field is: `resize()` (the only writer) then gives the record its own `_size`.
   Object.defineProperty(CleanupCallback.prototype, key, { value, writable: true, configurable: true });
+}
+
+/** The fields of a callback's record, assigned as a plain constructor function does (no `super`). */
+interface CallbackFields {
+  _prev: TrackedResource | undefined;
+  _next: TrackedResource | undefined;
+  id: number;
+  _value: unknown;
+  _flags: number;
+  component: Component;
+  _created: number;
+}
+
+/**
+ * A plain constructor whose prototype is `CleanupCallback.prototype`: its instances are
+ * `CleanupCallback`s and `TrackedResource`s (`instanceof` holds) without running the ten-field
+ * `TrackedResource` constructor.
+ */
+function CallbackRecord(
+  this: CallbackFields,
+  id: number,
+  fn: unknown,
+  flags: number,
+  component: Component,
+  created: number,
+): void {
+  this._prev = undefined;
+  this._next = undefined;
+  this.id = id;
+  this._value = fn;
+  this._flags = flags;
+  this.component = component;
+  this._created = created;
+}
+CallbackRecord.prototype = CleanupCallback.prototype;
+
+/** @internal A new cleanup callback's record (flags must include `CALLBACK`). */
+export function newCallback(
+  id: number,
+  fn: unknown,
+  flags: number,
+  component: Component,
+  created: number,
+): CleanupCallback {
+  return new (
+    CallbackRecord as unknown as new (
+      id: number,
+      fn: unknown,
+      flags: number,
+      component: Component,
+      created: number,
+    ) => CleanupCallback
+  )(id, fn, flags, component, created);
 }
 
 /** JSON form of a tracked resource. */

@@ -348,7 +348,8 @@ describe('tracking: cleanup callbacks', () => {
     expect(record.size).toBe(40);
     expect(component.ownBytes).toBe(40);
     const other = component.onCleanup(() => log.push('other'));
-    expect(other.size).toBe(0); // resizing one callback leaves the others alone
+    expect(component.resources().at(-1)).toBe(other);
+    expect(component.resources().at(-1)!.size).toBe(0); // resizing one callback leaves the others alone
     expect(manager.stats().byType.callback).toMatchObject({ count: 2, bytes: 40 });
     expect(record.release()).toBe(true); // release() runs it, as for any record
     expect(log).toEqual(['cb']);
