@@ -21,11 +21,13 @@ import type { ResourceManager } from './manager.js';
 import { byteCountError, checkOptions, isByteCount, type KeysOf, unknownOption } from './options.js';
 import { type CleanupReport, hasProblems } from './report.js';
 import {
-  CleanupCallback,
+  CALLBACK,
+  callCallback,
   DETECTED,
   EARLY,
   EVICTABLE,
   EXTRAS,
+  newCallback,
   RELEASED,
   type ReleaseReason,
   type ResourceExtras,
@@ -49,9 +51,6 @@ export interface CleanupCallbackOptions {
   /** Shown in reports and monitors. */
   readonly name?: string;
 }
-
-/** The disposer of a cleanup callback: call it with the context. */
-const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
 
 const CALLBACK_KEYS: KeysOf<CleanupCallbackOptions> = { priority: true, name: true };
 
@@ -373,7 +372,7 @@ export class Component implements AsyncDisposable {
     if (typeof fn !== 'function') {
       throw new InvalidArgumentError(`onCleanup(): the callback must be a function (got ${describe(fn)}).`);
     }
-    let flags = 0;
+    let flags = CALLBACK;
     let priority = 0;
     let metadata: { name: string } | undefined;
     if (options !== undefined) {
@@ -399,18 +398,9 @@ export class Component implements AsyncDisposable {
       this.#disposeRejected(fn, callCallback, flags, 'callback');
       throw new UseAfterCleanupError(this.id, this._state, 'register a cleanup callback in', this._cleanedAt);
     }
-    // No option parsing, no closure, no wrapper: the record is the registration.
+    // No option parsing, no closure, no wrapper: the record (seven fields) is the registration.
     const manager = this.manager;
-    const record = new CleanupCallback(
-      manager._newResourceId(),
-      'callback',
-      0,
-      fn,
-      callCallback,
-      flags,
-      this,
-      manager._clock.now(),
-    );
+    const record = newCallback(manager._newResourceId(), fn, flags, this, manager._clock.now());
     this.#link(record, flags, priority, metadata, fn);
     return record;
   }
@@ -607,7 +597,9 @@ export class Component implements AsyncDisposable {
     record._prev = record._next = undefined;
     this._count--;
     this.manager._onUnlinked(this, record, reason); // listeners may still read the value
-    record._value = record._disposer = undefined;
+    record._value = undefined;
+    // A callback's disposer is its prototype's (shared): writing it would reshape the record.
+    if (!(record._flags & CALLBACK)) record._disposer = undefined;
     return true;
   }
 

@@ -22,7 +22,7 @@ import type { Component } from './component.js';
 import { type DisposerBudget, DisposerTimeoutError } from './errors.js';
 import type { FailurePhase } from './events.js';
 import { PromiseOriginal, safeClearTimeout, safeSetTimeout, safeThen } from './intrinsics.js';
-import { DETECTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
+import { CALLBACK, DETECTED, type ReleaseReason, type TrackedResource, WEAK } from './resource.js';
 import { isThenable, now, reportRejection } from './settle.js';
 import type { Disposer } from './types.js';
 
@@ -92,10 +92,24 @@ export function disposeRecord(
   phase: FailurePhase,
   wait: Wait = NO_WAIT,
 ): false | Disposed | Promise<Disposed> {
-  const value = record.value;
-  const disposer = record._disposer;
   const flags = record._flags;
   const component = record.component;
+  if (flags & CALLBACK) {
+    // A cleanup callback (the prototype's `callCallback`), called directly: fn(context).
+    const fn = record._value as (context: DisposeContext) => unknown;
+    if (!component._unlink(record, reason)) return false;
+    const context = contextFor(reason, wait);
+    let result: unknown;
+    try {
+      result = fn(context);
+    } catch (error) {
+      return failed(component, record, error, phase);
+    }
+    if (!isThenable(result)) return undefined;
+    return awaitDisposer(component, record, result, phase, wait, context);
+  }
+  const value = record.value;
+  const disposer = record._disposer;
   // A weak value already collected (its finalizer not run yet) is gone for that reason.
   const collected = (flags & WEAK) !== 0 && value === undefined;
   if (!component._unlink(record, collected ? 'collected' : reason)) return false;

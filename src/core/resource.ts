@@ -3,6 +3,8 @@
  * object, so tracking allocates once. Its methods release, resize or touch the resource;
  * it works with `using` and `await using`.
  */
+
+import type { DisposerContext } from './cancel.js';
 import type { Component } from './component.js';
 import type { Disposer } from './types.js';
 
@@ -26,6 +28,12 @@ export const EXTRAS = 32;
  * argument (see `disposal.ts`).
  */
 export const DETECTED = 64;
+
+/**
+ * @internal The record is a cleanup callback's (`CleanupCallback`): its type, size and disposer
+ * are its prototype's, so `_unlink` must not write its `_disposer`.
+ */
+export const CALLBACK = 128;
 
 /** @internal What `ResourceManager._extras` holds for a record flagged `EXTRAS`. */
 export interface ResourceExtras {
@@ -186,9 +194,15 @@ export class TrackedResource<T = unknown> implements Disposable, AsyncDisposable
   }
 }
 
+/** @internal The disposer of every cleanup callback: call it with the context. */
+export const callCallback: Disposer = (fn, context) => (fn as (context: DisposerContext) => unknown)(context);
+
 /**
  * @internal A cleanup callback's record, which is also its registration: `dispose()` (and
- * `using`) unregisters without running it.
+ * `using`) unregisters without running it. Made by `newCallback`, not by this class's
+ * constructor: seven fields (80 bytes, against a tracked value's ten), because its type
+ * (`callback`), size (0) and disposer (`callCallback`) are the same for every callback and live
+ * on this prototype. A `resize()` gives the record its own size.
  */
 export class CleanupCallback extends TrackedResource {
   /** Unregister without running. Returns false if it already ran or was removed. */
@@ -200,6 +214,67 @@ export class CleanupCallback extends TrackedResource {
   override [Symbol.dispose](): void {
     this.component._untrack(this);
   }
+}
+for (const [key, value] of [
+  ['type', 'callback'],
+  ['_size', 0],
+  ['_disposer', callCallback],
+] as const) {
+  // Writable, as an own field is: `resize()` (the only writer) then gives the record its own `_size`.
+  Object.defineProperty(CleanupCallback.prototype, key, { value, writable: true, configurable: true });
+}
+
+/** The fields of a callback's record, assigned as a plain constructor function does (no `super`). */
+interface CallbackFields {
+  _prev: TrackedResource | undefined;
+  _next: TrackedResource | undefined;
+  id: number;
+  _value: unknown;
+  _flags: number;
+  component: Component;
+  _created: number;
+}
+
+/**
+ * A plain constructor whose prototype is `CleanupCallback.prototype`: its instances are
+ * `CleanupCallback`s and `TrackedResource`s (`instanceof` holds) without running the ten-field
+ * `TrackedResource` constructor.
+ */
+function CallbackRecord(
+  this: CallbackFields,
+  id: number,
+  fn: unknown,
+  flags: number,
+  component: Component,
+  created: number,
+): void {
+  this._prev = undefined;
+  this._next = undefined;
+  this.id = id;
+  this._value = fn;
+  this._flags = flags;
+  this.component = component;
+  this._created = created;
+}
+CallbackRecord.prototype = CleanupCallback.prototype;
+
+/** @internal A new cleanup callback's record (flags must include `CALLBACK`). */
+export function newCallback(
+  id: number,
+  fn: unknown,
+  flags: number,
+  component: Component,
+  created: number,
+): CleanupCallback {
+  return new (
+    CallbackRecord as unknown as new (
+      id: number,
+      fn: unknown,
+      flags: number,
+      component: Component,
+      created: number,
+    ) => CleanupCallback
+  )(id, fn, flags, component, created);
 }
 
 /** JSON form of a tracked resource. */

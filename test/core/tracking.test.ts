@@ -327,6 +327,40 @@ describe('tracking: cleanup callbacks', () => {
     expect(log).toEqual(['cb-high', 'cb-0', 'res-0', 'cb-low']);
   });
 
+  it('a registration is a record like any other: type, size, id, lookup, JSON, resize, release', async () => {
+    // A callback's record is slimmer (its type, size and disposer are shared): nothing a user
+    // can observe differs from a tracked value's record.
+    const { manager, component } = setup();
+    const log: string[] = [];
+    const before = component.track({ a: 1 });
+    const registration = component.onCleanup(() => log.push('cb'));
+    const record = component.resources()[1]!;
+    expect(record).toBe(registration);
+    expect(record).toBeInstanceOf(TrackedResource);
+    expect(record.type).toBe('callback');
+    expect(record.size).toBe(0);
+    expect(record.id).toBeGreaterThan(before.id);
+    expect(component.track({ b: 2 }).id).toBeGreaterThan(record.id);
+    expect(manager.resource(record.id)).toBe(record);
+    expect(record.toJSON()).toMatchObject({ id: record.id, type: 'callback', size: 0, component: 'comp' });
+    expect(Object.keys(record)).not.toContain('type'); // shared, not copied into every record
+    record.resize(40);
+    expect(record.size).toBe(40);
+    expect(component.ownBytes).toBe(40);
+    const other = component.onCleanup(() => log.push('other'));
+    expect(component.resources().at(-1)).toBe(other);
+    expect(component.resources().at(-1)!.size).toBe(0); // resizing one callback leaves the others alone
+    expect(manager.stats().byType.callback).toMatchObject({ count: 2, bytes: 40 });
+    expect(record.release()).toBe(true); // release() runs it, as for any record
+    expect(log).toEqual(['cb']);
+    expect(record.released).toBe(true);
+    expect(record.value).toBeUndefined();
+    expect(component.ownBytes).toBe(0);
+    expect(registration.dispose()).toBe(false);
+    await component.cleanup();
+    expect(log).toEqual(['cb', 'other']);
+  });
+
   it('an async callback is awaited', async () => {
     const { component } = setup();
     const log: string[] = [];
