@@ -28,7 +28,9 @@ await build({
   format: 'cjs',
   target: 'node20',
   packages: 'external',
-  sourcemap: 'linked',
+  // No source map: it would be the package's largest file (~450 kB) for stacks of Steward's own
+  // plugin-side code, which name their function and the bundle's line either way.
+  sourcemap: false,
   // The modules' own URL (they find Steward's package root from it): the bundle's, which sits
   // in the same folder as the modules it was made of.
   define: { 'import.meta.url': '__stewardModuleUrl' },
