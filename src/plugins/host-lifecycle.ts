@@ -5,7 +5,6 @@
  * hooks by their timeouts, and moves the plugin's status through the registry's table. Nothing
  * here runs outside the host's queue: a crash reported by a runtime is queued first.
  */
-import { join } from 'node:path';
 import {
   type CleanupReport,
   type Component,
@@ -22,7 +21,7 @@ import {
   replacedGlobals,
   restoreGlobalsOf,
 } from './host-containment.js';
-import type { PluginHostOptions } from './host-options.js';
+import { type PluginHostOptions, pluginStorageDir } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
@@ -89,7 +88,7 @@ export class PluginLifecycle {
     const host = this.#o.host;
     const started = performance.now();
     let runtime: PluginRuntime | undefined;
-    const storageDir = join(host.storageDir ?? join(process.cwd(), '.steward', 'storage'), manifest.id);
+    const storageDir = pluginStorageDir(host, manifest.id);
     try {
       runtime = RUNTIMES[this.#registry.isolationOf(manifest)]({
         manifest,

@@ -71,7 +71,8 @@ export function resolvePermissions(
           `${field}.fs.${which}[${i}]`,
           `the absolute path ${JSON.stringify(entry)} is outside the folders this host allows ` +
             `(${allowedRoots.join(', ')}); use a path inside the plugin folder or "${STORAGE_PLACEHOLDER}", ` +
-            'or ask the host to allow that folder (PluginHost option permissionRoots)',
+            'or ask the host to allow that folder (PluginHost option permissionRoots, ' +
+            '`--permission-root <dir>` for steward run and validate)',
         );
       }
       return real(entry);
