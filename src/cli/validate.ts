@@ -22,7 +22,8 @@ Options:
   -h, --help                Show this help
 
 Permissions are checked as \`steward run\` checks them: absolute paths outside the plugin's
-folder, its storage (.steward/storage/<id>) and the permission roots.
+folder, its storage (.steward/storage/<id>) and the permission roots, and symbolic links
+in those folders that lead outside what the plugin may read or write.
 
 Exit codes: 0 every plugin is valid, 1 problems were found, 2 wrong usage.`;
 
@@ -99,8 +100,8 @@ export const validateCommand: Command = {
     const collected = await collect(parsed.positionals);
     const { problems } = collected;
     const { resolvePluginGraph, withServiceEdges } = await import('../plugins/index.js');
-    const [{ resolvePermissions }, { pluginStorageDir }, { ManifestError }] = await Promise.all([
-      import('../plugins/permissions.js'),
+    const [{ checkedPermissions }, { pluginStorageDir }, { ManifestError }] = await Promise.all([
+      import('../plugins/permission-links.js'),
       import('../plugins/host-options.js'),
       import('../plugins/manifest-errors.js'),
     ]);
@@ -108,7 +109,7 @@ export const validateCommand: Command = {
     const roots = (parsed.values['permission-root'] ?? []).map((r) => resolve(r));
     const plugins = collected.plugins.filter((m) => {
       try {
-        resolvePermissions(m, pluginStorageDir({}, m.id), roots);
+        checkedPermissions(m, pluginStorageDir({}, m.id), roots);
         return true;
       } catch (error) {
         if (!(error instanceof ManifestError)) throw error;

@@ -25,7 +25,8 @@ import { type PluginHostOptions, pluginStorageDir } from './host-options.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
-import { type PermissionName, resolvePermissions } from './permissions.js';
+import { checkedPermissions } from './permission-links.js';
+import type { PermissionName } from './permissions.js';
 import { isLive, isRunning, type PluginFailurePhase, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
@@ -105,7 +106,7 @@ export class PluginLifecycle {
         statsIntervalMs: host.workerStatsIntervalMs || undefined,
         execArgv: host.workerExecArgv,
         children: this.#o.children,
-        permissions: resolvePermissions(manifest, storageDir, host.permissionRoots),
+        permissions: checkedPermissions(manifest, storageDir, host.permissionRoots),
         permissionMode: host.permissions ?? 'enforce',
       });
       const loaded = runtime;

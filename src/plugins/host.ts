@@ -48,7 +48,7 @@ import { teardownConcurrently } from './host-teardown.js';
 import { consoleSink, type LogSink } from './logger.js';
 import { type PluginManifest, readManifest } from './manifest.js';
 import { ManifestError } from './manifest-errors.js';
-import { resolvePermissions } from './permissions.js';
+import { checkedPermissions } from './permission-links.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { codeOf, type UnloadVerdict, UnloadVerifier, unloadVerificationDefault } from './unload-verifier.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
@@ -228,10 +228,10 @@ export class PluginHost implements AsyncDisposable {
     });
   }
 
-  /** The {@link ManifestError} this host's permission rules find in `manifest` (paths, roots). */
+  /** The {@link ManifestError} this host's permission rules find in `manifest` (paths, roots, links). */
   #permissionProblem(manifest: PluginManifest): ManifestError | undefined {
     try {
-      resolvePermissions(
+      checkedPermissions(
         manifest,
         pluginStorageDir(this.#options, manifest.id),
         this.#options.permissionRoots,
