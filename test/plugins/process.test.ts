@@ -349,7 +349,7 @@ describe('process isolation under Node’s permission model', () => {
   });
 
   it('an absolute path outside the allowed roots rejects the manifest with the field named', async () => {
-    await fx.plugin('greedy', {
+    const dir = await fx.plugin('greedy', {
       isolation: 'process',
       permissions: { fs: { read: ['./', '/etc'] } },
       code: `export default { activate() {} };`,
@@ -364,6 +364,11 @@ describe('process isolation under Node’s permission model', () => {
         /steward\.permissions\.fs\.read\[1\]: the absolute path "\/etc" is outside the folders/,
       ),
     ]);
+    await expect(host.add(dir)).rejects.toMatchObject({
+      code: 'STEWARD_MANIFEST_INVALID',
+      field: 'steward.permissions.fs.read[1]',
+    });
+    expect(host.get('greedy')).toBeUndefined();
     const roots = makeHost({ permissionRoots: ['/etc'] });
     try {
       await roots.start();
