@@ -4,6 +4,7 @@
  * takes keyboard shortcuts in a terminal (shortcuts.ts), logs every reload and unload, and
  * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
  */
+import { resolve } from 'node:path';
 import type { MonitorServer, Telemetry } from '../monitor/index.js';
 import type { PluginHost as Host, PluginHostOptions, PluginInfo, UnloadFinding } from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
@@ -28,6 +29,8 @@ Options:
   --permissions <mode>      "enforce" (default) the manifests' permissions, or "audit":
                             refuse nothing and record every access in .steward/audit/
                             (then \`steward permissions <plugin>\` prints the block to declare)
+  --permission-root <dir>   A folder manifests' permissions may name absolute paths in
+                            (besides the plugin's folder and storage); repeat for more
   --host-version <version>  The application version checked against manifests' host ranges
   --attribution             Report handles plugins create without tracking them, at unload
   --reclaim                 With --attribution: also close them
@@ -54,6 +57,7 @@ const OPTIONS = {
   watch: { type: 'boolean' },
   isolation: { type: 'string' },
   permissions: { type: 'string' },
+  'permission-root': { type: 'string', multiple: true },
   'host-version': { type: 'string' },
   attribution: { type: 'boolean' },
   reclaim: { type: 'boolean' },
@@ -271,6 +275,9 @@ export const runCommand: Command = {
       dirs,
       ...(isolation ? { isolation } : {}),
       ...(permissions ? { permissions } : {}),
+      ...(values['permission-root']
+        ? { permissionRoots: values['permission-root'].map((r) => resolve(r)) }
+        : {}),
       ...(values['host-version'] ? { hostVersion: values['host-version'] } : {}),
       ...(values.attribution
         ? { attribution: { reclaim: values.reclaim === true, captureStacks: true } }

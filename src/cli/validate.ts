@@ -15,13 +15,23 @@ Each argument is a plugin folder (with package.json), a module plugin file
 (export const metadata = {…}), or a folder containing plugins.
 
 Options:
-  --host <version>   Check every plugin's "host" range against this host version
-  --json             Print the result as JSON
-  -h, --help         Show this help
+  --host <version>          Check every plugin's "host" range against this host version
+  --permission-root <dir>   A folder manifests' permissions may name absolute paths in,
+                            as \`steward run --permission-root\` allows; repeat for more
+  --json                    Print the result as JSON
+  -h, --help                Show this help
+
+Permissions are checked as \`steward run\` checks them: absolute paths outside the plugin's
+folder, its storage (.steward/storage/<id>) and the permission roots, and symbolic links
+in those folders that lead outside what the plugin may read or write.
 
 Exit codes: 0 every plugin is valid, 1 problems were found, 2 wrong usage.`;
 
-const OPTIONS = { host: { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = {
+  host: { type: 'string' },
+  json: { type: 'boolean' },
+  'permission-root': { type: 'string', multiple: true },
+} as const;
 
 interface Problem {
   file: string;
@@ -87,8 +97,26 @@ export const validateCommand: Command = {
         'steward validate: give at least one plugin folder or file, e.g. `steward validate plugins/`.',
       );
     }
-    const { plugins, problems } = await collect(parsed.positionals);
+    const collected = await collect(parsed.positionals);
+    const { problems } = collected;
     const { resolvePluginGraph, withServiceEdges } = await import('../plugins/index.js');
+    const [{ checkedPermissions }, { pluginStorageDir }, { ManifestError }] = await Promise.all([
+      import('../plugins/permission-links.js'),
+      import('../plugins/host-options.js'),
+      import('../plugins/manifest-errors.js'),
+    ]);
+    // The permission checks `steward run` makes before hosting a plugin: one that fails is rejected.
+    const roots = (parsed.values['permission-root'] ?? []).map((r) => resolve(r));
+    const plugins = collected.plugins.filter((m) => {
+      try {
+        checkedPermissions(m, pluginStorageDir({}, m.id), roots);
+        return true;
+      } catch (error) {
+        if (!(error instanceof ManifestError)) throw error;
+        problems.push({ file: error.file, field: error.field, plugins: [m.id], message: error.message });
+        return false;
+      }
+    });
     const ids = new Map<string, string>();
     const unique: PluginManifest[] = [];
     for (const m of plugins) {

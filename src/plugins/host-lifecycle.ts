@@ -6,7 +6,6 @@
  * failed plugin down and a crashed one back up is `host-recovery.ts`; the helpers of a
  * deactivation (its cleanup reserve, what unload verification watches) are `deactivation.ts`.
  */
-import { join } from 'node:path';
 import { type Component, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
 import {
   cleanupReserveMs,
@@ -23,12 +22,13 @@ import {
   replacedGlobals,
   restoreGlobalsOf,
 } from './host-containment.js';
-import type { PluginHostOptions } from './host-options.js';
+import { type PluginHostOptions, pluginStorageDir } from './host-options.js';
 import { PluginRecovery } from './host-recovery.js';
 import type { PluginRecord, PluginRegistry } from './host-registry.js';
 import { PluginAbandonedError } from './host-teardown.js';
 import type { LogSink } from './logger.js';
-import { type PermissionName, resolvePermissions } from './permissions.js';
+import { checkedPermissions } from './permission-links.js';
+import type { PermissionName } from './permissions.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
@@ -75,7 +75,7 @@ export class PluginLifecycle {
     const host = this.#o.host;
     const started = performance.now();
     let runtime: PluginRuntime | undefined;
-    const storageDir = join(host.storageDir ?? join(process.cwd(), '.steward', 'storage'), manifest.id);
+    const storageDir = pluginStorageDir(host, manifest.id);
     try {
       runtime = RUNTIMES[this.#registry.isolationOf(manifest)]({
         manifest,
@@ -92,7 +92,7 @@ export class PluginLifecycle {
         statsIntervalMs: host.workerStatsIntervalMs || undefined,
         execArgv: host.workerExecArgv,
         children: this.#o.children,
-        permissions: resolvePermissions(manifest, storageDir, host.permissionRoots),
+        permissions: checkedPermissions(manifest, storageDir, host.permissionRoots),
         permissionMode: host.permissions ?? 'enforce',
       });
       const loaded = runtime;

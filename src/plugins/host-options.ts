@@ -3,6 +3,7 @@
  * `PluginInfo` of `list()` / `get()`, and the summary of `start()`.
  */
 
+import { join } from 'node:path';
 import { StewardRangeError, StewardTypeError } from '../core/errors.js';
 import type { MemoryPolicy, ResourceManager } from '../core/index.js';
 import type { GraphError } from './graph-error.js';
@@ -14,6 +15,11 @@ import type { PermissionMode } from './permissions.js';
 import type { PluginState } from './plugin-state.js';
 import type { UnloadVerificationOptions } from './unload-verifier.js';
 import { validVersion } from './versions.js';
+
+/** The private storage folder of plugin `id` on a host with `options` (`$STORAGE` in its permissions). */
+export function pluginStorageDir(options: Pick<PluginHostOptions, 'storageDir'>, id: string): string {
+  return join(options.storageDir ?? join(process.cwd(), '.steward', 'storage'), id);
+}
 
 /** Options of `new PluginHost()`. */
 export interface PluginHostOptions {

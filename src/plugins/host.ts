@@ -45,14 +45,16 @@ import {
   checkHostOptions,
   type PluginHostOptions,
   type PluginInfo,
+  pluginStorageDir,
   type StartSummary,
 } from './host-options.js';
 import { PluginRegistry } from './host-registry.js';
 import { reloadPlugin } from './host-reload.js';
 import { teardownConcurrently } from './host-teardown.js';
 import { consoleSink, type LogSink } from './logger.js';
-import { readManifest } from './manifest.js';
-import type { ManifestError } from './manifest-errors.js';
+import { type PluginManifest, readManifest } from './manifest.js';
+import { ManifestError } from './manifest-errors.js';
+import { checkedPermissions } from './permission-links.js';
 import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { codeOf, type UnloadVerdict, UnloadVerifier, unloadVerificationDefault } from './unload-verifier.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
@@ -214,21 +216,45 @@ export class PluginHost implements AsyncDisposable {
     return this.#exclusive(async () => {
       const found = await discoverPlugins(dirs ?? this.#options.dirs ?? []);
       const added: string[] = [];
+      const errors = [...found.errors];
       for (const manifest of found.plugins) {
         if (this.#registry.find(manifest.id)) continue;
+        // A permissions block this host would refuse at load rejects the manifest here.
+        const refused = this.#permissionProblem(manifest);
+        if (refused) {
+          errors.push(refused);
+          continue;
+        }
         this.#registry.add(manifest);
         added.push(manifest.id);
       }
-      for (const error of found.errors) this.events.emit('discoveryError', { error });
+      for (const error of errors) this.events.emit('discoveryError', { error });
       this.#registry.applyGraph();
-      return { added, errors: found.errors };
+      return { added, errors };
     });
+  }
+
+  /** The {@link ManifestError} this host's permission rules find in `manifest` (paths, roots, links). */
+  #permissionProblem(manifest: PluginManifest): ManifestError | undefined {
+    try {
+      checkedPermissions(
+        manifest,
+        pluginStorageDir(this.#options, manifest.id),
+        this.#options.permissionRoots,
+      );
+      return undefined;
+    } catch (error) {
+      if (error instanceof ManifestError) return error;
+      throw error;
+    }
   }
 
   /** Add one plugin from its folder or module file (validated like discovery). */
   add(path: string): Promise<PluginInfo> {
     return this.#exclusive(async () => {
       const manifest = await readManifest(resolvePath(path));
+      const refused = this.#permissionProblem(manifest);
+      if (refused) throw refused;
       const existing = this.#registry.find(manifest.id);
       if (existing && existing.manifest.manifestPath !== manifest.manifestPath) {
         throw new StewardError(

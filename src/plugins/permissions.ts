@@ -64,14 +64,29 @@ export function resolvePermissions(
     list.map((entry, i) => {
       if (entry === STORAGE_PLACEHOLDER) return storageDir;
       if (entry.startsWith(`${STORAGE_PLACEHOLDER}/`)) return path.join(storageDir, entry.slice(9));
-      if (!path.isAbsolute(entry)) return real(path.join(manifest.dir, entry));
+      if (!path.isAbsolute(entry)) {
+        // "./data" that is a link to "/etc" would grant /etc: a relative path must stay inside.
+        const resolved = real(path.join(manifest.dir, entry));
+        if (!allowedRoots.some((root) => within(resolved, root) || within(resolved, real(root)))) {
+          throw new ManifestError(
+            manifest.manifestPath,
+            `${field}.fs.${which}[${i}]`,
+            `${JSON.stringify(entry)} is a symbolic link (or lies under one) to ${resolved}, outside the ` +
+              `folders this host allows (${allowedRoots.join(', ')}); remove the link, or name its target ` +
+              'as an absolute path the host allows (PluginHost option permissionRoots, ' +
+              '`--permission-root` for steward run and validate)',
+          );
+        }
+        return resolved;
+      }
       if (!allowedRoots.some((root) => within(entry, root))) {
         throw new ManifestError(
           manifest.manifestPath,
           `${field}.fs.${which}[${i}]`,
           `the absolute path ${JSON.stringify(entry)} is outside the folders this host allows ` +
             `(${allowedRoots.join(', ')}); use a path inside the plugin folder or "${STORAGE_PLACEHOLDER}", ` +
-            'or ask the host to allow that folder (PluginHost option permissionRoots)',
+            'or ask the host to allow that folder (PluginHost option permissionRoots, ' +
+            '`--permission-root <dir>` for steward run and validate)',
         );
       }
       return real(entry);

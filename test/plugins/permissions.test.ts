@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/plugins/manifest.js';
 import { smallestPermissions } from '../../src/plugins/permission-audit.js';
 import { openPermissions } from '../../src/plugins/permission-guard.js';
+import { checkedPermissions } from '../../src/plugins/permission-links.js';
 import {
   allows,
   deniedAccess,
@@ -59,6 +60,58 @@ describe('resolvePermissions', () => {
     await symlink(join(fx.root, 'outside'), join(dir, 'link'));
     const granted = resolvePermissions(manifest, join(fx.root, 'storage', 'p'))!;
     expect(allows(granted, { permission: 'fs.read', resource: join(dir, 'link', 'secret.txt') })).toBe(false);
+  });
+
+  it('a symlink shipped in the plugin folder or its storage may not lead outside its grants', async () => {
+    const { dir, manifest } = await manifestWith({ fs: { read: ['./'], write: ['$STORAGE'] } });
+    const storage = join(fx.root, 'storage', 'p');
+    await mkdir(join(fx.root, 'outside'));
+    await writeFile(join(fx.root, 'outside', 'secret.txt'), 'x');
+    // Inside what it may read (its own files, Steward's package): fine.
+    await mkdir(join(dir, 'lib', 'deep'), { recursive: true });
+    await symlink(join(dir, 'index.js'), join(dir, 'lib', 'deep', 'same.js'));
+    await mkdir(storage, { recursive: true });
+    await symlink(stewardRoot(), join(dir, 'lib', 'steward'));
+    expect(checkedPermissions(manifest, storage)?.read).toEqual([dir]);
+    // Out of them, however deep: refused, naming the link and its target.
+    await symlink(join(fx.root, 'outside', 'secret.txt'), join(dir, 'lib', 'deep', 'leak'));
+    expect(() => checkedPermissions(manifest, storage)).toThrow(
+      expect.objectContaining({
+        code: 'STEWARD_MANIFEST_INVALID',
+        field: 'steward.permissions',
+        message: expect.stringMatching(/symbolic link .*lib\/deep\/leak points to .*outside\/secret\.txt/),
+      }),
+    );
+    // Granting the target explicitly (in a folder the host allows) is the way out.
+    expect(() => checkedPermissions(manifest, storage, [join(fx.root, 'outside')])).toThrow(/symbolic link/);
+    const { manifest: explicit } = await manifestWith({
+      fs: { read: ['./', join(fx.root, 'outside')], write: ['$STORAGE'] },
+    });
+    expect(checkedPermissions(explicit, storage, [join(fx.root, 'outside')])?.read).toContain(
+      join(fx.root, 'outside'),
+    );
+    // A link in a write grant pointing at a file the plugin may only read would let it write there.
+    await symlink(join(dir, 'index.js'), join(storage, 'own-code'));
+    expect(() => checkedPermissions(explicit, storage, [join(fx.root, 'outside')])).toThrow(
+      /symbolic link .*own-code points to .*index\.js, outside what the plugin may write/,
+    );
+  });
+
+  it('a relative grant that is a link out of the plugin folder is refused, not widened', async () => {
+    const dir = await fx.plugin('p', {
+      isolation: 'process',
+      permissions: { fs: { read: ['./data'] } },
+      code: 'export default {};',
+    });
+    await mkdir(join(fx.root, 'outside'));
+    await symlink(join(fx.root, 'outside'), join(dir, 'data'));
+    const manifest = await readManifest(dir);
+    expect(() => resolvePermissions(manifest, join(fx.root, 'storage', 'p'))).toThrow(
+      expect.objectContaining({
+        field: 'steward.permissions.fs.read[0]',
+        message: expect.stringMatching(/"\.\/data" is a symbolic link .* to .*outside, outside the folders/),
+      }),
+    );
   });
 
   it('an absolute path outside the allowed roots is a ManifestError naming the field', async () => {

@@ -348,18 +348,27 @@ describe('process isolation under Node’s permission model', () => {
     expect(denied.find((a) => a.permission === 'childProcess')!.resource).toBe(process.execPath);
   });
 
-  it('an absolute path outside the allowed roots fails the plugin with the field named', async () => {
-    await fx.plugin('greedy', {
+  it('an absolute path outside the allowed roots rejects the manifest with the field named', async () => {
+    const dir = await fx.plugin('greedy', {
       isolation: 'process',
       permissions: { fs: { read: ['./', '/etc'] } },
       code: `export default { activate() {} };`,
     });
-    await host.start();
-    const info = host.get('greedy')!;
-    expect(info.state).toBe('failed');
-    expect(info.error).toMatch(
-      /steward\.permissions\.fs\.read\[1\]: the absolute path "\/etc" is outside the folders/,
-    );
+    const rejected: string[] = [];
+    host.on('discoveryError', ({ error }) => rejected.push(error.message));
+    const summary = await host.start();
+    expect(host.get('greedy')).toBeUndefined();
+    expect(summary.errors.map((e) => e.message)).toEqual(rejected);
+    expect(rejected).toEqual([
+      expect.stringMatching(
+        /steward\.permissions\.fs\.read\[1\]: the absolute path "\/etc" is outside the folders/,
+      ),
+    ]);
+    await expect(host.add(dir)).rejects.toMatchObject({
+      code: 'STEWARD_MANIFEST_INVALID',
+      field: 'steward.permissions.fs.read[1]',
+    });
+    expect(host.get('greedy')).toBeUndefined();
     const roots = makeHost({ permissionRoots: ['/etc'] });
     try {
       await roots.start();
