@@ -66,7 +66,7 @@ export async function main(argv: readonly string[], io: CommandIO, commands = CO
     return EXIT.ok;
   }
   try {
-    return await command.run(rest, io);
+    return await command.run(rest, { ...io, verbose });
   } catch (error) {
     io.stderr(describeError(command.name, error, verbose));
     return error instanceof UsageError ? EXIT.usage : EXIT.failure;

@@ -12,6 +12,8 @@ export interface CommandIO {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Keyboard input: `steward run` takes shortcuts from it when it is a terminal (`isTTY`). */
   readonly stdin?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
+  /** `--verbose` was given (or `DEBUG` set): print stack traces. */
+  readonly verbose?: boolean;
 }
 
 /** A sub-command of `steward`. `run` resolves with the process exit code. */

@@ -6,7 +6,13 @@
  */
 import { resolve } from 'node:path';
 import type { MonitorServer, Telemetry } from '../monitor/index.js';
-import type { PluginHost as Host, PluginHostOptions, PluginInfo, UnloadFinding } from '../plugins/index.js';
+import type {
+  PluginHost as Host,
+  LogRecord,
+  PluginHostOptions,
+  PluginInfo,
+  UnloadFinding,
+} from '../plugins/index.js';
 import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { formatBytes, renderTable } from './format.js';
 import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
@@ -284,7 +290,7 @@ export const runCommand: Command = {
         : {}),
       verifyUnload: verify === 'off' ? false : { snapshot: verify },
       ...(values['no-health'] ? {} : { health: { blockThresholdMs, reportToStderr: true } }),
-      log: (r) => io.stderr(`${formatLogLine(r)}\n`),
+      log: (r) => io.stderr(`${formatLogLine(io.verbose === true ? r : withoutStacks(r))}\n`),
     } satisfies PluginHostOptions;
     let host: Host;
     try {
@@ -450,4 +456,17 @@ function isInvalidArgument(error: unknown): error is Error {
     code === 'STEWARD_BAD_ARGUMENT' ||
     code === 'STEWARD_UNKNOWN_OPTION'
   );
+}
+
+const STACK = /\n\s+at /;
+
+/**
+ * A log record without the stack traces the host adds to a plugin fault (a string argument
+ * holding a stack): `steward run` prints none unless asked (`--verbose`, `DEBUG`), as for its
+ * own errors. The message says what failed; a plugin's own `ctx.log` arguments are left alone
+ * unless they are stack text.
+ */
+function withoutStacks(r: LogRecord): LogRecord {
+  if (!r.args.some((a) => typeof a === 'string' && STACK.test(a))) return r;
+  return { ...r, args: r.args.filter((a) => !(typeof a === 'string' && STACK.test(a))) };
 }

@@ -206,7 +206,9 @@ export function awaitDisposer(
   const { timeoutMs, deadline } = wait;
   const started = now();
   if (timeoutMs === 0) {
-    manager._watchDisposal(component, record, promise); // not awaited: `release()` of an async disposer
+    // Not awaited (`release()`, eviction): nothing times out, so an eviction's rejection is
+    // reported as `evict`; a `release()`'s stays `late` (the caller was already answered).
+    manager._watchDisposal(component, record, promise, phase === 'evict' ? 'evict' : 'late');
     return undefined;
   }
   if (deadline !== undefined && deadline.at <= started) {

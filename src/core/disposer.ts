@@ -5,7 +5,8 @@
  * Order: the method the type prefers (a worker is `terminate`d, a process `kill`ed, a socket
  * `destroy`ed), `Symbol.asyncDispose`, `Symbol.dispose`, `clearTimeout` for timers (ids or Node
  * `Timeout` objects; it also clears intervals, in browsers and Node alike), then the
- * well-known method names.
+ * well-known method names. A listening server (any type) is closed and its connections ended
+ * (server-close.ts).
  *
  * A detected method is the value's owner's API, so it is called the way that owner documents
  * its polite default: with `this` = the value and **no argument** (docs/architecture.md has the
@@ -18,6 +19,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import { safeClearTimeout } from './intrinsics.js';
+import { closeServer, isServerLike, watchConnections } from './server-close.js';
 import type { Disposer, ResourceType } from './types.js';
 
 const GENERIC = [
@@ -98,6 +100,11 @@ function method(v: Record<PropertyKey, unknown>, name: string): Disposer | undef
 export function detectDisposer(value: unknown, type: ResourceType): Disposer | undefined {
   if (value !== null && (typeof value === 'object' || typeof value === 'function')) {
     const v = value as Record<PropertyKey, unknown>;
+    // A server's own close (and Symbol.asyncDispose) waits for its connections: end them too.
+    if (isServerLike(v)) {
+      watchConnections(v);
+      return closeServer;
+    }
     const preferred = PREFERRED[type];
     if (preferred) {
       for (const name of preferred) {

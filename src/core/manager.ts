@@ -735,8 +735,13 @@ export class ResourceManager implements AsyncDisposable {
     this._disposingBytes += bytes;
   }
 
-  /** @internal Count `result` (a disposer nobody awaits) as disposing until it settles; report a rejection. */
-  _watchDisposal(component: Component, record: TrackedResource, result: PromiseLike<unknown>): void {
+  /** @internal Count `result` (a disposer nobody awaits) as disposing until it settles; report a rejection (`phase`). */
+  _watchDisposal(
+    component: Component,
+    record: TrackedResource,
+    result: PromiseLike<unknown>,
+    phase: FailurePhase = 'late',
+  ): void {
     this._disposing(component, record, 1);
     let counted = true;
     const settled = (): void => {
@@ -747,7 +752,7 @@ export class ResourceManager implements AsyncDisposable {
       Promise.resolve()
         .then(() => result)
         .finally(settled),
-      (error) => this._reportFailure(component, record, error, 'late'),
+      (error) => this._reportFailure(component, record, error, phase),
     );
   }
 

@@ -273,7 +273,7 @@ export class MonitorMetrics {
       });
       new Gauge({
         name: `${p}plugin_heap_used_bytes`,
-        help: "V8 heap used by a plugin's own isolate (worker plugins).",
+        help: "V8 heap used by a plugin's own isolate (worker and process plugins).",
         labelNames: ['plugin'],
         registers,
         collect() {

@@ -217,6 +217,8 @@ interface Scan {
   readonly modules: Map<number, string>;
   /** Their URLs. */
   readonly moduleUrls: Map<number, string>;
+  /** The URL of a closure's script (its function's `script` edge), for any closure. */
+  readonly closureUrl: (closure: number) => string | undefined;
 }
 
 function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
@@ -370,7 +372,16 @@ function scanSnapshot(snapshot: HeapSnapshot, options: ExplainOptions): Scan {
       probe,
     });
   }
-  return { cut, owned, marks, showUrl: options.display, scriptUrl, display, modules, moduleUrls };
+  const closureUrl = (closure: number): string | undefined => {
+    const sfi = child(closure, E.internal, S.shared);
+    const script =
+      sfi === undefined
+        ? undefined
+        : (child(sfi, E.internal, S.script) ?? child(sfi, E.internal, S.script13));
+    const name = script === undefined ? '' : snapshot.nodeName(script);
+    return name === '' ? undefined : name;
+  };
+  return { cut, owned, marks, showUrl: options.display, scriptUrl, display, modules, moduleUrls, closureUrl };
 }
 
 /** The variables of a closure's context (and outer contexts) whose declaration allocates. */
@@ -503,7 +514,16 @@ function nodeLabel(snapshot: HeapSnapshot, node: number, scan: Scan): string {
   }
   if (type === 'closure') {
     const loc = snapshot.location(node);
-    return `function ${name || '(anonymous)'}${loc ? ` (script ${loc.scriptId}:${loc.line + 1})` : ''}`;
+    // Named by file, as the unload verifier names the code it knows; the script id as a last resort.
+    const url = scan.closureUrl(node);
+    const file = url === undefined ? undefined : (scan.showUrl?.(url) ?? shownFile(url));
+    const where =
+      loc === undefined
+        ? ''
+        : file
+          ? ` (${file}:${loc.line + 1}:${loc.column + 1})`
+          : ` (script ${loc.scriptId}:${loc.line + 1})`;
+    return `function ${name || '(anonymous)'}${where}`;
   }
   if (type === 'array') return name ? `${name} (array)` : 'Array';
   if (type === 'string') return JSON.stringify(name.slice(0, 40));
@@ -570,4 +590,12 @@ export function creationLine(stack: string, display?: (url: string) => string): 
     return `${file.replace(/\?.*$/, '')}:${m[2]}:${m[3]}`;
   }
   return undefined;
+}
+
+/** A script URL as shown when no `display` is given: a file path relative to the working directory. */
+function shownFile(url: string): string {
+  if (!url.startsWith('file:')) return url;
+  const path = fileURLToPath(url);
+  const cwd = `${process.cwd()}/`;
+  return path.startsWith(cwd) ? path.slice(cwd.length) : path;
 }

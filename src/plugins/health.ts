@@ -12,12 +12,17 @@
  *   `unresponsive` (an event and a flag, not a failure).
  * - **Budgets** (the manifest's `budget`) are checked once per window after a grace period;
  *   `checks` consecutive breaches trigger the action (`warn`, `restart` = reload, `disable` =
- *   unload). An inline plugin's ELU is the share of the window the host's thread spent blocked
- *   in its code. A plugin that is not active when its action comes is left alone.
+ *   unload). An inline plugin's ELU is the share of the window the host's thread spent in blocks
+ *   (above the threshold, each counted with its full duration) blamed on it. A plugin that is not active when its action comes is left alone.
  */
 import { type Emitter, StewardRangeError } from '../core/index.js';
 import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
-import { type LoopBlock, type LoopWatchdog, watchEventLoop } from '../node/loop-watchdog.js';
+import {
+  type LoopBlock,
+  type LoopBlockEnd,
+  type LoopWatchdog,
+  watchEventLoop,
+} from '../node/loop-watchdog.js';
 import type { CpuProfile, HotSpot } from '../node/profile-blame.js';
 import type { PluginEvents } from './events.js';
 import type { PluginRecord } from './host-registry.js';
@@ -50,7 +55,7 @@ export interface LoopBlockFinding {
   /** Its share of the samples, 0…1 (the top plugin's share when none is blamed). */
   readonly share: number;
   readonly samples: number;
-  /** How long the loop had been blocked when sampling ended, ms. */
+  /** How long the loop was blocked in all (until it ran again), ms. */
   readonly blockedMs: number;
   /** The blamed plugin's hottest function and line. */
   readonly hottest: HotSpot | undefined;
@@ -118,6 +123,8 @@ export class PluginHealth {
   readonly #host: HealthHost;
   readonly #watches = new Map<string, Watch>();
   readonly #findings: LoopBlockFinding[] = [];
+  /** Profiled blocks whose end (their full duration) has not arrived yet, by `startedAt`. */
+  readonly #pending = new Map<number, LoopBlock>();
   readonly #timer: ReturnType<typeof setInterval>;
   readonly #watchdog: LoopWatchdog | undefined;
   readonly #blameShare: number;
@@ -136,7 +143,8 @@ export class PluginHealth {
       thresholdMs: option(o.blockThresholdMs, 3000, 'blockThresholdMs'),
       profileMs: option(o.profileMs, 1000, 'profileMs'),
       reportToStderr: o.reportToStderr === true,
-      onBlock: (block) => this.#blocked(block),
+      onBlock: (block) => this.#profiled(block),
+      onBlockEnd: (end) => this.#ended(end),
     });
     this.#timer = safeSetInterval(() => this.#tick(), intervalMs);
     this.#timer.unref();
@@ -166,6 +174,9 @@ export class PluginHealth {
   async close(): Promise<void> {
     safeClearInterval(this.#timer);
     await this.#watchdog?.close();
+    // A block whose end never came (closed right after it): reported with what is known.
+    for (const block of this.#pending.values()) this.#blocked(block);
+    this.#pending.clear();
   }
 
   #watch(id: string, now: number): Watch {
@@ -302,6 +313,23 @@ export class PluginHealth {
         `could not be ${action === 'restart' ? 'restarted' : 'disabled'} after breaking its budget: ${String(error)}`,
       );
     });
+  }
+
+  /**
+   * A block was profiled (the watchdog's 'block' message, handled once the loop runs again):
+   * held until its end says how long it lasted in all — the profile ends at `profileMs`, the
+   * block may go on long after (a 4 s block detected and profiled by 2.1 s).
+   */
+  #profiled(block: LoopBlock): void {
+    this.#pending.set(block.startedAt, block);
+  }
+
+  /** A block ended: report it with its full duration. */
+  #ended(end: LoopBlockEnd): void {
+    const block = this.#pending.get(end.startedAt);
+    if (block === undefined) return; // ended before it was profiled: not a block worth a finding
+    this.#pending.delete(end.startedAt);
+    this.#blocked({ ...block, blockedMs: Math.max(block.blockedMs, end.blockedMs) });
   }
 
   #blocked(block: LoopBlock): void {

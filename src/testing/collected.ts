@@ -13,7 +13,11 @@ export { forceGc };
 
 /** Options of `expectCollected`. */
 export interface ExpectCollectedOptions {
-  /** How long to keep collecting before failing, ms. Default 2000. */
+  /**
+   * How long to keep collecting before failing, ms. Default 2000. It bounds the wait for
+   * collection only: on failure the retainer path (`retainers`) and `snapshotDir` come after it —
+   * a heap snapshot, seconds on a large heap.
+   */
   readonly timeoutMs?: number;
   /** Name of the object in the error message. */
   readonly label?: string;
@@ -77,6 +81,7 @@ async function waitUntilCollected(
     await tick();
     if (ref.deref() === undefined) return;
   } while (Date.now() - started < timeoutMs);
+  const waited = Date.now() - started; // the wait `timeoutMs` bounds; the path comes after it
   const why = options.retainers === false ? '' : await retainerText(ref, label);
   let snapshot = '';
   if (options.snapshotDir !== undefined) {
@@ -87,7 +92,7 @@ async function waitUntilCollected(
   }
   throw new StewardError(
     `expectCollected(): ${label} is still reachable after ${collections} full garbage collections over ` +
-      `${Date.now() - started} ms. Something still references it — an event listener, a cache or registry, ` +
+      `${waited} ms. Something still references it — an event listener, a cache or registry, ` +
       `a timer or closure, a service; release it on unload.${why}${snapshot}`,
     { code: 'STEWARD_NOT_COLLECTED' },
   );

@@ -61,6 +61,28 @@ describe('steward run', () => {
     expect(await eventually(() => !pidExists(childPid), SETTLE_MS)).toBe(true);
   });
 
+  it.each([
+    [[], false],
+    [['--verbose'], true],
+  ])(
+    "a failed plugin's later fault is one line, its stack only with --verbose (%j)",
+    async (extra, stack) => {
+      await fx.plugin('timerthrow', {
+        code: `export default { activate() {
+  setTimeout(() => { throw new Error('late throw'); }, 500);
+  Promise.resolve().then(() => new Promise((_, rej) => setTimeout(() => rej(new Error('late reject')), 900)));
+} };`,
+      });
+      const run = startFixture(CLI, ['run', fx.dir, '--no-health', ...extra], {}, []);
+      await run.waitFor(/late reject/, 'stderr');
+      run.child.kill('SIGINT');
+      await run.exited;
+      const frames = /\n\s+at .*timerthrow[/\\]index\.js/;
+      if (stack) expect(run.stderr()).toMatch(frames);
+      else expect(run.stderr()).not.toMatch(frames);
+    },
+  );
+
   it('--watch reloads a plugin when its files change', async () => {
     await fx.plugin('hot', { code: `export default { activate(ctx) { ctx.log.info('version one'); } };` });
     const run = startFixture(CLI, ['run', fx.dir, '--watch']);

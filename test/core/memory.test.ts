@@ -365,6 +365,16 @@ describe('memory limits: evict', () => {
     expect(log).toEqual(['second']);
     expect(manager.totalBytes).toBe(10);
   });
+
+  it("an evicted async disposer that rejects is reported with phase 'evict' (nothing timed out: not 'late')", async () => {
+    const manager = new ResourceManager({ memoryLimit: { bytes: 10, policy: 'evict' } });
+    const c = manager.register(anOwner(), 'c');
+    const phases: string[] = [];
+    manager.on('disposerFailed', (e) => phases.push(e.phase));
+    c.track({}, { size: 10, evictable: true, dispose: async () => Promise.reject(new Error('evict boom')) });
+    c.track('x', { size: 10 });
+    await expect.poll(() => phases, { timeout: 20_000 }).toEqual(['evict']);
+  });
 });
 
 describe('memory limits: changing them', () => {

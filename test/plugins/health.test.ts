@@ -63,6 +63,40 @@ describe('PluginHost({ health })', () => {
     }
   });
 
+  it("reports an inline plugin's block with its full duration, not the duration when it was profiled", {
+    timeout: 60_000,
+  }, async () => {
+    await fx.plugin('spin', {
+      code: `export default { activate(ctx) { ctx.setTimeout(function blockTheLoop() { const end = Date.now() + 1500; while (Date.now() < end) {} }, 1500); } };`,
+    });
+    const logs: string[] = [];
+    // Profiled for 300 ms after a 300 ms threshold: the profile ends ~0.7 s into a 1.5 s block.
+    const host = new PluginHost({
+      dirs: [fx.dir],
+      health: { blockThresholdMs: 300, profileMs: 300, intervalMs: 100 },
+      log: (r) => logs.push(`[${r.plugin}] ${r.level}: ${r.message}`),
+    });
+    const found: number[] = [];
+    const all: string[] = []; // every finding, to say why when none is blamed on spin
+    host.on('loopBlocked', (f) => {
+      all.push(`${f.id} ${f.blockedMs} ms ${Math.round(f.share * 100)} % ${f.error ?? ''}`);
+      if (f.id === 'spin') found.push(f.blockedMs);
+    });
+    try {
+      await host.start();
+      // A failure shows the findings themselves: why none was blamed on spin.
+      await expect
+        .poll(() => (found.length > 0 ? 'blamed' : all.join('; ')), { timeout: 30_000 })
+        .toBe('blamed');
+      expect(found[0]).toBeGreaterThanOrEqual(1400);
+      expect(host.get('spin')?.health?.longestBlockMs).toBeGreaterThanOrEqual(1400);
+      const line = logs.find((l) => l.startsWith('[spin] warn: blocked the event loop for'));
+      expect(Number(/for (\d+\.\d) s/.exec(line ?? '')?.[1])).toBeGreaterThanOrEqual(1.4);
+    } finally {
+      await host.dispose();
+    }
+  });
+
   it('refuses impossible health options with an error naming the option', () => {
     expect(() => new PluginHost({ health: { blameShare: 2 } })).toThrow(
       /health\.blameShare must be a number above 0 and at most 1/,

@@ -61,6 +61,24 @@ describe('expectCollected', () => {
     }
   });
 
+  it('names a closure in the retainer path by its file and line, not by a script id', async () => {
+    const panel = { title: 'Preview' };
+    const timer = setInterval(function keepPanel() {
+      void panel.title;
+    }, 1_000_000);
+    try {
+      const ref = new WeakRef(panel);
+      const error = await expectCollected(ref, { label: 'the preview panel', timeoutMs: 100 }).catch(
+        (e: Error) => e,
+      );
+      const message = (error as Error).message;
+      expect(message).toMatch(/function keepPanel \([^)]*collected\.test\.ts:\d+:\d+\)/);
+      expect(message).not.toMatch(/\(script \d+:/);
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('accepts the object itself, keeping no reference to it', async () => {
     const manager = new ResourceManager();
     const unload = async (loaded: ReturnType<typeof loadPlugin>): Promise<object> => {
