@@ -102,3 +102,25 @@ export function parseCommandArgs<O extends Options>(
     );
   }
 }
+
+/**
+ * The one positional argument of `steward <command> <what>`: throws UsageError when it is
+ * missing (naming `what` and the command's help) or followed by another.
+ */
+export function onePositional(command: string, positionals: readonly string[], what: string): string {
+  const [value, ...extra] = positionals;
+  if (value === undefined)
+    throw new UsageError(`steward ${command}: missing ${what}. See steward ${command} --help.`);
+  if (extra.length > 0) throw new UsageError(`steward ${command}: unexpected argument "${extra[0]}".`);
+  return value;
+}
+
+/** The `--monitor-url` a command needs: throws UsageError, saying where the URL comes from, when missing. */
+export function requiredMonitorUrl(command: string, url: string | undefined): string {
+  if (url === undefined) {
+    throw new UsageError(
+      `steward ${command}: missing --monitor-url <url>: the URL \`steward run --monitor\` printed (monitor: http://…/?token=…).`,
+    );
+  }
+  return url;
+}

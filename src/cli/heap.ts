@@ -11,7 +11,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PluginHeapSummary } from '../monitor/index.js';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  onePositional,
+  parseCommandArgs,
+  requiredMonitorUrl,
+  UsageError,
+} from './command.js';
 import { formatBytes } from './format.js';
 import { MonitorRequestError, type MonitorTarget, monitorTarget } from './monitor-client.js';
 import { outputFolder, stamp } from './profile.js';
@@ -57,16 +65,8 @@ export const heapCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
     const args = parseCommandArgs('heap', argv, OPTIONS);
-    const [plugin, ...extra] = args.positionals;
-    if (plugin === undefined)
-      throw new UsageError('steward heap: missing <plugin>. See steward heap --help.');
-    if (extra.length > 0) throw new UsageError(`steward heap: unexpected argument "${extra[0]}".`);
-    const url = args.values['monitor-url'];
-    if (url === undefined) {
-      throw new UsageError(
-        'steward heap: missing --monitor-url <url>: the URL `steward run --monitor` printed (monitor: http://…/?token=…).',
-      );
-    }
+    const plugin = onePositional('heap', args.positionals, '<plugin>');
+    const url = requiredMonitorUrl('heap', args.values['monitor-url']);
     const out = outputFolder(args.values.out ?? '.', 'heap');
     const target = monitorTarget(url, args.values.token, io.env.STEWARD_MONITOR_TOKEN);
     const path = `/api/plugins/${encodeURIComponent(plugin)}/heap`;

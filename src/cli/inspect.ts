@@ -4,7 +4,15 @@
  * prints the API's JSON instead.
  */
 import type { ResourcesResponse, SnapshotResponse } from '../monitor/index.js';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  onePositional,
+  parseCommandArgs,
+  requiredMonitorUrl,
+  UsageError,
+} from './command.js';
 import { formatBytes, formatDuration, renderTable } from './format.js';
 import { getJson, monitorTarget } from './monitor-client.js';
 
@@ -118,10 +126,7 @@ export const inspectCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
     const args = parseCommandArgs('inspect', argv, OPTIONS);
-    const [url, ...extra] = args.positionals;
-    if (url === undefined)
-      throw new UsageError('steward inspect: missing <monitor url>. See steward inspect --help.');
-    if (extra.length > 0) throw new UsageError(`steward inspect: unexpected argument "${extra[0]}".`);
+    const url = onePositional('inspect', args.positionals, '<monitor url>');
     const timeoutMs = args.values.timeout === undefined ? 10_000 : Number(args.values.timeout);
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
       throw new UsageError(

@@ -7,7 +7,15 @@
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { PluginProfile } from '../monitor/index.js';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
+import {
+  type Command,
+  type CommandIO,
+  EXIT,
+  onePositional,
+  parseCommandArgs,
+  requiredMonitorUrl,
+  UsageError,
+} from './command.js';
 import { monitorTarget, postJson } from './monitor-client.js';
 
 const HELP = `Usage: steward profile <plugin> --monitor-url <url> [options]
@@ -72,16 +80,8 @@ export const profileCommand: Command = {
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
     const args = parseCommandArgs('profile', argv, OPTIONS);
-    const [plugin, ...extra] = args.positionals;
-    if (plugin === undefined)
-      throw new UsageError('steward profile: missing <plugin>. See steward profile --help.');
-    if (extra.length > 0) throw new UsageError(`steward profile: unexpected argument "${extra[0]}".`);
-    const url = args.values['monitor-url'];
-    if (url === undefined) {
-      throw new UsageError(
-        'steward profile: missing --monitor-url <url>: the URL `steward run --monitor` printed (monitor: http://…/?token=…).',
-      );
-    }
+    const plugin = onePositional('profile', args.positionals, '<plugin>');
+    const url = requiredMonitorUrl('profile', args.values['monitor-url']);
     const raw = args.values.seconds;
     const seconds = raw === undefined ? 5 : Number(raw);
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {

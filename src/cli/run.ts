@@ -461,12 +461,13 @@ function isInvalidArgument(error: unknown): error is Error {
 const STACK = /\n\s+at /;
 
 /**
- * A log record without the stack traces the host adds to a plugin fault (a string argument
+ * An error record without the stack traces the host adds to a plugin fault (a string argument
  * holding a stack): `steward run` prints none unless asked (`--verbose`, `DEBUG`), as for its
- * own errors. The message says what failed; a plugin's own `ctx.log` arguments are left alone
+ * own errors. Warnings keep theirs: a leak's creation stack is what the finding is about. The message says what failed; a plugin's own `ctx.log` arguments are left alone
  * unless they are stack text.
  */
 function withoutStacks(r: LogRecord): LogRecord {
-  if (!r.args.some((a) => typeof a === 'string' && STACK.test(a))) return r;
+  // Errors only: a leak warning's creation stack ("Listener added here: at …") is the finding.
+  if (r.level !== 'error' || !r.args.some((a) => typeof a === 'string' && STACK.test(a))) return r;
   return { ...r, args: r.args.filter((a) => !(typeof a === 'string' && STACK.test(a))) };
 }
