@@ -10,7 +10,6 @@ import {
   EXIT,
   onePositional,
   parseCommandArgs,
-  requiredMonitorUrl,
   UsageError,
 } from './command.js';
 import { formatBytes, formatDuration, renderTable } from './format.js';
