@@ -10,15 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 import { StewardError } from '../core/index.js';
-import { readHeapSnapshot } from './heap-reader.js';
-import {
-  type ExplainOptions,
-  explainRetained,
-  measureRetained,
-  type RetainedFinding,
-  type RetainedMemory,
-  type UnloadedCode,
-} from './leak-forensics.js';
+import type { HeapSnapshot } from './heap-snapshot.js';
+import type { ExplainOptions, RetainedFinding, RetainedMemory, UnloadedCode } from './leak-forensics.js';
+
+// The reader and the analysis (a third of steward/testing's code) are loaded with the first
+// snapshot: a test setup that imports the gate, once per test file, does not pay for them.
+const reader = () => import('./heap-reader.js');
+const forensics = () => import('./leak-forensics.js');
 
 /** A weak mark on an object to explain; `label` ties it to its {@link ExplainOptions.probes} entry. */
 export class StewardUnloadProbe extends WeakRef<object> {
@@ -45,7 +43,7 @@ export interface CaptureOptions extends ExplainOptions {
  * when the snapshot cannot be written, or the limit when the heap is too large.
  */
 export function captureAndExplain(options: CaptureOptions): Promise<RetainedFinding[]> {
-  return withSnapshot(options, (snapshot) => explainRetained(snapshot, options));
+  return withSnapshot(options, async (snapshot) => (await forensics()).explainRetained(snapshot, options));
 }
 
 /** Snapshot the heap and measure the bytes each of `codes` retains (`measureRetained`). Rejects as {@link captureAndExplain}. */
@@ -53,12 +51,12 @@ export function captureAndMeasure(
   codes: readonly UnloadedCode[],
   options: Pick<CaptureOptions, 'dir' | 'maxHeapBytes'> = {},
 ): Promise<Map<string, RetainedMemory>> {
-  return withSnapshot(options, (snapshot) => measureRetained(snapshot, codes));
+  return withSnapshot(options, async (snapshot) => (await forensics()).measureRetained(snapshot, codes));
 }
 
 async function withSnapshot<T>(
   options: Pick<CaptureOptions, 'dir' | 'maxHeapBytes'>,
-  analyse: (snapshot: Awaited<ReturnType<typeof readHeapSnapshot>>) => T,
+  analyse: (snapshot: HeapSnapshot) => Promise<T>,
 ): Promise<T> {
   const limit = options.maxHeapBytes ?? 2 ** 30;
   const used = getHeapStatistics().used_heap_size;
@@ -78,7 +76,8 @@ async function withSnapshot<T>(
         { code: 'STEWARD_HEAP_SNAPSHOT_FAILED' },
       );
     }
-    return analyse(await readHeapSnapshot(file));
+    const { readHeapSnapshot } = await reader();
+    return await analyse(await readHeapSnapshot(file));
   } finally {
     rmSync(file, { force: true });
   }

@@ -19,7 +19,7 @@ import {
   attributionSeq,
   enableAttribution,
   reclaim,
-} from '../node/index.js';
+} from '../node/attribution.js';
 import {
   dropDisposedHostsUnloads,
   flushUnloadVerifications,
