@@ -9,6 +9,8 @@
  * - a worker plugin's load + activate + deactivate + unload (target < 50 ms), and a process
  *   plugin's (target ≤ 150 ms; issue #15), measured side by side, in alternating children with a
  *   bare `child_process.fork` of the same options (start, a message each way, end): Node's floor;
+ *   when NODE_EXTRA_CA_CERTS is set (Node 20 parses that file at every start), the process and
+ *   bare cycles again with it unset, the machine's cost told apart from Steward's;
  * - a service call round trip host → plugin → host, worker and process (target ≤ 100 µs median
  *   for process);
  * - 1,000 reloads of a worker plugin, a process plugin and an inline plugin: host heap and RSS
@@ -381,6 +383,11 @@ interface PluginsResult {
   bareFork: Summary;
   /** Whether NODE_EXTRA_CA_CERTS was set: Node 20 reads that file at every process start. */
   extraCaCerts: boolean;
+  /**
+   * When it was set: the process and bare-fork cycles again with it removed from the host's (and
+   * so the children's) environment — what the cycle costs on a machine without such a file.
+   */
+  withoutCaFile?: { process: Summary; bareFork: Summary };
   calls: { worker: Summary; process: Summary };
   reloads: {
     worker: GrowthResult;
@@ -436,6 +443,32 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
       ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareCycle', { cycles: perRound })).msPerCycle,
     );
   }
+  // A CA file in the environment is the machine's, not Steward's: measure without it too.
+  let withoutCaFile: PluginsResult['withoutCaFile'];
+  if ((process.env.NODE_EXTRA_CA_CERTS ?? '') !== '') {
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const procNoCa: number[] = [];
+    const bareNoCa: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      log(options, `processes, bare forks without NODE_EXTRA_CA_CERTS (round ${round + 1})`);
+      procNoCa.push(
+        ...(
+          await runChild<{ msPerCycle: number[] }>(
+            MODULE,
+            'remoteCycle',
+            { cycles: perRound, isolation: 'process' },
+            { env },
+          )
+        ).msPerCycle,
+      );
+      bareNoCa.push(
+        ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareCycle', { cycles: perRound }, { env }))
+          .msPerCycle,
+      );
+    }
+    withoutCaFile = { process: summarize(procNoCa), bareFork: summarize(bareNoCa) };
+  }
   log(options, 'service call round trips: worker, process');
   const calls = q ? 2000 : 20_000;
   const workerCall = await runChild<{ usPerCall: number[] }>(MODULE, 'roundTrip', {
@@ -489,6 +522,7 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
     process: summarize(proc),
     bareFork: summarize(bare),
     extraCaCerts: (process.env.NODE_EXTRA_CA_CERTS ?? '') !== '',
+    ...(withoutCaFile ? { withoutCaFile } : {}),
     calls: { worker: summarize(workerCall.usPerCall), process: summarize(processCall.usPerCall) },
     reloads: { worker: workerReloads, process: processReloads, inline: inlineReloads, bareFork: bareReloads },
   };
@@ -554,6 +588,22 @@ function render(r: PluginsResult): string {
           '',
           '',
         ],
+        ...(r.withoutCaFile
+          ? [
+              [
+                'process plugin, NODE_EXTRA_CA_CERTS unset (the machine without its CA file)',
+                ms(r.withoutCaFile.process.median),
+                `bare fork + ${ms(r.withoutCaFile.process.median - r.withoutCaFile.bareFork.median)}`,
+                `≤ 150 ms: ${r.withoutCaFile.process.median <= 150 ? 'met' : 'missed'}`,
+              ],
+              [
+                'bare `child_process.fork`, NODE_EXTRA_CA_CERTS unset',
+                ms(r.withoutCaFile.bareFork.median),
+                '',
+                '',
+              ],
+            ]
+          : []),
         ['service call round trip, worker plugin', us(r.calls.worker.median), '', ''],
         [
           'service call round trip, process plugin',

@@ -51,19 +51,27 @@ const RESULT_PREFIX = '@@bench-result ';
 /**
  * Runs `tasks[task](params)` of the suite module `moduleUrl` in a fresh Node process and
  * returns its JSON result. The child inherits this process's exec arguments (the tsx
- * loader), always gets `--expose-gc`, and its stderr is passed through.
+ * loader), always gets `--expose-gc`, and its stderr is passed through. `env` replaces the
+ * child's environment (default: this process's).
  */
 export function runChild<T>(
   moduleUrl: string,
   task: string,
   params: unknown,
-  options: { readonly nodeArgs?: readonly string[]; readonly timeoutMs?: number } = {},
+  options: {
+    readonly nodeArgs?: readonly string[];
+    readonly timeoutMs?: number;
+    readonly env?: NodeJS.ProcessEnv;
+  } = {},
 ): Promise<T> {
   const execArgv = [...process.execArgv];
   if (!execArgv.includes('--expose-gc')) execArgv.unshift('--expose-gc');
   const args = [...execArgv, ...(options.nodeArgs ?? []), CHILD, moduleUrl, task, JSON.stringify(params)];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...(options.env ? { env: options.env } : {}),
+    });
     let out = '';
     let timedOut = false;
     const timer =
