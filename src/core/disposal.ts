@@ -206,9 +206,14 @@ export function awaitDisposer(
   const { timeoutMs, deadline } = wait;
   const started = now();
   if (timeoutMs === 0) {
-    // Not awaited (`release()`, eviction): nothing times out, so an eviction's rejection is
-    // reported as `evict`; a `release()`'s stays `late` (the caller was already answered).
-    manager._watchDisposal(component, record, promise, phase === 'evict' ? 'evict' : 'late');
+    // Not awaited (`release()`, eviction): nothing times out, so a rejection is reported in the
+    // phase that started the disposal (`release`, `evict`), never as `late`.
+    manager._watchDisposal(
+      component,
+      record,
+      promise,
+      phase === 'evict' || phase === 'release' ? phase : 'late',
+    );
     return undefined;
   }
   if (deadline !== undefined && deadline.at <= started) {
