@@ -1,6 +1,10 @@
 /**
  * The entry of a plugin's worker thread: the plugin's side of the runtime (remote-plugin.ts),
- * booted from `workerData`, over the worker's port to the host.
+ * booted from `workerData`, over the worker's port to the host. The thread runs it bundled into
+ * one CommonJS file (dist/plugins/worker-entry.cjs, scripts/bundle-entries.mjs), so it has no
+ * top-level await: the port's listener keeps the thread alive, and `runRemotePlugin` never rejects
+ * (a plugin that fails to load is reported as `load-failed`; anything else would be an unhandled
+ * rejection, which ends the thread with an `error` event as a failed module evaluation did).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
@@ -18,7 +22,7 @@ if (!port) {
 // Every child this thread starts without `detached` dies with the host (child-token.ts).
 guardWorkerChildren();
 
-await runRemotePlugin(workerData as RemoteBoot, {
+void runRemotePlugin(workerData as RemoteBoot, {
   send: (message) => port.postMessage(message),
   onMessage: (listener) => port.on('message', listener),
 });
