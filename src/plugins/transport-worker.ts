@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
+import { childMark } from '../node/child-token.js';
 import type { TransportFactory } from './runtime-remote.js';
 
 /** Smallest heap given to a worker or process: V8 cannot start a useful isolate with less. */
@@ -36,7 +37,8 @@ export const workerTransport: TransportFactory = (init, boot, events) => {
   const { manifest, memoryLimit } = init;
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
   const worker = new Worker(compiledEntry('worker-entry.cjs', 'Worker'), {
-    workerData: boot,
+    // The host's mark on children, the same in the thread: not computed again at its start.
+    workerData: { ...boot, childMark: childMark() },
     name: `plugin:${manifest.id}`,
     stdout: false,
     stderr: false,

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
 import { guardWorkerChildren } from '../node/attribution-children.js';
+import { inheritChildMark } from '../node/child-token.js';
 import { runRemotePlugin } from './remote-plugin.js';
 import type { RemoteBoot } from './remote-protocol.js';
 
@@ -19,10 +20,13 @@ if (!port) {
   });
 }
 
-// Every child this thread starts without `detached` dies with the host (child-token.ts).
+const boot = workerData as RemoteBoot;
+// Every child this thread starts without `detached` dies with the host (child-token.ts), by the
+// host's mark, which the host sent.
+inheritChildMark(boot.childMark);
 guardWorkerChildren();
 
-void runRemotePlugin(workerData as RemoteBoot, {
+void runRemotePlugin(boot, {
   send: (message) => port.postMessage(message),
   onMessage: (listener) => port.on('message', listener),
 });

@@ -8,6 +8,7 @@ import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
+import { CHILD_MARK_ENV, childMark } from '../../src/node/child-token.js';
 import { PluginHost } from '../../src/plugins/index.js';
 import { PluginFixtures } from '../helpers/plugin-fixtures.js';
 
@@ -67,5 +68,37 @@ export default {
     );
     expect(await loaded.thread()).toBe(host.get('asks')!.threadId);
     expect(await loaded.modules()).toEqual([BUNDLE]);
+  });
+
+  it("takes the host's child mark from its boot: its children bear it, and no hash is made at its start", async () => {
+    await fx.plugin('marks', {
+      isolation: 'worker',
+      provides: ['marks'],
+      code: `import { execFile } from 'node:child_process';
+import { tokenFor } from 'steward';
+// Before any of the plugin's code: what the thread's start loaded.
+const cryptoAtStart = process.moduleLoadList.includes('NativeModule crypto');
+export default {
+  activate(ctx) {
+    ctx.services.provide(tokenFor('marks'), {
+      cryptoAtStart: () => cryptoAtStart,
+      childMark: () =>
+        new Promise((resolve, reject) =>
+          execFile(process.execPath, ['-e', 'process.stdout.write(process.env.${CHILD_MARK_ENV} ?? "none")'], (error, out) =>
+            error ? reject(error) : resolve(out),
+          ),
+        ),
+    });
+  },
+};`,
+    });
+    const summary = await host.start();
+    expect(summary.active).toEqual(['marks']);
+    const marks = host.manager.services.get(
+      tokenFor<{ cryptoAtStart(): Promise<boolean>; childMark(): Promise<string> }>('marks'),
+    );
+    expect(await marks.childMark()).toBe(childMark());
+    // The mark is `<pid>-<hash of the process's identity>`: computed in the thread, it loaded node:crypto.
+    expect(await marks.cryptoAtStart()).toBe(false);
   });
 });
