@@ -10,7 +10,8 @@
  *   plugin's (target ≤ 150 ms; issue #15), measured side by side, in alternating children with a
  *   bare `child_process.fork` of the same options (start, a message each way, end): Node's floor;
  *   when NODE_EXTRA_CA_CERTS is set (Node 20 parses that file at every start), the process and
- *   bare cycles again with it unset, the machine's cost told apart from Steward's;
+ *   bare cycles again with it unset, the machine's cost told apart from Steward's; and a bare
+ *   `new Worker` of the transport's options (start, a message each way, terminate): the worker's floor;
  * - a service call round trip host → plugin → host, worker and process (target ≤ 100 µs median
  *   for process);
  * - 1,000 reloads of a worker plugin, a process plugin and an inline plugin: host heap and RSS
@@ -24,6 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { tokenFor } from '../src/core/index.js';
 import { PluginHost, resolvePluginGraph } from '../src/plugins/index.js';
 import {
@@ -159,11 +161,38 @@ async function bareFork(file: string): Promise<void> {
   child.stderr?.destroy();
 }
 
-async function withBareChild<T>(fn: (file: string) => Promise<T>): Promise<T> {
+/** The floor of a worker plugin: a CommonJS thread that answers one message and is terminated. */
+const BARE_THREAD = `const { parentPort } = require('node:worker_threads');
+parentPort.on('message', (m) => parentPort.postMessage(m));`;
+
+/**
+ * One bare `new Worker` with the options the worker transport uses (a name, no stdout/stderr
+ * streams, `workerData`, no execArgv): start, one message each way, `terminate()`, wait for
+ * its exit. What Node itself costs for a thread.
+ */
+async function bareWorker(file: string): Promise<void> {
+  const worker = new Worker(file, {
+    workerData: { manifest: { id: 'bare' } },
+    name: 'plugin:bare',
+    stdout: false,
+    stderr: false,
+    execArgv: [],
+  });
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+    worker.postMessage('hello');
+  });
+  await worker.terminate();
+  await exited;
+}
+
+async function withBareChild<T>(fn: (file: string) => Promise<T>, thread = false): Promise<T> {
   const root = await mkdtemp(join(tmpdir(), 'steward-bench-bare-'));
   try {
-    const file = join(root, 'child.mjs');
-    await writeFile(file, BARE_CHILD);
+    const file = join(root, thread ? 'thread.cjs' : 'child.mjs');
+    await writeFile(file, thread ? BARE_THREAD : BARE_CHILD);
     return await fn(file);
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -292,6 +321,19 @@ export const tasks = {
     });
   },
 
+  /** The floor of remoteCycle for workers: bare threads, same options, same steps. */
+  async bareWorkerCycle(p: { cycles: number }): Promise<{ msPerCycle: number[] }> {
+    return withBareChild(async (file) => {
+      const msPerCycle: number[] = [];
+      for (let i = 0; i < p.cycles + 3; i++) {
+        const t = performance.now();
+        await bareWorker(file);
+        if (i >= 3) msPerCycle.push(performance.now() - t);
+      }
+      return { msPerCycle };
+    }, true);
+  },
+
   /** The floor of 1,000 process reloads: as many bare forks, host growth measured the same way. */
   async bareReloads(p: { cycles: number }): Promise<GrowthResult> {
     return withBareChild(async (file) => {
@@ -381,6 +423,8 @@ interface PluginsResult {
   process: Summary;
   /** A bare fork with the transport's options, one message each way, ended: Node's own share. */
   bareFork: Summary;
+  /** A bare `new Worker` with the transport's options, one message each way, terminated: Node's share. */
+  bareWorker: Summary;
   /** Whether NODE_EXTRA_CA_CERTS was set: Node 20 reads that file at every process start. */
   extraCaCerts: boolean;
   /**
@@ -423,9 +467,10 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
   const graph = await runChild<PluginsResult['graph']>(MODULE, 'graph', {
     sizes: q ? [1000, 10_000] : [1000, 10_000, 100_000],
   });
-  // Worker, process and bare fork in alternating fresh children, so a change in the machine's
-  // load falls on all three alike (on a shared machine only their ratios are stable).
+  // Worker, bare worker, process and bare fork in alternating fresh children, so a change in the
+  // machine's load falls on all four alike (on a shared machine only their ratios are stable).
   const worker: number[] = [];
+  const bareThread: number[] = [];
   const proc: number[] = [];
   const bare: number[] = [];
   const rounds = q ? 1 : 3;
@@ -433,11 +478,15 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
   for (let round = 0; round < rounds; round++) {
     log(
       options,
-      `workers, processes, bare forks: load + activate + deactivate + unload (round ${round + 1})`,
+      `workers, bare workers, processes, bare forks: load + activate + deactivate + unload (round ${round + 1})`,
     );
     const remote = (isolation: Remote) =>
       runChild<{ msPerCycle: number[] }>(MODULE, 'remoteCycle', { cycles: perRound, isolation });
     worker.push(...(await remote('worker')).msPerCycle);
+    bareThread.push(
+      ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareWorkerCycle', { cycles: perRound }))
+        .msPerCycle,
+    );
     proc.push(...(await remote('process')).msPerCycle);
     bare.push(
       ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareCycle', { cycles: perRound })).msPerCycle,
@@ -521,6 +570,7 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
     worker: summarize(worker),
     process: summarize(proc),
     bareFork: summarize(bare),
+    bareWorker: summarize(bareThread),
     extraCaCerts: (process.env.NODE_EXTRA_CA_CERTS ?? '') !== '',
     ...(withoutCaFile ? { withoutCaFile } : {}),
     calls: { worker: summarize(workerCall.usPerCall), process: summarize(processCall.usPerCall) },
@@ -571,8 +621,14 @@ function render(r: PluginsResult): string {
         [
           'worker plugin: load + activate + deactivate + unload',
           ms(r.worker.median),
-          '',
+          `bare worker + ${ms(r.worker.median - r.bareWorker.median)}`,
           `< 50 ms: ${r.worker.median < 50 ? 'met' : 'missed'}`,
+        ],
+        [
+          "bare `new Worker`, same options: start + a message each way + terminate (Node's floor)",
+          ms(r.bareWorker.median),
+          '',
+          '',
         ],
         [
           'process plugin: load + activate + deactivate + unload',

@@ -16,5 +16,5 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
-  execFileSync(process.execPath, [join(root, 'scripts/bundle-process-entry.mjs')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'scripts/bundle-entries.mjs')], { stdio: 'inherit' });
 }

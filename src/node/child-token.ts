@@ -42,10 +42,11 @@ export function childMark(): string {
  * In a plugin's own process (process isolation): take the mark the host gave this process as
  * this process's mark, so what the plugin starts is ended by the host's watchdog, and no
  * `/proc` read is needed (it would count as the plugin's access). Call before plugin code runs.
+ * A worker thread passes the mark its host sent (`given`: the same process, the same mark),
+ * which spares it a `/proc` read and a hash at every start.
  */
-export function inheritChildMark(): void {
-  const inherited = process.env[CHILD_MARK_ENV];
-  if (typeof inherited === 'string' && inherited.length > 0) mark = inherited;
+export function inheritChildMark(given: string | undefined = process.env[CHILD_MARK_ENV]): void {
+  if (typeof given === 'string' && given.length > 0) mark = given;
 }
 
 /**

@@ -39,6 +39,11 @@ export interface RemoteBoot {
   readonly guardContext: boolean;
   /** Send {@link ProcessFigures} with the heap figures (the side has a process of its own). */
   readonly processFigures: boolean;
+  /**
+   * The host's child mark (child-token.ts), given to a worker, which is in the host's process:
+   * computing it again would read `/proc` and load `node:crypto` at every thread's start.
+   */
+  readonly childMark?: string;
 }
 
 /** Figures of a plugin's own process. */

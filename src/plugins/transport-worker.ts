@@ -8,14 +8,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StewardError } from '../core/index.js';
+import { childMark } from '../node/child-token.js';
 import type { TransportFactory } from './runtime-remote.js';
 
 /** Smallest heap given to a worker or process: V8 cannot start a useful isolate with less. */
 export const MIN_HEAP_MB = 16;
 
 /**
- * Where a compiled entry of a plugin's thread or process is (`worker-entry.js`,
- * `process-entry.cjs`, bundled): next to this file when running from dist, else dist/.
+ * Where a compiled entry of a plugin's thread or process is (`worker-entry.cjs`,
+ * `process-entry.cjs`, each bundled by scripts/bundle-entries.mjs): next to this file when running from dist, else dist/.
  */
 export function compiledEntry(file: string, tier: 'Worker' | 'Process'): string {
   const here = new URL(`./${file}`, import.meta.url);
@@ -28,12 +29,16 @@ export function compiledEntry(file: string, tier: 'Worker' | 'Process'): string 
   );
 }
 
-/** Starts the plugin in a worker thread (`worker-entry.ts`) booted with `workerData`. */
+/**
+ * Starts the plugin in a worker thread (`worker-entry.ts`, bundled: one file to load, not ~50 ES
+ * modules at every thread's start) booted with `workerData`.
+ */
 export const workerTransport: TransportFactory = (init, boot, events) => {
   const { manifest, memoryLimit } = init;
   const heapMb = memoryLimit ? Math.max(MIN_HEAP_MB, Math.ceil(memoryLimit.bytes / 2 ** 20)) : undefined;
-  const worker = new Worker(compiledEntry('worker-entry.js', 'Worker'), {
-    workerData: boot,
+  const worker = new Worker(compiledEntry('worker-entry.cjs', 'Worker'), {
+    // The host's mark on children, the same in the thread: not computed again at its start.
+    workerData: { ...boot, childMark: childMark() },
     name: `plugin:${manifest.id}`,
     stdout: false,
     stderr: false,
