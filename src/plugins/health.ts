@@ -71,7 +71,7 @@ export interface LoopBlockFinding {
 export interface PluginHealthFigures {
   /** ELU of its thread over the window, 0…1: workers from the host's side, inline from blocks blamed on it. */
   readonly elu: number | undefined;
-  /** Heap of its own isolate, bytes (worker plugins). */
+  /** Heap of its own isolate, bytes (worker and process plugins). */
   readonly heapUsed: number | undefined;
   /** False while an active worker plugin has not answered for `unresponsiveMs`. */
   readonly responsive: boolean;
