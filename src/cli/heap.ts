@@ -7,22 +7,13 @@
  * objects in it are printed and written next to it as `<plugin>-<timestamp>.objects.json`.
  */
 import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PluginHeapSummary } from '../monitor/index.js';
-import {
-  type Command,
-  type CommandIO,
-  EXIT,
-  onePositional,
-  parseCommandArgs,
-  requiredMonitorUrl,
-  UsageError,
-} from './command.js';
+import { type Command, type CommandIO, EXIT } from './command.js';
 import { formatBytes } from './format.js';
-import { MonitorRequestError, type MonitorTarget, monitorTarget } from './monitor-client.js';
-import { outputFolder, stamp } from './profile.js';
+import { MonitorRequestError, type MonitorTarget } from './monitor-client.js';
+import { cannotWrite, pluginOutputArgs } from './plugin-output.js';
 
 const HELP = `Usage: steward heap <plugin> --monitor-url <url> [options]
 
@@ -64,15 +55,11 @@ export const heapCommand: Command = {
   summary: "Write a heap snapshot of a running plugin's isolate (inline: shared heap + its own objects)",
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const args = parseCommandArgs('heap', argv, OPTIONS);
-    const plugin = onePositional('heap', args.positionals, '<plugin>');
-    const url = requiredMonitorUrl('heap', args.values['monitor-url']);
-    const out = outputFolder(args.values.out ?? '.', 'heap');
-    const target = monitorTarget(url, args.values.token, io.env.STEWARD_MONITOR_TOKEN);
+    const { plugin, target, out, base: baseName } = pluginOutputArgs('heap', argv, OPTIONS, io);
     const path = `/api/plugins/${encodeURIComponent(plugin)}/heap`;
     const res = await post(target, path);
     const summary = readSummary(res, path);
-    const base = join(out, `${plugin.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp(new Date())}`);
+    const base = baseName();
     const file = `${base}.heapsnapshot`;
     let bytes = 0;
     try {
@@ -85,9 +72,7 @@ export const heapCommand: Command = {
       rmSync(file, { force: true });
       const code = (error as { code?: string }).code;
       if (code === 'EEXIST' || code === 'EACCES' || code === 'ENOSPC' || code === 'EROFS') {
-        throw new UsageError(
-          `steward heap: cannot write ${file} into the --out folder "${out}": ${(error as Error).message}`,
-        );
+        throw cannotWrite('heap', file, out, error);
       }
       throw new MonitorRequestError(
         `the heap snapshot of plugin "${plugin}" broke off after ${mib(bytes)} (${(error as Error).message}); nothing was kept. Did the plugin or the host stop meanwhile?`,

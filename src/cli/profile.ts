@@ -4,19 +4,11 @@
  * process otherwise), taken by its monitor (`POST /api/plugins/:id/profile`) and blamed on it. Writes `<plugin>-<timestamp>.cpuprofile` into `--out` (DevTools opens it) and prints the
  * plugin's share of the samples and its hottest function and line. Nothing goes to a temp folder.
  */
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { PluginProfile } from '../monitor/index.js';
-import {
-  type Command,
-  type CommandIO,
-  EXIT,
-  onePositional,
-  parseCommandArgs,
-  requiredMonitorUrl,
-  UsageError,
-} from './command.js';
-import { monitorTarget, postJson } from './monitor-client.js';
+import { type Command, type CommandIO, EXIT, UsageError } from './command.js';
+import { postJson } from './monitor-client.js';
+import { cannotWrite, pluginOutputArgs } from './plugin-output.js';
 
 const HELP = `Usage: steward profile <plugin> --monitor-url <url> [options]
 
@@ -47,60 +39,32 @@ const OPTIONS = {
   token: { type: 'string' },
 } as const;
 
-/** `--out` as an absolute folder this process can write into, or UsageError naming it (for `steward <command>`). */
-export function outputFolder(dir: string, command = 'profile'): string {
-  const path = resolve(dir);
-  let isDir: boolean;
-  try {
-    isDir = statSync(path).isDirectory();
-  } catch {
-    throw new UsageError(`steward ${command}: --out folder "${path}" does not exist; create it first.`);
-  }
-  if (!isDir)
-    throw new UsageError(`steward ${command}: --out "${path}" is not a folder; name a folder to write into.`);
-  try {
-    accessSync(path, constants.W_OK);
-  } catch {
-    throw new UsageError(
-      `steward ${command}: cannot write into the --out folder "${path}"; choose a folder you can write to (or fix its permissions).`,
-    );
-  }
-  return path;
-}
-
-/** `2026-12-02T13-45-12-345Z`: sortable and valid in a file name everywhere. */
-export function stamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, '-');
-}
-
 /** The `profile` command. */
 export const profileCommand: Command = {
   name: 'profile',
   summary: "CPU-profile a running plugin's thread and blame the samples on it (writes a .cpuprofile)",
   help: HELP,
   async run(argv: readonly string[], io: CommandIO): Promise<number> {
-    const args = parseCommandArgs('profile', argv, OPTIONS);
-    const plugin = onePositional('profile', args.positionals, '<plugin>');
-    const url = requiredMonitorUrl('profile', args.values['monitor-url']);
-    const raw = args.values.seconds;
-    const seconds = raw === undefined ? 5 : Number(raw);
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {
-      throw new UsageError(`steward profile: --seconds must be a whole number from 1 to 60 (got "${raw}").`);
-    }
-    const out = outputFolder(args.values.out ?? '.', 'profile');
-    const target = monitorTarget(url, args.values.token, io.env.STEWARD_MONITOR_TOKEN);
+    let seconds = 5;
+    const { plugin, target, out, base } = pluginOutputArgs('profile', argv, OPTIONS, io, (values) => {
+      const raw = values.seconds;
+      seconds = raw === undefined ? 5 : Number(raw);
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 60) {
+        throw new UsageError(
+          `steward profile: --seconds must be a whole number from 1 to 60 (got "${raw}").`,
+        );
+      }
+    });
     const result = await postJson<PluginProfile>(
       target,
       `/api/plugins/${encodeURIComponent(plugin)}/profile?seconds=${seconds}`,
       seconds * 1000 + 30_000,
     );
-    const file = join(out, `${plugin.replace(/[^A-Za-z0-9._-]/g, '_')}-${stamp(new Date())}.cpuprofile`);
+    const file = `${base()}.cpuprofile`;
     try {
       writeFileSync(file, JSON.stringify(result.profile), { flag: 'wx' });
     } catch (error) {
-      throw new UsageError(
-        `steward profile: cannot write ${file} into the --out folder "${out}": ${(error as Error).message}`,
-      );
+      throw cannotWrite('profile', file, out, error);
     }
     const percent = `${(result.share * 100).toFixed(1)} %`;
     const where = result.isolation === undefined ? '' : ` (${result.isolation})`;

@@ -2,19 +2,16 @@
  * `steward run <plugin dirs…>`: a plugin host. Discovers, validates and activates the plugins,
  * shows progress and a status table, serves the monitor, reloads on change with `--watch`,
  * takes keyboard shortcuts in a terminal (shortcuts.ts), logs every reload and unload, and
- * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report.
+ * shuts down gracefully on Ctrl-C (or SIGTERM, a crash, or `q`) with a short report. Its
+ * arguments are checked in run-args.ts; what it prints is run-output.ts.
  */
 import { resolve } from 'node:path';
 import type { MonitorServer, Telemetry } from '../monitor/index.js';
-import type {
-  PluginHost as Host,
-  LogRecord,
-  PluginHostOptions,
-  PluginInfo,
-  UnloadFinding,
-} from '../plugins/index.js';
-import { type Command, type CommandIO, EXIT, parseCommandArgs, UsageError } from './command.js';
-import { formatBytes, renderTable } from './format.js';
+import type { PluginHost as Host, PluginHostOptions } from '../plugins/index.js';
+import { type Command, EXIT, UsageError } from './command.js';
+import { formatBytes } from './format.js';
+import { checkFolders, isInvalidArgument, noPluginsHint, parseRunArgs, portProblem } from './run-args.js';
+import { progress, statusTable, withoutStacks } from './run-output.js';
 import { SHORTCUTS_HINT, startShortcuts } from './shortcuts.js';
 
 const HELP = `Usage: steward run <plugin dir…> [options]
@@ -57,208 +54,16 @@ unload is logged, whoever asked for it (shortcut, monitor, --watch).
 Exit codes: 0 after q, 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no
 plugin was found, 2 wrong usage.`;
 
-const OPTIONS = {
-  monitor: { type: 'string' },
-  otel: { type: 'boolean' },
-  watch: { type: 'boolean' },
-  isolation: { type: 'string' },
-  permissions: { type: 'string' },
-  'permission-root': { type: 'string', multiple: true },
-  'host-version': { type: 'string' },
-  attribution: { type: 'boolean' },
-  reclaim: { type: 'boolean' },
-  deadline: { type: 'string' },
-  'verify-unload': { type: 'string' },
-  'block-threshold': { type: 'string' },
-  'no-health': { type: 'boolean' },
-} as const;
-
 /** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
 export const AUDIT_DIR = '.steward/audit';
 
-const STATE_MARK: Record<string, string> = { active: '✓', failed: '✗', blocked: '•', paused: '‖' };
-
-function statusTable(plugins: readonly PluginInfo[]): string {
-  return renderTable(plugins, [
-    { title: '', value: (p) => STATE_MARK[p.state] ?? ' ' },
-    { title: 'plugin', value: (p) => p.id },
-    { title: 'version', value: (p) => p.version },
-    { title: 'state', value: (p) => p.state },
-    { title: 'isolation', value: (p) => p.isolation },
-    { title: 'resources', value: (p) => String(p.resources), right: true },
-    { title: 'memory', value: (p) => formatBytes(p.bytes), right: true },
-    {
-      title: 'activate',
-      value: (p) => (p.activateMs === undefined ? '-' : `${p.activateMs.toFixed(1)} ms`),
-      right: true,
-    },
-    { title: 'problem', value: (p) => p.error ?? (p.blockedBy ? `needs ${p.blockedBy}` : '') },
-  ]);
-}
-
-/** Live progress lines from the host's events. Resolves `rejected` to the manifests rejected. */
-function progress(
-  host: Host,
-  io: CommandIO,
-  where: (id: string, error: unknown) => string,
-): { rejected: number } {
-  const counts = { rejected: 0 };
-  host.on('activated', ({ id, ms }) => io.stderr(`  ✓ ${id} active (${ms.toFixed(1)} ms)\n`));
-  host.on('failed', ({ id, phase, error }) =>
-    io.stderr(
-      `  ✗ ${id} failed (${phase}): ${error instanceof Error ? error.message : String(error)}${where(id, error)}\n`,
-    ),
-  );
-  host.on('blocked', ({ id, reason }) => io.stderr(`  • ${id} blocked: ${reason}\n`));
-  host.on('reloaded', ({ id, ms, plugins }) => {
-    // The host ends a reload that failed too: say so, never "reloaded".
-    const state = host.get(id)?.state;
-    if (state !== 'active' && state !== 'paused') {
-      io.stderr(
-        `  ✗ reload of ${id} failed: it is ${state ?? 'gone'}; fix it and save again, or reload it\n`,
-      );
-      return;
-    }
-    io.stderr(
-      `  ↻ reloaded ${id}${plugins.length > 1 ? ` with ${plugins.slice(1).join(', ')}` : ''} (${ms.toFixed(0)} ms)\n`,
-    );
-  });
-  host.on('unloaded', ({ id }) => io.stderr(`  ○ unloaded ${id}\n`));
-  host.on('discoveryError', ({ error }) => {
-    counts.rejected++;
-    io.stderr(`  ✗ ${error.message}\n`);
-  });
-  host.on('unloadVerified', ({ findings, error }) => {
-    for (const f of findings) io.stderr(formatUnloadFinding(f));
-    if (error && findings.length === 0) io.stderr(`  ⚠ unload verification: ${error}\n`);
-  });
-  return counts;
-}
-
-/** A finding as `steward run` prints it: the message, the path one hop a line, where it was created. */
-export function formatUnloadFinding(f: UnloadFinding): string {
-  const lines = [`  ⚠ leak (${f.kind}): ${f.message}`];
-  if (f.path) lines.push('      retained by:', ...f.path.map((hop) => `        ${hop}`));
-  if (f.site && !f.site.includes('\n')) lines.push(`      created at ${f.site}`);
-  const stack = f.stack ?? (f.site?.includes('\n') ? f.site : undefined);
-  if (stack) {
-    const frames = stack
-      .split('\n')
-      .filter((l) => /^\s+at /.test(l) && !/[/\\](src|dist)[/\\](core|plugins|node)[/\\]/.test(l));
-    if (frames.length > 0)
-      lines.push('      creation stack:', ...frames.slice(0, 6).map((l) => `        ${l.trim()}`));
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-function number(
-  value: string | undefined,
-  name: string,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `steward run: --${name} must be an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`} (got "${value}").`,
-    );
-  }
-  return n;
-}
-
-/** Every folder given must exist: a typo is named as such, not reported as "no plugins found". */
-async function checkFolders(dirs: readonly string[]): Promise<void> {
-  const { stat } = await import('node:fs/promises');
-  for (const dir of dirs) {
-    try {
-      await stat(dir);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        code === 'ENOENT' || code === 'ENOTDIR'
-          ? `steward run: plugin folder ${dir} does not exist; check the path (give the folder that contains the plugins).`
-          : `steward run: plugin folder ${dir} cannot be read (${code ?? (error as Error).message}); check its permissions.`,
-      );
-    }
-  }
-}
-
-/** Why a monitor port cannot be used, as a usage error, or undefined for another failure. */
-function portProblem(error: unknown, port: number): UsageError | undefined {
-  const code = ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code;
-  const what =
-    code === 'EADDRINUSE'
-      ? 'is already in use'
-      : code === 'EACCES'
-        ? 'needs privileges this process does not have'
-        : code === 'EADDRNOTAVAIL'
-          ? 'cannot be bound on 127.0.0.1'
-          : undefined;
-  if (what === undefined) return undefined;
-  return new UsageError(
-    `steward run: --monitor=${port}: port ${port} ${what}; choose another port, or give --monitor alone for a free one.`,
-  );
-}
-
-/** What to say when no plugin was found in `dirs`, from what discovery passed over. */
-async function noPluginsHint(dirs: readonly string[]): Promise<string> {
-  const { discoverPlugins } = await import('../plugins/index.js');
-  const { relative } = await import('node:path');
-  const { skipped } = await discoverPlugins(dirs).catch(() => ({ skipped: [] }));
-  return skipped
-    .filter((s) => s.reason.includes('"steward" block'))
-    .map(
-      (s) =>
-        `  ${relative(process.cwd(), s.path) || '.'} has a package.json but no "steward" block: if it is a plugin, ` +
-        'add "steward": { "id": "<plugin-id>" } to it (docs/plugins.md); if its plugins are in a subfolder, pass that folder\n',
-    )
-    .join('');
-}
-
-/** `steward run`. */
 export const runCommand: Command = {
   name: 'run',
   summary: 'Host plugins from folders, with the monitor, hot reload and graceful shutdown',
   help: HELP,
   async run(argv, io) {
-    // `--monitor` alone means "on a free port".
-    const args = argv.map((a) => (a === '--monitor' ? '--monitor=0' : a));
-    const parsed = parseCommandArgs('run', args, OPTIONS);
-    const { values, positionals: dirs } = parsed;
-    if (dirs.length === 0) {
-      throw new UsageError('steward run: give at least one plugin folder, e.g. `steward run plugins/`.');
-    }
-    const isolation = values.isolation;
-    if (
-      isolation !== undefined &&
-      isolation !== 'inline' &&
-      isolation !== 'worker' &&
-      isolation !== 'process'
-    ) {
-      throw new UsageError(
-        `steward run: --isolation must be "inline", "worker" or "process" (got "${isolation}").`,
-      );
-    }
-    const permissions = values.permissions;
-    if (permissions !== undefined && permissions !== 'enforce' && permissions !== 'audit') {
-      throw new UsageError(`steward run: --permissions must be "enforce" or "audit" (got "${permissions}").`);
-    }
-    if (values.reclaim && !values.attribution) {
-      throw new UsageError('steward run: --reclaim needs --attribution.');
-    }
-    const verify = values['verify-unload'] ?? 'always';
-    if (verify !== 'always' && verify !== 'retained' && verify !== 'off') {
-      throw new UsageError(
-        `steward run: --verify-unload must be "always", "retained" or "off" (got "${verify}").`,
-      );
-    }
-    const port = number(values.monitor, 'monitor', 0, 65535);
-    const deadlineMs = number(values.deadline, 'deadline', 1) ?? 8000;
-    const blockThresholdMs = number(values['block-threshold'], 'block-threshold', 1) ?? 3000;
-    if (values['no-health'] && values['block-threshold'] !== undefined) {
-      throw new UsageError('steward run: --block-threshold needs the health watch; drop --no-health.');
-    }
+    const { values, dirs, isolation, permissions, verify, port, deadlineMs, blockThresholdMs } =
+      parseRunArgs(argv);
     await checkFolders(dirs);
     // Loaded only now: `steward --help` and the other commands do not pay for the host's modules.
     const [
@@ -447,27 +252,3 @@ export const runCommand: Command = {
     return EXIT.ok;
   },
 };
-
-/** A bad argument refused by the core (`InvalidArgumentError`, `UnknownOptionError`): a usage error. */
-function isInvalidArgument(error: unknown): error is Error {
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    code === 'STEWARD_INVALID_ARGUMENT' ||
-    code === 'STEWARD_BAD_ARGUMENT' ||
-    code === 'STEWARD_UNKNOWN_OPTION'
-  );
-}
-
-const STACK = /\n\s+at /;
-
-/**
- * An error record without the stack traces the host adds to a plugin fault (a string argument
- * holding a stack): `steward run` prints none unless asked (`--verbose`, `DEBUG`), as for its
- * own errors. Warnings keep theirs: a leak's creation stack is what the finding is about. The message says what failed; a plugin's own `ctx.log` arguments are left alone
- * unless they are stack text.
- */
-function withoutStacks(r: LogRecord): LogRecord {
-  // Errors only: a leak warning's creation stack ("Listener added here: at …") is the finding.
-  if (r.level !== 'error' || !r.args.some((a) => typeof a === 'string' && STACK.test(a))) return r;
-  return { ...r, args: r.args.filter((a) => !(typeof a === 'string' && STACK.test(a))) };
-}

@@ -6,85 +6,39 @@
  * `Authorization: Bearer` and, from a browser, this server's own Origin. `/livez` and `/readyz`
  * answer loopback peers without the token and tell nothing but liveness and which plugins are
  * not ready. Requests the HTTP specification says to refuse are refused before routing, and
- * slow or idle connections are cut after bounded times (edge.ts).
+ * slow or idle connections are cut after bounded times (edge.ts). Its options are checked in
+ * monitor-options.ts; what an authorized request gets is routes.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StewardError, StewardRangeError, StewardTypeError } from '../core/errors.js';
+import { StewardError } from '../core/errors.js';
 import type { ResourceManager } from '../core/index.js';
 import { loadBrowserModules } from '../node/browser-modules.js';
-import * as api from './api.js';
+import type * as api from './api.js';
 import { type Asset, loadAssets } from './assets.js';
 import {
   allowedHostNames,
   generateToken,
   hostAllowed,
-  isLoopbackHost,
-  MIN_TOKEN_LENGTH,
   originAllowed,
   presentedToken,
   tokenMatches,
 } from './auth.js';
-import { checkRequest, type EdgeOptions, edgeLimits, hardenServer, serverOptions } from './edge.js';
+import { checkRequest, hardenServer, serverOptions } from './edge.js';
 import { EventCollector, type MonitorEvent } from './events.js';
-import { isLoopbackPeer, type ReadinessOptions, readiness } from './health.js';
-import { pluginHeap, StreamedAnswer } from './heap-route.js';
-import { type HistoryOptions, MemoryHistory } from './history.js';
-import { HttpError, PAGE_CSP, readJsonBody, sendJson, sendText } from './http.js';
+import { isLoopbackPeer, readiness } from './health.js';
+import { StreamedAnswer } from './heap-route.js';
+import { MemoryHistory } from './history.js';
+import { HttpError, readJsonBody, sendJson, sendText } from './http.js';
 import { LeakLog } from './leaks.js';
-import { type MetricsOptions, MonitorMetrics } from './metrics.js';
-import type { PluginControl } from './plugin-control.js';
+import { MonitorMetrics } from './metrics.js';
+import { checkMonitorOptions, type MonitorOptions } from './monitor-options.js';
 import { ProcessMonitor } from './process-stats.js';
+import { type MonitorRoutes, routeGet, routePost } from './routes.js';
 import { errorText } from './serialize.js';
 import { SseHub } from './sse.js';
 
-/** Options of the live event stream. */
-export interface EventStreamOptions {
-  /** Events are sent in batches at most this often, ms. Default 150. */
-  readonly flushMs?: number;
-  /** Events queued per client (and per flush) before the oldest are dropped. Default 2000. */
-  readonly maxBacklog?: number;
-  /** Interval of keep-alive comments, ms. Default 15000. */
-  readonly heartbeatMs?: number;
-  /** Recent events kept for the page's event log and for new clients. Default 500. */
-  readonly logSize?: number;
-}
-
-/** Options of `startMonitor`. */
-export interface MonitorOptions {
-  /** Address to bind. Default `127.0.0.1`. Anything not loopback needs `allowRemote` and `token`. */
-  readonly host?: string;
-  /** Port; 0 (default) picks a free one. */
-  readonly port?: number;
-  /** Access token (at least 16 characters). Default: 24 random bytes. Required for a remote bind. */
-  readonly token?: string;
-  /** Allow binding a non-loopback address. Default false. */
-  readonly allowRemote?: boolean;
-  /** More host names accepted in `Host` headers (e.g. the machine's DNS name for a remote bind). */
-  readonly allowedHosts?: readonly string[];
-  /** The plugin host, to show plugins and reload or unload them. */
-  readonly plugins?: PluginControl;
-  /** Memory history sampling. */
-  readonly history?: HistoryOptions;
-  /** Prometheus metrics. */
-  readonly metrics?: MetricsOptions;
-  /** Live event stream. */
-  readonly events?: EventStreamOptions;
-  /** Time and size bounds of the HTTP server (timeouts, connection cap, header limits). */
-  readonly http?: EdgeOptions;
-  /** What `/readyz` requires. */
-  readonly readiness?: ReadinessOptions;
-}
-
-function integerOption(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) {
-    throw new StewardRangeError(
-      `startMonitor(): ${name} must be an integer >= ${min} (got ${String(value)}).`,
-    );
-  }
-  return value;
-}
+export type { EventStreamOptions, MonitorOptions } from './monitor-options.js';
 
 /** A running monitor. `close()` (or `await using`) stops it and closes every connection. */
 export class MonitorServer implements AsyncDisposable {
@@ -166,44 +120,8 @@ export async function startMonitor(
   manager: ResourceManager,
   options: MonitorOptions = {},
 ): Promise<MonitorServer> {
-  const host = options.host ?? '127.0.0.1';
-  if (typeof host !== 'string' || host.length === 0) {
-    throw new StewardTypeError('startMonitor(): host must be a non-empty string such as "127.0.0.1".');
-  }
-  const loopback = isLoopbackHost(host);
-  if (!loopback && options.allowRemote !== true) {
-    throw new StewardError(
-      `startMonitor(): "${host}" is not a loopback address. The monitor can clean up components and reload ` +
-        'plugins; exposing it beyond this machine needs { allowRemote: true, token } (and ideally a TLS proxy).',
-      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
-    );
-  }
-  if (!loopback && options.token === undefined) {
-    throw new StewardError(
-      `startMonitor(): binding "${host}" needs an explicit token (at least ${MIN_TOKEN_LENGTH} characters).`,
-      { code: 'STEWARD_MONITOR_UNSAFE_BIND' },
-    );
-  }
-  if (
-    options.token !== undefined &&
-    (typeof options.token !== 'string' || options.token.length < MIN_TOKEN_LENGTH)
-  ) {
-    throw new StewardRangeError(
-      `startMonitor(): token must be a string of at least ${MIN_TOKEN_LENGTH} characters.`,
-    );
-  }
-  const port = integerOption(options.port, 0, 'port', 0);
-  if (port > 65535) throw new StewardRangeError(`startMonitor(): port must be at most 65535 (got ${port}).`);
-  const ev = options.events ?? {};
-  const flushMs = integerOption(ev.flushMs, 150, 'events.flushMs', 1);
-  const maxBacklog = integerOption(ev.maxBacklog, 2000, 'events.maxBacklog', 1);
-  const heartbeatMs = integerOption(ev.heartbeatMs, 15_000, 'events.heartbeatMs', 1);
-  const logSize = integerOption(ev.logSize, 500, 'events.logSize', 1);
-  const limits = edgeLimits(options.http);
-  const required = options.readiness?.required;
-  if (required !== undefined && (!Array.isArray(required) || required.some((id) => typeof id !== 'string'))) {
-    throw new StewardTypeError('startMonitor(): readiness.required must be an array of plugin ids.');
-  }
+  const { host, port, flushMs, maxBacklog, heartbeatMs, logSize, limits, required } =
+    checkMonitorOptions(options);
   const token = options.token ?? generateToken();
   const plugins = options.plugins;
   const assets = await loadAssets();
@@ -240,6 +158,7 @@ export async function startMonitor(
     leaks,
     startedAt: Date.now(),
   };
+  const routes: MonitorRoutes = { ctx, assets, sse, log, metrics };
 
   const server = createServer(serverOptions(limits));
   hardenServer(server, limits);
@@ -320,72 +239,13 @@ export async function startMonitor(
     }
 
     if (!isPost) {
-      await get(path, url.searchParams, req, res);
+      await routeGet(routes, path, url.searchParams, req, res);
       return;
     }
     const body = await readJsonBody(req);
-    const answer = await post(path, body, url.searchParams);
+    const answer = await routePost(routes, path, body, url.searchParams);
     if (answer instanceof StreamedAnswer) return answer.send(res);
     sendJson(res, 200, answer);
-  }
-
-  async function get(
-    path: string,
-    params: URLSearchParams,
-    req: IncomingMessage,
-    res: ServerResponse,
-  ): Promise<void> {
-    if (path === '/' || path === '/index.html') {
-      sendText(res, 200, assets.get('index.html')!.body, 'text/html; charset=utf-8', {
-        'content-security-policy': PAGE_CSP,
-      });
-      return;
-    }
-    if (path === '/api/events') {
-      // HEAD: the stream's headers, no stream (a HEAD response has no body to keep open).
-      if (req.method === 'HEAD') return sendText(res, 200, '', 'text/event-stream; charset=utf-8');
-      sse.attach(res, log);
-      req.socket.setTimeout(0);
-      return;
-    }
-    if (path === '/metrics') {
-      sendText(res, 200, await metrics.render(), metrics.contentType);
-      return;
-    }
-    if (path === '/api/snapshot') return sendJson(res, 200, api.snapshot(ctx));
-    if (path === '/api/stats') return sendJson(res, 200, manager.stats());
-    if (path === '/api/plugins') return sendJson(res, 200, api.plugins(ctx));
-    if (path === '/api/process') return sendJson(res, 200, api.processInfo(ctx));
-    if (path === '/api/leaks') return sendJson(res, 200, api.leaks(ctx));
-    if (path === '/api/history') return sendJson(res, 200, api.history(ctx, params));
-    if (path === '/api/events/recent') return sendJson(res, 200, { events: log });
-    const match = /^\/api\/components\/([^/]+)\/resources$/.exec(path);
-    if (match) return sendJson(res, 200, api.resources(ctx, decodeSegment(match[1]!), params));
-    if (isAction(path)) throw new HttpError(405, `${path} is an action: use POST.`, { allow: 'POST' });
-    throw new HttpError(404, `No route GET ${path}. See docs/monitor.md for the API.`);
-  }
-
-  async function post(
-    path: string,
-    body: Record<string, unknown>,
-    params: URLSearchParams,
-  ): Promise<unknown> {
-    if (path === '/api/leaks/check') return api.checkLeaks(ctx);
-    if (path === '/api/plugins/memory') return api.measurePluginMemory(ctx);
-    const component = /^\/api\/components\/([^/]+)\/(cleanup|pause|resume)$/.exec(path);
-    if (component) {
-      const id = decodeSegment(component[1]!);
-      const action = component[2]!;
-      if (action === 'cleanup') return api.cleanup(ctx, id, body);
-      return api.setPaused(ctx, id, action === 'pause');
-    }
-    const profile = /^\/api\/plugins\/([^/]+)\/profile$/.exec(path);
-    if (profile) return api.profilePlugin(ctx, decodeSegment(profile[1]!), params);
-    const heap = /^\/api\/plugins\/([^/]+)\/heap$/.exec(path);
-    if (heap) return pluginHeap(ctx, decodeSegment(heap[1]!));
-    const plugin = /^\/api\/plugins\/([^/]+)\/(reload|unload)$/.exec(path);
-    if (plugin) return api.pluginAction(ctx, decodeSegment(plugin[1]!), plugin[2] as 'reload' | 'unload');
-    throw new HttpError(404, `No action POST ${path}. See docs/monitor.md for the API.`);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -419,21 +279,4 @@ export async function startMonitor(
     metrics.close();
     sse.closeAll();
   });
-}
-
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, `Malformed percent-encoding in "${segment}".`);
-  }
-}
-
-function isAction(path: string): boolean {
-  return (
-    path === '/api/leaks/check' ||
-    path === '/api/plugins/memory' ||
-    /^\/api\/components\/[^/]+\/(cleanup|pause|resume)$/.test(path) ||
-    /^\/api\/plugins\/[^/]+\/(reload|unload|profile|heap)$/.test(path)
-  );
 }

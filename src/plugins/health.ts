@@ -14,8 +14,10 @@
  *   `checks` consecutive breaches trigger the action (`warn`, `restart` = reload, `disable` =
  *   unload). An inline plugin's ELU is the share of the window the host's thread spent in blocks
  *   (above the threshold, each counted with its full duration) blamed on it. A plugin that is not active when its action comes is left alone.
+ *
+ * The types are health-types.ts; a remote plugin's reading is health-remote.ts, a budget's check
+ * health-budget.ts.
  */
-import { type Emitter, StewardRangeError } from '../core/index.js';
 import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import {
   type LoopBlock,
@@ -23,100 +25,18 @@ import {
   type LoopWatchdog,
   watchEventLoop,
 } from '../node/loop-watchdog.js';
-import type { CpuProfile, HotSpot } from '../node/profile-blame.js';
-import type { PluginEvents } from './events.js';
-import type { PluginRecord } from './host-registry.js';
-import type { LogSink } from './logger.js';
-import type { BudgetAction, PluginBudget } from './manifest-budget.js';
-import { runtimeOf } from './plugin-state.js';
+import { checkBudget } from './health-budget.js';
+import { readRemote } from './health-remote.js';
+import {
+  type HealthHost,
+  type LoopBlockFinding,
+  option,
+  type PluginHealthFigures,
+  say,
+  type Watch,
+} from './health-types.js';
 
-/** Options of the host's health watch (`new PluginHost({ health })`). */
-export interface HealthOptions {
-  /** How long the host's event loop must be stuck to count as blocked, ms. Default 3000. */
-  readonly blockThresholdMs?: number;
-  /** How long a blocked loop is sampled, ms. Default 1000. */
-  readonly profileMs?: number;
-  /** Share of a block's samples that blames a plugin, 0…1. Default 0.5. */
-  readonly blameShare?: number;
-  /** How often worker plugins' figures are read, ms. Default 1000. */
-  readonly intervalMs?: number;
-  /** Window of the ELU figure when no budget sets one, ms. Default 10000. */
-  readonly windowMs?: number;
-  /** Silence after which an active worker plugin is `unresponsive`, ms. Default 3000. */
-  readonly unresponsiveMs?: number;
-  /** Say on stderr, while the loop is still blocked, who blocks it. Default false (`steward run`: true). */
-  readonly reportToStderr?: boolean;
-}
-
-/** A blocked episode of the host's event loop, blamed on a plugin when one owns enough of it. */
-export interface LoopBlockFinding {
-  /** The blamed plugin, when one had at least `blameShare` of the samples. */
-  readonly id: string | undefined;
-  /** Its share of the samples, 0…1 (the top plugin's share when none is blamed). */
-  readonly share: number;
-  readonly samples: number;
-  /** How long the loop was blocked in all (until it ran again), ms. */
-  readonly blockedMs: number;
-  /** The blamed plugin's hottest function and line. */
-  readonly hottest: HotSpot | undefined;
-  /** The samples as a `.cpuprofile` (open it in DevTools), unless none could be taken. */
-  readonly profile: CpuProfile | undefined;
-  /** Why there is no profile, when there is none. */
-  readonly error: string | undefined;
-  /** When the block started, ms since the epoch. */
-  readonly at: number;
-}
-
-/** One plugin's health figures (what is known of it). */
-export interface PluginHealthFigures {
-  /** ELU of its thread over the window, 0…1: workers from the host's side, inline from blocks blamed on it. */
-  readonly elu: number | undefined;
-  /** Heap of its own isolate, bytes (worker plugins). */
-  readonly heapUsed: number | undefined;
-  /** False while an active worker plugin has not answered for `unresponsiveMs`. */
-  readonly responsive: boolean;
-  /** The longest event-loop block blamed on it, ms. */
-  readonly longestBlockMs: number | undefined;
-  /** Blocks blamed on it so far. */
-  readonly blocks: number;
-  /** Consecutive budget breaches so far. */
-  readonly breaches: number;
-}
-
-interface Watch {
-  readonly samples: { t: number; idle: number; active: number }[];
-  activeSince: number;
-  windowStart: number;
-  /** Blocked time blamed on it in the current window, ms (inline). */
-  blockedInWindow: number;
-  elu: number | undefined;
-  heapUsed: number | undefined;
-  responsive: boolean;
-  longestBlockMs: number | undefined;
-  blocks: number;
-  breaches: number;
-}
-
-/** What the health watch needs of its host. */
-export interface HealthHost {
-  readonly options: HealthOptions;
-  records(): Iterable<PluginRecord>;
-  isolationOf(record: PluginRecord): string;
-  readonly events: Emitter<PluginEvents>;
-  readonly log: LogSink;
-  /** Carry out a budget's action on plugin `id` (reload or unload). */
-  act(id: string, action: Exclude<BudgetAction, 'warn'>): Promise<unknown>;
-}
-
-function option(value: number | undefined, fallback: number, name: string, max = 2 ** 31 - 1): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0) || value > max) {
-    throw new StewardRangeError(
-      `new PluginHost(): health.${name} must be a number above 0 and at most ${max} (got ${String(value)}).`,
-    );
-  }
-  return value;
-}
+export type { HealthHost, HealthOptions, LoopBlockFinding, PluginHealthFigures } from './health-types.js';
 
 /** The host's health watch (see the module comment). Made by `PluginHost` when `health` is set. */
 export class PluginHealth {
@@ -225,10 +145,11 @@ export class PluginHealth {
       }
       const budget = record.manifest.budget;
       const windowMs = budget?.windowMs ?? this.#windowMs;
-      if (!inline) this.#readRemote(record, w, now, windowMs);
+      if (!inline) readRemote(this.#host, record, w, now, windowMs, this.#unresponsiveMs);
       if (now - w.windowStart >= windowMs) {
         if (inline) w.elu = Math.min(1, w.blockedInWindow / (now - w.windowStart));
-        if (budget !== undefined && now - w.activeSince >= budget.graceMs) this.#checkBudget(id, budget, w);
+        if (budget !== undefined && now - w.activeSince >= budget.graceMs)
+          checkBudget(this.#host, id, budget, w);
         w.windowStart = now;
         w.blockedInWindow = 0;
       }
@@ -238,81 +159,6 @@ export class PluginHealth {
       this.#roots = key;
       this.#watchdog?.setRoots(roots);
     }
-  }
-
-  #readRemote(record: PluginRecord, w: Watch, now: number, windowMs: number): void {
-    const stats = runtimeOf(record.status)?.stats();
-    if (stats === undefined) return;
-    w.heapUsed = stats.heap?.used;
-    if (stats.loop !== undefined) {
-      w.samples.push({ t: now, idle: stats.loop.idle, active: stats.loop.active });
-      while (w.samples.length > 2 && now - w.samples[1]!.t >= windowMs) w.samples.shift();
-      const first = w.samples[0]!;
-      const last = w.samples[w.samples.length - 1]!;
-      const busy = last.active - first.active;
-      const total = busy + (last.idle - first.idle);
-      w.elu = total > 0 ? busy / total : w.elu;
-    }
-    if (stats.heardAt !== undefined) {
-      const silentMs = now - stats.heardAt;
-      const responsive = silentMs < this.#unresponsiveMs;
-      if (responsive !== w.responsive) {
-        w.responsive = responsive;
-        const id = record.manifest.id;
-        if (responsive) this.#host.events.emit('responsive', { id });
-        else {
-          this.#host.events.emit('unresponsive', { id, silentMs });
-          this.#say(
-            'warn',
-            id,
-            `does not answer: nothing from its worker for ${(silentMs / 1000).toFixed(1)} s`,
-          );
-        }
-      }
-    }
-  }
-
-  #checkBudget(id: string, budget: PluginBudget, w: Watch): void {
-    let breach: { metric: 'elu' | 'heap'; value: number; limit: number } | undefined;
-    if (budget.elu !== undefined && w.elu !== undefined && w.elu > budget.elu) {
-      breach = { metric: 'elu', value: w.elu, limit: budget.elu };
-    } else if (budget.heapBytes !== undefined && w.heapUsed !== undefined && w.heapUsed > budget.heapBytes) {
-      breach = { metric: 'heap', value: w.heapUsed, limit: budget.heapBytes };
-    }
-    if (breach === undefined) {
-      w.breaches = 0;
-      return;
-    }
-    w.breaches++;
-    const { action } = budget;
-    this.#host.events.emit('budgetExceeded', {
-      id,
-      ...breach,
-      breaches: w.breaches,
-      checks: budget.checks,
-      action,
-    });
-    if (w.breaches < budget.checks) return;
-    w.breaches = 0;
-    const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-    const shown =
-      breach.metric === 'elu'
-        ? `ELU ${breach.value.toFixed(2)} > ${breach.limit}`
-        : `heap ${mib(breach.value)} > ${mib(breach.limit)}`;
-    this.#say(
-      'warn',
-      id,
-      `broke its budget ${budget.checks} time(s) in a row (${shown})${action === 'warn' ? '' : `: ${action === 'restart' ? 'restarting' : 'disabling'} it`}`,
-    );
-    if (action === 'warn') return;
-    w.activeSince = Number.POSITIVE_INFINITY; // a fresh grace period once it is back
-    this.#host.act(id, action).catch((error: unknown) => {
-      this.#say(
-        'error',
-        id,
-        `could not be ${action === 'restart' ? 'restarted' : 'disabled'} after breaking its budget: ${String(error)}`,
-      );
-    });
   }
 
   /**
@@ -355,16 +201,13 @@ export class PluginHealth {
       const where = blamed.hottest
         ? ` (${blamed.hottest.functionName} at ${blamed.hottest.file}:${blamed.hottest.line})`
         : '';
-      this.#say(
+      say(
+        this.#host,
         'warn',
         blamed.id,
         `blocked the event loop for ${(block.blockedMs / 1000).toFixed(1)} s: ${Math.round(blamed.share * 100)} % of ${finding.samples} samples${where}`,
       );
     }
     this.#host.events.emit('loopBlocked', finding);
-  }
-
-  #say(level: 'warn' | 'error', plugin: string, message: string): void {
-    this.#host.log({ level, plugin, message, args: [], time: Date.now() });
   }
 }

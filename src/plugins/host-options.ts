@@ -188,3 +188,17 @@ export function checkHostOptions(options: PluginHostOptions): void {
     );
   }
 }
+
+/**
+ * `PluginHost.dispose`'s deadline as a `performance.now()` instant (undefined: none), or the
+ * {@link StewardRangeError} to reject with when `deadlineMs` is not a finite number > 0.
+ */
+export function disposeDeadline(deadlineMs: number | undefined): number | undefined | StewardRangeError {
+  if (deadlineMs === undefined) return undefined;
+  if (!(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))) {
+    return new StewardRangeError(
+      `PluginHost.dispose(): deadlineMs must be a finite number > 0 (got ${String(deadlineMs)}).`,
+    );
+  }
+  return performance.now() + deadlineMs;
+}

@@ -10,53 +10,31 @@
  * is a runtime's business (runtime.ts).
  */
 
-import { resolve as resolvePath } from 'node:path';
-import {
-  Emitter,
-  ResourceManager,
-  StewardError,
-  StewardRangeError,
-  type Subscription,
-} from '../core/index.js';
-import { guardAttributedChildren } from '../node/attribution-children.js';
-import { addFaultClaimer } from '../node/containment.js';
-import { captureAndMeasure } from '../node/heap-capture.js';
-import {
-  type Attribution,
-  asyncContextIsCheap,
-  enableAttribution,
-  runOutsideComponents,
-} from '../node/index.js';
+import { Emitter, ResourceManager, StewardError, type Subscription } from '../core/index.js';
+import { runOutsideComponents } from '../node/index.js';
 import type { PluginContext } from './context.js';
-import { discoverPlugins } from './discovery.js';
 import type { PluginEvents } from './events.js';
 import type { PluginGraph } from './graph.js';
-import { PluginHealth } from './health.js';
-import { HostChildren } from './host-children.js';
-import { HostContainment, logReplacements, restoreBeforeTeardown } from './host-containment.js';
+import type { PluginHealth } from './health.js';
 import {
   type PluginHeapSnapshot,
   type PluginThreadProfile,
   profilePluginThread,
   snapshotPluginHeap,
 } from './host-diagnostics.js';
-import { PluginLifecycle } from './host-lifecycle.js';
 import {
   checkHostOptions,
+  disposeDeadline,
   type PluginHostOptions,
   type PluginInfo,
-  pluginStorageDir,
   type StartSummary,
 } from './host-options.js';
-import { PluginRegistry } from './host-registry.js';
+import { addFromPath, discoverInto, measureInlineMemory, startSummary } from './host-plugin-set.js';
 import { reloadPlugin } from './host-reload.js';
-import { teardownConcurrently } from './host-teardown.js';
-import { consoleSink, type LogSink } from './logger.js';
-import { type PluginManifest, readManifest } from './manifest.js';
-import { ManifestError } from './manifest-errors.js';
-import { checkedPermissions } from './permission-links.js';
-import { isLive, isRunning, runtimeOf } from './plugin-state.js';
-import { codeOf, type UnloadVerdict, UnloadVerifier, unloadVerificationDefault } from './unload-verifier.js';
+import { assembleHost, disposeHostParts, type HostParts, teardownPlugins } from './host-setup.js';
+import type { ManifestError } from './manifest-errors.js';
+import { isLive } from './plugin-state.js';
+import type { UnloadVerdict } from './unload-verifier.js';
 import { type PluginWatcher, type WatchOptions, watchPlugins } from './watch.js';
 
 export type { PluginHostOptions, PluginInfo, StartSummary } from './host-options.js';
@@ -72,99 +50,37 @@ export class PluginHost implements AsyncDisposable {
   readonly events = new Emitter<PluginEvents>();
   readonly #ownsManager: boolean;
   readonly #options: PluginHostOptions;
-  readonly #registry: PluginRegistry;
-  readonly #lifecycle: PluginLifecycle;
+  readonly #parts: HostParts;
   #queue: Promise<unknown> = Promise.resolve();
   #disposed: Promise<void> | undefined;
   readonly #watchers = new Set<PluginWatcher>();
-  readonly #attribution: Attribution | undefined;
-  readonly #verifier: UnloadVerifier | undefined;
-  readonly #unguardChildren: (() => void) | undefined;
-  readonly #children: HostChildren;
-  readonly #health: PluginHealth | undefined;
-  readonly #sink: LogSink;
-  /** Removes the host's fault claimer (containment.ts), when error attribution is on. */
-  readonly #unclaim: (() => void) | undefined;
 
   constructor(options: PluginHostOptions = {}) {
     checkHostOptions(options);
     this.#options = options;
     this.#ownsManager = options.manager === undefined;
     this.manager = options.manager ?? new ResourceManager();
-    const sink = options.log ?? consoleSink();
-    this.#children = new HostChildren(options.journalDir, sink);
-    this.#sink = sink;
-    if (options.attribution) {
-      // Children plugins start without ctx die with the host too (docs/plugins.md).
-      this.#unguardChildren = guardAttributedChildren();
-      this.#attribution = enableAttribution({
-        manager: this.manager,
-        captureStacks: options.attribution.captureStacks ?? false,
-        atCleanup: options.attribution.reclaim ? 'reclaim' : 'report',
-        onLeaks: (leaks, component) => {
-          for (const leak of leaks) {
-            sink({
-              level: 'warn',
-              plugin: component.id,
-              message: `leaked ${leak.description}${leak.reclaimed ? ' (reclaimed)' : ''}`,
-              args: leak.stack ? [`\n${leak.stack}`] : [],
-              time: Date.now(),
-            });
-          }
-        },
-      });
-    }
-    const verify = options.verifyUnload ?? unloadVerificationDefault();
-    this.#verifier = verify
-      ? new UnloadVerifier(this.manager, this.events, verify === true ? {} : verify)
-      : undefined;
-    this.#registry = new PluginRegistry({
-      events: this.events,
-      log: sink,
-      hostVersion: options.hostVersion,
-      isolation: options.isolation,
-    });
-    const containment =
-      options.errorAttribution === false
-        ? undefined
-        : new HostContainment({
-            registry: this.#registry,
-            onFault: (record, component, error) => this.#lifecycle.fault(record, component, error),
-            onRestored: (replacements) => logReplacements(sink, replacements),
-          });
-    this.#lifecycle = new PluginLifecycle({
-      registry: this.#registry,
+    this.#parts = assembleHost(options, {
       manager: this.manager,
       events: this.events,
-      log: sink,
-      host: options,
-      // Plugin code runs in its component when something needs the context and it is affordable.
-      attribution:
-        this.#attribution !== undefined ||
-        (containment !== undefined && (options.errorAttribution === 'context' || asyncContextIsCheap())),
-      containment,
       enqueue: (op, internal) => this.#exclusive(op, internal),
       disposed: () => this.#disposed !== undefined,
-      verifier: this.#verifier,
-      children: this.#children,
+      reload: (id) => this.reload(id),
+      unload: (id) => this.unload(id),
     });
-    this.#unclaim = containment && addFaultClaimer(containment);
-    const registry = this.#registry;
-    this.#health = options.health
-      ? new PluginHealth({
-          options: options.health === true ? {} : options.health,
-          records: () => registry.records(),
-          isolationOf: (record) => registry.isolationOf(record.manifest),
-          events: this.events,
-          log: sink,
-          act: (id, action) => (action === 'restart' ? this.reload(id) : this.unload(id)),
-        })
-      : undefined;
+  }
+
+  get #registry() {
+    return this.#parts.registry;
+  }
+
+  get #lifecycle() {
+    return this.#parts.lifecycle;
   }
 
   /** The health watch, when the host was made with `health` (figures, recent blocked-loop findings). */
   get health(): PluginHealth | undefined {
-    return this.#health;
+    return this.#parts.health;
   }
 
   /** Subscribe to a plugin event; shorthand for `events.on`. */
@@ -186,7 +102,7 @@ export class PluginHost implements AsyncDisposable {
   }
 
   #withHealth(info: PluginInfo): PluginInfo {
-    const figures = this.#health?.figures(info.id);
+    const figures = this.#parts.health?.figures(info.id);
     if (figures !== undefined) info.health = figures;
     return info;
   }
@@ -213,60 +129,14 @@ export class PluginHost implements AsyncDisposable {
    * Plugins already known keep their state. The graph's verdicts on the new set are applied.
    */
   discover(dirs?: readonly string[]): Promise<{ added: string[]; errors: ManifestError[] }> {
-    return this.#exclusive(async () => {
-      const found = await discoverPlugins(dirs ?? this.#options.dirs ?? []);
-      const added: string[] = [];
-      const errors = [...found.errors];
-      for (const manifest of found.plugins) {
-        if (this.#registry.find(manifest.id)) continue;
-        // A permissions block this host would refuse at load rejects the manifest here.
-        const refused = this.#permissionProblem(manifest);
-        if (refused) {
-          errors.push(refused);
-          continue;
-        }
-        this.#registry.add(manifest);
-        added.push(manifest.id);
-      }
-      for (const error of errors) this.events.emit('discoveryError', { error });
-      this.#registry.applyGraph();
-      return { added, errors };
-    });
-  }
-
-  /** The {@link ManifestError} this host's permission rules find in `manifest` (paths, roots, links). */
-  #permissionProblem(manifest: PluginManifest): ManifestError | undefined {
-    try {
-      checkedPermissions(
-        manifest,
-        pluginStorageDir(this.#options, manifest.id),
-        this.#options.permissionRoots,
-      );
-      return undefined;
-    } catch (error) {
-      if (error instanceof ManifestError) return error;
-      throw error;
-    }
+    return this.#exclusive(() =>
+      discoverInto(this.#registry, this.events, this.#options, dirs ?? this.#options.dirs ?? []),
+    );
   }
 
   /** Add one plugin from its folder or module file (validated like discovery). */
   add(path: string): Promise<PluginInfo> {
-    return this.#exclusive(async () => {
-      const manifest = await readManifest(resolvePath(path));
-      const refused = this.#permissionProblem(manifest);
-      if (refused) throw refused;
-      const existing = this.#registry.find(manifest.id);
-      if (existing && existing.manifest.manifestPath !== manifest.manifestPath) {
-        throw new StewardError(
-          `Plugin id "${manifest.id}" from ${manifest.manifestPath} is already used by ${existing.manifest.manifestPath}. ` +
-            'Give one of them another steward.id.',
-          { code: 'STEWARD_PLUGIN_ID_TAKEN' },
-        );
-      }
-      const record = existing ?? this.#registry.add(manifest);
-      this.#registry.applyGraph();
-      return this.#registry.info(record);
-    });
+    return this.#exclusive(() => addFromPath(this.#registry, this.#options, path));
   }
 
   /**
@@ -278,19 +148,7 @@ export class PluginHost implements AsyncDisposable {
     return this.#exclusive(async () => {
       const { graph } = this.#registry.applyGraph();
       for (const id of graph.order) await this.#lifecycle.activate(id);
-      const summary: StartSummary = {
-        active: [],
-        failed: [],
-        blocked: [],
-        errors: [...discovery.errors, ...graph.errors],
-      };
-      for (const record of this.#registry.records()) {
-        const { state } = record.status;
-        if (isRunning(state)) summary.active.push(record.manifest.id);
-        else if (state === 'failed') summary.failed.push(record.manifest.id);
-        else if (state === 'blocked') summary.blocked.push(record.manifest.id);
-      }
-      return summary;
+      return startSummary(this.#registry, [...discovery.errors, ...graph.errors]);
     });
   }
 
@@ -384,23 +242,10 @@ export class PluginHost implements AsyncDisposable {
    * The figures also appear in `list()`/`get()` as `retainedBytes` until the plugin reloads.
    * Rejects with `STEWARD_HEAP_SNAPSHOT_FAILED` when the snapshot cannot be written.
    */
-  async measureMemory(
+  measureMemory(
     options: { readonly snapshotDir?: string } = {},
   ): Promise<Array<{ readonly id: string; readonly retainedBytes: number; readonly objects: number }>> {
-    const records = [...this.#registry.records()].filter((r) => {
-      const runtime = runtimeOf(r.status);
-      return runtime !== undefined && runtime.isolation === 'inline';
-    });
-    const measured = await captureAndMeasure(
-      records.map((r) => codeOf(r.manifest, r.generation)),
-      { dir: options.snapshotDir },
-    );
-    const at = Date.now();
-    return records.map((r) => {
-      const m = measured.get(r.manifest.id) ?? { retainedBytes: 0, objects: 0 };
-      r.retained = { bytes: m.retainedBytes, at, generation: r.generation };
-      return { id: r.manifest.id, retainedBytes: m.retainedBytes, objects: m.objects };
-    });
+    return measureInlineMemory(this.#registry, options);
   }
 
   /**
@@ -427,7 +272,7 @@ export class PluginHost implements AsyncDisposable {
    * with retainer paths. Resolves with `[]` when verification is off. Never rejects.
    */
   verifyUnloads(): Promise<UnloadVerdict[]> {
-    return this.#verifier ? this.#verifier.flush() : Promise.resolve([]);
+    return this.#parts.verifier ? this.#parts.verifier.flush() : Promise.resolve([]);
   }
 
   /**
@@ -441,50 +286,15 @@ export class PluginHost implements AsyncDisposable {
    * others go on; `dispose` then settles within about `deadlineMs`.
    */
   dispose(options: { readonly deadlineMs?: number } = {}): Promise<void> {
-    const deadlineMs = options?.deadlineMs;
-    if (
-      deadlineMs !== undefined &&
-      !(typeof deadlineMs === 'number' && deadlineMs > 0 && Number.isFinite(deadlineMs))
-    ) {
-      return Promise.reject(
-        new StewardRangeError(
-          `PluginHost.dispose(): deadlineMs must be a finite number > 0 (got ${String(deadlineMs)}).`,
-        ),
-      );
-    }
-    const deadlineAt = deadlineMs === undefined ? undefined : performance.now() + deadlineMs;
-    this.#disposed ??= (async () => {
-      restoreBeforeTeardown(
-        this.#sink,
-        [...this.#registry.records()].map((r) => r.manifest.id),
-      );
-      for (const watcher of [...this.#watchers]) watcher.dispose();
-      const health = this.#health?.close();
-      this.#lifecycle.dispose();
-      await this.#exclusive(async () => {
-        const ids = new Set<string>();
-        for (const r of this.#registry.records()) {
-          const runtime = runtimeOf(r.status);
-          if (isRunning(r.status.state) || (runtime && !runtime.reusable)) ids.add(r.manifest.id);
-        }
-        const order = this.#lifecycle.teardownOrder([...ids]).filter((id) => ids.has(id));
-        await this.#teardown(order, () => 'unloaded', deadlineAt);
-      }, true);
-      this.#verifier?.close();
-      if (this.#ownsManager) {
-        const left = deadlineAt === undefined ? undefined : Math.max(1, deadlineAt - performance.now());
-        await this.manager.dispose({
-          force: true,
-          reason: 'host disposed',
-          ...(left ? { deadlineMs: left } : {}),
-        });
-      }
-      this.#attribution?.dispose();
-      this.#unguardChildren?.();
-      this.#children.close();
-      this.#unclaim?.();
-      await health;
-    })();
+    const deadlineAt = disposeDeadline(options?.deadlineMs);
+    if (deadlineAt instanceof Error) return Promise.reject(deadlineAt);
+    this.#disposed ??= disposeHostParts(this.#parts, {
+      watchers: this.#watchers,
+      enqueue: (op) => this.#exclusive(op, true),
+      teardown: (order) => this.#teardown(order, () => 'unloaded', deadlineAt),
+      manager: this.#ownsManager ? this.manager : undefined,
+      deadlineAt,
+    });
     return this.#disposed;
   }
 
@@ -517,12 +327,7 @@ export class PluginHost implements AsyncDisposable {
     end: (id: string) => 'loaded' | 'unloaded',
     deadlineAt?: number,
   ): Promise<void> {
-    return teardownConcurrently(
-      this.#registry.graph().graph,
-      ids,
-      (id, slotEndsAt) => this.#lifecycle.deactivate(id, end(id), slotEndsAt),
-      deadlineAt,
-    );
+    return teardownPlugins(this.#parts, ids, end, deadlineAt);
   }
 
   #info(id: string): PluginInfo {

@@ -18,7 +18,7 @@ export type BudgetAction = 'warn' | 'restart' | 'disable';
 export interface PluginBudget {
   /** Largest event-loop utilisation of the plugin's thread over the window, 0 < elu ≤ 1. */
   readonly elu?: number;
-  /** Largest heap of the plugin's own isolate (worker plugins), bytes. */
+  /** Largest heap of the plugin's own isolate (worker and process plugins), bytes. */
   readonly heapBytes?: number;
   /** The window ELU is measured over, and how often the budget is checked, ms. Default 10 s. */
   readonly windowMs: number;

@@ -17,158 +17,41 @@
  * a heap above `maxHeapBytes`, is reported (`unloadVerified.error`) and the probes' verdicts still are.
  */
 import { tmpdir } from 'node:os';
-import { relative, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Component, Emitter, ResourceManager } from '../core/index.js';
 import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
 import { type AttributedHandle, allAttributedHandles } from '../node/attribution.js';
 import { forceGc, nextMacrotask } from '../node/gc.js';
 import { captureAndExplain, StewardUnloadProbe } from '../node/heap-capture.js';
-import type { ProbeInfo, RetainedFinding, UnloadedCode } from '../node/leak-forensics.js';
+import type { ProbeInfo, RetainedFinding } from '../node/leak-forensics.js';
 import type { PluginEvents } from './events.js';
-import type { PluginManifest } from './manifest.js';
-import type { RemoteLeftovers } from './runtime.js';
+import { codeOf, displayUrl, unloadFindings } from './unload-findings.js';
+import { LIVE, ORPHANS, SINKS } from './unload-registry.js';
+import type {
+  PendingUnload,
+  UnloadFinding,
+  UnloadVerdict,
+  UnloadVerificationOptions,
+  UnloadWatch,
+} from './unload-types.js';
 
-/** Options of unload verification (`new PluginHost({ verifyUnload })`). */
-export interface UnloadVerificationOptions {
-  /**
-   * When to take a heap snapshot: `always` (each batch with an unload — finds closures and module
-   * caches the host still reaches even when `ctx` was collected), `retained` (only when a probed
-   * object survived; the cheap mode), `never` (findings without paths). Default `always`.
-   */
-  readonly snapshot?: 'always' | 'retained' | 'never';
-  /** At most this many full collections before judging (fewer when everything is gone sooner). Default 3. */
-  readonly gcCycles?: number;
-  /** Unloads within this many ms share one batch. Default 20. */
-  readonly batchMs?: number;
-  /** Where the temporary snapshot is written (and removed). Default the OS temp folder. */
-  readonly snapshotDir?: string;
-  /** No snapshot when the heap in use is above this (it would take long): reported instead. Default 1 GiB. */
-  readonly maxHeapBytes?: number;
-}
-
-/** One plugin's unload to verify. */
-export interface UnloadWatch {
-  readonly manifest: PluginManifest;
-  readonly generation: number;
-  /** The plugin's component (held strongly: findings are reported on it; it holds nothing of the plugin's after cleanup). */
-  readonly component: Component;
-  readonly ctx: object | undefined;
-  /** Whether the plugin's code was unloaded (unload, reload), not only deactivated. */
-  readonly unloaded: boolean;
-  /** A worker or process plugin's host-side leftovers: objects to collect, and its thread or process. */
-  readonly remote?: RemoteLeftovers | undefined;
-  /** Values the plugin's cleanup disposed, with what they were (leak tracking on). */
-  readonly disposed?:
-    | ReadonlyArray<{ readonly value: object; readonly what: string; readonly stack?: string | undefined }>
-    | undefined;
-}
-
-/** A verification's outcome (`unloadVerified` event, `host.verifyUnloads()`). */
-export interface UnloadVerdict {
-  /** Plugins checked in this batch. */
-  readonly plugins: readonly string[];
-  /** What was found (also reported as `leakDetected`). */
-  readonly findings: readonly UnloadFinding[];
-  /** Time spent: collections and probes; snapshot and analysis (0 without one), ms. */
-  readonly gcMs: number;
-  readonly snapshotMs: number;
-  /** Why no snapshot was taken or analysed, when one was wanted. */
-  readonly error: string | undefined;
-}
-
-/** One finding of a verification. */
-export interface UnloadFinding {
-  readonly kind: 'retained-after-unload' | 'disposed-but-reachable';
-  readonly plugin: string;
-  readonly message: string;
-  /** The culprit object, its holder, path and site (undefined fields without a snapshot). */
-  readonly object: string;
-  readonly holder: string | undefined;
-  readonly path: readonly string[] | undefined;
-  readonly site: string | undefined;
-  readonly stack: string | undefined;
-  readonly count: number;
-  readonly retainedBytes: number | undefined;
-}
-
-interface Pending {
-  readonly watch: Omit<UnloadWatch, 'ctx' | 'disposed' | 'remote'>;
-  /** A worker plugin's thread or a process plugin's process (no code of it in this heap). */
-  readonly thread: RemoteLeftovers['thread'] | undefined;
-  readonly remote: boolean;
-  /** Queued when its host was disposed: a snapshot only if a probe survived (the cheap mode). */
-  disposedHost?: boolean;
-  readonly probes: Array<{
-    readonly probe: StewardUnloadProbe;
-    readonly info: ProbeInfo;
-    readonly kind: UnloadFinding['kind'];
-  }>;
-  readonly marks: Array<{ readonly probe: StewardUnloadProbe; readonly info: ProbeInfo }>;
-}
+export { codeOf } from './unload-findings.js';
+export {
+  dropDisposedHostsUnloads,
+  flushUnloadVerifications,
+  onUnloadVerdict,
+  setUnloadVerificationDefault,
+  unloadVerificationDefault,
+} from './unload-registry.js';
+export type { UnloadFinding, UnloadVerdict, UnloadVerificationOptions, UnloadWatch } from './unload-types.js';
 
 let probeSeq = 0;
-
-const DEFAULT = Symbol.for('steward.verifyUnload.default');
-
-/**
- * The verification a `PluginHost` created without `verifyUnload` uses (process-wide; `steward
- * run` and `steward/testing`'s leak checks turn it on). `undefined` resets it (off).
- */
-export function setUnloadVerificationDefault(value: boolean | UnloadVerificationOptions | undefined): void {
-  (globalThis as Record<symbol, unknown>)[DEFAULT] = value;
-}
-
-const LIVE = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.live')] ??=
-  new Set()) as Set<WeakRef<UnloadVerifier>>;
-const SINKS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.sinks')] ??=
-  new Set()) as Set<(verdict: UnloadVerdict) => void>;
-
-/** Verifiers of hosts disposed with unloads still queued while a leak check listens: verified at its flush. */
-const ORPHANS = ((globalThis as Record<symbol, unknown>)[Symbol.for('steward.verifyUnload.orphans')] ??=
-  new Set()) as Set<UnloadVerifier>;
-
-/** Call `listener` with the verdict of every unload verification in this process; returns the unsubscribe. */
-export function onUnloadVerdict(listener: (verdict: UnloadVerdict) => void): () => void {
-  SINKS.add(listener);
-  return () => SINKS.delete(listener);
-}
-
-/** Run every host's queued unload verification now (test helpers call it at the end of a test). */
-export async function flushUnloadVerifications(): Promise<UnloadVerdict[]> {
-  const out: UnloadVerdict[] = [];
-  for (const ref of [...LIVE]) {
-    const verifier = ref.deref();
-    if (verifier === undefined) LIVE.delete(ref);
-    else out.push(...(await verifier.flush()));
-  }
-  for (const verifier of [...ORPHANS]) {
-    ORPHANS.delete(verifier);
-    out.push(...(await verifier.flush()));
-  }
-  return out;
-}
-
-/**
- * Forget the queued unloads of hosts already disposed (a leak check calls it when a test
- * begins: what a previous test's host did after that test ended is no one's finding).
- */
-export function dropDisposedHostsUnloads(): void {
-  for (const verifier of ORPHANS) verifier.drop();
-  ORPHANS.clear();
-}
-
-/** The process-wide default of `verifyUnload` (see {@link setUnloadVerificationDefault}). */
-export function unloadVerificationDefault(): boolean | UnloadVerificationOptions | undefined {
-  return (globalThis as Record<symbol, unknown>)[DEFAULT] as boolean | UnloadVerificationOptions | undefined;
-}
 
 /** Verifies unloads in batches; see the module comment. */
 export class UnloadVerifier {
   readonly #o: Required<UnloadVerificationOptions>;
   readonly #manager: ResourceManager;
   readonly #events: Emitter<PluginEvents>;
-  #pending: Pending[] = [];
+  #pending: PendingUnload[] = [];
   readonly #ref = new WeakRef(this);
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<UnloadVerdict[]> | undefined;
@@ -195,7 +78,7 @@ export class UnloadVerifier {
 
   /** Queue an unload for verification (returns at once). */
   watch(watch: UnloadWatch): void {
-    const probes: Pending['probes'] = [];
+    const probes: PendingUnload['probes'] = [];
     const key = watch.manifest.id;
     const add = (target: object, what: string, kind: UnloadFinding['kind'], stack?: string) => {
       probes.push({
@@ -209,7 +92,7 @@ export class UnloadVerifier {
       add(d.value, `${d.what} (disposed)`, 'disposed-but-reachable', d.stack);
     // Handles its code created and nobody closed (attribution on): marked, so a path through
     // one names the plugin and the line that created it; they are alive by nature, not probes.
-    const marks: Pending['marks'] = [];
+    const marks: PendingUnload['marks'] = [];
     for (const h of attributedTo(watch.component)) {
       marks.push({
         probe: new StewardUnloadProbe(h.owner, `p${++probeSeq}`),
@@ -305,7 +188,7 @@ export class UnloadVerifier {
     });
   }
 
-  async #verify(batch: Pending[]): Promise<UnloadVerdict> {
+  async #verify(batch: PendingUnload[]): Promise<UnloadVerdict> {
     const started = performance.now();
     // One collection is enough when everything went; more only while something survives
     // (what a finalizer or a weak callback releases needs a later cycle). Each cycle is one
@@ -337,7 +220,7 @@ export class UnloadVerifier {
       }
       snapshotMs = performance.now() - t;
     }
-    const findings = this.#report(batch, alive, found, error);
+    const findings = unloadFindings(this.#manager, this.#o.gcCycles, batch, alive, found, error);
     const verdict: UnloadVerdict = {
       plugins: batch.map((p) => p.watch.manifest.id),
       findings,
@@ -349,7 +232,7 @@ export class UnloadVerifier {
     return verdict;
   }
 
-  #alive(batch: Pending[]): Set<string> {
+  #alive(batch: PendingUnload[]): Set<string> {
     const alive = new Set<string>();
     for (const p of batch)
       for (const { probe } of p.probes) if (probe.deref() !== undefined) alive.add(probe.label);
@@ -367,7 +250,7 @@ export class UnloadVerifier {
     }
   }
 
-  #analyse(batch: Pending[]): Promise<RetainedFinding[]> {
+  #analyse(batch: PendingUnload[]): Promise<RetainedFinding[]> {
     const probes = new Map<string, ProbeInfo>();
     for (const p of batch) {
       for (const { probe, info } of p.probes) probes.set(probe.label, info);
@@ -384,93 +267,6 @@ export class UnloadVerifier {
       maxHeapBytes: this.#o.maxHeapBytes,
     });
   }
-
-  #report(
-    batch: Pending[],
-    alive: Set<string>,
-    found: RetainedFinding[] | undefined,
-    error: string | undefined,
-  ): UnloadFinding[] {
-    const out: UnloadFinding[] = [];
-    const byId = new Map(batch.map((p) => [p.watch.manifest.id, p]));
-    if (found) {
-      for (const f of found) {
-        const pending = byId.get(f.key);
-        if (!pending) continue;
-        const disposed =
-          f.keeps.length === 0 &&
-          pending.probes.some((p) => p.kind === 'disposed-but-reachable' && p.info.what === f.object);
-        const kind: UnloadFinding['kind'] = disposed ? 'disposed-but-reachable' : 'retained-after-unload';
-        const keeps = f.keeps.length > 0 ? `, keeping ${f.keeps.map((k) => k.what).join(', ')} alive` : '';
-        const times = f.count > 1 ? ` (×${f.count})` : '';
-        out.push({
-          kind,
-          plugin: f.key,
-          message: `Plugin "${f.key}" ${pending.watch.unloaded ? 'was unloaded' : 'was deactivated'} but ${f.object}${times} is still reachable, held by ${f.holder}${keeps}; ${formatBytes(f.retainedBytes)} retained.`,
-          object: f.object,
-          holder: f.holder,
-          path: f.path,
-          site: f.site,
-          stack: f.keeps.find((k) => k.stack)?.stack ?? (f.site?.includes('\n') ? f.site : undefined),
-          count: f.count,
-          retainedBytes: f.retainedBytes,
-        });
-      }
-    } else {
-      for (const p of batch) {
-        for (const { probe, info, kind } of p.probes) {
-          if (!alive.has(probe.label)) continue;
-          out.push({
-            kind,
-            plugin: info.key,
-            message: `Plugin "${info.key}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but ${info.what} is still reachable after ${this.#o.gcCycles} full collections${error ? ` (${error})` : ''}.`,
-            object: info.what,
-            holder: undefined,
-            path: undefined,
-            site: undefined,
-            stack: info.stack,
-            count: 1,
-            retainedBytes: undefined,
-          });
-        }
-      }
-    }
-    for (const p of batch) {
-      if (!p.thread?.running()) continue;
-      const id = p.watch.manifest.id;
-      out.push({
-        kind: 'retained-after-unload',
-        plugin: id,
-        message: `Plugin "${id}" was ${p.watch.unloaded ? 'unloaded' : 'deactivated'} but its ${p.thread.what} is still running.`,
-        object: p.thread.what,
-        holder: undefined,
-        path: undefined,
-        site: undefined,
-        stack: undefined,
-        count: 1,
-        retainedBytes: undefined,
-      });
-    }
-    for (const f of out) {
-      const component = byId.get(f.plugin)!.watch.component;
-      try {
-        this.#manager.reportLeak({
-          kind: f.kind,
-          component,
-          message: f.message,
-          stack: f.stack ?? f.site,
-          retainerPath: f.path,
-          retainedBytes: f.retainedBytes,
-          plugin: f.plugin,
-          holder: f.holder,
-          count: f.count,
-        });
-      } catch {
-        // A manager disposed meanwhile (a host a test disposed): the verdict still carries it.
-      }
-    }
-    return out;
-  }
 }
 
 /** The live handles attributed to `component` or a component below it (none without attribution). */
@@ -481,39 +277,4 @@ function attributedTo(component: Component): AttributedHandle[] {
       if (c === component) return true;
     return false;
   });
-}
-
-/** The module URLs of one generation of a plugin, as the loader imported them (loader.ts). */
-export function codeOf(manifest: PluginManifest, generation: number): UnloadedCode {
-  const folder = manifest.source === 'package';
-  const root = pathToFileURL(folder ? manifest.dir + sep : manifest.entry).href;
-  const cwd = process.cwd();
-  return {
-    key: manifest.id,
-    matches: (url) => {
-      if (!url.startsWith(root)) return false;
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      if (path.slice(root.length).includes('node_modules/')) return false;
-      const gen = q < 0 ? null : new URLSearchParams(url.slice(q)).get('steward-gen');
-      return generation === 0 ? gen === null : gen === String(generation);
-    },
-    display: (url) => displayUrl(url, cwd),
-  };
-}
-
-/** A module URL as shown: its path relative to the working directory when below it, no query. */
-function displayUrl(url: string, cwd = process.cwd()): string {
-  if (!url.startsWith('file:')) return url;
-  const path = decodeURIComponent(new URL(url).pathname);
-  const rel = relative(cwd, path);
-  return rel.startsWith('..') ? path : rel;
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 2 ** 20
-    ? `${(bytes / 2 ** 20).toFixed(1)} MiB`
-    : bytes >= 1024
-      ? `${(bytes / 1024).toFixed(1)} KiB`
-      : `${bytes} B`;
 }

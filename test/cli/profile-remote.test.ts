@@ -10,6 +10,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { busyPluginCode, listTree } from '../helpers/busy-plugin.js';
 import { steward } from '../helpers/cli.js';
 import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 import { startFixture } from '../node/fixture-process.js';
@@ -18,18 +19,8 @@ const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/f
 
 const fx = pluginFixturesPerTest();
 
-// Says "warm" after 30 rounds (its loop is optimized by then, which the profile start undoes).
-const BUSY = `export default {
-  activate(ctx) {
-    let rounds = 0;
-    ctx.setInterval(function burnCpu() {
-      const end = Date.now() + 50;
-      while (Date.now() < end) {} // line 6: the busy loop
-      if (++rounds === 30) ctx.log.info('warm');
-    }, 55);
-  },
-};
-`;
+// Says "warm" once V8 optimized its loop (test/helpers/busy-plugin.ts).
+const BUSY = busyPluginCode(55);
 
 // A module-level cache of 4 MiB it creates itself, and a closure of its file holding it.
 const HOARDER = `const cache = new Map();
@@ -41,11 +32,6 @@ export default {
   },
 };
 `;
-
-/** Every file under `dir`, relative paths. */
-async function listTree(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true })).map(String).sort();
-}
 
 /** The one file in `dir` whose name ends with `suffix` and starts with `plugin-`. */
 async function written(dir: string, plugin: string, suffix: string): Promise<string> {

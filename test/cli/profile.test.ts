@@ -8,6 +8,7 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { busyPluginCode, listTree } from '../helpers/busy-plugin.js';
 import { steward } from '../helpers/cli.js';
 import { pluginFixturesPerTest } from '../helpers/fixtures-per-test.js';
 import { startFixture } from '../node/fixture-process.js';
@@ -16,19 +17,8 @@ const CLI = '../../../dist/cli/main.js'; // the built binary, relative to test/f
 
 const fx = pluginFixturesPerTest();
 
-// Says "warm" after 30 rounds: by then V8 has optimized burnCpu, which a profile started later
-// would sample as Node's timer code unless the profile start deoptimizes it.
-const BUSY = `export default {
-  activate(ctx) {
-    let rounds = 0;
-    ctx.setInterval(function burnCpu() {
-      const end = Date.now() + 50;
-      while (Date.now() < end) {} // line 6: the busy loop
-      if (++rounds === 30) ctx.log.info('warm');
-    }, 60);
-  },
-};
-`;
+// Says "warm" once V8 optimized its loop (test/helpers/busy-plugin.ts).
+const BUSY = busyPluginCode(60);
 
 function profilePost(url: string, path: string): Promise<Response> {
   const { origin, searchParams } = new URL(url);
@@ -37,11 +27,6 @@ function profilePost(url: string, path: string): Promise<Response> {
     headers: { authorization: `Bearer ${searchParams.get('token')}`, 'content-type': 'application/json' },
     body: '{}',
   });
-}
-
-/** Every file under `dir`, relative paths. */
-async function listTree(dir: string): Promise<string[]> {
-  return (await readdir(dir, { recursive: true })).map(String).sort();
 }
 
 describe('steward profile', () => {
