@@ -178,7 +178,7 @@ async function withBareChild<T>(fn: (file: string) => Promise<T>): Promise<T> {
  * the young generation and returns V8's pool of free pages, which the reload loop's allocation
  * rate had grown — V8's sizing, bounded, and given back by its memory reducer once the process
  * is idle (Node 24: up to +18 MiB over 1,000 process reloads, there after a plain gc() and gone
- * after this one). Memory kept by objects, native allocations or malloc fragmentation stays
+ * after this one; Node alone shows it: bench/repro/young-generation.mjs). Memory kept by objects, native allocations or malloc fragmentation stays
  * counted: reading /proc with a fresh Buffer per file (fixed in src/node/process-tree.ts) still
  * showed as +8 MiB of the host's malloc `[heap]` over 500 reloads measured this way.
  */
