@@ -5,7 +5,55 @@
  * ones.
  * Elsewhere both answer "unknown" and the process group is all that is ended.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+
+/**
+ * The one buffer every `/proc/<pid>/environ` read goes through, grown to the largest seen, and
+ * searched as bytes. Read with `readFileSync(…, 'latin1')` and split, each file cost a fresh
+ * Buffer (`/proc` reports size 0: Node reads it in 16 KiB+ chunks, freed only at the next
+ * collection) and a string per variable: a plugin process's end scans every process twice, and
+ * 1,000 ends grew the host's malloc heap (`[heap]`) and V8's young generation by megabytes that
+ * stayed resident (BENCHMARKS.md, issue 15).
+ */
+let environBuffer: Buffer | undefined;
+
+/** Whether `/proc/<pid>/environ` holds `entry` (latin1 bytes) as one whole `NAME=value`. */
+function environHolds(pid: number, entry: Buffer): boolean {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/environ`, 'r');
+  } catch {
+    return false; // exited meanwhile, or another user's
+  }
+  let length = 0;
+  let buffer = (environBuffer ??= Buffer.allocUnsafeSlow(16 * 1024));
+  try {
+    for (;;) {
+      if (length === buffer.length) {
+        const larger = Buffer.allocUnsafeSlow(buffer.length * 2);
+        buffer.copy(larger, 0, 0, length);
+        buffer = environBuffer = larger;
+      }
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+  } catch {
+    return false; // a kernel thread (ESRCH), or exited while read
+  } finally {
+    closeSync(fd);
+  }
+  for (
+    let at = buffer.indexOf(entry);
+    at >= 0 && at + entry.length <= length;
+    at = buffer.indexOf(entry, at + 1)
+  ) {
+    const starts = at === 0 || buffer[at - 1] === 0;
+    const ends = at + entry.length === length || buffer[at + entry.length] === 0;
+    if (starts && ends) return true;
+  }
+  return false;
+}
 
 /** One line of /proc/<pid>/stat from the state on: [0] state, [1] ppid, [2] process group. */
 function statFields(pid: string | number): string[] | undefined {
@@ -147,13 +195,7 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void
  * `/proc/<pid>/environ` (Linux; false elsewhere, or when it cannot be read: another user's).
  */
 export function environHas(pid: number, entry: string): boolean {
-  let env: string;
-  try {
-    env = readFileSync(`/proc/${pid}/environ`, 'latin1');
-  } catch {
-    return false;
-  }
-  return env.split('\0').includes(entry);
+  return environHolds(pid, Buffer.from(entry, 'latin1'));
 }
 
 /**
@@ -168,12 +210,13 @@ export function withEnviron(entry: string): number[] {
   } catch {
     return [];
   }
+  const bytes = Buffer.from(entry, 'latin1');
   const out: number[] = [];
   for (const name of names) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     const pid = Number(name);
     if (pid === process.pid || !Number.isSafeInteger(pid)) continue;
-    if (environHas(pid, entry)) out.push(pid);
+    if (environHolds(pid, bytes)) out.push(pid);
   }
   return out;
 }
