@@ -7,7 +7,6 @@
  * deactivation (its cleanup reserve, what unload verification watches) are `deactivation.ts`.
  */
 import { type Component, type Emitter, type ResourceManager, StewardError } from '../core/index.js';
-import { PromiseOriginal, safeThen } from '../core/intrinsics.js';
 import {
   cleanupReserveMs,
   inlineWatch,
@@ -34,7 +33,7 @@ import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
 import type { UnloadVerifier } from './unload-verifier.js';
-import { PluginUnresponsiveError, unresponsiveAfterMs, watchSilence } from './unresponsive.js';
+import { deactivateWithin, PluginUnresponsiveError, unresponsiveAfterMs } from './unresponsive.js';
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -199,19 +198,8 @@ export class PluginLifecycle {
     session.controller.abort(
       new StewardError(`Plugin "${id}" is deactivating.`, { code: 'STEWARD_PLUGIN_DEACTIVATING' }),
     );
-    // A worker or process whose thread does not answer cannot run its hook: end it at once.
-    let stopWatch = () => {};
     try {
-      const outcome = await new PromiseOriginal<Awaited<ReturnType<PluginRuntime['deactivate']>>>(
-        (resolve, reject) => {
-          stopWatch = watchSilence(runtime, id, unresponsiveAfterMs(this.#o.host), reject);
-          safeThen(
-            runWithin(() => runtime.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`),
-            resolve,
-            reject,
-          );
-        },
-      );
+      const outcome = await deactivateWithin(runtime, id, timeoutMs, unresponsiveAfterMs(this.#o.host));
       inRuntime = outcome.cleanup;
       failure = outcome.failure;
     } catch (error) {
@@ -219,8 +207,6 @@ export class PluginLifecycle {
         error instanceof TimeoutError && timeoutMs < ownMs
           ? new PluginAbandonedError(id, Math.round(timeoutMs), error)
           : error;
-    } finally {
-      stopWatch();
     }
     // Blocked before its hook ran: not a failure of the unload (or deactivation) asked for, the
     // plugin is ended as asked; said as a warning. A hook that blocks is the plugin's failure.

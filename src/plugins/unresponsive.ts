@@ -6,9 +6,10 @@
  * as the health watch's `unresponsiveMs`; the thread or process is then ended.
  */
 import { StewardError } from '../core/index.js';
-import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
+import { PromiseOriginal, safeClearInterval, safeSetInterval, safeThen } from '../core/intrinsics.js';
 import type { PluginHostOptions } from './host-options.js';
-import type { PluginRuntime } from './runtime.js';
+import type { DeactivateOutcome, PluginRuntime } from './runtime.js';
+import { runWithin } from './timeout.js';
 
 /**
  * A worker or process plugin did not answer while it was asked to deactivate; the host ended its
@@ -72,4 +73,31 @@ export function watchSilence(
   }, 100);
   timer.unref();
   return () => safeClearInterval(timer);
+}
+
+/**
+ * Run `runtime.deactivate()` within `timeoutMs` (a `TimeoutError` past it); a worker or process
+ * silent for `silentMs` meanwhile rejects at once with {@link PluginUnresponsiveError}: its hook
+ * cannot run (or is what blocks it), so waiting longer is pointless.
+ */
+export function deactivateWithin(
+  runtime: PluginRuntime,
+  id: string,
+  timeoutMs: number,
+  silentMs: number,
+): Promise<DeactivateOutcome> {
+  return new PromiseOriginal<DeactivateOutcome>((resolve, reject) => {
+    const stop = watchSilence(runtime, id, silentMs, reject);
+    safeThen(
+      runWithin(() => runtime.deactivate(), timeoutMs, `deactivate() of plugin "${id}"`),
+      (outcome) => {
+        stop();
+        resolve(outcome);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
+  });
 }
