@@ -19,7 +19,10 @@ Options:
   --dir <folder>  Where to create the plugin folder (default: the current folder)
   -h, --help      Show this help
 
-Then: steward validate <dir>/<id>, and steward run <dir> to host it.`;
+Then: steward validate <dir>/<id>, and steward run <dir> to host it.
+
+Exit codes: 0 written, 1 failure, 2 wrong usage (a bad id, an existing folder, a --dir
+that does not exist).`;
 
 const OPTIONS = { dir: { type: 'string' } } as const;
 
@@ -95,8 +98,10 @@ export const newCommand: Command = {
       throw new UsageError(`steward new plugin: the folder ${values.dir} does not exist; create it first.`);
     }
     if (await exists(target)) {
-      io.stderr(`steward new plugin: ${shown} already exists; nothing was written. Choose another id.\n`);
-      return EXIT.failure;
+      // A wrong invocation (exit 2), like a --dir that does not exist: nothing was attempted.
+      throw new UsageError(
+        `steward new plugin: ${shown} already exists; nothing was written. Choose another id.`,
+      );
     }
     // Written and validated beside the target, then renamed into place in one step.
     // (mkdir, not mkdtemp: the folder gets the usual permissions, not mkdtemp's 0700.)

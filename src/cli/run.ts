@@ -51,8 +51,8 @@ In a terminal, type a shortcut and Enter: r reload a plugin, u unload one (both 
 which; \`r <id>\` names it, \`*\` means all), l list, h help, q quit. Every reload and
 unload is logged, whoever asked for it (shortcut, monitor, --watch).
 
-Exit codes: 0 after q, 130 after Ctrl-C, 143 after SIGTERM, 1 after a crash or when no
-plugin was found, 2 wrong usage.`;
+Exit codes: 0 after q, 130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP, 1 after a
+crash or when no plugin was found, 2 wrong usage.`;
 
 /** Where audit mode records accesses, relative to the working folder (`steward permissions` reads it). */
 export const AUDIT_DIR = '.steward/audit';

@@ -25,7 +25,8 @@ Permissions are checked as \`steward run\` checks them: absolute paths outside t
 folder, its storage (.steward/storage/<id>) and the permission roots, and symbolic links
 in those folders that lead outside what the plugin may read or write.
 
-Exit codes: 0 every plugin is valid, 1 problems were found, 2 wrong usage.`;
+Exit codes: 0 every plugin is valid, 1 problems were found, 2 wrong usage (a path that
+does not exist included).`;
 
 const OPTIONS = {
   host: { type: 'string' },
@@ -53,11 +54,7 @@ async function collect(
     message: e.message,
   });
   for (const path of paths.map((p) => resolve(p))) {
-    const info = await stat(path).catch(() => undefined);
-    if (!info) {
-      problems.push({ file: path, field: '', plugins: [], message: `${path}: no such file or folder.` });
-      continue;
-    }
+    const info = (await stat(path))!; // checked by run(): a missing path is wrong usage
     const single = await loadPluginManifest(path);
     if (single.kind === 'plugin') plugins.push(single.manifest);
     else if (single.kind === 'invalid') problems.push(...single.errors.map(asManifestProblem));
@@ -95,6 +92,16 @@ export const validateCommand: Command = {
     if (parsed.positionals.length === 0) {
       throw new UsageError(
         'steward validate: give at least one plugin folder or file, e.g. `steward validate plugins/`.',
+      );
+    }
+    // A missing folder is a wrong invocation (exit 2, as `steward run` says), not an invalid plugin.
+    const missing: string[] = [];
+    for (const path of parsed.positionals) {
+      if ((await stat(resolve(path)).catch(() => undefined)) === undefined) missing.push(resolve(path));
+    }
+    if (missing.length > 0) {
+      throw new UsageError(
+        `steward validate: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist; check the path.`,
       );
     }
     const collected = await collect(parsed.positionals);

@@ -2,7 +2,9 @@
  * What the monitor tells about a manager as it happens, as plain JSON events. Frequent events
  * (`tracked`, `released`, `resized`) are aggregated per component, resource type and reason between two
  * flushes, so a burst of 100,000 resources becomes a handful of events; everything else is
- * sent one by one. Events are numbered (`seq`) in the order they happened.
+ * sent one by one. Events are numbered (`seq`) in the order they happened. A window that holds
+ * `maxPending` events is flushed at once rather than trimmed: the collector never drops an event
+ * (bounding what a slow client holds is the event stream's job, per client).
  */
 import type { ManagerEvents, ResourceManager, Subscription } from '../core/index.js';
 import { safeClearTimeout, safeSetTimeout } from '../core/intrinsics.js';
@@ -45,7 +47,8 @@ const MAX_AGGREGATES = 1000;
 
 /**
  * Collects a manager's (and a plugin host's) events, numbers them, aggregates the frequent
- * ones and hands them to `sink` in batches at most every `flushMs`. The flush timer is unref'd.
+ * ones and hands them to `sink` in batches every `flushMs`, or at once when `maxPending`
+ * events wait (so a burst is neither held unbounded nor lost). The flush timer is unref'd.
  * Resource events are subscribed to only while `wantResourceEvents(true)` is in force, so an
  * idle monitor adds no cost to `track()`.
  */
@@ -59,7 +62,6 @@ export class EventCollector {
   #pending: MonitorEvent[] = [];
   #aggregates = new Map<string, Aggregate>();
   #last: Aggregate | undefined;
-  #dropped = 0;
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
@@ -174,20 +176,16 @@ export class EventCollector {
   flush(): void {
     if (this.#timer !== undefined) safeClearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#pending.length === 0 && this.#aggregates.size === 0 && this.#dropped === 0) return;
+    if (this.#pending.length === 0 && this.#aggregates.size === 0) return;
     const batch: MonitorEvent[] = this.#pending;
     for (const a of this.#aggregates.values()) {
       const { reason, ...rest } = a;
       batch.push(reason === undefined ? rest : { ...rest, reason });
     }
     if (this.#aggregates.size > 0) batch.sort((x, y) => x.seq - y.seq);
-    if (this.#dropped > 0) {
-      batch.unshift({ seq: ++this.#seq, at: Date.now(), type: 'dropped', count: this.#dropped });
-    }
     this.#pending = [];
     this.#aggregates = new Map();
     this.#last = undefined;
-    this.#dropped = 0;
     this.#sink(batch);
   }
 
@@ -208,12 +206,10 @@ export class EventCollector {
 
   #push(type: string, fields: Record<string, unknown>): void {
     if (this.#closed) return;
-    if (this.#pending.length >= this.#maxPending) {
-      this.#pending.shift();
-      this.#dropped++;
-    }
     this.#pending.push({ seq: ++this.#seq, at: Date.now(), type, ...fields });
-    this.#schedule();
+    // A burst larger than a window's worth goes out now, in order: nothing is lost here.
+    if (this.#pending.length >= this.#maxPending) this.flush();
+    else this.#schedule();
   }
 
   #aggregate(

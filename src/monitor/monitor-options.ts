@@ -15,7 +15,10 @@ import type { PluginControl } from './plugin-control.js';
 export interface EventStreamOptions {
   /** Events are sent in batches at most this often, ms. Default 150. */
   readonly flushMs?: number;
-  /** Events queued per client (and per flush) before the oldest are dropped. Default 2000. */
+  /**
+   * Events queued per client while its socket does not drain, before the oldest are dropped (a
+   * draining client gets everything); a burst this large is also flushed at once. Default 2000.
+   */
   readonly maxBacklog?: number;
   /** Interval of keep-alive comments, ms. Default 15000. */
   readonly heartbeatMs?: number;

@@ -1,8 +1,10 @@
 /**
  * Server-Sent Events to browsers: each batch of monitor events is one `batch` message. Every
- * client has a bounded backlog: while its socket does not drain, batches queue up to
- * `maxBacklog` events; beyond that the oldest are dropped and the client is told how many it
- * missed (a `dropped` event), so a slow tab can never make the server hold unbounded memory.
+ * client has a bounded backlog: a client whose socket drains gets every batch, whatever its
+ * size; while its socket does not drain, batches queue up to `maxBacklog` events; beyond that
+ * the oldest events are dropped (a batch is cut, not thrown away whole) and the client is told
+ * how many it missed (a `dropped` event with the true count), so a slow tab can never make the
+ * server hold unbounded memory.
  * A comment line is sent every `heartbeatMs` so proxies and browsers keep the stream open; a
  * client whose socket has not drained for `stallMs` is disconnected (its EventSource reconnects
  * and reloads the snapshot), so a stalled reader holds neither a connection nor its backlog.
@@ -12,16 +14,12 @@ import { safeClearInterval, safeSetInterval } from '../core/intrinsics.js';
 import type { MonitorEvent } from './events.js';
 import { SECURITY_HEADERS } from './http.js';
 
-interface Queued {
-  readonly text: string;
-  readonly events: number;
-}
-
 /** One connected EventSource. */
 class SseClient {
   readonly #res: ServerResponse;
   readonly #maxBacklog: number;
-  #queue: Queued[] = [];
+  /** Batches waiting for the socket to drain (oldest first); the first may have been cut. */
+  #queue: (readonly MonitorEvent[])[] = [];
   #queuedEvents = 0;
   #dropped = 0;
   /** Since when (ms, performance.now) the socket has not drained; undefined while it keeps up. */
@@ -50,16 +48,25 @@ class SseClient {
     this.#res.destroy();
   }
 
-  /** Queue a batch and write as much as the socket takes. */
+  /**
+   * Write a batch (a socket that drains takes it whole), or queue it while the socket is full;
+   * the queue keeps the newest `maxBacklog` events and counts the ones it drops.
+   */
   send(batch: readonly MonitorEvent[]): void {
-    this.#queue.push({ text: `event: batch\ndata: ${JSON.stringify(batch)}\n\n`, events: batch.length });
+    if (batch.length === 0) return;
+    this.#queue.push(batch);
     this.#queuedEvents += batch.length;
-    while (this.#queuedEvents > this.#maxBacklog && this.#queue.length > 0) {
-      const dropped = this.#queue.shift()!;
-      this.#queuedEvents -= dropped.events;
-      this.#dropped += dropped.events;
-    }
     this.#pump();
+    let excess = this.#queuedEvents - this.#maxBacklog;
+    while (excess > 0) {
+      const oldest = this.#queue[0]!;
+      const cut = Math.min(excess, oldest.length);
+      if (cut === oldest.length) this.#queue.shift();
+      else this.#queue[0] = oldest.slice(cut);
+      this.#queuedEvents -= cut;
+      this.#dropped += cut;
+      excess -= cut;
+    }
   }
 
   /** Events queued, waiting for the socket to drain. */
@@ -85,8 +92,8 @@ class SseClient {
     }
     while (!this.#blocked && this.#queue.length > 0) {
       const next = this.#queue.shift()!;
-      this.#queuedEvents -= next.events;
-      this.#write(next.text);
+      this.#queuedEvents -= next.length;
+      this.#write(`event: batch\ndata: ${JSON.stringify(next)}\n\n`);
     }
   }
 

@@ -33,6 +33,7 @@ import { isLive, isRunning, runtimeOf } from './plugin-state.js';
 import { type PluginRuntime, type PluginSession, RUNTIMES, type RuntimeCleanupReport } from './runtime.js';
 import { runWithin, TimeoutError } from './timeout.js';
 import type { UnloadVerifier } from './unload-verifier.js';
+import { deactivateWithin, PluginUnresponsiveError, unresponsiveAfterMs } from './unresponsive.js';
 
 /** What the steps need of their host. */
 export interface LifecycleOptions {
@@ -198,11 +199,7 @@ export class PluginLifecycle {
       new StewardError(`Plugin "${id}" is deactivating.`, { code: 'STEWARD_PLUGIN_DEACTIVATING' }),
     );
     try {
-      const outcome = await runWithin(
-        () => runtime.deactivate(),
-        timeoutMs,
-        `deactivate() of plugin "${id}"`,
-      );
+      const outcome = await deactivateWithin(runtime, id, timeoutMs, unresponsiveAfterMs(this.#o.host));
       inRuntime = outcome.cleanup;
       failure = outcome.failure;
     } catch (error) {
@@ -210,6 +207,12 @@ export class PluginLifecycle {
         error instanceof TimeoutError && timeoutMs < ownMs
           ? new PluginAbandonedError(id, Math.round(timeoutMs), error)
           : error;
+    }
+    // Blocked before its hook ran: not a failure of the unload (or deactivation) asked for, the
+    // plugin is ended as asked; said as a warning. A hook that blocks is the plugin's failure.
+    if (failure instanceof PluginUnresponsiveError && !failure.inHook) {
+      this.#o.log({ level: 'warn', plugin: id, message: failure.message, args: [], time: Date.now() });
+      failure = undefined;
     }
     // A worker is ended whatever happened: that is what reclaims its memory.
     let kept: PluginRuntime | undefined;

@@ -66,4 +66,5 @@ export {
   type UnloadVerificationOptions,
   unloadVerificationDefault,
 } from './unload-verifier.js';
+export { PluginUnresponsiveError } from './unresponsive.js';
 export type { PluginWatcher, WatchOptions } from './watch.js';

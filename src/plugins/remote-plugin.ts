@@ -203,6 +203,7 @@ class RemotePlugin {
 
   async #deactivate(instance: PluginInstance): Promise<DeactivateAnswer> {
     const { id } = this.#boot.manifest;
+    this.#send({ t: 'deactivating' });
     this.#controller?.abort(
       new StewardError(`Plugin "${id}" is deactivating.`, { code: 'STEWARD_PLUGIN_DEACTIVATING' }),
     );

@@ -78,6 +78,8 @@ export interface HeapFigures {
 /** Messages the plugin's side sends on its own. */
 export type RemoteEvent =
   | { readonly t: 'loaded'; readonly ms: number }
+  /** Sent before the plugin's `deactivate` hook runs: the host tells a hook that blocks from a loop blocked before it. */
+  | { readonly t: 'deactivating' }
   | { readonly t: 'load-failed'; readonly error: SerializedError }
   | {
       readonly t: 'sync';

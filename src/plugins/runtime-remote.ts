@@ -103,6 +103,7 @@ export class RemoteRuntime implements PluginRuntime {
   #heardAt = Date.now();
   #process: ProcessFigures | undefined;
   #ending = false;
+  #deactivateStarted = false;
   #crashError: Error | undefined;
   readonly #children: RemoteBoot['children'];
   readonly #heaps = new RemoteHeapStreams();
@@ -136,6 +137,10 @@ export class RemoteRuntime implements PluginRuntime {
       message: (message) => this.#receive(message),
       closed: (crash) => this.#closed(crash),
     });
+  }
+
+  get deactivateStarted(): boolean {
+    return this.#deactivateStarted;
   }
 
   get crashError(): Error | undefined {
@@ -238,6 +243,9 @@ export class RemoteRuntime implements PluginRuntime {
     switch (message.t) {
       case 'loaded':
         this.#settleLoad({ ms: message.ms });
+        break;
+      case 'deactivating':
+        this.#deactivateStarted = true;
         break;
       case 'load-failed': {
         const error = deserializeError(message.error);

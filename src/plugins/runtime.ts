@@ -142,6 +142,11 @@ export interface PluginRuntime {
    */
   readonly reusable: boolean;
   /**
+   * Worker and process plugins: whether the plugin's side said its `deactivate` hook started (so
+   * a thread silent since blocks in the hook, not before it). Undefined inline.
+   */
+  readonly deactivateStarted?: boolean;
+  /**
    * The memory limit the host's component of this plugin enforces: the manifest's when the
    * plugin's memory is accounted there (inline); undefined when the runtime enforces it itself
    * (worker: heap cap and byte limit inside; the host component only mirrors).

@@ -178,6 +178,15 @@ describe('usage errors before anything starts', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`plugin folder ${missing} does not exist`);
   });
+
+  it('validate: a missing path is wrong usage too (exit 2), named, and nothing else is checked', async () => {
+    const missing = join(fx.root, 'plugins-typo');
+    const validate = await steward(['validate', missing]);
+    expect(validate.code).toBe(2);
+    expect(validate.stderr).toBe(`steward validate: ${missing} does not exist; check the path.\n`);
+    const json = await steward(['validate', '--json', missing]);
+    expect(json.code).toBe(2);
+  });
 });
 
 describe('stack traces only when asked', () => {

@@ -65,7 +65,7 @@ describe('steward new plugin', () => {
     await mkdir(join(dir, 'hello'));
     writeFileSync(join(dir, 'hello/notes.txt'), 'mine');
     const made = await steward(['new', 'plugin', 'hello', '--dir', dir]);
-    expect(made.code).toBe(1);
+    expect(made.code).toBe(2); // wrong usage, as README's exit codes say
     expect(made.stderr).toContain('hello already exists; nothing was written');
     expect(readdirSync(join(dir, 'hello'))).toEqual(['notes.txt']);
     expect(readdirSync(dir)).toEqual(['hello']);

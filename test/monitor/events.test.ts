@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ResourceManager } from '../../src/core/index.js';
@@ -189,5 +190,69 @@ describe('live event stream', () => {
     socket.resume();
     await vi.waitFor(() => expect(text).toMatch(/"type":"dropped","count":\d+/));
     socket.destroy();
+  });
+  it('gives a client that drains every event of a burst larger than maxBacklog', async () => {
+    manager = new ResourceManager();
+    const stream = await open({ events: { flushMs: 20, maxBacklog: 100 } });
+    await vi.waitFor(() => expect(server!.streamClients).toBe(1));
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 250; i++) manager.register(owner(), `burst-${round}-${i}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expect
+      .poll(() => stream.events.filter((e) => e.type === 'registered').length, { timeout: 20_000 })
+      .toBe(1250);
+    expect(stream.events.filter((e) => e.type === 'dropped')).toEqual([]);
+    const seqs = stream.events.map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('gives a paused client the newest maxBacklog events once it drains, and the true count it missed', async () => {
+    manager = new ResourceManager();
+    server = await startMonitor(manager, { events: { flushMs: 5, maxBacklog: 50 } });
+    const events: Array<{ seq: number; type: string; count?: number; component?: string }> = [];
+    let buffer = '';
+    const req = get(`${server.origin}/api/events?token=${server.token}`);
+    const res = await new Promise<import('node:http').IncomingMessage>((resolve) =>
+      req.once('response', resolve),
+    );
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .find((l) => l.startsWith('data: '));
+        buffer = buffer.slice(end + 2);
+        if (data) events.push(...JSON.parse(data.slice(6)));
+      }
+    });
+    await vi.waitFor(() => expect(server!.streamClients).toBe(1));
+    res.pause();
+    const c = manager.register(owner(), 'noisy', { state: 'active' });
+    const message = 'x'.repeat(2000);
+    // Fill the socket (and the reader's buffer) with 2 KB leak events until the server queues.
+    for (let round = 0; round < 400 && server.streamBacklog === 0; round++) {
+      for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(server.streamBacklog).toBeGreaterThan(0);
+    // One window of 500 registrations while the socket does not drain.
+    for (let i = 0; i < 500; i++) manager.register(owner(), `late-${i}`);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.streamBacklog).toBe(50);
+    res.resume();
+    await expect.poll(() => events.at(-1)?.component, { timeout: 20_000 }).toBe('late-499');
+    const received = events.filter((e) => e.type !== 'dropped');
+    const missed = events.filter((e) => e.type === 'dropped').reduce((n, e) => n + e.count!, 0);
+    // Every event is either received or counted: the counts are the true number dropped.
+    const last = received.at(-1)!.seq;
+    expect(new Set(received.map((e) => e.seq)).size + missed).toBe(last);
+    expect(missed).toBeGreaterThanOrEqual(450);
+    // What follows the last notice is the newest maxBacklog events, in order.
+    const tail = events.slice(events.findLastIndex((e) => e.type === 'dropped') + 1);
+    expect(tail.map((e) => e.component)).toEqual(Array.from({ length: 50 }, (_, i) => `late-${450 + i}`));
+    req.destroy();
   });
 });

@@ -146,6 +146,48 @@ describe.each(['worker', 'process'] as const)('%s isolation', (tier) => {
     }
   });
 
+  it('unloads at once a plugin whose thread is stuck in a loop: unloaded, the reason said', {
+    timeout: 90_000,
+  }, async () => {
+    // No deactivate hook, and a deactivation timeout far past the test's: waiting for it fails the test.
+    await fx.plugin('spin-later', {
+      isolation: tier,
+      deactivationTimeoutMs: 600_000,
+      code: `export default { activate(ctx) { ctx.setTimeout(() => { ctx.log.info('spinning'); for (;;) {} }, 100); } };`,
+    });
+    await fx.plugin('healthy', { code: HEALTHY });
+    await host.start();
+    expect(host.get('spin-later')!.state).toBe('active');
+    await until(() => logs.includes('info [spin-later] spinning'), 20_000);
+    const info = await host.unload('spin-later');
+    expect(info.state).toBe('unloaded');
+    expect(host.get('spin-later')!.state).toBe('unloaded');
+    expect(host.get('spin-later')!.error).toBeUndefined();
+    expect(logs.join('\n')).toMatch(
+      /warn \[spin-later\] plugin "spin-later" did not answer for \d+\.\d s: the event loop of its thread is blocked/,
+    );
+    expect(logs.join('\n')).not.toMatch(/Make it finish sooner/);
+    expect(host.manager.activeResources).toBe(1); // only the healthy plugin's interval
+    // It can run again.
+    await host.activate('spin-later');
+    expect(host.get('spin-later')!.state).toBe('active');
+  });
+
+  it('ends at once a plugin whose deactivate() itself blocks its thread: failed, saying so', {
+    timeout: 90_000,
+  }, async () => {
+    await fx.plugin('spin-hook', {
+      isolation: tier,
+      deactivationTimeoutMs: 600_000,
+      code: `export default { activate(ctx) { ctx.setInterval(() => {}, 1000); }, deactivate() { for (;;) {} } };`,
+    });
+    await host.start();
+    const info = await host.unload('spin-hook');
+    expect(info.state).toBe('failed');
+    expect(info.error).toMatch(/deactivate\(\) of plugin "spin-hook" blocks the event loop of its thread/);
+    expect(host.manager.activeResources).toBe(0);
+  });
+
   it('contains an uncaught error thrown later: failed, dependents blocked, restarted by policy', async () => {
     await fx.plugin('crashy', {
       isolation: tier,

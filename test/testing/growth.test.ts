@@ -32,6 +32,28 @@ describe('expectNoGrowth', () => {
     expect(report.medianStep).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('passes a warm-up that flattens (it grows for 30 runs, then not at all), measuring it again', async () => {
+    const kept: Uint8Array[] = [];
+    const report = await expectNoGrowth(
+      (i) => {
+        if (i < 30) kept.push(new Uint8Array(64 * 1024).fill(1)); // 64 KB each, then none
+      },
+      { repeats: 20, bytesPerRepeat: 16 * 1024 },
+    );
+    expect(report.rounds).toBeGreaterThanOrEqual(2);
+    expect(kept).toHaveLength(30);
+  });
+
+  it('rejects a growth that keeps its pace in the second round', async () => {
+    const kept: Uint8Array[] = [];
+    const error = await expectNoGrowth(() => kept.push(new Uint8Array(64 * 1024).fill(1)), {
+      repeats: 10,
+      bytesPerRepeat: 16 * 1024,
+    }).catch((e: Error & { code?: string }) => e);
+    expect((error as { code?: string }).code).toBe('STEWARD_HEAP_GROWTH');
+    expect(kept.length).toBe(23); // warm-up 3, two rounds of 10: confirmed, not guessed from one
+  });
+
   it('rejects bad options', async () => {
     await expect(expectNoGrowth(() => {}, { repeats: 2 })).rejects.toThrow(
       /repeats must be a finite number >= 5/,
