@@ -15,6 +15,7 @@ import type { PendingUnload, UnloadFinding } from './unload-types.js';
  * The findings of one batch — from the snapshot's retainer paths when there is one, else from
  * the probes that survived — plus remote plugins whose thread or process still runs; each one is
  * also reported on the plugin's component through `manager`.
+ * @internal
  */
 export function unloadFindings(
   manager: ResourceManager,
