@@ -8,6 +8,19 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 /**
+ * Whether this process may read `/proc`. Under Node's permission model without a grant for it
+ * (a plugin process with `permissions`), every read throws `ERR_ACCESS_DENIED` — even
+ * `existsSync` — and would be reported as the plugin's own denied access: the scans below then
+ * answer "unknown" without touching the file system, and the process group is what is ended
+ * (the host, which can read `/proc`, ends the plugin's whole tree).
+ */
+export function procReadable(): boolean {
+  const permission = (process as { permission?: { has(scope: string, reference?: string): boolean } })
+    .permission;
+  return permission === undefined || permission.has('fs.read', '/proc');
+}
+
+/**
  * The one buffer every `/proc/<pid>/environ` read goes through, grown to the largest seen, and
  * searched as bytes. Read with `readFileSync(…, 'latin1')` and split, each file cost a fresh
  * Buffer (`/proc` reports size 0: Node reads it in 16 KiB+ chunks, freed only at the next
@@ -57,6 +70,7 @@ function environHolds(pid: number, entry: Buffer): boolean {
 
 /** One line of /proc/<pid>/stat from the state on: [0] state, [1] ppid, [2] process group. */
 function statFields(pid: string | number): string[] | undefined {
+  if (!procReadable()) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses.
@@ -76,6 +90,7 @@ export function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+  if (!procReadable()) return true; // the signal test is all there is
   let entries: string[];
   try {
     entries = pid > 0 ? [String(pid)] : readdirSync('/proc').filter((e) => /^\d+$/.test(e));
@@ -92,6 +107,7 @@ export function alive(pid: number): boolean {
 /** Pids of every live descendant of `pid` (children first), or [] where `/proc` is not readable. */
 export function descendants(pid: number): number[] {
   const out: number[] = [];
+  if (!procReadable()) return out;
   let index: Map<number, number[]> | undefined;
   const queue = [pid];
   while (queue.length > 0) {
@@ -156,6 +172,7 @@ function parentIndex(): Map<number, number[]> {
 
 /** Resident set size of `pid`, bytes, or undefined where `/proc` is not readable. */
 export function residentBytes(pid: number): number | undefined {
+  if (!procReadable()) return undefined;
   try {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : undefined;
@@ -195,6 +212,7 @@ export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void
  * `/proc/<pid>/environ` (Linux; false elsewhere, or when it cannot be read: another user's).
  */
 export function environHas(pid: number, entry: string): boolean {
+  if (!procReadable()) return false;
   return environHolds(pid, Buffer.from(entry, 'latin1'));
 }
 
@@ -204,6 +222,7 @@ export function environHas(pid: number, entry: string): boolean {
  * parent — still inherit it. Linux only ([] elsewhere); processes of other users are not seen.
  */
 export function withEnviron(entry: string): number[] {
+  if (!procReadable()) return [];
   let names: string[];
   try {
     names = readdirSync('/proc');

@@ -49,7 +49,14 @@ export function lazyJournal(open: () => Journal, warn: (message: string) => void
       journal = open();
     } catch (error) {
       failed = true;
-      warn(`child processes are not journaled: ${(error as Error).message}`);
+      warn(
+        (error as NodeJS.ErrnoException).code === 'ERR_ACCESS_DENIED'
+          ? 'child processes are not journaled: the permission model keeps this plugin process out of the ' +
+              "host's journal folder. They still end with its process group and tree (unload, crash, the " +
+              "host's death through its watchdog); only `steward recover`, after both the host and its " +
+              'watchdog were killed, cannot find them.'
+          : `child processes are not journaled: ${(error as Error).message}`,
+      );
     }
     return journal;
   };

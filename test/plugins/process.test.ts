@@ -348,6 +348,39 @@ describe('process isolation under Node’s permission model', () => {
     expect(denied.find((a) => a.permission === 'childProcess')!.resource).toBe(process.execPath);
   });
 
+  it("a permitted ctx child is ended by the plugin's own side: Steward's /proc reads are not the plugin's denials, no disposer fails", async () => {
+    // Acceptance: under the permission model even existsSync('/proc/self') throws; the ctx
+    // children's disposers failed on it (the host's group kill ended them) and each read was
+    // reported as the plugin's denied access.
+    await fx.plugin('spawner', {
+      isolation: 'process',
+      permissions: {
+        fs: { read: ['./', '$STORAGE'], write: ['$STORAGE'] },
+        childProcess: true,
+        reason: 'test',
+      },
+      code: `export default { activate(ctx) {
+        const a = ctx.spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
+        const b = ctx.spawn('sh', ['-c', 'sleep 300 & sleep 301']);
+        ctx.log.info('pids ' + a.pid + ' ' + b.pid);
+      } };`,
+    });
+    const reports: Array<PluginEvents['deactivated']['report']> = [];
+    host.on('deactivated', (e) => reports.push(e.report));
+    await host.start();
+    expect(host.get('spawner')!.state).toBe('active');
+    const pids = (logs.find((l) => l.includes('pids '))?.split('pids ')[1] ?? '').split(' ').map(Number);
+    expect(pids).toHaveLength(2);
+    expect(pids.every(pidExists)).toBe(true);
+    await host.unload('spawner');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.failed).toEqual([]);
+    expect(reports[0]!.released).toBe(2);
+    expect(pids.filter(pidExists)).toEqual([]);
+    expect(access.filter((a) => a.resource?.startsWith('/proc'))).toEqual([]);
+    expect(logs.filter((l) => l.includes('/proc'))).toEqual([]);
+  });
+
   it('an absolute path outside the allowed roots rejects the manifest with the field named', async () => {
     const dir = await fx.plugin('greedy', {
       isolation: 'process',
