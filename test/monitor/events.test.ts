@@ -1,7 +1,7 @@
 import { get } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ResourceManager } from '../../src/core/index.js';
+import { type Component, ResourceManager } from '../../src/core/index.js';
 import { type MonitorServer, startMonitor } from '../../src/monitor/index.js';
 import { demoPlugins } from './plugin-control.js';
 import { readStream, type StreamReader } from './sse-client.js';
@@ -24,6 +24,24 @@ async function open(options: Parameters<typeof startMonitor>[1] = {}) {
   const stream = await readStream(server.origin, server.token);
   streams.push(stream);
   return stream;
+}
+
+/**
+ * Register a noisy component and report 2 KB leak events on it until the server queues some for
+ * a client that does not read (its socket, and a reader's buffer, full).
+ */
+async function fillUntilQueued(
+  manager: ResourceManager,
+  server: { readonly streamBacklog: number },
+): Promise<{ c: Component; message: string }> {
+  const c = manager.register(owner(), 'noisy', { state: 'active' });
+  const message = 'x'.repeat(2000);
+  for (let round = 0; round < 400 && server.streamBacklog === 0; round++) {
+    for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  expect(server.streamBacklog).toBeGreaterThan(0);
+  return { c, message };
 }
 
 function owner(): object {
@@ -170,14 +188,7 @@ describe('live event stream', () => {
     socket.write(`GET /api/events?token=${server.token} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
     await vi.waitFor(() => expect(server!.streamClients).toBe(1));
     socket.pause();
-    const c = manager.register(owner(), 'noisy', { state: 'active' });
-    const message = 'x'.repeat(2000);
-    // Fill the socket: each leak event carries 2 KB; keep going until the server queues.
-    for (let round = 0; round < 400 && server.streamBacklog === 0; round++) {
-      for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(server.streamBacklog).toBeGreaterThan(0);
+    const { c, message } = await fillUntilQueued(manager, server);
     for (let round = 0; round < 20; round++) {
       for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
       await new Promise((r) => setTimeout(r, 5));
@@ -230,14 +241,7 @@ describe('live event stream', () => {
     });
     await vi.waitFor(() => expect(server!.streamClients).toBe(1));
     res.pause();
-    const c = manager.register(owner(), 'noisy', { state: 'active' });
-    const message = 'x'.repeat(2000);
-    // Fill the socket (and the reader's buffer) with 2 KB leak events until the server queues.
-    for (let round = 0; round < 400 && server.streamBacklog === 0; round++) {
-      for (let i = 0; i < 50; i++) manager.reportLeak({ kind: 'untracked-handle', component: c, message });
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(server.streamBacklog).toBeGreaterThan(0);
+    await fillUntilQueued(manager, server);
     // One window of 500 registrations while the socket does not drain.
     for (let i = 0; i < 500; i++) manager.register(owner(), `late-${i}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -7,29 +7,12 @@
 import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pidExists } from '../../src/node/index.js';
 import { childWatchdog } from '../../src/node/watchdog.js';
-import { PluginHost } from '../../src/plugins/index.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
+import { hostPerTest } from '../helpers/host-per-test.js';
 
-let fx: PluginFixtures;
-let host: PluginHost;
-
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-  host = new PluginHost({
-    dirs: [fx.dir],
-    storageDir: `${fx.root}/storage`,
-    workerExecArgv: [],
-    log: () => {},
-  });
-});
-
-afterEach(async () => {
-  await host.dispose();
-  await fx[Symbol.asyncDispose]();
-});
+const t = hostPerTest();
 
 /** The host's live handles by kind (a child process is a ProcessWrap, each pipe a PipeWrap). */
 function handles(): Record<string, number> {
@@ -47,20 +30,20 @@ function processListeners(): Record<string, number> {
 
 describe('process plugin reloads', () => {
   it('after 50 reloads the host holds nothing of the ended processes', { timeout: 240_000 }, async () => {
-    await fx.plugin('again', {
+    await t.fx.plugin('again', {
       isolation: 'process',
       code: `export default { activate(ctx) { ctx.track({ dispose() {} }, { type: 'memory', size: 64 }); } };`,
     });
-    await host.start();
-    await host.reload('again'); // the watchdog and the host's listeners exist from here on
+    await t.host.start();
+    await t.host.reload('again'); // the watchdog and the host's listeners exist from here on
     const before = { handles: handles(), listeners: processListeners() };
     const pids: number[] = [];
     for (let i = 0; i < 50; i++) {
-      pids.push(host.get('again')!.pid!);
-      const info = await host.reload('again');
+      pids.push(t.host.get('again')!.pid!);
+      const info = await t.host.reload('again');
       expect(info.state).toBe('active');
     }
-    const current = host.get('again')!.pid!;
+    const current = t.host.get('again')!.pid!;
     expect(new Set([...pids, current]).size).toBe(51);
     // Every ended process is gone, and the watchdog guards the running one alone.
     expect(pids.filter(pidExists)).toEqual([]);

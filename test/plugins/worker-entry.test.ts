@@ -6,31 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tokenFor } from '../../src/core/index.js';
 import { CHILD_MARK_ENV, childMark } from '../../src/node/child-token.js';
-import { PluginHost } from '../../src/plugins/index.js';
-import { PluginFixtures } from '../helpers/plugin-fixtures.js';
+import { hostPerTest } from '../helpers/host-per-test.js';
 
 const BUNDLE = join(import.meta.dirname, '../../dist/plugins/worker-entry.cjs');
 
-let fx: PluginFixtures;
-let host: PluginHost;
-
-beforeEach(async () => {
-  fx = await PluginFixtures.create();
-  host = new PluginHost({
-    dirs: [fx.dir],
-    storageDir: `${fx.root}/storage`,
-    workerExecArgv: [],
-    log: () => {},
-  });
-});
-
-afterEach(async () => {
-  await host.dispose();
-  await fx[Symbol.asyncDispose]();
-});
+const t = hostPerTest();
 
 describe('the worker entry', () => {
   it('is one bundled file: it requires built-ins only and imports no Steward module at start', () => {
@@ -46,7 +29,7 @@ describe('the worker entry', () => {
   it('is what a worker plugin thread runs: the bundle is the only CommonJS module it loaded', async () => {
     // The plugin asks its own thread's CommonJS loader what it holds: a thread started from the
     // ES module entry would hold nothing, one started from the bundle holds the bundle alone.
-    await fx.plugin('asks', {
+    await t.fx.plugin('asks', {
       isolation: 'worker',
       provides: ['loaded'],
       code: `import { createRequire } from 'node:module';
@@ -61,17 +44,17 @@ export default {
   },
 };`,
     });
-    const summary = await host.start();
+    const summary = await t.host.start();
     expect(summary.active).toEqual(['asks']);
-    const loaded = host.manager.services.get(
+    const loaded = t.host.manager.services.get(
       tokenFor<{ modules(): Promise<string[]>; thread(): Promise<number> }>('loaded'),
     );
-    expect(await loaded.thread()).toBe(host.get('asks')!.threadId);
+    expect(await loaded.thread()).toBe(t.host.get('asks')!.threadId);
     expect(await loaded.modules()).toEqual([BUNDLE]);
   });
 
   it("takes the host's child mark from its boot: its children bear it, and no hash is made at its start", async () => {
-    await fx.plugin('marks', {
+    await t.fx.plugin('marks', {
       isolation: 'worker',
       provides: ['marks'],
       code: `import { execFile } from 'node:child_process';
@@ -92,9 +75,9 @@ export default {
   },
 };`,
     });
-    const summary = await host.start();
+    const summary = await t.host.start();
     expect(summary.active).toEqual(['marks']);
-    const marks = host.manager.services.get(
+    const marks = t.host.manager.services.get(
       tokenFor<{ cryptoAtStart(): Promise<boolean>; childMark(): Promise<string> }>('marks'),
     );
     expect(await marks.childMark()).toBe(childMark());
