@@ -2,6 +2,7 @@
  * `steward validate <plugin dir…>`: checks manifests and the dependency graph without running
  * any plugin code. Each argument is a plugin folder, a module plugin file, or a folder of plugins.
  */
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { GraphError, ManifestError, PluginManifest } from '../plugins/index.js';
@@ -42,7 +43,7 @@ interface Problem {
 }
 
 async function collect(
-  paths: readonly string[],
+  paths: ReadonlyMap<string, Stats>,
 ): Promise<{ plugins: PluginManifest[]; problems: Problem[] }> {
   const { discoverPlugins, loadPluginManifest } = await import('../plugins/index.js');
   const plugins: PluginManifest[] = [];
@@ -53,8 +54,7 @@ async function collect(
     plugins: [],
     message: e.message,
   });
-  for (const path of paths.map((p) => resolve(p))) {
-    const info = (await stat(path))!; // checked by run(): a missing path is wrong usage
+  for (const [path, info] of paths) {
     const single = await loadPluginManifest(path);
     if (single.kind === 'plugin') plugins.push(single.manifest);
     else if (single.kind === 'invalid') problems.push(...single.errors.map(asManifestProblem));
@@ -95,16 +95,19 @@ export const validateCommand: Command = {
       );
     }
     // A missing folder is a wrong invocation (exit 2, as `steward run` says), not an invalid plugin.
+    const found = new Map<string, Stats>();
     const missing: string[] = [];
-    for (const path of parsed.positionals) {
-      if ((await stat(resolve(path)).catch(() => undefined)) === undefined) missing.push(resolve(path));
+    for (const path of parsed.positionals.map((p) => resolve(p))) {
+      const info = await stat(path).catch(() => undefined);
+      if (info) found.set(path, info);
+      else missing.push(path);
     }
     if (missing.length > 0) {
       throw new UsageError(
         `steward validate: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist; check the path.`,
       );
     }
-    const collected = await collect(parsed.positionals);
+    const collected = await collect(found);
     const { problems } = collected;
     const { resolvePluginGraph, withServiceEdges } = await import('../plugins/index.js');
     const [{ checkedPermissions }, { pluginStorageDir }, { ManifestError }] = await Promise.all([
