@@ -15,10 +15,15 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } 
  * (the host, which can read `/proc`, ends the plugin's whole tree).
  */
 export function procReadable(): boolean {
-  const permission = (process as { permission?: { has(scope: string, reference?: string): boolean } })
-    .permission;
-  return permission === undefined || permission.has('fs.read', '/proc');
+  // Fixed for the life of a process (its flags): asked once, not per /proc entry of a scan.
+  if (readable === undefined) {
+    const permission = (process as { permission?: { has(scope: string, reference?: string): boolean } })
+      .permission;
+    readable = permission === undefined || permission.has('fs.read', '/proc');
+  }
+  return readable;
 }
+let readable: boolean | undefined;
 
 /**
  * The one buffer every `/proc/<pid>/environ` read goes through, grown to the largest seen, and
@@ -56,13 +61,11 @@ function environHolds(pid: number, entry: Buffer): boolean {
   } finally {
     closeSync(fd);
   }
-  for (
-    let at = buffer.indexOf(entry);
-    at >= 0 && at + entry.length <= length;
-    at = buffer.indexOf(entry, at + 1)
-  ) {
-    const starts = at === 0 || buffer[at - 1] === 0;
-    const ends = at + entry.length === length || buffer[at + entry.length] === 0;
+  // Only what was read: the reused buffer's tail holds an earlier, longer environment.
+  const data = buffer.subarray(0, length);
+  for (let at = data.indexOf(entry); at >= 0; at = data.indexOf(entry, at + 1)) {
+    const starts = at === 0 || data[at - 1] === 0;
+    const ends = at + entry.length === length || data[at + entry.length] === 0;
     if (starts && ends) return true;
   }
   return false;
