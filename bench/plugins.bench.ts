@@ -201,6 +201,17 @@ async function withBareChild<T>(fn: (file: string) => Promise<T>, thread = false
   }
 }
 
+/** `cycles` timed runs of `once`, after 3 untimed ones (warm-up): ms each. */
+async function timedCycles(cycles: number, once: () => Promise<void>): Promise<{ msPerCycle: number[] }> {
+  const msPerCycle: number[] = [];
+  for (let i = 0; i < cycles + 3; i++) {
+    const t = performance.now();
+    await once();
+    if (i >= 3) msPerCycle.push(performance.now() - t);
+  }
+  return { msPerCycle };
+}
+
 /**
  * Heap, code and RSS figures after full collections (and a pause for finalizers and frees). RSS
  * is read after a last-resort collection (what V8 runs under memory pressure): it also shrinks
@@ -329,28 +340,12 @@ export const tasks = {
 
   /** The floor of remoteCycle for processes: bare forks, same options, same steps. */
   async bareCycle(p: { cycles: number }): Promise<{ msPerCycle: number[] }> {
-    return withBareChild(async (file) => {
-      const msPerCycle: number[] = [];
-      for (let i = 0; i < p.cycles + 3; i++) {
-        const t = performance.now();
-        await bareFork(file);
-        if (i >= 3) msPerCycle.push(performance.now() - t);
-      }
-      return { msPerCycle };
-    });
+    return withBareChild((file) => timedCycles(p.cycles, () => bareFork(file)));
   },
 
   /** The floor of remoteCycle for workers: bare threads, same options, same steps. */
   async bareWorkerCycle(p: { cycles: number }): Promise<{ msPerCycle: number[] }> {
-    return withBareChild(async (file) => {
-      const msPerCycle: number[] = [];
-      for (let i = 0; i < p.cycles + 3; i++) {
-        const t = performance.now();
-        await bareWorker(file);
-        if (i >= 3) msPerCycle.push(performance.now() - t);
-      }
-      return { msPerCycle };
-    }, true);
+    return withBareChild((file) => timedCycles(p.cycles, () => bareWorker(file)), true);
   },
 
   /** The floor of 1,000 process reloads: as many bare forks, host growth measured the same way. */
@@ -494,22 +489,25 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
   const bare: number[] = [];
   const rounds = q ? 1 : 3;
   const perRound = q ? 10 : 17;
+  /** One fresh child running `task` for `perRound` timed cycles, in `env` if given. */
+  const timed = async (task: string, params: object = {}, env?: NodeJS.ProcessEnv): Promise<number[]> =>
+    (
+      await runChild<{ msPerCycle: number[] }>(
+        MODULE,
+        task,
+        { cycles: perRound, ...params },
+        env ? { env } : {},
+      )
+    ).msPerCycle;
   for (let round = 0; round < rounds; round++) {
     log(
       options,
       `workers, bare workers, processes, bare forks: load + activate + deactivate + unload (round ${round + 1})`,
     );
-    const remote = (isolation: Remote) =>
-      runChild<{ msPerCycle: number[] }>(MODULE, 'remoteCycle', { cycles: perRound, isolation });
-    worker.push(...(await remote('worker')).msPerCycle);
-    bareThread.push(
-      ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareWorkerCycle', { cycles: perRound }))
-        .msPerCycle,
-    );
-    proc.push(...(await remote('process')).msPerCycle);
-    bare.push(
-      ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareCycle', { cycles: perRound })).msPerCycle,
-    );
+    worker.push(...(await timed('remoteCycle', { isolation: 'worker' })));
+    bareThread.push(...(await timed('bareWorkerCycle')));
+    proc.push(...(await timed('remoteCycle', { isolation: 'process' })));
+    bare.push(...(await timed('bareCycle')));
   }
   // A CA file in the environment is the machine's, not Steward's: measure without it too.
   let withoutCaFile: PluginsResult['withoutCaFile'];
@@ -520,20 +518,8 @@ async function measure(options: RunOptions): Promise<PluginsResult> {
     const bareNoCa: number[] = [];
     for (let round = 0; round < rounds; round++) {
       log(options, `processes, bare forks without NODE_EXTRA_CA_CERTS (round ${round + 1})`);
-      procNoCa.push(
-        ...(
-          await runChild<{ msPerCycle: number[] }>(
-            MODULE,
-            'remoteCycle',
-            { cycles: perRound, isolation: 'process' },
-            { env },
-          )
-        ).msPerCycle,
-      );
-      bareNoCa.push(
-        ...(await runChild<{ msPerCycle: number[] }>(MODULE, 'bareCycle', { cycles: perRound }, { env }))
-          .msPerCycle,
-      );
+      procNoCa.push(...(await timed('remoteCycle', { isolation: 'process' }, env)));
+      bareNoCa.push(...(await timed('bareCycle', {}, env)));
     }
     withoutCaFile = { process: summarize(procNoCa), bareFork: summarize(bareNoCa) };
   }
